@@ -1,0 +1,137 @@
+/**
+ * Decoder problems, named as Suricata names its decoder events (decoder.<layer>.<event>), so
+ * dashboards built for Suricata read the same. Index 0 means "no problem". Counting is done in
+ * a Float64Array indexed by these numbers; the names are only used when publishing.
+ */
+export const enum DecodeEvent {
+  None = 0,
+  EthernetPktTooSmall,
+  VlanHeaderTooSmall,
+  VlanTooManyLayers,
+  SllPktTooSmall,
+  NullPktTooSmall,
+  UnsupportedLinktype,
+  Ipv4PktTooSmall,
+  Ipv4HlenTooSmall,
+  Ipv4IplenSmallerThanHlen,
+  Ipv4WrongIpVersion,
+  Ipv4OptInvalid,
+  Ipv6PktTooSmall,
+  Ipv6WrongIpVersion,
+  Ipv6TruncExthdr,
+  Ipv6ExthdrInvalidOptlen,
+  TcpPktTooSmall,
+  TcpHlenTooSmall,
+  TcpInvalidOptlen,
+  UdpPktTooSmall,
+  UdpHlenInvalid,
+  Icmpv4PktTooSmall,
+  Icmpv6PktTooSmall,
+  VxlanPktTooSmall,
+  VxlanNoIFlag,
+  GenevePktTooSmall,
+  GeneveUnknownPayloadType,
+  GeneveOptionsTooLong,
+  TooManyLayers,
+  Count,
+}
+
+/** Names in enum order; `decodeEventNames[DecodeEvent.X]`. */
+export const decodeEventNames: readonly string[] = [
+  'none',
+  'ethernet.pkt_too_small',
+  'vlan.header_too_small',
+  'vlan.too_many_layers',
+  'sll.pkt_too_small',
+  'null.pkt_too_small',
+  'unsupported_linktype',
+  'ipv4.pkt_too_small',
+  'ipv4.hlen_too_small',
+  'ipv4.iplen_smaller_than_hlen',
+  'ipv4.wrong_ip_version',
+  'ipv4.opt_invalid',
+  'ipv6.pkt_too_small',
+  'ipv6.wrong_ip_version',
+  'ipv6.trunc_exthdr',
+  'ipv6.exthdr_invalid_optlen',
+  'tcp.pkt_too_small',
+  'tcp.hlen_too_small',
+  'tcp.invalid_optlen',
+  'udp.pkt_too_small',
+  'udp.hlen_invalid',
+  'icmpv4.pkt_too_small',
+  'icmpv6.pkt_too_small',
+  'vxlan.pkt_too_small',
+  'vxlan.no_i_flag',
+  'geneve.pkt_too_small',
+  'geneve.unknown_payload_type',
+  'geneve.options_too_long',
+  'too_many_layers',
+];
+
+/** Per-layer packet counters (Suricata's decoder.<layer>), indexes into a Float64Array. */
+export const enum Layer {
+  Pkts = 0,
+  Bytes,
+  Invalid,
+  Ethernet,
+  Vlan,
+  VlanQinq,
+  Sll,
+  Null,
+  Raw,
+  Ipv4,
+  Ipv6,
+  Tcp,
+  Udp,
+  Icmpv4,
+  Icmpv6,
+  Vxlan,
+  Geneve,
+  Fragment,
+  Truncated,
+  Count,
+}
+
+export const layerNames: readonly string[] = [
+  'pkts',
+  'bytes',
+  'invalid',
+  'ethernet',
+  'vlan',
+  'vlan_qinq',
+  'sll',
+  'null',
+  'raw',
+  'ipv4',
+  'ipv6',
+  'tcp',
+  'udp',
+  'icmpv4',
+  'icmpv6',
+  'vxlan',
+  'geneve',
+  'fragment',
+  'truncated',
+];
+
+/** Counters filled by the decoder: one slot per Layer and per DecodeEvent. */
+export class DecodeCounters {
+  readonly layers = new Float64Array(Layer.Count);
+  readonly events = new Float64Array(DecodeEvent.Count);
+
+  /** Snapshot as plain objects with Suricata-like names (not for the hot path). */
+  layerSnapshot(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < Layer.Count; i++) out[`decoder.${layerNames[i]}`] = this.layers[i]!;
+    return out;
+  }
+
+  eventSnapshot(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 1; i < DecodeEvent.Count; i++) {
+      if (this.events[i]! > 0) out[`decoder.${decodeEventNames[i]}`] = this.events[i]!;
+    }
+    return out;
+  }
+}

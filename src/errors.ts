@@ -1,0 +1,36 @@
+/**
+ * Error codes in one place. Every user-facing failure (bad file, bad config, bad rule, bad
+ * filter) is a MirrorsinkError with one of these codes and a message that names the file,
+ * line/key and problem. Per-packet problems are never errors: they are DecodeEvents, counted.
+ */
+export const ErrorCode = {
+  Usage: 'E_USAGE',
+  FileUnreadable: 'E_FILE_UNREADABLE',
+  FileFormat: 'E_FILE_FORMAT',
+  Config: 'E_CONFIG',
+  Filter: 'E_FILTER',
+  Rule: 'E_RULE',
+  Bind: 'E_BIND',
+  CapUnavailable: 'E_CAP_UNAVAILABLE',
+  Reload: 'E_RELOAD',
+  Query: 'E_QUERY',
+} as const;
+
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class MirrorsinkError extends Error {
+  constructor(
+    readonly code: ErrorCodeValue,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MirrorsinkError';
+  }
+}
+
+/** Exit codes of the CLI. */
+export const ExitCode = {
+  Ok: 0,
+  Failure: 1,
+  Usage: 2,
+} as const;
