@@ -32,6 +32,7 @@ export interface ReplaySummary {
   decode_problems: Record<string, number>;
   drops: Record<string, number>;
   delivered: number;
+  peak_rss_mib: number;
   [section: string]: unknown;
 }
 
@@ -96,6 +97,7 @@ export function buildSummary(pipeline: Pipeline, files: ReplaySummary['files'], 
     decode_problems: c.eventSnapshot(),
     drops,
     delivered: pipeline.delivered,
+    peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   for (const [name, section] of Object.entries(assembled.summarySections())) summary[name] = section;
   return summary;
@@ -116,7 +118,7 @@ export function formatSummary(s: ReplaySummary): string {
   out.push('', `delivered to flow/detect: ${n(s.delivered)}`);
   out.push(`dropped: ${Object.entries(s.drops).map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
   for (const [name, section] of Object.entries(s)) {
-    if (['files', 'packets', 'bytes', 'seconds', 'packets_per_second', 'decoder', 'decode_problems', 'drops', 'delivered'].includes(name)) continue;
+    if (['files', 'packets', 'bytes', 'seconds', 'packets_per_second', 'decoder', 'decode_problems', 'drops', 'delivered', 'peak_rss_mib'].includes(name)) continue;
     out.push('', `${name}:`);
     out.push(...formatSection(section, '  '));
   }

@@ -1,0 +1,106 @@
+/**
+ * `npm run bench`: packets/s and peak RSS per pipeline stage, always beside baselines measured
+ * in the same run (these machines are noisy; only ratios within one run mean much).
+ *
+ *   bare header walk      the capture's record headers walked in memory (upper bound)
+ *   read only             readCaptureFile with a no-op sink
+ *   decode only           read + decode into the packet view
+ *   replay (no rules)     `mirrorsink replay --no-rules` child process: the whole pipeline
+ *   replay (N rules)      the same with N generated content rules (10 … 10 000)
+ *   tcpdump -w /dev/null  the C reference reader
+ *
+ * Options: --packets N (default 1 000 000), --rules 10,100,1000,10000 (or none), --live (adds the
+ * UDP receive benchmark: highest loss-free send rate, full pipeline vs a bare dgram loop).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { readCaptureFile } from '../src/source/capture-file.js';
+import { PacketView } from '../src/decode/packet-view.js';
+import { DecodeCounters } from '../src/decode/decode-events.js';
+import { decodeFrame } from '../src/decode/decoder.js';
+import type { FrameSink } from '../src/pipeline/stages.js';
+import type { BenchRow } from './bench-row.js';
+import { benchBareWalk, benchReadCaptureFile, benchTcpdump, formatBenchRows } from './capture-read.js';
+import { buildLargeCapture, defaultLargeCapturePath, repoRoot } from './large-capture.js';
+import { collectPayloads, generateContentRules } from './detect-rules.js';
+
+const CLI = path.join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+
+class DecodeOnly implements FrameSink {
+  readonly p = new PacketView();
+  readonly c = new DecodeCounters();
+  onFrame(buf: Uint8Array, offset: number, caplen: number, wirelen: number, linktype: number, tsSec: number, tsNsec: number): void {
+    const p = this.p;
+    p.setFrame(buf, offset, caplen, wirelen, linktype);
+    p.tsSec = tsSec;
+    p.tsNsec = tsNsec;
+    decodeFrame(p, this.c);
+  }
+}
+
+function benchDecodeOnly(file: string): BenchRow {
+  const sink = new DecodeOnly();
+  const t0 = process.hrtime.bigint();
+  const r = readCaptureFile(file, sink);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { name: 'decode only (in process)', packets: r.frames, seconds, pps: r.frames / seconds, peakRssMiB: process.memoryUsage.rss() / 2 ** 20 };
+}
+
+/** The real CLI in a child process: its own summary gives packets/s and peak RSS. */
+function benchReplay(name: string, file: string, extra: string[]): BenchRow {
+  const r = spawnSync(process.execPath, [CLI, 'replay', file, '--json', '--quiet', ...extra], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  if (r.status !== 0) throw new Error(`${name}: replay failed: ${r.stderr}`);
+  const s = JSON.parse(r.stdout) as { packets: number; seconds: number; peak_rss_mib: number; alerts?: { total?: number } };
+  const alerts = s.alerts?.total;
+  return { name: alerts === undefined ? name : `${name} (${alerts} alerts)`, packets: s.packets, seconds: s.seconds, pps: s.packets / s.seconds, peakRssMiB: s.peak_rss_mib };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { packets: { type: 'string' }, rules: { type: 'string' }, live: { type: 'boolean' }, file: { type: 'string' } },
+  });
+  const minPackets = Number(values.packets ?? 1_000_000);
+  const file = values.file ?? buildLargeCapture(defaultLargeCapturePath(), minPackets);
+  const ruleCounts = values.rules === 'none' ? [] : (values.rules ?? '10,100,1000,10000').split(',').map(Number);
+  process.stdout.write(`mirrorsink bench on ${file}\nnode ${process.version}, ${process.platform}/${process.arch}\n\n`);
+
+  const rows: BenchRow[] = [];
+  const push = (row: BenchRow | null) => {
+    if (row === null) return;
+    rows.push(row);
+    process.stdout.write(formatBenchRows([row]).split('\n').slice(-1)[0] + '\n');
+  };
+  push(benchBareWalk(file));
+  push(benchReadCaptureFile(file));
+  push(benchDecodeOnly(file));
+  push(benchReplay('replay, whole pipeline, no rules', file, ['--no-rules']));
+  push(benchTcpdump(file, rows[0]!.packets));
+
+  if (ruleCounts.length > 0) {
+    const payloads = collectPayloads(file);
+    const dir = path.join(repoRoot(), 'bench', 'out');
+    mkdirSync(dir, { recursive: true });
+    for (const n of ruleCounts) {
+      const rulesPath = path.join(dir, `content-${n}.rules`);
+      writeFileSync(rulesPath, generateContentRules(n, payloads));
+      push(benchReplay(`replay, ${n} content rules`, file, ['--rules', rulesPath]));
+    }
+  }
+
+  if (values.live === true) {
+    const { benchLive } = await import('./live.js');
+    for (const row of await benchLive()) push(row);
+  }
+
+  process.stdout.write('\n' + formatBenchRows(rows) + '\n');
+  const tcpdump = rows.find((r) => r.name.startsWith('tcpdump'));
+  const replay = rows.find((r) => r.name.startsWith('replay, whole pipeline'));
+  if (tcpdump && replay) process.stdout.write(`\nreplay / tcpdump packet rate: ${(replay.pps / tcpdump.pps).toFixed(2)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
