@@ -1,3 +1,5 @@
+import type { PacketView } from './packet-view.js';
+
 /**
  * Decoder problems, named as Suricata names its decoder events (decoder.<layer>.<event>), so
  * dashboards built for Suricata read the same. Index 0 means "no problem". Counting is done in
@@ -33,6 +35,8 @@ export const enum DecodeEvent {
   GeneveUnknownPayloadType,
   GeneveOptionsTooLong,
   TooManyLayers,
+  RawInvalidIpVersion,
+  GeneveUnknownVersion,
   Count,
 }
 
@@ -67,6 +71,8 @@ export const decodeEventNames: readonly string[] = [
   'geneve.unknown_payload_type',
   'geneve.options_too_long',
   'too_many_layers',
+  'ipraw.invalid_ip_version',
+  'geneve.unknown_version',
 ];
 
 /** Per-layer packet counters (Suricata's decoder.<layer>), indexes into a Float64Array. */
@@ -133,5 +139,22 @@ export class DecodeCounters {
       if (this.events[i]! > 0) out[`decoder.${decodeEventNames[i]}`] = this.events[i]!;
     }
     return out;
+  }
+}
+
+/** Record a fatal decode problem: the first one wins on the packet, every one is counted. */
+export function decodeError(p: PacketView, c: DecodeCounters, ev: DecodeEvent): void {
+  c.events[ev]++;
+  if (p.error === DecodeEvent.None) {
+    p.error = ev;
+    c.layers[Layer.Invalid]++;
+  }
+}
+
+/** Mark the packet truncated (IP length beyond the captured bytes), counted once per packet. */
+export function markTruncated(p: PacketView, c: DecodeCounters): void {
+  if (!p.truncated) {
+    p.truncated = true;
+    c.layers[Layer.Truncated]++;
   }
 }

@@ -69,12 +69,18 @@ export class PacketView {
   tunnelDepth = 0;
   /** VXLAN VNI (24-bit) or GENEVE VNI; -1 when not tunnelled. */
   vni = -1;
-  /** Outer IP version (4/6), 0 when not tunnelled. The outermost IP header's addresses. */
+  /** Outer IP version (4/6), 0 when not tunnelled. The addresses/ports of the IP/UDP header that
+   *  carried the tunnel header whose VNI is in `vni`: the outermost one, except for GENEVE+VXLAN
+   *  where it is the mirror source's VXLAN packet inside GENEVE (its source is the source ENI). */
   outerIpVersion = 0;
   outerSrc4 = 0;
   outerDst4 = 0;
-  outerSrcAddrOffset = 0;
-  outerDstAddrOffset = 0;
+  readonly outerSrc6 = new Uint32Array(4);
+  readonly outerDst6 = new Uint32Array(4);
+  /** Offsets of the outer addresses in `buf`; -1 when the outer header is not in `buf`
+   *  (datagrams from the UDP socket carry only the VXLAN/GENEVE header onwards). */
+  outerSrcAddrOffset = -1;
+  outerDstAddrOffset = -1;
   outerSport = 0;
   outerDport = 0;
   /** Offset of the first byte after the VXLAN/GENEVE header (what PacketLength counts). */
@@ -177,8 +183,8 @@ export class PacketView {
     this.outerIpVersion = 0;
     this.outerSrc4 = 0;
     this.outerDst4 = 0;
-    this.outerSrcAddrOffset = 0;
-    this.outerDstAddrOffset = 0;
+    this.outerSrcAddrOffset = -1;
+    this.outerDstAddrOffset = -1;
     this.outerSport = 0;
     this.outerDport = 0;
     this.tunnelPayloadOffset = 0;
