@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   send: { summary: 'wrap a capture in AWS-style VXLAN and send it to a mirror target', load: () => import('./commands/send.js') },
   filter: { summary: 'check, explain and export AWS Traffic Mirror filters', load: () => import('./commands/filter.js') },
   rules: { summary: 'check Suricata-language rule files', load: () => import('./commands/rules.js') },
+  'generate-captures': { summary: 'write the deterministic synthesised captures (captures/*.pcap + README.md)', load: () => import('./commands/generate-captures.js') },
   flows: { summary: 'query VPC Flow Logs records (CloudWatch Logs Insights syntax)', load: () => import('./commands/flows.js') },
 };
 

@@ -1,0 +1,227 @@
+/**
+ * The outer UDP source port AWS Traffic Mirroring puts on a mirrored packet: a hash of the
+ * inner flow that is the same for both directions (a real AWS capture shows ports
+ * 65408-65535 and one port per flow for both directions). AWS does not document the hash, so
+ * this is our own: MurmurHash3 mixing over the canonically ordered endpoints.
+ *
+ * Key: protocol + (address, port) of both ends, lower endpoint first, so swapping source and
+ * destination gives the same key.
+ *  - TCP / UDP: the ports.
+ *  - ICMP / ICMPv6 echo request and reply: the echo identifier as both ports (request and
+ *    reply share it); other ICMP messages: ports 0.
+ *  - IP fragments (MF set or offset > 0, or an IPv6 fragment header that is not atomic) and any
+ *    other protocol: ports 0 (the 3-tuple), so every fragment of a datagram gets one port.
+ *  - Non-IP frames (ARP, LLC...): the two MAC addresses and the EtherType.
+ *
+ * Two entry points that agree on well-formed packets: `symmetricSourcePort(p)` from a decoded
+ * PacketView, and `symmetricSourcePortOfFrame(buf, off, len)` which parses a raw Ethernet frame
+ * itself (Ethernet, up to 3 VLAN tags, IPv4, IPv6 with extension headers). Neither allocates.
+ */
+import { hashFinish, hashWord } from '../flow/flow-hash.js';
+import type { PacketView } from '../decode/packet-view.js';
+
+/** Lowest outer source port AWS uses; the hash supplies the low 7 bits. */
+export const AWS_SPORT_BASE = 0xff80;
+export const AWS_SPORT_MASK = 0x7f;
+
+const SEED = 0x6d697272; // "mirr"
+
+const PROTO_ICMP = 1;
+const PROTO_TCP = 6;
+const PROTO_UDP = 17;
+const PROTO_ICMPV6 = 58;
+
+/** Map a 32-bit hash to 65408-65535 as AWS does: 0xFF80 | (hash & 0x7F). */
+export function portFromHash(h: number): number {
+  return AWS_SPORT_BASE | (h & AWS_SPORT_MASK);
+}
+
+/** Symmetric hash of an IPv4 flow (addresses as unsigned 32-bit numbers). */
+export function symmetricHash4(proto: number, a: number, aPort: number, b: number, bPort: number): number {
+  a >>>= 0;
+  b >>>= 0;
+  let h = hashWord(SEED, (4 << 16) | (proto & 0xffff));
+  if (a < b || (a === b && aPort <= bPort)) {
+    h = hashWord(h, a);
+    h = hashWord(h, aPort);
+    h = hashWord(h, b);
+    h = hashWord(h, bPort);
+  } else {
+    h = hashWord(h, b);
+    h = hashWord(h, bPort);
+    h = hashWord(h, a);
+    h = hashWord(h, aPort);
+  }
+  return hashFinish(h, 20);
+}
+
+/** -1 when endpoint a sorts before b, 1 after, 0 equal. Words are unsigned network-order. */
+function compare6(aw: ArrayLike<number>, aPort: number, bw: ArrayLike<number>, bPort: number): number {
+  for (let i = 0; i < 4; i++) {
+    const x = aw[i]! >>> 0;
+    const y = bw[i]! >>> 0;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return aPort === bPort ? 0 : aPort < bPort ? -1 : 1;
+}
+
+function mix6(h: number, w: ArrayLike<number>, port: number): number {
+  h = hashWord(h, w[0]!);
+  h = hashWord(h, w[1]!);
+  h = hashWord(h, w[2]!);
+  h = hashWord(h, w[3]!);
+  return hashWord(h, port);
+}
+
+/** Symmetric hash of an IPv6 flow (addresses as four unsigned 32-bit words each). */
+export function symmetricHash6(proto: number, aw: ArrayLike<number>, aPort: number, bw: ArrayLike<number>, bPort: number): number {
+  let h = hashWord(SEED, (6 << 16) | (proto & 0xffff));
+  if (compare6(aw, aPort, bw, bPort) <= 0) {
+    h = mix6(h, aw, aPort);
+    h = mix6(h, bw, bPort);
+  } else {
+    h = mix6(h, bw, bPort);
+    h = mix6(h, aw, aPort);
+  }
+  return hashFinish(h, 44);
+}
+
+/** Scratch words for the non-IP (MAC) key and IPv6 addresses: reused, never reallocated. */
+const wa = new Uint32Array(4);
+const wb = new Uint32Array(4);
+
+/** Symmetric hash of a non-IP frame: the MAC pair (at `macOff`: dst then src) and EtherType. */
+function macHash(b: Uint8Array, macOff: number, etherType: number): number {
+  // dst MAC into wa (as 2 words: 4 + 2 bytes), src MAC into wb; the ordering is symmetric.
+  wa[0] = ((b[macOff]! << 24) | (b[macOff + 1]! << 16) | (b[macOff + 2]! << 8) | b[macOff + 3]!) >>> 0;
+  wa[1] = (b[macOff + 4]! << 8) | b[macOff + 5]!;
+  wa[2] = 0;
+  wa[3] = 0;
+  wb[0] = ((b[macOff + 6]! << 24) | (b[macOff + 7]! << 16) | (b[macOff + 8]! << 8) | b[macOff + 9]!) >>> 0;
+  wb[1] = (b[macOff + 10]! << 8) | b[macOff + 11]!;
+  wb[2] = 0;
+  wb[3] = 0;
+  let h = hashWord(SEED, (2 << 16) | (etherType & 0xffff));
+  if (compare6(wa, 0, wb, 0) <= 0) {
+    h = mix6(h, wa, 0);
+    h = mix6(h, wb, 0);
+  } else {
+    h = mix6(h, wb, 0);
+    h = mix6(h, wa, 0);
+  }
+  return hashFinish(h, 36);
+}
+
+function isEcho(proto: number, type: number): boolean {
+  return proto === PROTO_ICMP ? type === 8 || type === 0 : proto === PROTO_ICMPV6 ? type === 128 || type === 129 : false;
+}
+
+/** Outer UDP source port (65408-65535) of a decoded packet; uses the inner (decapsulated) fields. */
+export function symmetricSourcePort(p: PacketView): number {
+  return portFromHash(symmetricFlowHash(p));
+}
+
+/** The 32-bit symmetric flow hash of a decoded packet (see the module comment for the key). */
+export function symmetricFlowHash(p: PacketView): number {
+  if (p.ipVersion !== 4 && p.ipVersion !== 6) {
+    if (p.l2Offset >= 0 && p.caplen - (p.l2Offset - p.frameOffset) >= 14) return macHash(p.buf, p.l2Offset, p.etherType);
+    return 0;
+  }
+  const proto = p.ipProto < 0 ? 0 : p.ipProto;
+  let sp = 0;
+  let dp = 0;
+  if (!p.isFragment) {
+    if ((proto === PROTO_TCP || proto === PROTO_UDP) && p.sport >= 0 && p.dport >= 0) {
+      sp = p.sport;
+      dp = p.dport;
+    } else if (isEcho(proto, p.icmpType) && p.icmpId >= 0) {
+      sp = dp = p.icmpId;
+    }
+  }
+  return p.ipVersion === 4 ? symmetricHash4(proto, p.src4, sp, p.dst4, dp) : symmetricHash6(proto, p.src6, sp, p.dst6, dp);
+}
+
+const ETH_VLAN = 0x8100;
+const ETH_QINQ = 0x88a8;
+const ETH_QINQ_9100 = 0x9100;
+const ETH_IPV4 = 0x0800;
+const ETH_IPV6 = 0x86dd;
+
+function rd16(b: Uint8Array, o: number): number {
+  return (b[o]! << 8) | b[o + 1]!;
+}
+
+function rd32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+/** Ports (or echo id) of the L4 header at `l4`, packed as sport * 65536 + dport; 0 when none. */
+function l4Ports(b: Uint8Array, l4: number, end: number, proto: number): number {
+  if (proto === PROTO_TCP || proto === PROTO_UDP) {
+    if (end - l4 < 4) return 0;
+    return rd16(b, l4) * 65536 + rd16(b, l4 + 2);
+  }
+  if (proto === PROTO_ICMP || proto === PROTO_ICMPV6) {
+    if (end - l4 < 8 || !isEcho(proto, b[l4]!)) return 0;
+    const id = rd16(b, l4 + 4);
+    return id * 65536 + id;
+  }
+  return 0;
+}
+
+/** The symmetric flow hash of a raw Ethernet frame of `len` captured bytes at `off`. */
+export function symmetricFrameHash(b: Uint8Array, off: number, len: number): number {
+  const end = off + len;
+  if (len < 14) return 0;
+  let type = rd16(b, off + 12);
+  let cur = off + 14;
+  for (let tags = 0; (type === ETH_VLAN || type === ETH_QINQ || type === ETH_QINQ_9100) && tags < 3; tags++) {
+    if (end - cur < 4) return macHash(b, off, type);
+    type = rd16(b, cur + 2);
+    cur += 4;
+  }
+  if (type === ETH_IPV4 && end - cur >= 20 && b[cur]! >> 4 === 4) {
+    const ihl = (b[cur]! & 0x0f) << 2;
+    const proto = b[cur + 9]!;
+    const frag = rd16(b, cur + 6) & 0x3fff; // MF + offset
+    let ports = 0;
+    if (frag === 0 && ihl >= 20) ports = l4Ports(b, cur + ihl, end, proto);
+    return symmetricHash4(proto, rd32(b, cur + 12), Math.floor(ports / 65536), rd32(b, cur + 16), ports % 65536);
+  }
+  if (type === ETH_IPV6 && end - cur >= 40 && b[cur]! >> 4 === 6) {
+    for (let i = 0; i < 4; i++) {
+      wa[i] = rd32(b, cur + 8 + 4 * i);
+      wb[i] = rd32(b, cur + 24 + 4 * i);
+    }
+    let nh = b[cur + 6]!;
+    let l4 = cur + 40;
+    let fragment = false;
+    for (let n = 0; n < 8; n++) {
+      if (nh === 0 || nh === 43 || nh === 60 || nh === 51) {
+        if (end - l4 < 2) break;
+        const hl = nh === 51 ? (b[l4 + 1]! + 2) << 2 : (b[l4 + 1]! + 1) << 3;
+        nh = b[l4]!;
+        l4 += hl;
+      } else if (nh === 44) {
+        if (end - l4 < 8) break;
+        const fo = rd16(b, l4 + 2);
+        nh = b[l4]!;
+        l4 += 8;
+        if ((fo & 0xfff9) !== 0) {
+          fragment = true; // offset (upper 13 bits) or M (bit 0) set
+          break;
+        }
+      } else {
+        break;
+      }
+    }
+    const ports = fragment ? 0 : l4Ports(b, l4, end, nh);
+    return symmetricHash6(nh, wa, Math.floor(ports / 65536), wb, ports % 65536);
+  }
+  return macHash(b, off, type);
+}
+
+/** Outer UDP source port (65408-65535) for a raw Ethernet frame. */
+export function symmetricSourcePortOfFrame(b: Uint8Array, off: number, len: number): number {
+  return portFromHash(symmetricFrameHash(b, off, len));
+}
