@@ -1,0 +1,56 @@
+# syntax=docker/dockerfile:1
+# mirrorsink container image: a VPC Traffic Mirroring target (VXLAN UDP 4789, GENEVE UDP 6081)
+# with Prometheus metrics and health checks on HTTP 9109.
+#
+#   docker build -t mirrorsink .
+#   docker run --network host -v /etc/mirrorsink:/etc/mirrorsink:ro \
+#     -v /var/lib/mirrorsink:/var/lib/mirrorsink mirrorsink
+#
+# Host networking keeps UDP off docker's NAT path; /var/lib/mirrorsink on the host must be
+# writable by uid 10001. See docs/operator-guide.md.
+
+# ---- build: compile TypeScript and the optional native `cap` (libpcap) binding, then drop
+# dev dependencies so that node_modules can be copied as is.
+FROM node:20-bookworm AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ libpcap-dev \
+ && rm -rf /var/lib/apt/lists/*
+# node-gyp uses the headers shipped in the image instead of downloading them.
+ENV npm_config_nodedir=/usr/local
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && rm -rf dist/bench \
+ && mkdir -p rules examples
+
+# ---- runtime: Node.js and libpcap only; no compilers, no dev dependencies.
+FROM node:20-bookworm-slim AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpcap0.8 \
+ && rm -rf /var/lib/apt/lists/*
+# A fixed uid/gid so that host directories can be chowned to it (deploy/ uses 10001 too).
+RUN groupadd --system --gid 10001 mirrorsink \
+ && useradd --system --uid 10001 --gid mirrorsink --home-dir /var/lib/mirrorsink --no-create-home --shell /usr/sbin/nologin mirrorsink \
+ && install -d -o root -g mirrorsink -m 0750 /etc/mirrorsink \
+ && install -d -o mirrorsink -g mirrorsink -m 0750 /var/lib/mirrorsink
+ENV NODE_ENV=production
+WORKDIR /app
+# package.json: the version in --version and mirrorsink_build_info is read from it.
+COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/rules ./rules
+COPY --from=build /app/examples ./examples
+USER mirrorsink
+# All above 1024: no capabilities needed.
+EXPOSE 4789/udp 6081/udp 9109/tcp
+VOLUME ["/etc/mirrorsink", "/var/lib/mirrorsink"]
+# The slim image has no curl: node's fetch. /healthz fails when the UDP listener is down or
+# the sink falls behind, as the NLB health check sees it.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:9109/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
+CMD ["serve", "--config", "/etc/mirrorsink/mirrorsink.yaml"]
