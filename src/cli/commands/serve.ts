@@ -1,0 +1,131 @@
+/**
+ * `mirrorsink serve`: run as an AWS Traffic Mirroring target. Binds UDP 4789 (VXLAN) and 6081
+ * (GENEVE), or captures from an interface, and serves /metrics, /healthz, /readyz and the API
+ * on HTTP. SIGHUP reloads the configuration; SIGTERM/SIGINT drain, flush and exit 0.
+ */
+import { parseCommandArgs } from '../args.js';
+import { loadConfig } from '../../config/load.js';
+import { cliOverrides, ENV_VARS, type ServeFlags } from '../../config/overrides.js';
+import { DEFAULTS } from '../../config/schema.js';
+import { MirrorsinkService } from '../../service/service.js';
+import { buildStages, retireStages } from '../../service/stages.js';
+
+const HELP = `Usage: mirrorsink serve [options]
+
+Receives VPC Traffic Mirroring (VXLAN, UDP ${DEFAULTS.vxlanPort}; GENEVE via Gateway Load Balancer,
+UDP ${DEFAULTS.genevePort}), works out each packet's session (VNI) and direction, applies mirror
+filters, tracks flows and runs IDS rules. Metrics, health and API on HTTP.
+
+Options:
+  --config FILE           YAML configuration (also MIRRORSINK_CONFIG); see examples/mirrorsink.yaml
+  --bind ADDR             UDP bind address, repeatable (IPv4 and/or IPv6; default ${DEFAULTS.bind.join(',')})
+  --vxlan-port N          VXLAN port (default ${DEFAULTS.vxlanPort}; 0 = any free port)
+  --geneve-port N         GENEVE port (default ${DEFAULTS.genevePort}; 0 = any free port)
+  --no-geneve             no GENEVE listener
+  --receive-buffer BYTES  UDP receive buffer per socket (default ${DEFAULTS.receiveBufferBytes})
+  --http-port N           HTTP port for /metrics, /healthz, /readyz, /api (default ${DEFAULTS.httpPort})
+  --http-bind ADDR        HTTP bind address (default ${DEFAULTS.httpBind})
+  --rules FILE            Suricata-language rules file, repeatable (replaces rules.files)
+  --eve FILE              write EVE JSON alerts to FILE
+  --interface IF          capture from IF with libpcap instead of binding UDP sockets
+  --capture-filter BPF    capture filter (default '${DEFAULTS.captureFilter}')
+  --capture-plain         capture IF's own (untunnelled) traffic
+  --unknown-vni POLICY    process | drop packets of VNIs no session names (default process)
+  --log-level L           fatal, error, warn, info, debug, trace, silent (default info)
+  --check                 validate the configuration (and filters, rules), print the result, exit
+  -h, --help              this help
+
+Precedence: flag > environment variable > configuration file > default.
+Environment: MIRRORSINK_CONFIG, ${ENV_VARS.map((v) => v.name).join(', ')}.
+
+Signals: SIGHUP reloads configuration, filters and rules (a bad one is refused, the running
+one kept); SIGTERM/SIGINT stop receiving, drain, flush every record and exit 0.
+`;
+
+const OPTIONS = {
+  config: { type: 'string' },
+  bind: { type: 'string', multiple: true },
+  'vxlan-port': { type: 'string' },
+  'geneve-port': { type: 'string' },
+  'no-geneve': { type: 'boolean' },
+  'receive-buffer': { type: 'string' },
+  'http-port': { type: 'string' },
+  'http-bind': { type: 'string' },
+  rules: { type: 'string', multiple: true },
+  eve: { type: 'string' },
+  interface: { type: 'string' },
+  'capture-filter': { type: 'string' },
+  'capture-plain': { type: 'boolean' },
+  'unknown-vni': { type: 'string' },
+  'log-level': { type: 'string' },
+  check: { type: 'boolean' },
+} as const;
+
+export async function run(args: string[]): Promise<number> {
+  const { values: v, help } = parseCommandArgs('serve', args, OPTIONS, false);
+  if (help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const flags: ServeFlags = {
+    bind: v.bind as string[] | undefined,
+    vxlanPort: v['vxlan-port'] as string | undefined,
+    genevePort: v['geneve-port'] as string | undefined,
+    noGeneve: v['no-geneve'] as boolean | undefined,
+    receiveBuffer: v['receive-buffer'] as string | undefined,
+    httpPort: v['http-port'] as string | undefined,
+    httpBind: v['http-bind'] as string | undefined,
+    rules: v.rules as string[] | undefined,
+    eve: v.eve as string | undefined,
+    interface: v.interface as string | undefined,
+    captureFilter: v['capture-filter'] as string | undefined,
+    capturePlain: v['capture-plain'] as boolean | undefined,
+    unknownVni: v['unknown-vni'] as string | undefined,
+    logLevel: v['log-level'] as string | undefined,
+  };
+  const file = v.config as string | undefined;
+  const load = () => loadConfig({ file, cli: cliOverrides(flags) });
+
+  if (v.check === true) {
+    const loaded = load();
+    const stages = await buildStages(loaded.config, { drops: new Float64Array(4), dryRun: true }, null);
+    await retireStages(stages, null);
+    process.stdout.write(
+      `configuration OK${loaded.config.file ? `: ${loaded.config.file}` : ' (defaults)'}\n` +
+        `  sessions: ${stages.summary.sessions}, filters: ${stages.summary.filters}, rules loaded: ${stages.summary.rules_loaded}, failed: ${stages.summary.rules_failed}\n` +
+        loaded.assumptions.map((a) => `  assumed: ${a}\n`).join('') +
+        stages.warnings.map((w) => `  warning: ${w}\n`).join(''),
+    );
+    return 0;
+  }
+
+  const svc = await MirrorsinkService.start({ load });
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        svc.log.warn({ signal }, 'second signal while stopping: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      svc.stop(signal).then(
+        () => {
+          process.removeListener('SIGHUP', onHup);
+          resolve(0);
+          // Anything left holding the loop open must not keep a stopped sink alive.
+          setTimeout(() => process.exit(0), 2000).unref();
+        },
+        (err: unknown) => {
+          svc.log.error({ err }, 'error while stopping');
+          resolve(1);
+        },
+      );
+    };
+    const onHup = () => {
+      void svc.reload('SIGHUP');
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', onHup);
+  });
+}

@@ -1,0 +1,145 @@
+/**
+ * The validated configuration of `mirrorsink serve`: what one YAML file (plus `MIRRORSINK_*`
+ * environment variables and command-line flags) defines. Keys in the file are snake_case; this
+ * is the camelCase form the program uses after validation (src/config/validate.ts).
+ *
+ * Precedence: command-line flag > environment variable > file > default.
+ */
+import type { ParsedCidr } from '../filter/cidr.js';
+
+export type DirectionMode = 'auto' | 'vni' | 'addresses' | 'mac';
+export const DIRECTION_MODES: readonly DirectionMode[] = ['auto', 'vni', 'addresses', 'mac'];
+
+export type FixedDirection = 'ingress' | 'egress';
+
+export type UnknownVniPolicy = 'process' | 'drop';
+export const UNKNOWN_VNI_POLICIES: readonly UnknownVniPolicy[] = ['process', 'drop'];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Defaults, also used by the docs and the "assumed" log lines of a config-free start. */
+export const DEFAULTS = {
+  bind: ['0.0.0.0'] as string[],
+  vxlanPort: 4789,
+  genevePort: 6081,
+  /** 32 MiB: about 20 000 jumbo datagrams or 200 000 small ones of burst. */
+  receiveBufferBytes: 32 * 1024 * 1024,
+  httpBind: '0.0.0.0',
+  /** Not in Prometheus' default-port list collisions we know of; documented in examples/. */
+  httpPort: 9109,
+  logLevel: 'info' as LogLevel,
+  unknownVni: 'process' as UnknownVniPolicy,
+  captureFilter: 'udp dst port 4789 or udp dst port 6081',
+  captureBufferBytes: 32 * 1024 * 1024,
+  maxEventLoopLagSeconds: 1,
+  maxKernelDropsPerSecond: 1000,
+  drainMs: 250,
+} as const;
+
+/** A mirror filter applied to one session's packets (src/filter/). */
+export interface SessionFilterConfig {
+  /** Absolute path of the filter file (JSON from describe-traffic-mirror-filters, YAML, Terraform). */
+  path: string;
+  /** Which filter of a file holding several (TrafficMirrorFilterId or name). */
+  filterId: string | null;
+  /** Reject filter files with warnings too. */
+  strict: boolean;
+  /** Amazon DNS resolver address (VPC base + 2) for the `amazon-dns` network service. */
+  amazonDnsAddress: string | null;
+  /** Packets whose direction is unknown: reject | ingress | egress | either (null = the filter's default). */
+  directionUnknown: 'reject' | 'ingress' | 'egress' | 'either' | null;
+}
+
+/** Flow-log record fields that the packets cannot tell (VPC Flow Logs v3-v5). */
+export interface SessionFlowLogFields {
+  accountId: string | null;
+  vpcId: string | null;
+  subnetId: string | null;
+  instanceId: string | null;
+  region: string | null;
+  azId: string | null;
+}
+
+export interface SessionConfig {
+  /** Unique name, used as the `session` metric label. */
+  name: string;
+  /** VirtualNetworkId of the mirror session (24 bits). */
+  vni: number;
+  /** Source ENI id (eni-...), null when not given. */
+  eni: string | null;
+  /** The ENI's addresses: primary, secondary, IPv6 and delegated prefixes (CIDR, host = /32 /128). */
+  addresses: ParsedCidr[];
+  /** The ENI's primary private IP (= outer source IP of its mirrored packets). */
+  primaryAddress: ParsedCidr | null;
+  /** ENI MAC as 12 lower-case hex digits (no separators), null when not given. */
+  mac: string | null;
+  directionMode: DirectionMode;
+  /** For directionMode 'vni': the only direction this session carries. */
+  direction: FixedDirection | null;
+  filter: SessionFilterConfig | null;
+  flowLog: SessionFlowLogFields;
+}
+
+export interface ListenConfig {
+  /** Addresses to bind UDP sockets on: IPv4 → udp4 socket, IPv6 → udp6 (v6-only) socket. */
+  bind: string[];
+  /** 0 = any free port (tests). */
+  vxlanPort: number;
+  /** null = no GENEVE listener. */
+  genevePort: number | null;
+  receiveBufferBytes: number;
+}
+
+export interface HttpConfig {
+  bind: string;
+  port: number;
+  /** Bearer token for POST /api/reload; null = the route always answers 401. */
+  reloadToken: string | null;
+}
+
+export interface RulesConfig {
+  /** Absolute paths of Suricata-language rule files. */
+  files: string[];
+  /** Address/port variables ($HOME_NET...). */
+  vars: Record<string, string>;
+}
+
+export interface CaptureConfig {
+  /** Interface for a live libpcap capture instead of/in addition to the UDP sockets. */
+  interface: string | null;
+  /** BPF filter; default catches VXLAN and GENEVE. */
+  filter: string;
+  /** Capture the interface's own (non-tunnelled) traffic: filter defaults to none. */
+  plain: boolean;
+  bufferBytes: number;
+}
+
+export interface HealthConfig {
+  /** /healthz fails when the event-loop delay (p99 over the last interval) exceeds this. */
+  maxEventLoopLagSeconds: number;
+  /** /healthz fails when kernel drops grow faster than this (per second, over the last interval). */
+  maxKernelDropsPerSecond: number;
+}
+
+export interface MirrorsinkConfig {
+  /** Absolute path of the config file, null for a config-free start. */
+  file: string | null;
+  listen: ListenConfig;
+  http: HttpConfig;
+  logLevel: LogLevel;
+  unknownVni: UnknownVniPolicy;
+  /** Outer source CIDRs allowed to send; empty = everyone. */
+  allowedSenders: ParsedCidr[];
+  sessions: SessionConfig[];
+  /** Packets the mirror filter rejects still reach flows and rules (counted as dropped all the same). */
+  keepFilterRejected: boolean;
+  rules: RulesConfig;
+  eve: { path: string | null };
+  /** Flow-table / flow-log options, passed through to src/flow (null = flows off). */
+  flows: Record<string, unknown> | null;
+  capture: CaptureConfig;
+  health: HealthConfig;
+  /** How long shutdown keeps reading already-queued datagrams (ms). */
+  drainMs: number;
+}

@@ -1,0 +1,523 @@
+/**
+ * Turns the raw configuration document (YAML file merged with environment and command-line
+ * overrides, see load.ts) into a MirrorsinkConfig, collecting every problem. Never throws for a
+ * bad value: problems go to ConfigProblems, and the caller fails once with all of them.
+ */
+import path from 'node:path';
+import { parseCidr, type ParsedCidr } from '../filter/cidr.js';
+import { ConfigProblems, type KeyPath } from './problems.js';
+import {
+  DEFAULTS,
+  DIRECTION_MODES,
+  LOG_LEVELS,
+  UNKNOWN_VNI_POLICIES,
+  type CaptureConfig,
+  type DirectionMode,
+  type FixedDirection,
+  type HealthConfig,
+  type HttpConfig,
+  type ListenConfig,
+  type LogLevel,
+  type MirrorsinkConfig,
+  type RulesConfig,
+  type SessionConfig,
+  type SessionFilterConfig,
+  type SessionFlowLogFields,
+  type UnknownVniPolicy,
+} from './schema.js';
+
+export const MAX_VNI = 0xffffff;
+/** Names reserved for the catch-all session. */
+export const UNKNOWN_SESSION_NAME = 'unknown';
+
+type Raw = Record<string, unknown>;
+
+function isObject(v: unknown): v is Raw {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `'${v}'`;
+  return String(v);
+}
+
+/** Levenshtein distance, for "did you mean" on unknown keys (config load only). */
+function distance(a: string, b: string): number {
+  const d: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length]!;
+}
+
+class Checker {
+  constructor(readonly problems: ConfigProblems) {}
+
+  /** A mapping (or absent → empty); unknown keys are problems. */
+  object(v: unknown, at: KeyPath, allowed: readonly string[]): Raw {
+    if (v === undefined || v === null) return {};
+    if (!isObject(v)) {
+      this.problems.add(at, `must be a mapping, got ${describe(v)}`);
+      return {};
+    }
+    for (const key of Object.keys(v)) {
+      if (!allowed.includes(key)) {
+        const near = allowed.filter((k) => distance(k, key) <= 2);
+        this.problems.add([...at, key], `unknown key${near.length > 0 ? ` (did you mean '${near[0]}'?)` : ` (known: ${allowed.join(', ')})`}`);
+      }
+    }
+    return v;
+  }
+
+  int(v: unknown, at: KeyPath, min: number, max: number, fallback: number): number {
+    if (v === undefined || v === null) return fallback;
+    const n = typeof v === 'string' && /^-?[0-9]+$/.test(v.trim()) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+      this.problems.add(at, `must be an integer from ${min} to ${max}, got ${describe(v)}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  number(v: unknown, at: KeyPath, min: number, max: number, fallback: number): number {
+    if (v === undefined || v === null) return fallback;
+    const n = typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) {
+      this.problems.add(at, `must be a number from ${min} to ${max}, got ${describe(v)}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(v: unknown, at: KeyPath, fallback: boolean): boolean {
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'string') {
+      const t = v.trim().toLowerCase();
+      if (['true', 'yes', 'on', '1'].includes(t)) return true;
+      if (['false', 'no', 'off', '0'].includes(t)) return false;
+    }
+    this.problems.add(at, `must be true or false, got ${describe(v)}`);
+    return fallback;
+  }
+
+  /** A string, or null when absent (or when `required`, a problem). */
+  string(v: unknown, at: KeyPath, required = false): string | null {
+    if (v === undefined || v === null) {
+      if (required) this.problems.add(at, 'is required');
+      return null;
+    }
+    if (typeof v === 'number') return String(v);
+    if (typeof v !== 'string' || v.trim() === '') {
+      this.problems.add(at, `must be a non-empty string, got ${describe(v)}`);
+      return null;
+    }
+    return v.trim();
+  }
+
+  oneOf<T extends string>(v: unknown, at: KeyPath, allowed: readonly T[], fallback: T): T {
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === 'string' && (allowed as readonly string[]).includes(v.trim().toLowerCase())) return v.trim().toLowerCase() as T;
+    this.problems.add(at, `must be one of ${allowed.join(', ')}, got ${describe(v)}`);
+    return fallback;
+  }
+
+  /** A list of strings; a single string counts as a one-element list. */
+  stringList(v: unknown, at: KeyPath): { value: string; at: KeyPath }[] {
+    if (v === undefined || v === null) return [];
+    if (typeof v === 'string') return v.trim() === '' ? [] : [{ value: v.trim(), at }];
+    if (!Array.isArray(v)) {
+      this.problems.add(at, `must be a list, got ${describe(v)}`);
+      return [];
+    }
+    const out: { value: string; at: KeyPath }[] = [];
+    v.forEach((item, i) => {
+      const s = this.string(item, [...at, i], true);
+      if (s !== null) out.push({ value: s, at: [...at, i] });
+    });
+    return out;
+  }
+
+  cidr(text: string, at: KeyPath): ParsedCidr | null {
+    const c = parseCidr(text, true);
+    if (typeof c === 'string') {
+      this.problems.add(at, c);
+      return null;
+    }
+    if (c.hostBitsSet) {
+      this.problems.add(at, `'${text}' has bits set beyond the /${c.prefix} prefix (did you mean ${c.text}?)`);
+      return null;
+    }
+    return c;
+  }
+
+  /** A single address (no prefix, or /32 /128). */
+  address(v: unknown, at: KeyPath): ParsedCidr | null {
+    const s = this.string(v, at);
+    if (s === null) return null;
+    const c = parseCidr(s, true);
+    if (typeof c === 'string' || c.prefix !== (c.family === 4 ? 32 : 128)) {
+      this.problems.add(at, `'${s}' is not a single IPv4 or IPv6 address`);
+      return null;
+    }
+    return c;
+  }
+
+  /** A file path, resolved against the directory of wherever the value came from. */
+  filePath(v: unknown, at: KeyPath): string | null {
+    const s = this.string(v, at);
+    if (s === null) return null;
+    return path.resolve(this.problems.origin(at).baseDir, s);
+  }
+
+  bindAddress(text: string, at: KeyPath): string | null {
+    const bare = text.trim().replace(/^\[(.*)\]$/, '$1');
+    const c = bare.includes('/') ? null : parseCidr(bare, true);
+    if (c !== null && typeof c !== 'string') return bare;
+    this.problems.add(at, `'${text}' is not an IPv4 or IPv6 address (use 0.0.0.0 or :: for every address)`);
+    return null;
+  }
+}
+
+const TOP_KEYS = [
+  'listen',
+  'http',
+  'log_level',
+  'unknown_vni',
+  'allowed_senders',
+  'sessions',
+  'keep_filter_rejected',
+  'rules',
+  'eve',
+  'flows',
+  'capture',
+  'health',
+  'drain_ms',
+] as const;
+
+const SESSION_KEYS = [
+  'name',
+  'vni',
+  'eni',
+  'addresses',
+  'primary_address',
+  'mac',
+  'direction_mode',
+  'direction',
+  'filter',
+  'account_id',
+  'vpc_id',
+  'subnet_id',
+  'instance_id',
+  'region',
+  'az_id',
+] as const;
+
+const FLOW_LOG_PATTERNS: Record<string, [keyof SessionFlowLogFields, RegExp, string]> = {
+  account_id: ['accountId', /^[0-9]{12}$/, '12 digits'],
+  vpc_id: ['vpcId', /^vpc-[0-9a-f]{8,17}$/, 'vpc- followed by 8-17 hex digits'],
+  subnet_id: ['subnetId', /^subnet-[0-9a-f]{8,17}$/, 'subnet- followed by 8-17 hex digits'],
+  instance_id: ['instanceId', /^i-[0-9a-f]{8,17}$/, 'i- followed by 8-17 hex digits'],
+  region: ['region', /^[a-z]{2}(-[a-z]+)+-[0-9]+$/, 'a region name such as us-east-1'],
+  az_id: ['azId', /^[a-z]{3,4}[0-9]+-az[0-9]+$/, 'an AZ id such as use1-az1'],
+};
+
+/** Normalise a MAC address to 12 lower-case hex digits, or null. */
+export function normaliseMac(text: string): string | null {
+  const t = text.trim().toLowerCase();
+  if (/^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/.test(t)) return t.replace(/[:-]/g, '');
+  if (/^([0-9a-f]{4}\.){2}[0-9a-f]{4}$/.test(t)) return t.replace(/\./g, '');
+  return null;
+}
+
+/** 12 hex digits → aa:bb:cc:dd:ee:ff */
+export function formatMac(hex12: string): string {
+  return hex12.match(/../g)!.join(':');
+}
+
+function validateListen(c: Checker, raw: unknown): ListenConfig {
+  const at = ['listen'];
+  const o = c.object(raw, at, ['bind', 'vxlan_port', 'geneve_port', 'receive_buffer_bytes']);
+  const bind: string[] = [];
+  const items = c.stringList(o.bind, [...at, 'bind']);
+  for (const item of items) {
+    const a = c.bindAddress(item.value, item.at);
+    if (a !== null) {
+      if (bind.includes(a)) c.problems.add(item.at, `'${a}' is listed twice`);
+      else bind.push(a);
+    }
+  }
+  if (o.bind !== undefined && o.bind !== null && items.length === 0) c.problems.add([...at, 'bind'], 'must list at least one address');
+  const vxlanPort = c.int(o.vxlan_port, [...at, 'vxlan_port'], 0, 65535, DEFAULTS.vxlanPort);
+  let genevePort: number | null = DEFAULTS.genevePort;
+  const g = o.geneve_port;
+  if (g === false || g === null || (typeof g === 'string' && ['off', 'none', 'false', 'no'].includes(g.trim().toLowerCase()))) genevePort = null;
+  else genevePort = c.int(g, [...at, 'geneve_port'], 0, 65535, DEFAULTS.genevePort);
+  if (genevePort !== null && genevePort !== 0 && genevePort === vxlanPort) {
+    c.problems.add([...at, 'geneve_port'], `must differ from listen.vxlan_port (${vxlanPort}); set it to false to disable GENEVE`);
+  }
+  const receiveBufferBytes = c.int(o.receive_buffer_bytes, [...at, 'receive_buffer_bytes'], 65536, 2 ** 31 - 1, DEFAULTS.receiveBufferBytes);
+  return { bind: bind.length > 0 ? bind : [...DEFAULTS.bind], vxlanPort, genevePort, receiveBufferBytes };
+}
+
+function validateHttp(c: Checker, raw: unknown): HttpConfig {
+  const at = ['http'];
+  const o = c.object(raw, at, ['bind', 'port', 'reload_token']);
+  let bind: string = DEFAULTS.httpBind;
+  if (o.bind !== undefined && o.bind !== null) {
+    const s = c.string(o.bind, [...at, 'bind']);
+    if (s !== null) bind = c.bindAddress(s, [...at, 'bind']) ?? DEFAULTS.httpBind;
+  }
+  const port = c.int(o.port, [...at, 'port'], 0, 65535, DEFAULTS.httpPort);
+  const reloadToken = c.string(o.reload_token, [...at, 'reload_token']);
+  if (reloadToken !== null && reloadToken.length < 8) c.problems.add([...at, 'reload_token'], 'must be at least 8 characters long');
+  return { bind, port, reloadToken };
+}
+
+function validateFilter(c: Checker, raw: unknown, at: KeyPath): SessionFilterConfig | null {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw === 'string') {
+    const p = c.filePath(raw, at);
+    return p === null ? null : { path: p, filterId: null, strict: false, amazonDnsAddress: null, directionUnknown: null };
+  }
+  const o = c.object(raw, at, ['path', 'filter_id', 'strict', 'amazon_dns_address', 'direction_unknown']);
+  if (!isObject(raw)) return null;
+  const p = o.path === undefined ? (c.problems.add([...at, 'path'], 'is required'), null) : c.filePath(o.path, [...at, 'path']);
+  const filterId = c.string(o.filter_id, [...at, 'filter_id']);
+  const strict = c.bool(o.strict, [...at, 'strict'], false);
+  const dns = o.amazon_dns_address === undefined ? null : c.address(o.amazon_dns_address, [...at, 'amazon_dns_address']);
+  const du = o.direction_unknown === undefined ? null : c.oneOf(o.direction_unknown, [...at, 'direction_unknown'], ['reject', 'ingress', 'egress', 'either'] as const, 'either');
+  if (p === null) return null;
+  return { path: p, filterId, strict, amazonDnsAddress: dns === null ? null : dns.text.replace(/\/(32|128)$/, ''), directionUnknown: du };
+}
+
+function validateSession(c: Checker, raw: unknown, i: number): SessionConfig | null {
+  const at: KeyPath = ['sessions', i];
+  if (!isObject(raw)) {
+    c.problems.add(at, `must be a mapping with at least 'vni', got ${describe(raw)}`);
+    return null;
+  }
+  const o = c.object(raw, at, SESSION_KEYS);
+  const before = c.problems.count;
+  let vni = -1;
+  if (o.vni === undefined || o.vni === null) c.problems.add([...at, 'vni'], 'is required (the mirror session VirtualNetworkId, 0-16777215)');
+  else vni = c.int(o.vni, [...at, 'vni'], 0, MAX_VNI, -1);
+  let name = c.string(o.name, [...at, 'name']) ?? (vni >= 0 ? `vni-${vni}` : `session-${i}`);
+  if (name === UNKNOWN_SESSION_NAME) {
+    c.problems.add([...at, 'name'], `'${UNKNOWN_SESSION_NAME}' is reserved for packets of VNIs no session names`);
+    name = `session-${i}`;
+  }
+  const eni = c.string(o.eni, [...at, 'eni']);
+  if (eni !== null && !/^eni-[0-9a-f]{8,17}$/.test(eni)) c.problems.add([...at, 'eni'], `'${eni}' is not an ENI id (eni- followed by 8-17 hex digits)`);
+
+  const addresses: ParsedCidr[] = [];
+  for (const item of c.stringList(o.addresses, [...at, 'addresses'])) {
+    const cidr = c.cidr(item.value, item.at);
+    if (cidr !== null) {
+      if (addresses.some((a) => a.text === cidr.text)) c.problems.add(item.at, `'${item.value}' is listed twice`);
+      else addresses.push(cidr);
+    }
+  }
+  let primaryAddress = o.primary_address === undefined ? null : c.address(o.primary_address, [...at, 'primary_address']);
+  if (primaryAddress === null && o.primary_address === undefined) {
+    // Default: the first single address listed (AWS lists the primary private IP first).
+    primaryAddress = addresses.find((a) => a.prefix === (a.family === 4 ? 32 : 128)) ?? null;
+  } else if (primaryAddress !== null && !addresses.some((a) => a.text === primaryAddress!.text)) {
+    addresses.unshift(primaryAddress); // the primary IP is one of the ENI's addresses
+  }
+
+  let mac: string | null = null;
+  const macText = c.string(o.mac, [...at, 'mac']);
+  if (macText !== null) {
+    mac = normaliseMac(macText);
+    if (mac === null) c.problems.add([...at, 'mac'], `'${macText}' is not a MAC address (aa:bb:cc:dd:ee:ff)`);
+  }
+
+  let direction: FixedDirection | null = null;
+  if (o.direction !== undefined && o.direction !== null) direction = c.oneOf<FixedDirection>(o.direction, [...at, 'direction'], ['ingress', 'egress'], 'ingress');
+  const modeGiven = o.direction_mode !== undefined && o.direction_mode !== null;
+  let directionMode: DirectionMode = modeGiven ? c.oneOf(o.direction_mode, [...at, 'direction_mode'], DIRECTION_MODES, 'auto') : 'auto';
+  if (!modeGiven && direction !== null) directionMode = 'vni';
+  if (directionMode === 'vni' && direction === null) {
+    c.problems.add([...at, 'direction'], "is required with direction_mode 'vni' (the one direction this session's filter mirrors: ingress or egress)");
+  }
+  if (direction !== null && directionMode !== 'vni' && directionMode !== 'auto') {
+    c.problems.add([...at, 'direction'], `only applies with direction_mode 'vni', not '${directionMode}'`);
+  }
+  if (directionMode === 'auto' && direction !== null) directionMode = 'vni';
+  if (directionMode === 'addresses' && addresses.length === 0) {
+    c.problems.add([...at, 'addresses'], "is required with direction_mode 'addresses' (the ENI's IPs and prefixes)");
+  }
+  if (directionMode === 'mac' && mac === null) c.problems.add([...at, 'mac'], "is required with direction_mode 'mac'");
+
+  const filter = validateFilter(c, o.filter, [...at, 'filter']);
+
+  const flowLog: SessionFlowLogFields = { accountId: null, vpcId: null, subnetId: null, instanceId: null, region: null, azId: null };
+  for (const [key, [field, re, what]] of Object.entries(FLOW_LOG_PATTERNS)) {
+    const s = c.string(o[key], [...at, key]);
+    if (s === null) continue;
+    if (!re.test(s)) c.problems.add([...at, key], `'${s}' is not valid (expected ${what})`);
+    else flowLog[field] = s;
+  }
+  if (c.problems.count > before) return null;
+  return { name, vni, eni, addresses, primaryAddress, mac, directionMode, direction, filter, flowLog };
+}
+
+function validateSessions(c: Checker, raw: unknown): SessionConfig[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    c.problems.add(['sessions'], `must be a list of sessions, got ${describe(raw)}`);
+    return [];
+  }
+  const out: SessionConfig[] = [];
+  const indexOf: number[] = [];
+  raw.forEach((item, i) => {
+    const s = validateSession(c, item, i);
+    if (s !== null) {
+      out.push(s);
+      indexOf.push(i);
+    }
+  });
+  // Names unique; VNIs unique unless every session sharing one has its own primary address
+  // (AWS lets sessions of several ENIs use one VNI: the outer source IP tells them apart).
+  for (let a = 0; a < out.length; a++) {
+    for (let b = 0; b < a; b++) {
+      if (out[a]!.name === out[b]!.name) c.problems.add(['sessions', indexOf[a]!, 'name'], `'${out[a]!.name}' is already the name of sessions[${indexOf[b]}]`);
+      if (out[a]!.vni === out[b]!.vni) {
+        const pa = out[a]!.primaryAddress;
+        const pb = out[b]!.primaryAddress;
+        if (pa === null || pb === null) {
+          c.problems.add(
+            ['sessions', indexOf[a]!, 'vni'],
+            `${out[a]!.vni} is already the VNI of sessions[${indexOf[b]}] (${out[b]!.name}); sessions may share a VNI only when each has its own primary_address`,
+          );
+        } else if (pa.text === pb.text) {
+          c.problems.add(
+            ['sessions', indexOf[a]!, 'primary_address'],
+            `sessions[${indexOf[b]}] (${out[b]!.name}) has the same VNI ${out[a]!.vni} and primary address ${pa.text.replace(/\/(32|128)$/, '')}: the two cannot be told apart`,
+          );
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function validateRules(c: Checker, raw: unknown): RulesConfig {
+  const at = ['rules'];
+  if (Array.isArray(raw) || typeof raw === 'string') raw = { files: raw };
+  const o = c.object(raw, at, ['files', 'vars']);
+  const files: string[] = [];
+  for (const item of c.stringList(o.files, [...at, 'files'])) {
+    const p = c.filePath(item.value, item.at);
+    if (p !== null) files.push(p);
+  }
+  const vars: Record<string, string> = {};
+  if (o.vars !== undefined && o.vars !== null) {
+    if (!isObject(o.vars)) c.problems.add([...at, 'vars'], `must be a mapping of variable names to values, got ${describe(o.vars)}`);
+    else {
+      for (const [k, v] of Object.entries(o.vars)) {
+        const name = k.replace(/^\$/, '');
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+          c.problems.add([...at, 'vars', k], 'is not a valid variable name');
+          continue;
+        }
+        const val = Array.isArray(v) ? `[${v.map(String).join(',')}]` : c.string(v, [...at, 'vars', k], true);
+        if (val !== null) vars[name] = val;
+      }
+    }
+  }
+  return { files, vars };
+}
+
+function validateCapture(c: Checker, raw: unknown): CaptureConfig {
+  const at = ['capture'];
+  const o = c.object(raw, at, ['interface', 'filter', 'plain', 'buffer_bytes']);
+  const plain = c.bool(o.plain, [...at, 'plain'], false);
+  const filter = c.string(o.filter, [...at, 'filter']) ?? (plain ? '' : DEFAULTS.captureFilter);
+  return {
+    interface: c.string(o.interface, [...at, 'interface']),
+    filter,
+    plain,
+    bufferBytes: c.int(o.buffer_bytes, [...at, 'buffer_bytes'], 65536, 2 ** 31 - 1, DEFAULTS.captureBufferBytes),
+  };
+}
+
+function validateHealth(c: Checker, raw: unknown): HealthConfig {
+  const at = ['health'];
+  const o = c.object(raw, at, ['max_event_loop_lag_seconds', 'max_kernel_drops_per_second']);
+  return {
+    maxEventLoopLagSeconds: c.number(o.max_event_loop_lag_seconds, [...at, 'max_event_loop_lag_seconds'], 0.001, 3600, DEFAULTS.maxEventLoopLagSeconds),
+    maxKernelDropsPerSecond: c.number(o.max_kernel_drops_per_second, [...at, 'max_kernel_drops_per_second'], 0, 1e12, DEFAULTS.maxKernelDropsPerSecond),
+  };
+}
+
+/**
+ * Validate a raw document. `file` is the config file (absolute) or null; problems are reported
+ * through `problems` (which knows where each key came from).
+ */
+export function validateConfig(raw: unknown, file: string | null, problems: ConfigProblems): MirrorsinkConfig {
+  const c = new Checker(problems);
+  if (raw !== undefined && raw !== null && !isObject(raw)) {
+    problems.add([], `the configuration must be a mapping of keys (listen, http, sessions...), got ${describe(raw)}`);
+    raw = {};
+  }
+  const o = c.object(raw, [], TOP_KEYS);
+
+  const listen = validateListen(c, o.listen);
+  const http = validateHttp(c, o.http);
+  const logLevel = c.oneOf<LogLevel>(o.log_level, ['log_level'], LOG_LEVELS, DEFAULTS.logLevel);
+  const unknownVni = c.oneOf<UnknownVniPolicy>(o.unknown_vni, ['unknown_vni'], UNKNOWN_VNI_POLICIES, DEFAULTS.unknownVni);
+  const allowedSenders: ParsedCidr[] = [];
+  for (const item of c.stringList(o.allowed_senders, ['allowed_senders'])) {
+    const cidr = c.cidr(item.value, item.at);
+    if (cidr !== null) allowedSenders.push(cidr);
+  }
+  const sessions = validateSessions(c, o.sessions);
+  const keepFilterRejected = c.bool(o.keep_filter_rejected, ['keep_filter_rejected'], false);
+  const rules = validateRules(c, o.rules);
+
+  let evePath: string | null = null;
+  if (typeof o.eve === 'string') evePath = c.filePath(o.eve, ['eve']);
+  else {
+    const eve = c.object(o.eve, ['eve'], ['path']);
+    evePath = c.filePath(eve.path, ['eve', 'path']);
+  }
+
+  let flows: Record<string, unknown> | null = null;
+  if (o.flows !== undefined && o.flows !== null && o.flows !== false) {
+    if (o.flows === true) flows = {};
+    else if (!isObject(o.flows)) problems.add(['flows'], `must be a mapping of flow options (or true), got ${describe(o.flows)}`);
+    else flows = { ...o.flows };
+  }
+
+  const capture = validateCapture(c, o.capture);
+  const health = validateHealth(c, o.health);
+  const drainMs = c.int(o.drain_ms, ['drain_ms'], 0, 60_000, DEFAULTS.drainMs);
+
+  return {
+    file,
+    listen,
+    http,
+    logLevel,
+    unknownVni,
+    allowedSenders,
+    sessions,
+    keepFilterRejected,
+    rules,
+    eve: { path: evePath },
+    flows,
+    capture,
+    health,
+    drainMs,
+  };
+}

@@ -1,0 +1,16 @@
+/**
+ * The HTTP side of a running sink (fastify, on its own port): /metrics, /healthz, /readyz and
+ * the JSON API. The fastify instance is created by the service (its pino logger is the
+ * service's logger); this module only registers routes.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { MirrorsinkService } from '../service/service.js';
+import { registerMetricsRoute } from './metrics-route.js';
+import { registerHealthRoutes } from './health-routes.js';
+import { registerApiRoutes } from './api-routes.js';
+
+export function registerRoutes(app: FastifyInstance, svc: MirrorsinkService): void {
+  registerMetricsRoute(app, svc);
+  registerHealthRoutes(app, svc);
+  registerApiRoutes(app, svc);
+}

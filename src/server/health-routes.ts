@@ -1,0 +1,19 @@
+/**
+ * GET /healthz — 200 while every receive socket is bound and the pipeline keeps up (event-loop
+ *   lag and kernel-drop rate under their thresholds), 503 with the reasons otherwise. Point the
+ *   NLB/GWLB target-group health check here: it fails when the UDP path is down.
+ * GET /readyz — 200 once started and until shutdown begins, 503 before/after.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { MirrorsinkService } from '../service/service.js';
+
+export function registerHealthRoutes(app: FastifyInstance, svc: MirrorsinkService): void {
+  app.get('/healthz', async (_req, reply) => {
+    const h = svc.healthStatus();
+    return reply.code(h.ok ? 200 : 503).send({ status: h.ok ? 'ok' : 'unhealthy', ...h });
+  });
+  app.get('/readyz', async (_req, reply) => {
+    const ready = svc.isReady;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : svc.lifecycle });
+  });
+}

@@ -1,0 +1,271 @@
+/**
+ * The mirror target's UDP sockets: VXLAN (4789) and GENEVE (6081), one udp4 or udp6 socket per
+ * bind address (IPv6 sockets are v6-only, so 0.0.0.0 and :: can both be bound). Every datagram
+ * is counted and handed to the pipeline's onTunnelDatagram with the outer tuple from the socket.
+ *
+ * Per datagram nothing is allocated beyond what dgram itself allocates (the Buffer and rinfo):
+ * the datagram is copied into one receive buffer per listener (so the pipeline's PacketView
+ * keeps its DataView instead of making one per datagram: measured 0.7 µs per datagram, more
+ * than the copy of even a jumbo datagram), the sender address string is converted to numbers through a one-entry cache (mirror sources
+ * send many datagrams in a row), the timestamp comes from Date.now(), and batch timing sums
+ * performance.now() deltas that are published once per event-loop turn.
+ */
+import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { TunnelKind } from '../decode/packet-view.js';
+import { parseIpv4, parseIpv6 } from '../filter/cidr.js';
+import { ErrorCode, MirrorsinkError } from '../errors.js';
+import { ListenerKind, LISTENER_NAMES, type ReceiveCounters } from '../metrics/core-metrics.js';
+
+/** What the listener feeds: the Pipeline. */
+export interface TunnelDatagramSink {
+  onTunnelDatagram(
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    kind: TunnelKind,
+    outerIpVersion: number,
+    outerSrc4: number,
+    outerDst4: number,
+    outerSrc6: Uint32Array | null,
+    outerSport: number,
+    outerDport: number,
+    tsSec: number,
+    tsNsec: number,
+  ): void;
+}
+
+/** Sums processing time per event-loop turn and reports it once per turn. */
+export class BatchTimer {
+  private seconds = 0;
+  private count = 0;
+  private scheduled = false;
+
+  constructor(private readonly observe: (seconds: number, datagrams: number) => void) {}
+
+  /** Add one datagram's processing time (milliseconds). */
+  add(ms: number): void {
+    this.seconds += ms / 1000;
+    this.count++;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.count === 0) return;
+    const s = this.seconds;
+    const n = this.count;
+    this.seconds = 0;
+    this.count = 0;
+    this.observe(s, n);
+  };
+}
+
+export interface UdpListenerOptions {
+  kind: 'vxlan' | 'geneve';
+  address: string;
+  port: number;
+  receiveBufferBytes: number;
+  sink: TunnelDatagramSink;
+  counters: ReceiveCounters;
+  batch: BatchTimer;
+  /** Called once with the first exception the sink throws (later ones are only counted). */
+  onInternalError?: (err: unknown) => void;
+  /** Called when the socket closes or fails after binding. */
+  onClosed?: (why: string) => void;
+}
+
+export interface ReceiveBufferInfo {
+  requested: number;
+  /** What getRecvBufferSize() reports (Linux reports twice the usable size it granted). */
+  actual: number;
+  /** The kernel granted less than asked (net.core.rmem_max). */
+  capped: boolean;
+}
+
+export class UdpListener {
+  readonly kind: 'vxlan' | 'geneve';
+  readonly address: string;
+  readonly family: 4 | 6;
+  private readonly requestedPort: number;
+  private socket: Socket | null = null;
+  private boundPort = 0;
+  private open = false;
+  private buffer: ReceiveBufferInfo | null = null;
+  private readonly opts: UdpListenerOptions;
+  private readonly tunnelKind: TunnelKind;
+  private readonly listenerIndex: number;
+  private readonly localAddr4: number;
+  // One-entry cache of the last sender address.
+  private lastAddress = '';
+  private lastSrc4 = 0;
+  private readonly lastSrc6 = new Uint32Array(4);
+  private errorReported = false;
+  /** Largest UDP payload (65535 - 8 - 20): every datagram fits. */
+  private readonly rx = Buffer.allocUnsafe(65527);
+
+  constructor(opts: UdpListenerOptions) {
+    this.opts = opts;
+    this.kind = opts.kind;
+    this.address = opts.address;
+    this.family = opts.address.includes(':') ? 6 : 4;
+    this.requestedPort = opts.port;
+    this.tunnelKind = opts.kind === 'vxlan' ? TunnelKind.Vxlan : TunnelKind.Geneve;
+    this.listenerIndex = opts.kind === 'vxlan' ? ListenerKind.Vxlan : ListenerKind.Geneve;
+    this.localAddr4 = this.family === 4 ? Math.max(parseIpv4(opts.address), 0) : 0;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get bound(): boolean {
+    return this.open;
+  }
+
+  get receiveBuffer(): ReceiveBufferInfo | null {
+    return this.buffer;
+  }
+
+  /** `udp4 0.0.0.0:4789 (vxlan)` */
+  describe(): string {
+    const host = this.family === 6 ? `[${this.address}]` : this.address;
+    return `udp${this.family} ${host}:${this.boundPort || this.requestedPort} (${this.kind})`;
+  }
+
+  bind(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = dgram.createSocket({ type: this.family === 6 ? 'udp6' : 'udp4', ipv6Only: this.family === 6, reuseAddr: false });
+      this.socket = socket;
+      const onBindError = (err: NodeJS.ErrnoException) => {
+        socket.removeListener('listening', onListening);
+        try {
+          socket.close();
+        } catch {
+          // already closed
+        }
+        this.socket = null;
+        const why =
+          err.code === 'EADDRINUSE'
+            ? 'address already in use (another mirrorsink or process holds the port)'
+            : err.code === 'EADDRNOTAVAIL'
+              ? 'no local interface has this address'
+              : err.code === 'EACCES'
+                ? 'permission denied'
+                : err.message;
+        reject(new MirrorsinkError(ErrorCode.Bind, `cannot bind ${this.describe()}: ${why}`));
+      };
+      const onListening = () => {
+        socket.removeListener('error', onBindError);
+        this.boundPort = socket.address().port;
+        this.open = true;
+        const requested = this.opts.receiveBufferBytes;
+        try {
+          socket.setRecvBufferSize(requested);
+        } catch {
+          // Refused outright (e.g. above INT_MAX): keep the default, reported as capped below.
+        }
+        const actual = socket.getRecvBufferSize();
+        // Linux doubles the value it grants (bookkeeping overhead); other kernels report it as is.
+        const capped = process.platform === 'linux' ? actual < 2 * requested : actual < requested;
+        this.buffer = { requested, actual, capped };
+        socket.on('message', this.onMessage);
+        // After binding, an error means the socket no longer receives (e.g. destroyed with
+        // `ss -K`): mark it down, close it, let health report it.
+        socket.on('error', (err) => {
+          if (!this.open) return;
+          this.open = false;
+          this.opts.onClosed?.(`socket error on ${this.describe()}: ${err.message}`);
+          try {
+            socket.close();
+          } catch {
+            // already closed
+          }
+        });
+        socket.on('close', () => {
+          if (this.open) {
+            this.open = false;
+            this.opts.onClosed?.(`${this.describe()} closed`);
+          }
+        });
+        resolve();
+      };
+      socket.once('error', onBindError);
+      socket.once('listening', onListening);
+      socket.bind({ address: this.address, port: this.requestedPort, exclusive: true });
+    });
+  }
+
+  private readonly onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+    const t0 = performance.now();
+    const counters = this.opts.counters;
+    counters.datagrams[this.listenerIndex]++;
+    counters.bytes[this.listenerIndex] += msg.length;
+    const address = rinfo.address;
+    if (address !== this.lastAddress) this.cacheSender(address);
+    const nowMs = Date.now();
+    const sec = Math.floor(nowMs / 1000);
+    const rx = this.rx;
+    rx.set(msg);
+    try {
+      this.opts.sink.onTunnelDatagram(
+        rx,
+        0,
+        msg.length,
+        this.tunnelKind,
+        this.family,
+        this.lastSrc4,
+        this.localAddr4,
+        this.family === 6 ? this.lastSrc6 : null,
+        rinfo.port,
+        this.boundPort,
+        sec,
+        (nowMs - sec * 1000) * 1_000_000,
+      );
+    } catch (err) {
+      counters.internalErrors++;
+      if (!this.errorReported) {
+        this.errorReported = true;
+        this.opts.onInternalError?.(err);
+      }
+    }
+    this.opts.batch.add(performance.now() - t0);
+  };
+
+  /** Cache miss only: parse the sender's address text. */
+  private cacheSender(address: string): void {
+    this.lastAddress = address;
+    if (this.family === 4) {
+      this.lastSrc4 = Math.max(parseIpv4(address), 0);
+      return;
+    }
+    const pct = address.indexOf('%');
+    const w = parseIpv6(pct >= 0 ? address.slice(0, pct) : address);
+    if (w === null) this.lastSrc6.fill(0);
+    else this.lastSrc6.set(w);
+  }
+
+  /** Stop receiving and close the socket. */
+  close(): Promise<void> {
+    const s = this.socket;
+    if (s === null || !this.open) return Promise.resolve();
+    this.open = false;
+    this.socket = null;
+    return new Promise((resolve) => {
+      s.removeListener('message', this.onMessage);
+      s.close(() => resolve());
+    });
+  }
+
+  /** Test hook: close the socket as if it had failed (health must notice). */
+  simulateFailure(): void {
+    this.socket?.close();
+  }
+
+  get listenerName(): string {
+    return LISTENER_NAMES[this.listenerIndex]!;
+  }
+}

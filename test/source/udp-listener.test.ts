@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import dgram from 'node:dgram';
+import { BatchTimer, UdpListener, type TunnelDatagramSink } from '../../src/source/udp-listener.js';
+import { ReceiveCounters } from '../../src/metrics/core-metrics.js';
+import { TunnelKind } from '../../src/decode/packet-view.js';
+import { waitFor } from '../server/harness.js';
+
+interface Seen {
+  length: number;
+  first: number;
+  kind: TunnelKind;
+  ver: number;
+  src4: number;
+  src6: number[] | null;
+  sport: number;
+  dport: number;
+  tsSec: number;
+}
+
+function recorder(): TunnelDatagramSink & { seen: Seen[] } {
+  const seen: Seen[] = [];
+  return {
+    seen,
+    onTunnelDatagram(buf, offset, length, kind, ver, src4, _dst4, src6, sport, dport, tsSec) {
+      seen.push({ length, first: buf[offset]!, kind, ver, src4, src6: src6 ? [...src6] : null, sport, dport, tsSec });
+    },
+  };
+}
+
+async function sender(family: 4 | 6) {
+  const s = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+  const host = family === 6 ? '::1' : '127.0.0.1';
+  await new Promise<void>((r) => s.bind(0, host, r));
+  return {
+    port: s.address().port,
+    send: (d: Buffer, port: number) => new Promise<void>((res, rej) => s.send(d, port, host, (e) => (e ? rej(e) : res()))),
+    close: () => s.close(),
+  };
+}
+
+describe('UdpListener', () => {
+  it('hands every datagram to the sink with the outer tuple from the socket (udp4), jumbo included', async () => {
+    const sink = recorder();
+    const counters = new ReceiveCounters();
+    const batches: number[] = [];
+    const l = new UdpListener({ kind: 'vxlan', address: '127.0.0.1', port: 0, receiveBufferBytes: 1 << 20, sink, counters, batch: new BatchTimer((_s, n) => batches.push(n)) });
+    await l.bind();
+    const tx = await sender(4);
+    try {
+      expect(l.port).toBeGreaterThan(0);
+      expect(l.receiveBuffer!.actual).toBeGreaterThan(0);
+      const jumbo = Buffer.alloc(8 + 9001, 0x08);
+      for (let i = 0; i < 10; i++) await tx.send(Buffer.from([0x08, 0, 0, 0, 0, 0, i, 0]), l.port);
+      await tx.send(jumbo, l.port);
+      await waitFor(() => sink.seen.length === 11);
+      expect(sink.seen[0]).toMatchObject({ length: 8, kind: TunnelKind.Vxlan, ver: 4, src4: 0x7f000001, src6: null, sport: tx.port, dport: l.port });
+      expect(Math.abs(sink.seen[0]!.tsSec - Date.now() / 1000)).toBeLessThan(5);
+      expect(sink.seen[10]!.length).toBe(9009);
+      expect(counters.datagrams[0]).toBe(11);
+      expect(counters.bytes[0]).toBe(80 + 9009);
+      await waitFor(() => batches.reduce((a, b) => a + b, 0) === 11);
+    } finally {
+      tx.close();
+      await l.close();
+    }
+    expect(l.bound).toBe(false);
+  });
+
+  it('udp6: the sender address arrives as four words; a GENEVE listener says so', async () => {
+    const sink = recorder();
+    const l = new UdpListener({ kind: 'geneve', address: '::1', port: 0, receiveBufferBytes: 1 << 20, sink, counters: new ReceiveCounters(), batch: new BatchTimer(() => {}) });
+    await l.bind();
+    const tx = await sender(6);
+    try {
+      await tx.send(Buffer.alloc(16), l.port);
+      await waitFor(() => sink.seen.length === 1);
+      expect(sink.seen[0]).toMatchObject({ kind: TunnelKind.Geneve, ver: 6, src4: 0, src6: [0, 0, 0, 1], sport: tx.port });
+      expect(l.describe()).toBe(`udp6 [::1]:${l.port} (geneve)`);
+    } finally {
+      tx.close();
+      await l.close();
+    }
+  });
+
+  it('a sink that throws does not kill the listener: counted, reported once', async () => {
+    const errors: unknown[] = [];
+    const counters = new ReceiveCounters();
+    let n = 0;
+    const sink: TunnelDatagramSink = {
+      onTunnelDatagram() {
+        n++;
+        throw new Error('boom');
+      },
+    };
+    const l = new UdpListener({ kind: 'vxlan', address: '127.0.0.1', port: 0, receiveBufferBytes: 1 << 20, sink, counters, batch: new BatchTimer(() => {}), onInternalError: (e) => errors.push(e) });
+    await l.bind();
+    const tx = await sender(4);
+    try {
+      for (let i = 0; i < 3; i++) await tx.send(Buffer.alloc(8), l.port);
+      await waitFor(() => n === 3);
+      expect(counters.internalErrors).toBe(3);
+      expect(errors).toHaveLength(1);
+    } finally {
+      tx.close();
+      await l.close();
+    }
+  });
+
+  it('reports a lost socket through onClosed', async () => {
+    const closed: string[] = [];
+    const l = new UdpListener({ kind: 'vxlan', address: '127.0.0.1', port: 0, receiveBufferBytes: 1 << 20, sink: recorder(), counters: new ReceiveCounters(), batch: new BatchTimer(() => {}), onClosed: (w) => closed.push(w) });
+    await l.bind();
+    l.simulateFailure();
+    await waitFor(() => closed.length === 1);
+    expect(closed[0]).toBe(`udp4 127.0.0.1:${l.port} (vxlan) closed`);
+    expect(l.bound).toBe(false);
+  });
+});
