@@ -1,0 +1,949 @@
+/**
+ * The flow table: every inner conversation seen on the mirror, keyed so both directions of a
+ * conversation share one slot. Struct-of-arrays (one typed array per field, indexed by slot)
+ * with an open-addressing hash (linear probing, backward-shift deletion, load <= 1/2) over the
+ * normalised key built from the PacketView's integers: the per-packet path allocates nothing.
+ *
+ * Key: (session, IP version, protocol, lower (addr,port), higher (addr,port)).
+ *  - session = p.vni, not p.sessionIndex: the VNI is on every tunnelled packet even when the
+ *    session is unknown, and two mirror sessions never share a VNI, so flows never merge
+ *    across sessions (the same connection mirrored from both ENIs is two flows, as AWS gives
+ *    two flow-log records). -1 for packets that were not tunnelled.
+ *  - ICMP/ICMPv6 echo request/reply key the echo identifier as both "ports" so a ping and its
+ *    reply share a flow and two pings with different ids do not; every other ICMP type keys
+ *    ports 0/0 (one flow per address pair for errors and the like). VPC Flow Logs print ICMP
+ *    ports as 0 anyway.
+ *  - Non-first IP fragments carry no L4 header and so no ports: they are not tracked
+ *    (p.flowIndex = -1, counted in FlowCounter.FragmentsUntracked). First fragments carry the
+ *    ports and are tracked. Reassembly is not done here.
+ *  - Packets with a decode error, or without IP, are not tracked.
+ *
+ * Orientation: direction 1 (to_server) is the direction of the packet that created the flow,
+ * except that a flow first seen with a SYN/ACK has the receiver of that SYN/ACK as client, as
+ * Suricata does.
+ *
+ * Timeouts run on packet time. Each timeout class (tcp new/established/closed, udp new/
+ * established, other new/established) keeps its own least-recently-seen list: a flow moves to
+ * the tail of its class list on every packet, so each list is ordered by last-seen time and
+ * expire() only pops list heads that have timed out — work proportional to what expires,
+ * bounded per call by `expireBatch`. A packet that finds a flow already past its timeout (not
+ * yet reaped) ends it with reason 'timeout' and starts a new flow, so results never depend on
+ * how often expire() runs. If packet time goes backwards (merged sources) the lists are only
+ * approximately ordered; a late flow is then reaped on a later call.
+ *
+ * When the table is full the flow closest to its timeout (the earliest lastSeen+timeout among
+ * the list heads) is ended: with reason 'timeout' if it had in fact timed out, else 'evicted'
+ * (counted in FlowCounter.Evictions). With evictWhenFull false the new flow is refused instead
+ * (FlowCounter.Refused).
+ */
+import {
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_RST,
+  TCP_SYN,
+  DIRECTION_NAMES,
+  type PacketView,
+} from '../decode/packet-view.js';
+import type { FlowStage } from '../pipeline/stages.js';
+import { FLOW_COUNTER_COUNT, FlowCounter } from './flow-counters.js';
+import { hashFinishI32, hashWord, writeFlowId } from './flow-hash.js';
+import { formatIpv4, formatIpv6, type Ipv6Style } from './ip-format.js';
+
+const IPPROTO_SCTP = 132;
+
+/** Idle timeouts in seconds of packet time. */
+export interface FlowTimeouts {
+  tcpNew: number;
+  /**
+   * 600 s rather than Suricata's hard-coded 3600: 600 s is the longest VPC Flow Logs
+   * aggregation interval, so an idle keep-alive connection ends within one interval of its last
+   * packet, and the table does not fill with hour-old idle flows on a busy mirror target.
+   */
+  tcpEstablished: number;
+  tcpClosed: number;
+  udpNew: number;
+  udpEstablished: number;
+  otherNew: number;
+  otherEstablished: number;
+}
+
+export const DEFAULT_FLOW_TIMEOUTS: Readonly<FlowTimeouts> = {
+  tcpNew: 30,
+  tcpEstablished: 600,
+  tcpClosed: 10,
+  udpNew: 30,
+  udpEstablished: 300,
+  otherNew: 30,
+  otherEstablished: 300,
+};
+
+export interface FlowTableOptions {
+  /** Capacity, rounded up to a power of two. Default 65536. */
+  maxFlows?: number;
+  timeouts?: Partial<FlowTimeouts>;
+  /** Pick up TCP sessions whose handshake was not seen (Suricata stream.midstream). Default false. */
+  midstream?: boolean;
+  /** Number of configured sessions: bounds the unanswered counters. Default 0 (only "unknown"). */
+  sessionCount?: number;
+  /** Session names by session index, for listUnanswered(). */
+  sessionNames?: readonly string[];
+  /** When full: end the flow closest to timing out (true, default) or refuse the new flow. */
+  evictWhenFull?: boolean;
+  /** Seed of the bucket hash. Default random so that crafted traffic cannot aim at one chain.
+   *  flow_id does not depend on it. */
+  hashSeed?: number;
+  /** Most flows expire() ends per call (per timeout class). Default 4096. */
+  expireBatch?: number;
+  /** How many ended unanswered flows listUnanswered() remembers. Default 256. */
+  unansweredHistory?: number;
+}
+
+export type FlowEndReason = 'timeout' | 'evicted' | 'shutdown';
+export type FlowEndListener = (slot: number, reason: FlowEndReason) => void;
+
+/** Timeout class of a flow = the list it is on. */
+export const TimeoutClass = {
+  TcpNew: 0,
+  TcpEstablished: 1,
+  TcpClosed: 2,
+  UdpNew: 3,
+  UdpEstablished: 4,
+  OtherNew: 5,
+  OtherEstablished: 6,
+} as const;
+const CLASS_COUNT = 7;
+const CLASS_FREE = 255;
+
+/** TCP state as far as the flow table follows it (enough for flow:established and records). */
+export const TcpState = {
+  /** No handshake seen (first packet was not a SYN, and midstream is off). */
+  None: 0,
+  SynSent: 1,
+  SynRecv: 2,
+  Established: 3,
+  /** One side sent FIN. */
+  Closing: 4,
+  /** RST seen, or FIN from both sides. */
+  Closed: 5,
+} as const;
+
+export interface FlowAddresses {
+  srcIp: string;
+  srcPort: number;
+  destIp: string;
+  destPort: number;
+  /** EVE spelling: "TCP", "UDP", "ICMP", "IPv6-ICMP", "SCTP" or the protocol number. */
+  proto: string;
+  protoNumber: number;
+  ipVersion: number;
+  /** ICMP type/code of the flow's first packet; -1 when not ICMP. */
+  icmpType: number;
+  icmpCode: number;
+}
+
+export interface UnansweredFlow {
+  session: string;
+  sessionIndex: number;
+  vni: number;
+  direction: string;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  proto: string;
+  /** ISO 8601 UTC time of the first packet. */
+  first_seen: string;
+  packets: number;
+  /** false when the flow has already ended (kept in a short history). */
+  active: boolean;
+}
+
+function roundPow2(n: number): number {
+  let c = 1;
+  while (c < n) c *= 2;
+  return c;
+}
+
+function isEchoRequest(proto: number, type: number): boolean {
+  return (proto === IPPROTO_ICMP && type === 8) || (proto === IPPROTO_ICMPV6 && type === 128);
+}
+
+function isEcho(proto: number, type: number): boolean {
+  return proto === IPPROTO_ICMP ? type === 8 || type === 0 : type === 128 || type === 129;
+}
+
+export function protoName(proto: number): string {
+  switch (proto) {
+    case IPPROTO_TCP:
+      return 'TCP';
+    case IPPROTO_UDP:
+      return 'UDP';
+    case IPPROTO_ICMP:
+      return 'ICMP';
+    case IPPROTO_ICMPV6:
+      return 'IPv6-ICMP';
+    case IPPROTO_SCTP:
+      return 'SCTP';
+    default:
+      return String(proto);
+  }
+}
+
+export class FlowTable implements FlowStage {
+  /** Number of slots (a power of two). */
+  readonly capacity: number;
+  readonly midstream: boolean;
+  readonly timeouts: Readonly<FlowTimeouts>;
+  /** Seconds per TimeoutClass. */
+  readonly classTimeout = new Float64Array(CLASS_COUNT);
+  /** See FlowCounter. */
+  readonly counters = new Float64Array(FLOW_COUNTER_COUNT);
+  /** Flows that ended with no reply seen, index (sessionIndex+1)*3 + Direction of the first packet. */
+  readonly unanswered: Float64Array;
+  readonly sessionCount: number;
+  sessionNames: readonly string[];
+
+  /** Called before a slot is freed; the slot's arrays are still intact during the call. */
+  onFlowEnd: FlowEndListener | null = null;
+  private readonly endListeners: FlowEndListener[] = [];
+
+  // ---- key (per slot) ----
+  readonly keySession: Int32Array;
+  readonly keyVersion: Uint8Array;
+  readonly keyProto: Uint8Array;
+  /** 8 words per slot: address A (the lower endpoint) then address B. IPv4 uses word 0 only. */
+  readonly keyAddr: Uint32Array;
+  /** 2 per slot: port of A, port of B. */
+  readonly keyPort: Uint16Array;
+  private readonly slotHash: Int32Array;
+
+  // ---- flow state (per slot) ----
+  /** 1 when endpoint A is the client. */
+  readonly clientIsA: Uint8Array;
+  readonly pktsToServer: Float64Array;
+  readonly pktsToClient: Float64Array;
+  /** Bytes are IP lengths (IP header included), as EVE and VPC Flow Logs count them. */
+  readonly bytesToServer: Float64Array;
+  readonly bytesToClient: Float64Array;
+  /** OR of TCP flags per direction. */
+  readonly tcpFlagsToServer: Uint8Array;
+  readonly tcpFlagsToClient: Uint8Array;
+  readonly firstSec: Float64Array;
+  readonly firstNsec: Uint32Array;
+  readonly lastSec: Float64Array;
+  readonly lastNsec: Uint32Array;
+  readonly flowIds: Float64Array;
+  /** Incremented each time a slot starts a new flow (first flow in a slot has generation 1). */
+  readonly generation: Uint32Array;
+  readonly tcpState: Uint8Array;
+  /** 1 once established (TCP handshake / midstream pick-up; others: both directions seen). Stays 1. */
+  readonly established: Uint8Array;
+  /** 1 once any to_client packet was seen. */
+  readonly replied: Uint8Array;
+  /** 1 when the flow's first packet is an attempt that expects a reply (TCP SYN, UDP, ICMP echo request). */
+  readonly attempt: Uint8Array;
+  private readonly finMask: Uint8Array;
+  /** Session index and Direction (ingress/egress) of the first packet. */
+  readonly sessionIndex: Int32Array;
+  readonly firstDirection: Uint8Array;
+  readonly firstIcmpType: Int16Array;
+  readonly firstIcmpCode: Int16Array;
+  /** Set by detect when an alert fired on the flow (EVE flow "alerted"). */
+  readonly alerted: Uint8Array;
+  /** TimeoutClass of the slot, 255 when free. */
+  readonly slotClass: Uint8Array;
+  private readonly prev: Int32Array;
+  private readonly next: Int32Array;
+  private readonly listHead = new Int32Array(CLASS_COUNT).fill(-1);
+  private readonly listTail = new Int32Array(CLASS_COUNT).fill(-1);
+
+  // ---- hash ----
+  private readonly buckets: Int32Array;
+  private readonly bucketMask: number;
+  private readonly seed: number;
+
+  // ---- free slots ----
+  private readonly freeStack: Int32Array;
+  private freeTop: number;
+
+  private readonly evictWhenFull: boolean;
+  private readonly expireBatch: number;
+  /** Latest packet (or expire) time seen, seconds. */
+  now = 0;
+
+  // ---- scratch for the lookup (reused, never reallocated) ----
+  private readonly sAddr = new Uint32Array(4);
+  private readonly dAddr = new Uint32Array(4);
+
+  // ---- history of ended unanswered flows (ring, typed arrays) ----
+  private readonly histCap: number;
+  private histNext = 0;
+  private histCount = 0;
+  private readonly histSession: Int32Array;
+  private readonly histVni: Int32Array;
+  private readonly histDir: Uint8Array;
+  private readonly histVer: Uint8Array;
+  private readonly histProto: Uint8Array;
+  private readonly histAddr: Uint32Array;
+  private readonly histPort: Uint16Array;
+  private readonly histFirst: Float64Array;
+  private readonly histPkts: Float64Array;
+
+  constructor(opts: FlowTableOptions = {}) {
+    const cap = roundPow2(Math.max(1, Math.floor(opts.maxFlows ?? 65536)));
+    this.capacity = cap;
+    this.midstream = opts.midstream ?? false;
+    const t: FlowTimeouts = { ...DEFAULT_FLOW_TIMEOUTS, ...opts.timeouts };
+    this.timeouts = t;
+    this.classTimeout[TimeoutClass.TcpNew] = t.tcpNew;
+    this.classTimeout[TimeoutClass.TcpEstablished] = t.tcpEstablished;
+    this.classTimeout[TimeoutClass.TcpClosed] = t.tcpClosed;
+    this.classTimeout[TimeoutClass.UdpNew] = t.udpNew;
+    this.classTimeout[TimeoutClass.UdpEstablished] = t.udpEstablished;
+    this.classTimeout[TimeoutClass.OtherNew] = t.otherNew;
+    this.classTimeout[TimeoutClass.OtherEstablished] = t.otherEstablished;
+    this.sessionCount = Math.max(0, opts.sessionCount ?? 0);
+    this.sessionNames = opts.sessionNames ?? [];
+    this.unanswered = new Float64Array((this.sessionCount + 1) * 3);
+    this.evictWhenFull = opts.evictWhenFull ?? true;
+    this.expireBatch = Math.max(1, opts.expireBatch ?? 4096);
+    this.seed = (opts.hashSeed ?? Math.floor(Math.random() * 0x100000000)) | 0;
+
+    this.keySession = new Int32Array(cap);
+    this.keyVersion = new Uint8Array(cap);
+    this.keyProto = new Uint8Array(cap);
+    this.keyAddr = new Uint32Array(cap * 8);
+    this.keyPort = new Uint16Array(cap * 2);
+    this.slotHash = new Int32Array(cap);
+    this.clientIsA = new Uint8Array(cap);
+    this.pktsToServer = new Float64Array(cap);
+    this.pktsToClient = new Float64Array(cap);
+    this.bytesToServer = new Float64Array(cap);
+    this.bytesToClient = new Float64Array(cap);
+    this.tcpFlagsToServer = new Uint8Array(cap);
+    this.tcpFlagsToClient = new Uint8Array(cap);
+    this.firstSec = new Float64Array(cap);
+    this.firstNsec = new Uint32Array(cap);
+    this.lastSec = new Float64Array(cap);
+    this.lastNsec = new Uint32Array(cap);
+    this.flowIds = new Float64Array(cap);
+    this.generation = new Uint32Array(cap);
+    this.tcpState = new Uint8Array(cap);
+    this.established = new Uint8Array(cap);
+    this.replied = new Uint8Array(cap);
+    this.attempt = new Uint8Array(cap);
+    this.finMask = new Uint8Array(cap);
+    this.sessionIndex = new Int32Array(cap);
+    this.firstDirection = new Uint8Array(cap);
+    this.firstIcmpType = new Int16Array(cap);
+    this.firstIcmpCode = new Int16Array(cap);
+    this.alerted = new Uint8Array(cap);
+    this.slotClass = new Uint8Array(cap).fill(CLASS_FREE);
+    this.prev = new Int32Array(cap).fill(-1);
+    this.next = new Int32Array(cap).fill(-1);
+
+    const tableSize = cap * 2;
+    this.buckets = new Int32Array(tableSize).fill(-1);
+    this.bucketMask = tableSize - 1;
+
+    // Slot 0 is handed out first: the stack pops from the top.
+    this.freeStack = new Int32Array(cap);
+    for (let i = 0; i < cap; i++) this.freeStack[i] = cap - 1 - i;
+    this.freeTop = cap;
+
+    const hc = Math.max(0, opts.unansweredHistory ?? 256);
+    this.histCap = hc;
+    this.histSession = new Int32Array(hc);
+    this.histVni = new Int32Array(hc);
+    this.histDir = new Uint8Array(hc);
+    this.histVer = new Uint8Array(hc);
+    this.histProto = new Uint8Array(hc);
+    this.histAddr = new Uint32Array(hc * 8);
+    this.histPort = new Uint16Array(hc * 2);
+    this.histFirst = new Float64Array(hc);
+    this.histPkts = new Float64Array(hc);
+  }
+
+  /** Flows in the table now. */
+  get activeCount(): number {
+    return this.counters[FlowCounter.Active]!;
+  }
+
+  /** Register another flow-end listener (called after onFlowEnd, in registration order). */
+  addFlowEndListener(fn: FlowEndListener): void {
+    this.endListeners.push(fn);
+  }
+
+  // ------------------------------------------------------------------ per packet
+
+  update(p: PacketView): void {
+    p.flowIndex = -1;
+    p.flowDirection = 0;
+    const ver = p.ipVersion;
+    const proto = p.ipProto;
+    if ((ver !== 4 && ver !== 6) || proto < 0 || p.error !== 0) return;
+    if (p.isFragment && p.fragOffset > 0) {
+      this.counters[FlowCounter.FragmentsUntracked]++;
+      return;
+    }
+    const tsSec = p.tsSec;
+    if (tsSec > this.now) this.now = tsSec;
+
+    let sp = 0;
+    let dp = 0;
+    if (proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP) {
+      if (p.sport >= 0 && p.dport >= 0) {
+        sp = p.sport;
+        dp = p.dport;
+      }
+    } else if ((proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) && p.icmpId >= 0 && isEcho(proto, p.icmpType)) {
+      sp = p.icmpId;
+      dp = p.icmpId;
+    }
+
+    const s = this.sAddr;
+    const d = this.dAddr;
+    if (ver === 4) {
+      s[0] = p.src4;
+      d[0] = p.dst4;
+      s[1] = s[2] = s[3] = 0;
+      d[1] = d[2] = d[3] = 0;
+    } else {
+      const s6 = p.src6;
+      const d6 = p.dst6;
+      s[0] = s6[0]!;
+      s[1] = s6[1]!;
+      s[2] = s6[2]!;
+      s[3] = s6[3]!;
+      d[0] = d6[0]!;
+      d[1] = d6[1]!;
+      d[2] = d6[2]!;
+      d[3] = d6[3]!;
+    }
+    // Normalise: A = the lower (address, port) endpoint.
+    let cmp = 0;
+    for (let i = 0; i < 4; i++) {
+      const x = s[i]!;
+      const y = d[i]!;
+      if (x !== y) {
+        cmp = x < y ? -1 : 1;
+        break;
+      }
+    }
+    if (cmp === 0) cmp = sp < dp ? -1 : sp > dp ? 1 : 0;
+    const srcIsA = cmp <= 0;
+    const a = srcIsA ? s : d;
+    const b = srcIsA ? d : s;
+    const pa = srcIsA ? sp : dp;
+    const pb = srcIsA ? dp : sp;
+    const session = p.vni;
+
+    let h = hashWord(this.seed, session);
+    h = hashWord(h, (ver << 8) | proto);
+    h = hashWord(h, a[0]!);
+    h = hashWord(h, b[0]!);
+    if (ver === 6) {
+      h = hashWord(h, a[1]!);
+      h = hashWord(h, a[2]!);
+      h = hashWord(h, a[3]!);
+      h = hashWord(h, b[1]!);
+      h = hashWord(h, b[2]!);
+      h = hashWord(h, b[3]!);
+    }
+    h = hashWord(h, (pa << 16) | pb);
+    // Kept as an int32: it is passed to initSlot, and a uint32 above 2^31 would be boxed.
+    h = hashFinishI32(h, 40);
+
+    let slot = this.find(h, session, ver, proto, a, b, pa, pb);
+    if (slot >= 0 && this.lastSec[slot]! + this.classTimeout[this.slotClass[slot]!]! < tsSec) {
+      // Stale: it timed out before this packet; start over as Suricata does.
+      this.counters[FlowCounter.Timeouts]++;
+      this.endFlow(slot, 'timeout');
+      slot = -1;
+    }
+    let created = false;
+    if (slot < 0) {
+      slot = this.allocSlot(p);
+      if (slot < 0) {
+        this.counters[FlowCounter.Refused]++;
+        return;
+      }
+      created = true;
+      this.initSlot(slot, h, session, ver, proto, a, b, pa, pb, srcIsA, p);
+    }
+
+    const toServer = (srcIsA ? 1 : 0) === this.clientIsA[slot];
+    const len = p.ipLen;
+    const flags = p.tcpFlags;
+    if (toServer) {
+      this.pktsToServer[slot]++;
+      this.bytesToServer[slot] += len;
+      if (proto === IPPROTO_TCP) this.tcpFlagsToServer[slot] |= flags;
+    } else {
+      this.pktsToClient[slot]++;
+      this.bytesToClient[slot] += len;
+      if (proto === IPPROTO_TCP) this.tcpFlagsToClient[slot] |= flags;
+      this.replied[slot] = 1;
+    }
+    if (tsSec > this.lastSec[slot]! || (tsSec === this.lastSec[slot]! && p.tsNsec > this.lastNsec[slot]!)) {
+      this.lastSec[slot] = tsSec;
+      this.lastNsec[slot] = p.tsNsec;
+    }
+
+    let cls: number;
+    if (proto === IPPROTO_TCP) {
+      const st = this.tcpUpdate(slot, flags, toServer, created);
+      cls = st === TcpState.Closed ? TimeoutClass.TcpClosed : this.established[slot] ? TimeoutClass.TcpEstablished : TimeoutClass.TcpNew;
+    } else {
+      if (this.established[slot] === 0 && this.pktsToServer[slot]! > 0 && this.pktsToClient[slot]! > 0) this.established[slot] = 1;
+      const est = this.established[slot] === 1;
+      cls = proto === IPPROTO_UDP ? (est ? TimeoutClass.UdpEstablished : TimeoutClass.UdpNew) : est ? TimeoutClass.OtherEstablished : TimeoutClass.OtherNew;
+    }
+    // Move to the tail of its class list: lists stay ordered by last-seen time.
+    if (this.listTail[cls] !== slot) {
+      this.unlink(slot);
+      this.linkTail(slot, cls);
+    }
+
+    p.flowIndex = slot;
+    p.flowDirection = toServer ? 1 : 2;
+  }
+
+  private tcpUpdate(slot: number, flags: number, toServer: boolean, first: boolean): number {
+    const c = this.counters;
+    const syn = (flags & TCP_SYN) !== 0;
+    const ack = (flags & TCP_ACK) !== 0;
+    const rst = (flags & TCP_RST) !== 0;
+    if (syn) {
+      if (ack) c[FlowCounter.TcpSynAck]++;
+      else c[FlowCounter.TcpSyn]++;
+    }
+    if (rst) c[FlowCounter.TcpRst]++;
+    let st = this.tcpState[slot]!;
+    switch (st) {
+      case TcpState.None:
+        if (first) {
+          if (syn && !ack) {
+            st = TcpState.SynSent;
+            this.attempt[slot] = 1;
+          } else if (syn && ack) {
+            // SYN/ACK pick-up needs midstream, as in Suricata; orientation was flipped in initSlot.
+            if (this.midstream) st = TcpState.SynRecv;
+          } else if (this.midstream && !rst) {
+            st = TcpState.Established;
+          }
+        } else if (syn && !ack && toServer) {
+          // Flow began with stray packets (midstream off) and now the client opens properly.
+          st = TcpState.SynSent;
+        }
+        break;
+      case TcpState.SynSent:
+        if (syn && ack && !toServer) st = TcpState.SynRecv;
+        break;
+      case TcpState.SynRecv:
+        if (ack && !syn && toServer) st = TcpState.Established;
+        break;
+      default:
+        break;
+    }
+    if (st === TcpState.Established && this.established[slot] === 0) {
+      this.established[slot] = 1;
+      c[FlowCounter.TcpSessions]++;
+    }
+    if (st !== TcpState.Closed) {
+      if (rst) {
+        st = TcpState.Closed;
+      } else if ((flags & TCP_FIN) !== 0) {
+        const m = this.finMask[slot]! | (toServer ? 1 : 2);
+        this.finMask[slot] = m;
+        if (m === 3) st = TcpState.Closed;
+        else if (st === TcpState.Established) st = TcpState.Closing;
+      }
+    }
+    this.tcpState[slot] = st;
+    return st;
+  }
+
+  private find(h: number, session: number, ver: number, proto: number, a: Uint32Array, b: Uint32Array, pa: number, pb: number): number {
+    const buckets = this.buckets;
+    const mask = this.bucketMask;
+    let i = h & mask;
+    for (;;) {
+      const s = buckets[i]!;
+      if (s < 0) return -1;
+      if (
+        this.slotHash[s] === h &&
+        this.keySession[s] === session &&
+        this.keyVersion[s] === ver &&
+        this.keyProto[s] === proto &&
+        this.keyPort[2 * s] === pa &&
+        this.keyPort[2 * s + 1] === pb
+      ) {
+        const k = this.keyAddr;
+        const o = 8 * s;
+        if (
+          k[o] === a[0] &&
+          k[o + 1] === a[1] &&
+          k[o + 2] === a[2] &&
+          k[o + 3] === a[3] &&
+          k[o + 4] === b[0] &&
+          k[o + 5] === b[1] &&
+          k[o + 6] === b[2] &&
+          k[o + 7] === b[3]
+        ) {
+          return s;
+        }
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Takes the packet, not its time: a double argument would be boxed on every new flow. */
+  private allocSlot(p: PacketView): number {
+    if (this.freeTop > 0) return this.freeStack[--this.freeTop]!;
+    if (!this.evictWhenFull) return -1;
+    // The victim: the list head (oldest in its class) closest to its timeout.
+    let victim = -1;
+    let best = Infinity;
+    for (let c = 0; c < CLASS_COUNT; c++) {
+      const hd = this.listHead[c]!;
+      if (hd < 0) continue;
+      const due = this.lastSec[hd]! + this.classTimeout[c]!;
+      if (due < best) {
+        best = due;
+        victim = hd;
+      }
+    }
+    if (victim < 0) return -1;
+    if (best < p.tsSec) {
+      this.counters[FlowCounter.Timeouts]++;
+      this.endFlow(victim, 'timeout');
+    } else {
+      this.counters[FlowCounter.Evictions]++;
+      this.endFlow(victim, 'evicted');
+    }
+    return this.freeTop > 0 ? this.freeStack[--this.freeTop]! : -1;
+  }
+
+  private initSlot(
+    slot: number,
+    h: number,
+    session: number,
+    ver: number,
+    proto: number,
+    a: Uint32Array,
+    b: Uint32Array,
+    pa: number,
+    pb: number,
+    srcIsA: boolean,
+    p: PacketView,
+  ): void {
+    this.keySession[slot] = session;
+    this.keyVersion[slot] = ver;
+    this.keyProto[slot] = proto;
+    const o = 8 * slot;
+    const k = this.keyAddr;
+    k[o] = a[0]!;
+    k[o + 1] = a[1]!;
+    k[o + 2] = a[2]!;
+    k[o + 3] = a[3]!;
+    k[o + 4] = b[0]!;
+    k[o + 5] = b[1]!;
+    k[o + 6] = b[2]!;
+    k[o + 7] = b[3]!;
+    this.keyPort[2 * slot] = pa;
+    this.keyPort[2 * slot + 1] = pb;
+    this.slotHash[slot] = h;
+
+    // Client = sender of the first packet, except a first SYN/ACK whose receiver is the client.
+    let senderIsClient = true;
+    if (proto === IPPROTO_TCP && (p.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) senderIsClient = false;
+    this.clientIsA[slot] = srcIsA === senderIsClient ? 1 : 0;
+
+    this.pktsToServer[slot] = 0;
+    this.pktsToClient[slot] = 0;
+    this.bytesToServer[slot] = 0;
+    this.bytesToClient[slot] = 0;
+    this.tcpFlagsToServer[slot] = 0;
+    this.tcpFlagsToClient[slot] = 0;
+    this.firstSec[slot] = p.tsSec;
+    this.firstNsec[slot] = p.tsNsec;
+    this.lastSec[slot] = p.tsSec;
+    this.lastNsec[slot] = p.tsNsec;
+    // flow_id from a seedless hash of the key so it is reproducible run to run (replay tests,
+    // correlation across restarts); only the bucket hash is seeded.
+    let kh = hashWord(0x2545f491, session);
+    kh = hashWord(kh, (ver << 8) | proto);
+    for (let w = 0; w < 8; w++) kh = hashWord(kh, k[o + w]!);
+    kh = hashFinishI32(hashWord(kh, (pa << 16) | pb), 44);
+    writeFlowId(this.flowIds, slot, kh, p);
+    this.generation[slot] = (this.generation[slot]! + 1) >>> 0;
+    this.tcpState[slot] = TcpState.None;
+    this.established[slot] = 0;
+    this.replied[slot] = 0;
+    this.attempt[slot] =
+      proto === IPPROTO_UDP || ((proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) && isEchoRequest(proto, p.icmpType)) ? 1 : 0;
+    this.finMask[slot] = 0;
+    this.sessionIndex[slot] = p.sessionIndex;
+    this.firstDirection[slot] = p.direction;
+    this.firstIcmpType[slot] = p.icmpType;
+    this.firstIcmpCode[slot] = p.icmpCode;
+    this.alerted[slot] = 0;
+
+    // Insert into the hash: first empty bucket of the probe sequence.
+    const mask = this.bucketMask;
+    let i = h & mask;
+    while (this.buckets[i]! >= 0) i = (i + 1) & mask;
+    this.buckets[i] = slot;
+
+    const c = this.counters;
+    if (proto === IPPROTO_TCP) c[FlowCounter.TotalTcp]++;
+    else if (proto === IPPROTO_UDP) c[FlowCounter.TotalUdp]++;
+    else if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) c[FlowCounter.TotalIcmp]++;
+    else c[FlowCounter.TotalOther]++;
+    c[FlowCounter.Active]++;
+    // Linked into a class list by update() right after.
+    this.slotClass[slot] = proto === IPPROTO_TCP ? TimeoutClass.TcpNew : proto === IPPROTO_UDP ? TimeoutClass.UdpNew : TimeoutClass.OtherNew;
+    this.linkTail(slot, this.slotClass[slot]!);
+  }
+
+  // ------------------------------------------------------------------ lists
+
+  private unlink(slot: number): void {
+    const cls = this.slotClass[slot]!;
+    const pv = this.prev[slot]!;
+    const nx = this.next[slot]!;
+    if (pv >= 0) this.next[pv] = nx;
+    else this.listHead[cls] = nx;
+    if (nx >= 0) this.prev[nx] = pv;
+    else this.listTail[cls] = pv;
+    this.prev[slot] = -1;
+    this.next[slot] = -1;
+  }
+
+  private linkTail(slot: number, cls: number): void {
+    this.slotClass[slot] = cls;
+    const tl = this.listTail[cls]!;
+    this.prev[slot] = tl;
+    this.next[slot] = -1;
+    if (tl >= 0) this.next[tl] = slot;
+    else this.listHead[cls] = slot;
+    this.listTail[cls] = slot;
+  }
+
+  // ------------------------------------------------------------------ ending flows
+
+  /** End one flow now: listeners run, then the slot is freed. */
+  private endFlow(slot: number, reason: FlowEndReason): void {
+    if (this.attempt[slot] === 1 && this.replied[slot] === 0) {
+      this.unanswered[this.unansweredIndex(this.sessionIndex[slot]!, this.firstDirection[slot]!)]++;
+      this.remember(slot);
+    }
+    if (this.onFlowEnd !== null) this.onFlowEnd(slot, reason);
+    const ls = this.endListeners;
+    for (let i = 0; i < ls.length; i++) ls[i]!(slot, reason);
+
+    // Remove from the hash with backward-shift deletion (no tombstones, probes stay short).
+    const buckets = this.buckets;
+    const mask = this.bucketMask;
+    let i = this.slotHash[slot]! & mask;
+    while (buckets[i] !== slot) i = (i + 1) & mask;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const sj = buckets[j]!;
+      if (sj < 0) break;
+      const home = this.slotHash[sj]! & mask;
+      // Move sj back into the hole at i unless its home lies cyclically in (i, j].
+      const inRange = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (!inRange) {
+        buckets[i] = sj;
+        i = j;
+      }
+    }
+    buckets[i] = -1;
+
+    this.unlink(slot);
+    this.slotClass[slot] = CLASS_FREE;
+    this.freeStack[this.freeTop++] = slot;
+    this.counters[FlowCounter.Active]--;
+  }
+
+  /** Index into `unanswered` for a session index (-1 = unknown) and Direction. */
+  unansweredIndex(sessionIndex: number, direction: number): number {
+    const si = sessionIndex >= 0 && sessionIndex < this.sessionCount ? sessionIndex + 1 : 0;
+    return si * 3 + (direction >= 0 && direction <= 2 ? direction : 0);
+  }
+
+  private remember(slot: number): void {
+    if (this.histCap === 0) return;
+    const h = this.histNext;
+    this.histSession[h] = this.sessionIndex[slot]!;
+    this.histVni[h] = this.keySession[slot]!;
+    this.histDir[h] = this.firstDirection[slot]!;
+    this.histVer[h] = this.keyVersion[slot]!;
+    this.histProto[h] = this.keyProto[slot]!;
+    const ca = this.clientIsA[slot] === 1;
+    const so = 8 * slot + (ca ? 0 : 4);
+    const doff = 8 * slot + (ca ? 4 : 0);
+    for (let w = 0; w < 4; w++) {
+      this.histAddr[8 * h + w] = this.keyAddr[so + w]!;
+      this.histAddr[8 * h + 4 + w] = this.keyAddr[doff + w]!;
+    }
+    this.histPort[2 * h] = this.keyPort[2 * slot + (ca ? 0 : 1)]!;
+    this.histPort[2 * h + 1] = this.keyPort[2 * slot + (ca ? 1 : 0)]!;
+    this.histFirst[h] = this.firstSec[slot]! + this.firstNsec[slot]! / 1e9;
+    this.histPkts[h] = this.pktsToServer[slot]!;
+    this.histNext = (h + 1) % this.histCap;
+    if (this.histCount < this.histCap) this.histCount++;
+  }
+
+  /** End flows idle past their timeout at packet time nowSec (at most expireBatch per class). */
+  expire(nowSec: number): void {
+    if (nowSec > this.now) this.now = nowSec;
+    for (let c = 0; c < CLASS_COUNT; c++) {
+      const to = this.classTimeout[c]!;
+      let budget = this.expireBatch;
+      for (;;) {
+        const hd = this.listHead[c]!;
+        if (hd < 0 || budget === 0 || this.lastSec[hd]! + to >= nowSec) break;
+        this.counters[FlowCounter.Timeouts]++;
+        this.endFlow(hd, 'timeout');
+        budget--;
+      }
+    }
+  }
+
+  /** End every flow (end of input / shutdown). */
+  flush(): void {
+    for (let c = 0; c < CLASS_COUNT; c++) {
+      for (;;) {
+        const hd = this.listHead[c]!;
+        if (hd < 0) break;
+        this.counters[FlowCounter.ShutdownEnds]++;
+        this.endFlow(hd, 'shutdown');
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ accessors
+
+  isActive(i: number): boolean {
+    return this.slotClass[i] !== CLASS_FREE;
+  }
+
+  isEstablished(i: number): boolean {
+    return this.established[i] === 1;
+  }
+
+  flowId(i: number): number {
+    return this.flowIds[i]!;
+  }
+
+  startSec(i: number): number {
+    return this.firstSec[i]!;
+  }
+
+  startNsec(i: number): number {
+    return this.firstNsec[i]!;
+  }
+
+  /** True when the packet travels client → server (its source is the flow's client). */
+  clientIsSrc(p: PacketView): boolean {
+    return p.flowDirection === 1;
+  }
+
+  /** EVE flow "state": new / established / closed. */
+  stateName(i: number): 'new' | 'established' | 'closed' {
+    const c = this.slotClass[i];
+    if (c === TimeoutClass.TcpClosed) return 'closed';
+    return this.established[i] === 1 ? 'established' : 'new';
+  }
+
+  /** Client (src) and server (dest) of flow i as text. Not for the per-packet path. */
+  formatFlowAddresses(i: number, ipv6Style: Ipv6Style = 'full'): FlowAddresses {
+    const ca = this.clientIsA[i] === 1;
+    const o = 8 * i;
+    const so = o + (ca ? 0 : 4);
+    const dof = o + (ca ? 4 : 0);
+    const ver = this.keyVersion[i]!;
+    const fmt = (off: number) => (ver === 4 ? formatIpv4(this.keyAddr[off]!) : formatIpv6(this.keyAddr, off, ipv6Style));
+    const proto = this.keyProto[i]!;
+    const hasPorts = proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP;
+    return {
+      srcIp: fmt(so),
+      srcPort: hasPorts ? this.keyPort[2 * i + (ca ? 0 : 1)]! : 0,
+      destIp: fmt(dof),
+      destPort: hasPorts ? this.keyPort[2 * i + (ca ? 1 : 0)]! : 0,
+      proto: protoName(proto),
+      protoNumber: proto,
+      ipVersion: ver,
+      icmpType: this.firstIcmpType[i]!,
+      icmpCode: this.firstIcmpCode[i]!,
+    };
+  }
+
+  /** Slots of all active flows (not hot: allocates the result). */
+  activeSlots(): number[] {
+    const out: number[] = [];
+    for (let c = 0; c < CLASS_COUNT; c++) {
+      for (let s = this.listHead[c]!; s >= 0; s = this.next[s]!) out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * Connection attempts with no reply seen: active ones, then the most recently ended ones (a
+   * short history), newest first. For GET /api/flows/unanswered; not hot.
+   */
+  listUnanswered(limit = 100): UnansweredFlow[] {
+    const rows: UnansweredFlow[] = [];
+    const sessionLabel = (idx: number, vni: number) =>
+      idx >= 0 && idx < this.sessionNames.length ? this.sessionNames[idx]! : vni >= 0 ? `vni-${vni}` : 'unknown';
+    for (const s of this.activeSlots()) {
+      if (this.attempt[s] !== 1 || this.replied[s] !== 0) continue;
+      const a = this.formatFlowAddresses(s, 'compressed');
+      rows.push({
+        session: sessionLabel(this.sessionIndex[s]!, this.keySession[s]!),
+        sessionIndex: this.sessionIndex[s]!,
+        vni: this.keySession[s]!,
+        direction: DIRECTION_NAMES[this.firstDirection[s]!] ?? 'unknown',
+        src: a.srcIp,
+        sport: a.srcPort,
+        dst: a.destIp,
+        dport: a.destPort,
+        proto: a.proto,
+        first_seen: new Date((this.firstSec[s]! + this.firstNsec[s]! / 1e9) * 1000).toISOString(),
+        packets: this.pktsToServer[s]!,
+        active: true,
+      });
+    }
+    for (let n = 0; n < this.histCount; n++) {
+      const h = (this.histNext - 1 - n + this.histCap) % this.histCap;
+      const ver = this.histVer[h]!;
+      const fmt = (off: number) => (ver === 4 ? formatIpv4(this.histAddr[off]!) : formatIpv6(this.histAddr, off, 'compressed'));
+      const proto = this.histProto[h]!;
+      const hasPorts = proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP;
+      rows.push({
+        session: sessionLabel(this.histSession[h]!, this.histVni[h]!),
+        sessionIndex: this.histSession[h]!,
+        vni: this.histVni[h]!,
+        direction: DIRECTION_NAMES[this.histDir[h]!] ?? 'unknown',
+        src: fmt(8 * h),
+        sport: hasPorts ? this.histPort[2 * h]! : 0,
+        dst: fmt(8 * h + 4),
+        dport: hasPorts ? this.histPort[2 * h + 1]! : 0,
+        proto: protoName(proto),
+        first_seen: new Date(this.histFirst[h]! * 1000).toISOString(),
+        packets: this.histPkts[h]!,
+        active: false,
+      });
+    }
+    rows.sort((x, y) => (x.first_seen < y.first_seen ? 1 : x.first_seen > y.first_seen ? -1 : 0));
+    return rows.slice(0, Math.max(0, limit));
+  }
+}

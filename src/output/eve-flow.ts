@@ -1,0 +1,120 @@
+/**
+ * EVE `flow` events: one JSON line per ended flow, in Suricata's shape, so pipelines built for
+ * Suricata's eve.json (Filebeat, Vector, Splunk...) take them unchanged.
+ *
+ *   {"timestamp":..., "flow_id":..., "event_type":"flow", "src_ip", "src_port", "dest_ip",
+ *    "dest_port", "proto", ["icmp_type","icmp_code"], "flow":{pkts_toserver, pkts_toclient,
+ *    bytes_toserver, bytes_toclient, start, end, age, state, reason, alerted}, ["tcp":{...}]}
+ *
+ * `timestamp` is the packet time at which the flow ended (Suricata logs the flow manager's
+ * time, which is packet time when reading captures); `start`/`end` are the first and last
+ * packet. Reasons map as Suricata names them: timeout → "timeout", evicted → "forced",
+ * shutdown → "shutdown". IPv6 addresses use Suricata's zero-padded spelling.
+ */
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP } from '../decode/packet-view.js';
+import type { FlowEndReason, FlowTable } from '../flow/flow-table.js';
+import { formatEveTimestamp } from './eve-timestamp.js';
+
+/**
+ * Suricata's EVE time (local time, microseconds, numeric offset without colon): the shared
+ * formatter of eve-timestamp.ts, or the same in UTC (+0000) when asked, for reproducible files.
+ */
+export function eveTimestamp(sec: number, nsec: number, utc = false): string {
+  if (!utc) return formatEveTimestamp(sec, nsec);
+  const iso = new Date(Math.floor(sec) * 1000).toISOString();
+  return `${iso.slice(0, 19)}.${String(Math.floor(nsec / 1000)).padStart(6, '0')}+0000`;
+}
+
+const REASONS: Record<FlowEndReason, string> = { timeout: 'timeout', evicted: 'forced', shutdown: 'shutdown' };
+
+/** Indexed by TcpState (flow-table.ts); spelled as Suricata's stream states. */
+const TCP_STATE_NAMES = ['none', 'syn_sent', 'syn_recv', 'established', 'closing', 'closed'];
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, '0');
+}
+
+function tcpFlagBools(flags: number): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  if (flags & 0x01) out.fin = true;
+  if (flags & 0x02) out.syn = true;
+  if (flags & 0x04) out.rst = true;
+  if (flags & 0x08) out.psh = true;
+  if (flags & 0x10) out.ack = true;
+  if (flags & 0x20) out.urg = true;
+  if (flags & 0x40) out.ecn = true;
+  if (flags & 0x80) out.cwr = true;
+  return out;
+}
+
+export interface EveFlowOptions {
+  /** Print times in UTC (+0000) instead of local time. */
+  utc?: boolean;
+}
+
+/** Build the EVE flow event of a slot that is ending (call from a flow-end listener). */
+export function eveFlowEvent(t: FlowTable, slot: number, reason: FlowEndReason, opts: EveFlowOptions = {}): Record<string, unknown> {
+  const a = t.formatFlowAddresses(slot, 'full');
+  const utc = opts.utc ?? false;
+  const startSec = t.firstSec[slot]!;
+  const startNsec = t.firstNsec[slot]!;
+  const endSec = t.lastSec[slot]!;
+  const endNsec = t.lastNsec[slot]!;
+  const nowSec = Math.max(t.now, endSec);
+  const ev: Record<string, unknown> = {
+    timestamp: eveTimestamp(nowSec, nowSec === endSec ? endNsec : 0, utc),
+    flow_id: t.flowId(slot),
+    event_type: 'flow',
+    src_ip: a.srcIp,
+  };
+  const isIcmp = a.protoNumber === IPPROTO_ICMP || a.protoNumber === IPPROTO_ICMPV6;
+  if (!isIcmp) ev.src_port = a.srcPort;
+  ev.dest_ip = a.destIp;
+  if (!isIcmp) ev.dest_port = a.destPort;
+  ev.proto = a.proto;
+  if (isIcmp) {
+    ev.icmp_type = a.icmpType;
+    ev.icmp_code = a.icmpCode;
+  }
+  ev.flow = {
+    pkts_toserver: t.pktsToServer[slot]!,
+    pkts_toclient: t.pktsToClient[slot]!,
+    bytes_toserver: t.bytesToServer[slot]!,
+    bytes_toclient: t.bytesToClient[slot]!,
+    start: eveTimestamp(startSec, startNsec, utc),
+    end: eveTimestamp(endSec, endNsec, utc),
+    age: Math.max(0, Math.floor(endSec - startSec)),
+    state: t.stateName(slot),
+    reason: REASONS[reason],
+    alerted: t.alerted[slot] === 1,
+  };
+  if (a.protoNumber === IPPROTO_TCP) {
+    const ts = t.tcpFlagsToServer[slot]!;
+    const tc = t.tcpFlagsToClient[slot]!;
+    ev.tcp = {
+      tcp_flags: hex2(ts | tc),
+      tcp_flags_ts: hex2(ts),
+      tcp_flags_tc: hex2(tc),
+      ...tcpFlagBools(ts | tc),
+      state: TCP_STATE_NAMES[t.tcpState[slot]!] ?? 'none',
+    };
+  }
+  return ev;
+}
+
+/** Writes one EVE flow line per ended flow to `writeLine`. */
+export class EveFlowWriter {
+  events = 0;
+
+  constructor(
+    private readonly table: FlowTable,
+    private readonly writeLine: (line: string) => void,
+    private readonly opts: EveFlowOptions = {},
+  ) {
+    table.addFlowEndListener((slot, reason) => {
+      this.writeLine(JSON.stringify(eveFlowEvent(this.table, slot, reason, this.opts)));
+      this.events++;
+    });
+  }
+}
+

@@ -1,0 +1,280 @@
+/**
+ * Turns packets into VPC Flow Logs records: per flow, per direction (each direction is its own
+ * record, as AWS logs them), per aggregation interval aligned on packet time
+ * (floor(ts / interval) * interval). The per-packet path only adds to typed arrays indexed by
+ * flow slot; records (objects, strings) are built when an interval closes or a flow ends.
+ *
+ * - An interval closes when a packet (or tick()) reaches a later interval: every flow with data
+ *   in it gets its records then. A flow that ends (timeout, eviction, shutdown) gets its records
+ *   at once, before its slot can be reused.
+ * - NODATA: a configured session that saw no packet in an interval gets one NODATA record for it
+ *   (fields srcaddr..bytes and action '-', start/end = the interval's first and last second).
+ *   Intervals skipped entirely by a jump in packet time get NODATA too, at most
+ *   `maxGapIntervals` of them per jump so a clock jump cannot flood the output. No NODATA is
+ *   written before the first packet.
+ * - SKIPDATA: when getDrops() (packets the sink lost: socket/kernel drops, flows refused by a
+ *   full table) grew during an interval, each session gets a SKIPDATA record for it: we cannot
+ *   tell which session the lost packets belonged to.
+ * - A packet that arrives late (its interval already closed) is kept in its own interval and
+ *   written at the next close.
+ */
+import { IPPROTO_TCP, type PacketView } from '../decode/packet-view.js';
+import type { FlowTable, FlowEndReason } from '../flow/flow-table.js';
+import type { PacketOutput } from '../pipeline/stages.js';
+import { awsTcpFlags, type FlowLogRecord, type LogStatus } from './flow-log-record.js';
+import { SessionDirectory, type SessionInfo } from './flow-log-sessions.js';
+
+export interface FlowLogAggregatorOptions {
+  table: FlowTable;
+  sessions?: readonly SessionInfo[];
+  /** Aggregation interval in seconds: AWS offers 60 and 600 (default). */
+  aggregationSec?: number;
+  /** Receives each record (in order). */
+  onRecord: (rec: FlowLogRecord) => void;
+  /** Cumulative count of packets the sink lost (for SKIPDATA). */
+  getDrops?: () => number;
+  /** Defaults for sessions that do not say. */
+  accountId?: string;
+  region?: string;
+  /** Write NODATA records (default true). */
+  noData?: boolean;
+  maxGapIntervals?: number;
+}
+
+export class FlowLogAggregator implements PacketOutput {
+  readonly aggregationSec: number;
+  readonly sessions: SessionDirectory;
+  recordsEmitted = 0;
+  /** Start of the open interval (packet time), -1 before the first packet. */
+  currentInterval = -1;
+
+  private readonly table: FlowTable;
+  private readonly onRecord: (rec: FlowLogRecord) => void;
+  private readonly getDrops: () => number;
+  private readonly accountId: string | null;
+  private readonly region: string | null;
+  private readonly noData: boolean;
+  private readonly maxGap: number;
+
+  // per slot
+  private readonly ivStart: Float64Array;
+  private readonly dirty: Uint8Array;
+  private dirtyList: Int32Array;
+  private dirtyCount = 0;
+  // per slot*2 + (0 to_server, 1 to_client)
+  private readonly pkts: Float64Array;
+  private readonly bytes: Float64Array;
+  private readonly first: Float64Array;
+  private readonly last: Float64Array;
+  private readonly flags: Uint8Array;
+  private readonly eniDir: Uint8Array;
+  // per session
+  private readonly sessPkts: Float64Array;
+  private dropsAtStart = 0;
+  private closed = false;
+
+  constructor(opts: FlowLogAggregatorOptions) {
+    const agg = opts.aggregationSec ?? 600;
+    if (!Number.isInteger(agg) || agg <= 0) throw new RangeError(`aggregation interval must be a positive integer, got ${agg}`);
+    this.aggregationSec = agg;
+    this.table = opts.table;
+    this.sessions = new SessionDirectory(opts.sessions ?? []);
+    this.onRecord = opts.onRecord;
+    this.getDrops = opts.getDrops ?? (() => 0);
+    this.accountId = opts.accountId ?? null;
+    this.region = opts.region ?? null;
+    this.noData = opts.noData ?? true;
+    this.maxGap = opts.maxGapIntervals ?? 1440;
+    const n = this.table.capacity;
+    this.ivStart = new Float64Array(n).fill(-1);
+    this.dirty = new Uint8Array(n);
+    this.dirtyList = new Int32Array(Math.max(16, n));
+    this.pkts = new Float64Array(2 * n);
+    this.bytes = new Float64Array(2 * n);
+    this.first = new Float64Array(2 * n);
+    this.last = new Float64Array(2 * n);
+    this.flags = new Uint8Array(2 * n);
+    this.eniDir = new Uint8Array(2 * n);
+    this.sessPkts = new Float64Array(this.sessions.sessions.length);
+    this.table.addFlowEndListener((slot: number, _reason: FlowEndReason) => this.onFlowEnd(slot));
+  }
+
+  write(p: PacketView): void {
+    if (this.closed) return;
+    const ts = p.tsSec;
+    const agg = this.aggregationSec;
+    const iv = ts - (ts % agg);
+    if (this.currentInterval < 0) {
+      this.currentInterval = iv;
+      this.dropsAtStart = this.getDrops();
+    } else if (iv > this.currentInterval) {
+      this.advance(iv);
+    }
+    const si = this.sessions.indexOf(p.sessionIndex, p.vni);
+    if (si >= 0) this.sessPkts[si]++;
+
+    const slot = p.flowIndex;
+    if (slot < 0) return;
+    if (this.ivStart[slot] !== iv) {
+      if (this.dirty[slot] === 1) this.emitSlot(slot);
+      this.ivStart[slot] = iv;
+    }
+    const k = 2 * slot + (p.flowDirection === 1 ? 0 : 1);
+    if (this.pkts[k] === 0) {
+      this.first[k] = ts;
+      this.last[k] = ts;
+    } else {
+      if (ts < this.first[k]!) this.first[k] = ts;
+      if (ts > this.last[k]!) this.last[k] = ts;
+    }
+    this.pkts[k]++;
+    this.bytes[k] += p.ipLen;
+    if (p.ipProto === IPPROTO_TCP) this.flags[k] |= awsTcpFlags(p.tcpFlags);
+    this.eniDir[k] = p.direction;
+    if (this.dirty[slot] === 0) {
+      this.dirty[slot] = 1;
+      if (this.dirtyCount === this.dirtyList.length) this.compactDirtyList();
+      this.dirtyList[this.dirtyCount++] = slot;
+    }
+  }
+
+  /** Advance the clock without a packet (serve: call every few seconds with wall time). */
+  tick(nowSec: number): void {
+    if (this.closed || this.currentInterval < 0) return;
+    const iv = nowSec - (nowSec % this.aggregationSec);
+    if (iv > this.currentInterval) this.advance(iv);
+  }
+
+  /** Close the open interval and write everything pending. */
+  close(): void {
+    if (this.closed) return;
+    if (this.currentInterval >= 0) this.closeInterval(this.currentInterval);
+    this.closed = true;
+  }
+
+  private onFlowEnd(slot: number): void {
+    if (this.dirty[slot] === 1) this.emitSlot(slot);
+    this.ivStart[slot] = -1;
+  }
+
+  private advance(iv: number): void {
+    const agg = this.aggregationSec;
+    const old = this.currentInterval;
+    this.closeInterval(old);
+    const skipped = Math.min((iv - old) / agg - 1, this.maxGap);
+    for (let g = 1; g <= skipped; g++) this.statusRecords(old + g * agg, 'NODATA', null);
+    this.currentInterval = iv;
+  }
+
+  private closeInterval(iv: number): void {
+    for (let i = 0; i < this.dirtyCount; i++) {
+      const s = this.dirtyList[i]!;
+      if (this.dirty[s] === 1) this.emitSlot(s);
+    }
+    this.dirtyCount = 0;
+    const drops = this.getDrops();
+    if (drops > this.dropsAtStart) this.statusRecords(iv, 'SKIPDATA', null);
+    this.dropsAtStart = drops;
+    if (this.noData) this.statusRecords(iv, 'NODATA', this.sessPkts);
+    this.sessPkts.fill(0);
+  }
+
+  /** NODATA/SKIPDATA records for interval iv: for every session (NODATA: only idle ones). */
+  private statusRecords(iv: number, status: LogStatus, pktsBySession: Float64Array | null): void {
+    const list = this.sessions.sessions;
+    if (status === 'NODATA' && !this.noData) return;
+    if (list.length === 0) {
+      if (status === 'SKIPDATA') this.emit(this.statusRecord(null, iv, status));
+      return;
+    }
+    for (let i = 0; i < list.length; i++) {
+      if (pktsBySession !== null && pktsBySession[i]! > 0) continue;
+      this.emit(this.statusRecord(list[i]!, iv, status));
+    }
+  }
+
+  private statusRecord(s: SessionInfo | null, iv: number, status: LogStatus): FlowLogRecord {
+    return {
+      ...this.sessionFields(s),
+      srcaddr: null,
+      dstaddr: null,
+      srcport: null,
+      dstport: null,
+      protocol: null,
+      packets: null,
+      bytes: null,
+      start: iv,
+      end: iv + this.aggregationSec - 1,
+      action: null,
+      logStatus: status,
+      tcpFlags: null,
+      type: null,
+      pktSrcaddr: null,
+      pktDstaddr: null,
+      flowDirection: null,
+    };
+  }
+
+  private sessionFields(s: SessionInfo | null) {
+    return {
+      accountId: s?.accountId ?? this.accountId,
+      interfaceId: s?.eniId ?? null,
+      vpcId: s?.vpcId ?? null,
+      subnetId: s?.subnetId ?? null,
+      instanceId: s?.instanceId ?? null,
+      region: s?.region ?? this.region,
+      azId: s?.azId ?? null,
+      session: s?.name ?? null,
+    };
+  }
+
+  private emitSlot(slot: number): void {
+    const t = this.table;
+    this.dirty[slot] = 0;
+    let addrs: ReturnType<FlowTable['formatFlowAddresses']> | null = null;
+    for (let d = 0; d < 2; d++) {
+      const k = 2 * slot + d;
+      if (this.pkts[k] === 0) continue;
+      if (addrs === null) addrs = t.formatFlowAddresses(slot, 'compressed');
+      const toServer = d === 0;
+      const src = toServer ? addrs.srcIp : addrs.destIp;
+      const dst = toServer ? addrs.destIp : addrs.srcIp;
+      const sess = this.sessions.lookup(t.sessionIndex[slot]!, t.keySession[slot]!);
+      const ed = this.eniDir[k];
+      this.emit({
+        ...this.sessionFields(sess),
+        srcaddr: src,
+        dstaddr: dst,
+        srcport: toServer ? addrs.srcPort : addrs.destPort,
+        dstport: toServer ? addrs.destPort : addrs.srcPort,
+        protocol: addrs.protoNumber,
+        packets: this.pkts[k]!,
+        bytes: this.bytes[k]!,
+        start: this.first[k]!,
+        end: this.last[k]!,
+        action: 'ACCEPT',
+        logStatus: 'OK',
+        tcpFlags: addrs.protoNumber === IPPROTO_TCP ? this.flags[k]! : 0,
+        type: addrs.ipVersion === 6 ? 'IPv6' : 'IPv4',
+        pktSrcaddr: src,
+        pktDstaddr: dst,
+        flowDirection: ed === 1 ? 'ingress' : ed === 2 ? 'egress' : null,
+      });
+      this.pkts[k] = 0;
+      this.bytes[k] = 0;
+      this.flags[k] = 0;
+      this.eniDir[k] = 0;
+    }
+  }
+
+  private emit(rec: FlowLogRecord): void {
+    this.recordsEmitted++;
+    this.onRecord(rec);
+  }
+
+  private compactDirtyList(): void {
+    let n = 0;
+    for (let s = 0; s < this.dirty.length; s++) if (this.dirty[s] === 1) this.dirtyList[n++] = s;
+    this.dirtyCount = n;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Flow-log files laid out as VPC Flow Logs delivers them to S3: one gzip text file per account,
+ * region and 5-minute window,
+ *
+ *   DIR/AWSLogs/{account}/vpcflowlogs/{region}/{yyyy}/{mm}/{dd}/
+ *     {account}_vpcflowlogs_{region}_{flow-log-id}_{YYYYMMDDTHHmmZ}_{hash}.log.gz
+ *
+ * each starting with the header line of the format's field names. Tools that read AWS's
+ * bucket (Athena tables, `aws s3 sync` + zcat, our `flows query`) read these unchanged.
+ *
+ * The window comes from an injectable clock: packet time for replay (deterministic output),
+ * wall time for serve. A file is written to `NAME.tmp` and renamed when its window closes, so
+ * a reader never sees half a gzip stream. The hash is derived from the file's identity
+ * (id, account, region, window): a replay of the same capture reproduces the same names.
+ */
+import { createWriteStream, mkdirSync, renameSync, type WriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { createGzip, type Gzip } from 'node:zlib';
+import { ErrorCode, MirrorsinkError } from '../errors.js';
+import { formatFlowLogRecord, type FlowLogFormat, type FlowLogRecord } from './flow-log-record.js';
+
+export interface FlowLogFileOptions {
+  dir: string;
+  format: FlowLogFormat;
+  /** Seconds since the epoch: packet time (replay) or wall time (serve). */
+  clock: () => number;
+  /** The flow log's id in file names. Default "fl-mirrorsink". */
+  flowLogId?: string;
+  /** Window length in seconds. Default 300 (AWS delivers every 5 minutes). */
+  rotateSec?: number;
+  /** Path components for records that carry no account / region. */
+  accountId?: string;
+  region?: string;
+}
+
+interface OpenFile {
+  window: number;
+  finalPath: string;
+  tmpPath: string;
+  gzip: Gzip;
+  out: WriteStream;
+  done: Promise<void>;
+  records: number;
+}
+
+const p2 = (n: number) => String(n).padStart(2, '0');
+
+export class FlowLogFileWriter {
+  /** Completed files, in the order they were closed. */
+  readonly files: string[] = [];
+  recordsWritten = 0;
+  private readonly open = new Map<string, OpenFile>();
+  private readonly pending: Promise<void>[] = [];
+  private readonly errors: Error[] = [];
+  private readonly rotateSec: number;
+  private readonly flowLogId: string;
+  private closed = false;
+
+  constructor(private readonly opts: FlowLogFileOptions) {
+    this.rotateSec = opts.rotateSec ?? 300;
+    this.flowLogId = opts.flowLogId ?? 'fl-mirrorsink';
+  }
+
+  write(rec: FlowLogRecord): void {
+    if (this.closed) throw new MirrorsinkError(ErrorCode.Usage, 'flow-log files: write after close');
+    const account = rec.accountId ?? this.opts.accountId ?? 'unknown';
+    const region = rec.region ?? this.opts.region ?? 'unknown';
+    const window = this.windowNow();
+    const key = `${account}\u0000${region}`;
+    let f = this.open.get(key);
+    if (f !== undefined && window > f.window) {
+      this.finish(f);
+      this.open.delete(key);
+      f = undefined;
+    }
+    if (f === undefined) {
+      f = this.start(account, region, window);
+      this.open.set(key, f);
+    }
+    f.gzip.write(formatFlowLogRecord(rec, this.opts.format) + '\n');
+    f.records++;
+    this.recordsWritten++;
+  }
+
+  /** Close files whose window has passed (serve: call from a timer). */
+  tick(): void {
+    const window = this.windowNow();
+    for (const [key, f] of this.open) {
+      if (window > f.window) {
+        this.finish(f);
+        this.open.delete(key);
+      }
+    }
+  }
+
+  /** Close every file and wait until they are on disk. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const f of this.open.values()) this.finish(f);
+    this.open.clear();
+    await Promise.all(this.pending);
+    if (this.errors.length > 0) {
+      throw new MirrorsinkError(ErrorCode.FileUnreadable, `flow-log files: ${this.errors[0]!.message}`);
+    }
+  }
+
+  private windowNow(): number {
+    const now = Math.floor(this.opts.clock());
+    return now - (((now % this.rotateSec) + this.rotateSec) % this.rotateSec);
+  }
+
+  /** The path a file for (account, region, window) gets. */
+  filePath(account: string, region: string, window: number): string {
+    const d = new Date(window * 1000);
+    const yyyy = String(d.getUTCFullYear());
+    const mm = p2(d.getUTCMonth() + 1);
+    const dd = p2(d.getUTCDate());
+    const stamp = `${yyyy}${mm}${dd}T${p2(d.getUTCHours())}${p2(d.getUTCMinutes())}Z`;
+    const hash = createHash('sha256').update(`${this.flowLogId}|${account}|${region}|${window}`).digest('hex').slice(0, 8);
+    const name = `${account}_vpcflowlogs_${region}_${this.flowLogId}_${stamp}_${hash}.log.gz`;
+    return path.join(this.opts.dir, 'AWSLogs', account, 'vpcflowlogs', region, yyyy, mm, dd, name);
+  }
+
+  private start(account: string, region: string, window: number): OpenFile {
+    const finalPath = this.filePath(account, region, window);
+    const tmpPath = finalPath + '.tmp';
+    try {
+      mkdirSync(path.dirname(finalPath), { recursive: true });
+    } catch (err) {
+      throw new MirrorsinkError(ErrorCode.FileUnreadable, `cannot create ${path.dirname(finalPath)}: ${(err as Error).message}`);
+    }
+    const gzip = createGzip();
+    const out = createWriteStream(tmpPath);
+    gzip.pipe(out);
+    const done = new Promise<void>((resolve) => {
+      const fail = (err: Error) => {
+        this.errors.push(err);
+        resolve();
+      };
+      gzip.on('error', fail);
+      out.on('error', fail);
+      out.on('close', () => resolve());
+    });
+    gzip.write(this.opts.format.header + '\n');
+    return { window, finalPath, tmpPath, gzip, out, done, records: 0 };
+  }
+
+  private finish(f: OpenFile): void {
+    f.gzip.end();
+    this.pending.push(
+      f.done.then(() => {
+        try {
+          renameSync(f.tmpPath, f.finalPath);
+          this.files.push(f.finalPath);
+        } catch (err) {
+          this.errors.push(err as Error);
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * One call that builds every flow-related output from options, for replay and serve:
+ *
+ *   const fo = createFlowOutputs({ table, sessions, flowsDir, aggregationSec, logFormat, ... });
+ *   pipeline.setStages({ flow: table, outputs: [...others, ...fo.outputs] });
+ *   ... input ...
+ *   pipeline.finish();      // table.flush(): every flow ends → records, EVE flow events
+ *   await fo.close();       // closes the interval, the gzip files, the pcaps
+ *
+ * serve: call fo.tick() every few seconds so idle intervals close and 5-minute files rotate
+ * on wall time.
+ */
+import type { FlowTable } from '../flow/flow-table.js';
+import { FlowCounter } from '../flow/flow-counters.js';
+import type { PacketOutput } from '../pipeline/stages.js';
+import { FlowLogAggregator } from './flow-log-aggregator.js';
+import { FlowLogFileWriter } from './flow-log-files.js';
+import { DEFAULT_LOG_FORMAT, parseLogFormat, type FlowLogFormat, type FlowLogRecord } from './flow-log-record.js';
+import type { SessionInfo } from './flow-log-sessions.js';
+import { EveFlowWriter } from './eve-flow.js';
+import { LineFile } from './flow-log-line-file.js';
+import { FlowPacketRing } from './pcap-flow-ring.js';
+import { RotatingPcapOutput, type RotatingPcapOptions } from './pcap-rotating.js';
+import { SinglePcapOutput } from './pcap-single.js';
+import type { PcapMode } from './pcap-frame-bytes.js';
+
+export interface FlowOutputsOptions {
+  table: FlowTable;
+  sessions?: readonly SessionInfo[];
+  /** --flows-dir: write VPC Flow Logs files there (S3 layout). */
+  flowsDir?: string;
+  /** --aggregation: 60 or 600 (default). */
+  aggregationSec?: number;
+  /** --log-format: AWS `${field}` format (default: the version 2 default format). */
+  logFormat?: string;
+  flowLogId?: string;
+  accountId?: string;
+  region?: string;
+  /** Clock for file windows and tick(): 'packet' (replay, default) or 'wall' (serve). */
+  clock?: 'packet' | 'wall' | (() => number);
+  /** Also hand every record here (tests, the HTTP API). */
+  onRecord?: (rec: FlowLogRecord) => void;
+  /** EVE flow events: a line sink (the shared EVE writer) or a file path. */
+  eveFlow?: ((line: string) => void) | string;
+  eveUtc?: boolean;
+  /** Cumulative packets lost by the source (socket/kernel drops) for SKIPDATA. */
+  getDrops?: () => number;
+  /** --pcap-out FILE */
+  pcapOut?: string;
+  /** --pcap-dir DIR (rotated) */
+  pcapDir?: string;
+  pcapMode?: PcapMode;
+  pcapRotate?: Omit<RotatingPcapOptions, 'dir' | 'mode'>;
+  /** Per-flow packet ring for alert pcaps; its dumpFlow writes into `dir`. */
+  flowRing?: { dir: string; flows?: number; packetsPerFlow?: number; maxPacketBytes?: number };
+}
+
+export interface FlowOutputs {
+  /** Add these to the pipeline's outputs (they must run after the flow stage). */
+  outputs: PacketOutput[];
+  format: FlowLogFormat;
+  aggregator: FlowLogAggregator | null;
+  files: FlowLogFileWriter | null;
+  eve: EveFlowWriter | null;
+  ring: FlowPacketRing | null;
+  pcapDir: RotatingPcapOutput | null;
+  pcapOut: SinglePcapOutput | null;
+  /** Flow-log records written so far (for mirrorsink_flow_records_written_total). */
+  recordsWritten(): number;
+  /** Advance the clock without packets (serve timer). */
+  tick(): void;
+  summary(): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
+  const table = o.table;
+  const format = parseLogFormat(o.logFormat ?? DEFAULT_LOG_FORMAT);
+  const clock = typeof o.clock === 'function' ? o.clock : o.clock === 'wall' ? () => Date.now() / 1000 : () => table.now;
+  const outputs: PacketOutput[] = [];
+
+  let files: FlowLogFileWriter | null = null;
+  let aggregator: FlowLogAggregator | null = null;
+  if (o.flowsDir !== undefined || o.onRecord !== undefined) {
+    if (o.flowsDir !== undefined) {
+      files = new FlowLogFileWriter({ dir: o.flowsDir, format, clock, flowLogId: o.flowLogId, accountId: o.accountId, region: o.region });
+    }
+    const f = files;
+    const extra = o.onRecord;
+    aggregator = new FlowLogAggregator({
+      table,
+      sessions: o.sessions,
+      aggregationSec: o.aggregationSec,
+      accountId: o.accountId,
+      region: o.region,
+      // Flows the table refused are records we could not write: SKIPDATA too.
+      getDrops: () => (o.getDrops ? o.getDrops() : 0) + table.counters[FlowCounter.Refused]!,
+      onRecord: (rec) => {
+        if (f !== null) f.write(rec);
+        if (extra !== undefined) extra(rec);
+      },
+    });
+    outputs.push(aggregator);
+  }
+
+  let eveFile: LineFile | null = null;
+  let eve: EveFlowWriter | null = null;
+  if (o.eveFlow !== undefined) {
+    let sink: (line: string) => void;
+    if (typeof o.eveFlow === 'string') {
+      const lf = new LineFile(o.eveFlow);
+      eveFile = lf;
+      sink = (line) => lf.write(line);
+    } else {
+      sink = o.eveFlow;
+    }
+    eve = new EveFlowWriter(table, sink, { utc: o.eveUtc });
+  }
+
+  const ring = o.flowRing
+    ? new FlowPacketRing({ table, dir: o.flowRing.dir, flows: o.flowRing.flows, packetsPerFlow: o.flowRing.packetsPerFlow, maxPacketBytes: o.flowRing.maxPacketBytes, mode: o.pcapMode })
+    : null;
+  if (ring) outputs.push(ring);
+  const pcapDir = o.pcapDir !== undefined ? new RotatingPcapOutput({ ...o.pcapRotate, dir: o.pcapDir, mode: o.pcapMode }) : null;
+  if (pcapDir) outputs.push(pcapDir);
+  const pcapOut = o.pcapOut !== undefined ? new SinglePcapOutput({ path: o.pcapOut, mode: o.pcapMode }) : null;
+  if (pcapOut) outputs.push(pcapOut);
+
+  let closed = false;
+  return {
+    outputs,
+    format,
+    aggregator,
+    files,
+    eve,
+    ring,
+    pcapDir,
+    pcapOut,
+    recordsWritten: () => (aggregator ? aggregator.recordsEmitted : 0),
+    tick() {
+      if (aggregator) aggregator.tick(clock());
+      if (files) files.tick();
+      if (eveFile) eveFile.flush();
+    },
+    summary() {
+      const s: Record<string, unknown> = {};
+      if (aggregator) s.flow_log_records = aggregator.recordsEmitted;
+      if (files) s.flow_log_files = files.files.length;
+      if (eve) s.eve_flow_events = eve.events;
+      if (pcapDir) s.pcap_dir = { packets: pcapDir.packets, files: pcapDir.filesOpened, deleted: pcapDir.filesDeleted };
+      if (pcapOut) s.pcap_out = { packets: pcapOut.packets, skipped: pcapOut.skipped };
+      return s;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (aggregator) aggregator.close();
+      if (eveFile) eveFile.close();
+      if (pcapDir) pcapDir.close();
+      if (pcapOut) pcapOut.close();
+      if (files) await files.close();
+    },
+  };
+}

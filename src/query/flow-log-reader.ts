@@ -1,0 +1,137 @@
+/**
+ * Reads VPC Flow Logs files into query rows: gzip or plain text (chosen by the gzip magic, not
+ * the name), the default format or any custom one announced by a header line of field names
+ * (as S3 delivery writes it; a repeated header, as in concatenated files, switches format).
+ * '-' becomes null; numeric fields become numbers; field names are Insights' (srcAddr,
+ * logStatus, vpcId, pktSrcAddr ...). Every row also gets @timestamp (= start), @message (the
+ * line) and @log (the file).
+ */
+import { createReadStream, openSync, readSync, closeSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { ErrorCode, MirrorsinkError } from '../errors.js';
+import { DEFAULT_LOG_FORMAT, camelCaseFieldName, flowLogField, parseLogFormat } from '../output/flow-log-record.js';
+import { Ts, type Row } from './insights-values.js';
+
+interface Column {
+  name: string;
+  numeric: boolean;
+}
+
+export interface ReadStats {
+  files: number;
+  lines: number;
+  records: number;
+  /** Lines whose field count does not match the format. */
+  malformed: number;
+}
+
+const DEFAULT_COLUMNS: Column[] = parseLogFormat(DEFAULT_LOG_FORMAT).fields.map((f) => ({ name: f.insights, numeric: f.numeric }));
+const NUMBER_TOKEN = /^-?\d+(\.\d+)?$/;
+
+/** Columns when `tokens` is a header line, else null. */
+export function headerColumns(tokens: string[]): Column[] | null {
+  if (tokens.length === 0 || !tokens.every((t) => /^[a-z][a-z0-9-]*$/.test(t))) return null;
+  const known = tokens.filter((t) => flowLogField(t) !== undefined).length;
+  if (known * 2 < tokens.length) return null;
+  return tokens.map((t) => {
+    const def = flowLogField(t);
+    return def ? { name: def.insights, numeric: def.numeric } : { name: camelCaseFieldName(t), numeric: false };
+  });
+}
+
+function makeRow(cols: Column[], tokens: string[], line: string, file: string): Row {
+  const row: Row = {};
+  for (let i = 0; i < cols.length; i++) {
+    const c = cols[i]!;
+    const t = tokens[i]!;
+    if (t === '-') row[c.name] = null;
+    else if (c.numeric && NUMBER_TOKEN.test(t)) row[c.name] = Number(t);
+    else row[c.name] = t;
+  }
+  const start = row.start;
+  row['@timestamp'] = typeof start === 'number' ? new Ts(start * 1000) : null;
+  row['@message'] = line;
+  row['@log'] = file;
+  return row;
+}
+
+/** Parse flow-log text (one file's content) into rows. */
+export function parseFlowLogText(text: string, file = '-', stats?: ReadStats): Row[] {
+  const rows: Row[] = [];
+  const st = stats ?? { files: 0, lines: 0, records: 0, malformed: 0 };
+  const state = { cols: DEFAULT_COLUMNS };
+  for (const line of text.split(/\r?\n/)) handleLine(line, file, state, st, (r) => rows.push(r));
+  return rows;
+}
+
+function handleLine(line: string, file: string, state: { cols: Column[] }, st: ReadStats, onRow: (r: Row) => void): void {
+  const trimmed = line.trim();
+  if (trimmed.length === 0) return;
+  st.lines++;
+  const tokens = trimmed.split(/\s+/);
+  const hdr = NUMBER_TOKEN.test(tokens[0]!) ? null : headerColumns(tokens);
+  if (hdr !== null) {
+    state.cols = hdr;
+    return;
+  }
+  if (tokens.length !== state.cols.length) {
+    st.malformed++;
+    return;
+  }
+  st.records++;
+  onRow(makeRow(state.cols, tokens, trimmed, file));
+}
+
+function isGzip(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Files named on the command line: directories are walked (sorted; *.tmp skipped). */
+export function expandPaths(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (err) {
+      throw new MirrorsinkError(ErrorCode.FileUnreadable, `cannot read ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p).sort()) {
+        const child = path.join(p, name);
+        if (statSync(child).isDirectory() || !name.endsWith('.tmp')) walk(child);
+      }
+    } else {
+      out.push(p);
+    }
+  };
+  for (const p of paths) walk(p);
+  return out;
+}
+
+/** Stream the rows of flow-log files (and directories of them) to onRow. */
+export async function readFlowLogFiles(paths: string[], onRow: (r: Row) => void): Promise<ReadStats> {
+  const st: ReadStats = { files: 0, lines: 0, records: 0, malformed: 0 };
+  for (const file of expandPaths(paths)) {
+    st.files++;
+    let input: Readable = createReadStream(file);
+    if (isGzip(file)) input = input.pipe(createGunzip());
+    const state = { cols: DEFAULT_COLUMNS };
+    const rl = createInterface({ input, crlfDelay: Infinity });
+    try {
+      for await (const line of rl) handleLine(line, file, state, st, onRow);
+    } catch (err) {
+      throw new MirrorsinkError(ErrorCode.FileFormat, `${file}: ${(err as Error).message}`);
+    }
+  }
+  return st;
+}
