@@ -34,6 +34,10 @@ export interface FlowOutputsOptions {
   /** --log-format: AWS `${field}` format (default: the version 2 default format). */
   logFormat?: string;
   flowLogId?: string;
+  /** Seconds per delivered file (AWS: 300). */
+  rotateSec?: number;
+  /** NODATA records for idle sessions (default true). */
+  noData?: boolean;
   accountId?: string;
   region?: string;
   /** Clock for file windows and tick(): 'packet' (replay, default) or 'wall' (serve). */
@@ -83,7 +87,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
   let aggregator: FlowLogAggregator | null = null;
   if (o.flowsDir !== undefined || o.onRecord !== undefined) {
     if (o.flowsDir !== undefined) {
-      files = new FlowLogFileWriter({ dir: o.flowsDir, format, clock, flowLogId: o.flowLogId, accountId: o.accountId, region: o.region });
+      files = new FlowLogFileWriter({ dir: o.flowsDir, format, clock, flowLogId: o.flowLogId, accountId: o.accountId, region: o.region, rotateSec: o.rotateSec });
     }
     const f = files;
     const extra = o.onRecord;
@@ -91,6 +95,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
       table,
       sessions: o.sessions,
       aggregationSec: o.aggregationSec,
+      noData: o.noData,
       accountId: o.accountId,
       region: o.region,
       // Flows the table refused are records we could not write: SKIPDATA too.

@@ -28,19 +28,19 @@ import { loadRuleFiles } from '../detect/rule-loader.js';
 import { createDetectStage, type DetectEngine } from '../detect/engine.js';
 import { EveWriter } from '../output/eve-writer.js';
 import { EveAlertSink } from '../output/eve-alert.js';
-import { EveFlowWriter } from '../output/eve-flow.js';
-import { FlowLogAggregator } from '../output/flow-log-aggregator.js';
-import { FlowLogFileWriter } from '../output/flow-log-files.js';
+import type { FlowLogFileWriter } from '../output/flow-log-files.js';
 import { DEFAULT_LOG_FORMAT, parseLogFormat, type FlowLogFormat } from '../output/flow-log-record.js';
 import type { SessionInfo } from '../output/flow-log-sessions.js';
+import { createFlowOutputs, type FlowOutputs } from '../output/flow-log-outputs.js';
+import type { PcapMode } from '../output/pcap-frame-bytes.js';
+import type { AlertSink } from '../detect/alert-sink.js';
 
-/** Flow table and what hangs off its flow-end events; replaced as one. */
+/** Flow table and what hangs off its flow-end events (flow logs, EVE flows, pcaps); replaced as one. */
 export interface FlowBundle {
   key: string;
   table: FlowTable;
-  aggregator: FlowLogAggregator | null;
+  outputs: FlowOutputs;
   files: FlowLogFileWriter | null;
-  eveFlows: EveFlowWriter | null;
 }
 
 export interface ServiceStages {
@@ -124,6 +124,10 @@ export interface FlowOptions {
     flowLogId: string;
     noData: boolean;
   } | null;
+  /** Decapsulated (or outer) packets to rotated pcap files. */
+  pcap: { dir: string; mode: PcapMode; maxFileBytes?: number; maxFileSeconds?: number; maxFiles?: number; maxTotalBytes?: number } | null;
+  /** Per alert, the packets of the alert's flow, as DIR/<flow_id>.pcap. */
+  alertPcapDir: string | null;
 }
 
 const TIMEOUT_KEYS: Record<string, keyof FlowTimeouts> = {
@@ -143,7 +147,7 @@ const TIMEOUT_KEYS: Record<string, keyof FlowTimeouts> = {
  */
 export function parseFlowOptions(raw: Record<string, unknown>, config: MirrorsinkConfig, problems: string[]): FlowOptions {
   const bad = (key: string, msg: string) => problems.push(`${where(config, `flows.${key}`)}: ${msg}`);
-  const known = ['max_flows', 'midstream', 'timeouts', 'unanswered_history', 'eve', 'log'];
+  const known = ['max_flows', 'midstream', 'timeouts', 'unanswered_history', 'eve', 'log', 'pcap', 'alert_pcap_dir'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) bad(k, `unknown key (known: ${known.join(', ')})`);
   const int = (v: unknown, key: string, min: number, max: number): number | undefined => {
     if (v === undefined || v === null) return undefined;
@@ -217,7 +221,37 @@ export function parseFlowOptions(raw: Record<string, unknown>, config: Mirrorsin
       }
     }
   }
-  return { table, eve, log };
+  const relative = (dir: string) => path.resolve(config.file !== null ? path.dirname(config.file) : process.cwd(), dir);
+  let pcap: FlowOptions['pcap'] = null;
+  if (raw.pcap !== undefined && raw.pcap !== null && raw.pcap !== false) {
+    const c = raw.pcap as Record<string, unknown>;
+    if (typeof c !== 'object' || Array.isArray(c)) bad('pcap', 'must be a mapping with at least dir');
+    else {
+      const knownPcap = ['dir', 'mode', 'max_file_bytes', 'max_file_seconds', 'max_files', 'max_total_bytes'];
+      for (const k of Object.keys(c)) if (!knownPcap.includes(k)) bad(`pcap.${k}`, `unknown key (known: ${knownPcap.join(', ')})`);
+      const mode = c.mode ?? 'inner';
+      if (mode !== 'inner' && mode !== 'outer') bad('pcap.mode', `must be inner (decapsulated frames) or outer, got ${JSON.stringify(mode)}`);
+      if (typeof c.dir !== 'string' || c.dir.trim() === '') bad('pcap.dir', 'is required');
+      else {
+        pcap = { dir: relative(c.dir), mode: mode === 'outer' ? 'outer' : 'inner' };
+        const n = (k: string, min: number) => int(c[k], `pcap.${k}`, min, Number.MAX_SAFE_INTEGER);
+        const maxFileBytes = n('max_file_bytes', 4096);
+        if (maxFileBytes !== undefined) pcap.maxFileBytes = maxFileBytes;
+        const maxFileSeconds = n('max_file_seconds', 1);
+        if (maxFileSeconds !== undefined) pcap.maxFileSeconds = maxFileSeconds;
+        const maxFiles = n('max_files', 0);
+        if (maxFiles !== undefined) pcap.maxFiles = maxFiles;
+        const maxTotalBytes = n('max_total_bytes', 0);
+        if (maxTotalBytes !== undefined) pcap.maxTotalBytes = maxTotalBytes;
+      }
+    }
+  }
+  let alertPcapDir: string | null = null;
+  if (raw.alert_pcap_dir !== undefined && raw.alert_pcap_dir !== null) {
+    if (typeof raw.alert_pcap_dir !== 'string' || raw.alert_pcap_dir.trim() === '') bad('alert_pcap_dir', 'must be a directory path');
+    else alertPcapDir = relative(raw.alert_pcap_dir);
+  }
+  return { table, eve, log, pcap, alertPcapDir };
 }
 
 function sessionInfos(config: MirrorsinkConfig): SessionInfo[] {
@@ -242,31 +276,33 @@ export interface StageContext {
   lostPackets?: () => number;
   /** Validate only (serve --check): open no output file. */
   dryRun?: boolean;
+  /** Time for flow-log intervals and file windows: 'wall' (serve, default) or 'packet' (replay). */
+  clock?: 'wall' | 'packet';
+  /** EVE alerts carry pcap_cnt (replaying a file). */
+  pcapCnt?: boolean;
+  /** A single pcap of every delivered packet (replay --pcap-out). */
+  pcapOut?: { path: string; mode: PcapMode };
 }
 
 function buildFlowBundle(config: MirrorsinkConfig, opts: FlowOptions, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
   const sessions = sessionInfos(config);
-  const key = JSON.stringify({ flows: config.flows, sessions, names: opts.table.sessionNames, eve: opts.eve ? config.eve.path : null });
+  const key = JSON.stringify({ flows: config.flows, sessions, names: opts.table.sessionNames, eve: opts.eve ? config.eve.path : null, pcapOut: ctx.pcapOut ?? null });
   if (previous !== null && previous.key === key) return previous;
   const table = new FlowTable(opts.table);
-  let aggregator: FlowLogAggregator | null = null;
-  let files: FlowLogFileWriter | null = null;
-  if (opts.log !== null) {
-    const l = opts.log;
-    files = new FlowLogFileWriter({ dir: l.dir, format: l.format, clock: () => Date.now() / 1000, rotateSec: l.rotateSec, flowLogId: l.flowLogId });
-    const writer = files;
-    aggregator = new FlowLogAggregator({
-      table,
-      sessions,
-      aggregationSec: l.aggregationSec,
-      noData: l.noData,
-      // Packets lost before we could see their session: kernel drops of our sockets.
-      getDrops: ctx.lostPackets ?? (() => 0),
-      onRecord: (rec) => writer.write(rec),
-    });
-  }
-  const eveFlows = opts.eve && eve !== null ? new EveFlowWriter(table, (line) => eve.write(line)) : null;
-  return { key, table, aggregator, files, eveFlows };
+  const l = opts.log;
+  const outputs = createFlowOutputs({
+    table,
+    sessions,
+    clock: ctx.clock ?? 'wall',
+    ...(l !== null ? { flowsDir: l.dir, logFormat: l.format.text, aggregationSec: l.aggregationSec, rotateSec: l.rotateSec, flowLogId: l.flowLogId, noData: l.noData } : {}),
+    // Packets lost before we could see their session (kernel drops of our sockets): SKIPDATA.
+    getDrops: ctx.lostPackets ?? (() => 0),
+    ...(opts.eve && eve !== null ? { eveFlow: (line: string) => eve.write(line) } : {}),
+    ...(opts.pcap !== null ? { pcapDir: opts.pcap.dir, pcapMode: opts.pcap.mode, pcapRotate: opts.pcap } : {}),
+    ...(ctx.pcapOut !== undefined ? { pcapOut: ctx.pcapOut.path, pcapMode: ctx.pcapOut.mode } : {}),
+    ...(opts.alertPcapDir !== null ? { flowRing: { dir: opts.alertPcapDir } } : {}),
+  });
+  return { key, table, outputs, files: outputs.files };
 }
 
 /**
@@ -316,11 +352,14 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     }
   }
   const outputs: PacketOutput[] = [];
-  if (flows?.aggregator) outputs.push(flows.aggregator);
+  if (flows !== null) outputs.push(...flows.outputs.outputs);
 
   let detect: DetectEngine | null = null;
   if (ruleSet !== null) {
-    const sinks = eve !== null ? [new EveAlertSink(eve, { flow: flows?.table ?? null, pcapCnt: false, sessionName: (i) => config.sessions[i]?.name })] : [];
+    const sinks: AlertSink[] = eve !== null ? [new EveAlertSink(eve, { flow: flows?.table ?? null, pcapCnt: ctx.pcapCnt === true, sessionName: (i) => config.sessions[i]?.name })] : [];
+    const ring = flows?.outputs.ring ?? null;
+    // Outputs run after detect: hand the ring the alerting packet so the pcap includes it.
+    if (ring !== null) sinks.push({ alert: (p) => void ring.dumpFlow(p.flowIndex, undefined, p) });
     detect = createDetectStage(ruleSet, flows?.table ?? null, sinks);
     if (eve === null) warnings.push('rules loaded but no eve.path: alerts are counted (mirrorsink_detect_alerts_total) but not written');
   }
@@ -352,8 +391,7 @@ export function tickStages(s: ServiceStages, nowSec: number): void {
   const f = s.flows;
   if (f === null) return;
   f.table.expire(Math.floor(nowSec));
-  f.aggregator?.tick(Math.floor(nowSec));
-  f.files?.tick();
+  f.outputs.tick();
 }
 
 /**
@@ -364,8 +402,7 @@ export async function retireStages(old: ServiceStages, current: ServiceStages | 
   const f = old.flows;
   if (f !== null && f !== current?.flows) {
     f.table.flush();
-    f.aggregator?.close();
-    await f.files?.close();
+    await f.outputs.close();
   }
   if (old.eve !== null) {
     if (old.eve !== current?.eve) await old.eve.close();

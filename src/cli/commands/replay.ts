@@ -48,9 +48,10 @@ export async function run(args: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new MirrorsinkError(ErrorCode.Usage, "replay: no capture file given (see 'mirrorsink replay --help')");
 
-  const assembled: AssembledStages = await assembleReplayStages(values);
+  const pipeline = new Pipeline();
+  const assembled: AssembledStages = await assembleReplayStages(values, pipeline);
   for (const w of assembled.warnings) process.stderr.write(`mirrorsink: warning: ${w}\n`);
-  const pipeline = new Pipeline(assembled.stages);
+  pipeline.setStages(assembled.stages);
   pipeline.keepFilterRejected = assembled.keepFilterRejected;
 
   const totalBytes = positionals.reduce((sum, f) => sum + safeSize(f), 0);
