@@ -1,0 +1,330 @@
+/**
+ * The detection engine: runs a loaded RuleSet over each packet.
+ *
+ * Per packet:
+ *  1. Candidates: the packet's protocol bucket, then at most three rule groups (any-port,
+ *     destination-port, source-port); in each, rules with a fast pattern come from one
+ *     Aho-Corasick scan of the payload, rules without one from an address index
+ *     (IP-reputation rules, address-index.ts) or, failing that, are always candidates.
+ *     Candidates go into a bitset over rule ids, so they come out in evaluation order with no
+ *     sorting and no duplicates.
+ *  2. Each candidate is checked, cheapest first: IP version, payload size requirements,
+ *     addresses and ports (both ways for `<>`), flow keyword, TCP flags and other header
+ *     checks, flowbit conditions, then the payload inspector (content, pcre, byte_*,
+ *     isdataat).
+ *  3. A match runs the rule's flowbit actions, then:
+ *     - pass: nothing more is inspected for this packet, nothing is logged, and the flow is
+ *       passed (its later packets skip detection), as Suricata's docs describe pass;
+ *     - noalert: nothing logged;
+ *     - threshold / detection_filter decide on packet time whether it alerts;
+ *     - otherwise the alert goes to every sink (at most MAX_ALERTS_PER_PACKET per packet, as
+ *       Suricata's packet-alert-max) and is counted by severity and by rule.
+ *
+ * Only the packet's own payload is inspected: there is no TCP stream reassembly, so content
+ * split across segments is missed (and only_stream/no_stream are accepted but change nothing),
+ * and no IP defragmentation: the first fragment is inspected with the part of the payload it
+ * carries, later fragments have no ports and no payload (so only port-`any` rules without
+ * payload keywords can match them).
+ *
+ * flow:established for TCP follows Suricata: a packet is established when the session was
+ * established before it. The flow table marks a flow established while processing the
+ * handshake's final ACK; the engine therefore remembers, per flow slot and generation, that it
+ * has seen the flow established, and counts packets as established from the next one on.
+ * (This needs the engine to see every packet of a flow, as the pipeline does; after a rule
+ * reload the first packet of an already established flow counts as not established.)
+ * For UDP/ICMP/other flows the flow table's "both directions seen" is used as is.
+ *
+ * Nothing on this path allocates, except what sinks do for an alert and the latin1 string a
+ * pcre needs (once per packet, only when a rule gets that far).
+ */
+import { IPPROTO_TCP, type PacketView } from '../decode/packet-view.js';
+import type { DetectStage } from '../pipeline/stages.js';
+import type { AlertSink } from './alert-sink.js';
+import { FlowbitStore } from './flowbits.js';
+import { matchFlow } from './keywords/flow.js';
+import { FlowbitCmd, type FlowbitOp } from './keywords/flowbits.js';
+import { matchDecodeEvent, matchFragbits, matchHeaderCheck, matchIpopts, matchSameip, matchTcpFlags } from './keywords/header.js';
+import { PayloadInspector } from './payload-match.js';
+import { Action, Proto, type Rule } from './rule.js';
+import type { RuleSet } from './rule-loader.js';
+import { bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
+import { ThresholdTable } from './threshold.js';
+
+/** What the engine needs from the flow table (FlowTable satisfies it structurally). */
+export interface DetectFlowSource {
+  /** Bumped when a slot starts a new flow. */
+  readonly generation: Uint32Array;
+  isEstablished(slot: number): boolean;
+  /** Set to 1 when an alert fires on the flow (EVE flow records). */
+  readonly alerted?: Uint8Array;
+}
+
+export interface DetectEngineOptions {
+  /** Flowbit table entries. Default 65536. */
+  flowbitCapacity?: number;
+  /** Threshold table entries. Default 65536. */
+  thresholdCapacity?: number;
+  /** Alerts logged per packet at most (Suricata's packet-alert-max). Default 15. */
+  maxAlertsPerPacket?: number;
+  /**
+   * The engine this one replaces (rule reload). When both run over the same flow table, the
+   * per-flow state carries over as it would in Suricata, where it lives in the flow: flowbits
+   * (matched by name), which flows are established and which are passed. Thresholds start
+   * afresh (they belong to rules).
+   */
+  previous?: DetectEngine | null;
+}
+
+export const MAX_ALERTS_PER_PACKET = 15;
+
+export class DetectEngine implements DetectStage {
+  readonly ruleSet: RuleSet;
+  readonly rules: readonly Rule[];
+  readonly flow: DetectFlowSource | null;
+  readonly sinks: AlertSink[];
+  private readonly buckets: ProtoBucket[];
+  private readonly inspector = new PayloadInspector();
+  readonly flowbits: FlowbitStore;
+  readonly thresholds: ThresholdTable;
+  private readonly cand: Uint32Array;
+  private readonly estGen: Uint32Array;
+  private readonly passGen: Uint32Array;
+  private readonly maxAlerts: number;
+
+  // ---- counters (read by metrics) ----
+  packets = 0;
+  alerts = 0;
+  /** Matches not logged because of threshold/detection_filter. */
+  suppressed = 0;
+  /** Alerts beyond maxAlertsPerPacket. */
+  alertOverflow = 0;
+  /** Packets of passed flows (skipped). */
+  passedPackets = 0;
+  /** pass rule matches. */
+  passMatches = 0;
+  /** Candidate rules fully checked. */
+  candidatesChecked = 0;
+  /** Alerts by severity (index = priority, 0..255). */
+  readonly alertsBySeverity = new Float64Array(256);
+  /** Alerts by rule id. */
+  readonly alertsByRule: Float64Array;
+
+  constructor(ruleSet: RuleSet, flow: DetectFlowSource | null, sinks: AlertSink[] = [], opts: DetectEngineOptions = {}) {
+    this.ruleSet = ruleSet;
+    this.rules = ruleSet.rules;
+    this.flow = flow;
+    this.sinks = sinks;
+    this.buckets = buildBuckets(ruleSet.rules);
+    this.cand = new Uint32Array(((ruleSet.rules.length + 31) >>> 5) + 1);
+    this.alertsByRule = new Float64Array(ruleSet.rules.length);
+    const slots = flow !== null ? flow.generation.length : 0;
+    this.estGen = new Uint32Array(slots);
+    this.passGen = new Uint32Array(slots);
+    this.flowbits = new FlowbitStore(opts.flowbitCapacity ?? 1 << 16);
+    this.thresholds = new ThresholdTable(opts.thresholdCapacity ?? 1 << 16);
+    this.maxAlerts = opts.maxAlertsPerPacket ?? MAX_ALERTS_PER_PACKET;
+    const prev = opts.previous ?? null;
+    if (prev !== null && flow !== null && prev.flow === flow) this.adoptFlowState(prev);
+  }
+
+  /** Take over per-flow state from the engine being replaced (see DetectEngineOptions.previous). */
+  private adoptFlowState(prev: DetectEngine): void {
+    this.estGen.set(prev.estGen);
+    this.passGen.set(prev.passGen);
+    const gens = this.flow!.generation;
+    const oldNames = prev.ruleSet.flowbits.names;
+    const newIndex = this.ruleSet.flowbits.index;
+    prev.flowbits.forEachLive(gens, (slot, gen, bit) => {
+      const nb = newIndex.get(oldNames[bit]!);
+      // A bit no rule of the new set mentions can never be tested again: drop it.
+      if (nb !== undefined) this.flowbits.set(slot, gen, nb, gens);
+    });
+  }
+
+  /** pcre executions so far. */
+  get pcreRuns(): number {
+    return this.inspector.pcreRuns;
+  }
+
+  // candidate bitset bounds for the current packet
+  private minWord = 0;
+  private maxWord = -1;
+
+  private mark(id: number): void {
+    const w = id >>> 5;
+    this.cand[w]! |= 1 << (id & 31);
+    if (w < this.minWord) this.minWord = w;
+    if (w > this.maxWord) this.maxWord = w;
+  }
+
+  /** mark() bound once, for the address index (no closure per packet). */
+  private readonly markFn = (id: number): void => this.mark(id);
+
+  private addGroup(g: RuleGroup | null, p: PacketView, buf: Uint8Array, off: number, len: number): void {
+    if (g === null) return;
+    const al = g.always;
+    for (let k = 0; k < al.length; k++) this.mark(al[k]!);
+    if (g.addrIndex !== null) g.addrIndex.lookup(p, this.markFn);
+    const ac = g.ac;
+    if (ac === null || len === 0) return;
+    const n = ac.scan(buf, off, off + len);
+    if (n === 0) return;
+    const hits = ac.hits;
+    const start = g.patRuleStart;
+    const rs = g.patRules;
+    for (let h = 0; h < n; h++) {
+      const pid = hits[h]!;
+      for (let k = start[pid]!; k < start[pid + 1]!; k++) this.mark(rs[k]!);
+    }
+  }
+
+  inspect(p: PacketView): void {
+    if (p.ipVersion === 0 || p.error !== 0 || p.ipProto < 0) return;
+    this.packets++;
+    this.inspector.stamp++;
+    const ft = this.flow;
+    const slot = ft !== null ? p.flowIndex : -1;
+    let gen = 0;
+    let established = false;
+    if (slot >= 0) {
+      gen = ft!.generation[slot]!;
+      if (this.passGen[slot] === gen) {
+        this.passedPackets++;
+        return;
+      }
+      const nowEst = ft!.isEstablished(slot);
+      if (p.ipProto === IPPROTO_TCP) {
+        established = this.estGen[slot] === gen;
+        if (nowEst && !established) this.estGen[slot] = gen;
+      } else {
+        established = nowEst;
+      }
+    }
+
+    const bucket = this.buckets[bucketOf(p.ipProto)]!;
+    const buf = p.buf;
+    const off = p.payloadOffset;
+    const len = p.payloadLen;
+    this.minWord = 0x7fffffff;
+    this.maxWord = -1;
+    this.addGroup(bucket.any, p, buf, off, len);
+    if (p.dport >= 0) this.addGroup(bucket.byDport.groupFor(p.dport), p, buf, off, len);
+    if (p.sport >= 0) this.addGroup(bucket.bySport.groupFor(p.sport), p, buf, off, len);
+    if (this.maxWord < 0) return;
+
+    const cand = this.cand;
+    const rules = this.rules;
+    let stopped = false;
+    let logged = 0;
+    const now = p.tsSec + p.tsNsec / 1e9;
+    for (let w = this.minWord; w <= this.maxWord; w++) {
+      let bits = cand[w]!;
+      if (bits === 0) continue;
+      cand[w] = 0;
+      if (stopped) continue;
+      while (bits !== 0) {
+        const low = bits & -bits;
+        bits ^= low;
+        const rule = rules[(w << 5) | (31 - Math.clz32(low))]!;
+        this.candidatesChecked++;
+        if (!this.matchRule(rule, p, established, slot, gen)) continue;
+        if (rule.flowbitActions.length > 0 && slot >= 0) this.applyFlowbits(rule.flowbitActions, slot, gen);
+        if (rule.action === Action.Pass) {
+          this.passMatches++;
+          if (slot >= 0) this.passGen[slot] = gen;
+          stopped = true;
+          break;
+        }
+        if (rule.noalert) continue;
+        const spec = rule.threshold ?? rule.detectionFilter;
+        if (spec !== null && !this.thresholds.check(spec, rule.id, p, now, gen)) {
+          this.suppressed++;
+          continue;
+        }
+        if (logged >= this.maxAlerts) {
+          this.alertOverflow++;
+          continue;
+        }
+        logged++;
+        this.alerts++;
+        this.alertsByRule[rule.id]!++;
+        this.alertsBySeverity[rule.priority & 255]!++;
+        if (slot >= 0 && ft!.alerted !== undefined) ft!.alerted[slot] = 1;
+        const sinks = this.sinks;
+        for (let k = 0; k < sinks.length; k++) sinks[k]!.alert(p, rule);
+      }
+    }
+  }
+
+  /** Does `rule` match packet `p`? (Exposed for tests; the engine calls it per candidate.) */
+  matchRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number): boolean {
+    const proto = rule.proto;
+    if (proto === Proto.Ipv4 ? p.ipVersion !== 4 : proto === Proto.Ipv6 ? p.ipVersion !== 6 : false) return false;
+    if (rule.requirePayload && p.payloadLen === 0) return false;
+    if (rule.requireNoPayload && p.payloadLen !== 0) return false;
+    if (!matchAddressesPorts(rule, p)) return false;
+    if (rule.flow !== 0 && !matchFlow(rule.flow, slot >= 0 ? p.flowDirection : 0, established)) return false;
+    if (rule.tcpFlags !== null && !matchTcpFlags(rule.tcpFlags, p)) return false;
+    if (rule.fragbits !== null && !matchFragbits(rule.fragbits, p)) return false;
+    if (rule.ipopts !== null && !matchIpopts(rule.ipopts, p)) return false;
+    if (rule.sameip && !matchSameip(p)) return false;
+    if (rule.decodeEvent !== 0 && !matchDecodeEvent(rule.decodeEvent, p)) return false;
+    const hc = rule.headerChecks;
+    for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return false;
+    const fc = rule.flowbitChecks;
+    for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return false;
+    if (rule.payload.length > 0) {
+      return this.inspector.match(rule.payload, p.buf, p.payloadOffset, p.payloadLen);
+    }
+    return true;
+  }
+
+  private checkFlowbits(op: FlowbitOp, slot: number, gen: number): boolean {
+    const bits = op.bits;
+    const wantSet = op.cmd === FlowbitCmd.Isset;
+    // No flow, no flowbits: Suricata fails isset and isnotset alike for such packets.
+    if (slot < 0) return false;
+    const fb = this.flowbits;
+    if (op.all) {
+      for (let i = 0; i < bits.length; i++) if (fb.isSet(slot, gen, bits[i]!) !== wantSet) return false;
+      return true;
+    }
+    for (let i = 0; i < bits.length; i++) if (fb.isSet(slot, gen, bits[i]!) === wantSet) return true;
+    return false;
+  }
+
+  private applyFlowbits(ops: FlowbitOp[], slot: number, gen: number): void {
+    const fb = this.flowbits;
+    const gens = this.flow!.generation;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      const bits = op.bits;
+      for (let k = 0; k < bits.length; k++) {
+        const b = bits[k]!;
+        if (op.cmd === FlowbitCmd.Set) fb.set(slot, gen, b, gens);
+        else if (op.cmd === FlowbitCmd.Unset) fb.unset(slot, gen, b);
+        else if (op.cmd === FlowbitCmd.Toggle) fb.toggle(slot, gen, b, gens);
+      }
+    }
+  }
+
+  /** Is flowbit `name` set on the packet's flow? (tests/debugging) */
+  isFlowbitSet(slot: number, name: string): boolean {
+    const id = this.ruleSet.flowbits.index.get(name);
+    if (id === undefined || this.flow === null || slot < 0) return false;
+    return this.flowbits.isSet(slot, this.flow.generation[slot]!, id);
+  }
+}
+
+function matchAddressesPorts(rule: Rule, p: PacketView): boolean {
+  if (rule.src.matchPacket(p, true) && rule.dst.matchPacket(p, false) && rule.sp.match(p.sport) && rule.dp.match(p.dport)) {
+    return true;
+  }
+  if (!rule.bidir) return false;
+  return rule.src.matchPacket(p, false) && rule.dst.matchPacket(p, true) && rule.sp.match(p.dport) && rule.dp.match(p.sport);
+}
+
+/** The detect stage for the pipeline (see DetectEngine). */
+export function createDetectStage(ruleSet: RuleSet, flowTable: DetectFlowSource | null, sinks: AlertSink[] = [], opts: DetectEngineOptions = {}): DetectEngine {
+  return new DetectEngine(ruleSet, flowTable, sinks, opts);
+}

@@ -1,0 +1,79 @@
+/**
+ * flow keyword: direction and state of the packet within its flow.
+ *
+ *  - to_server / from_client: p.flowDirection === 1; to_client / from_server: === 2.
+ *  - established: as Suricata. For TCP a packet counts as established when the session was
+ *    already established before it (so the handshake's final ACK does not, the FIN and
+ *    later packets do); for other protocols once both directions have been seen, the first
+ *    reply included. The engine works out the "before this packet" part (engine.ts).
+ *  - not_established: the opposite; stateless: any packet, with or without a flow.
+ *  - only_stream / no_stream: accepted; there is no reassembled stream here, every packet is
+ *    inspected on its own, so they do not restrict anything.
+ *  - only_frag / no_frag: refer to reassembled fragments, which are never produced here:
+ *    no_frag always holds, only_frag never does.
+ * A packet without a flow (no flow table, untracked fragment) matches only not_established
+ * and stateless, as in Suricata where such a packet carries no flow flags.
+ */
+import { FlowFlag } from '../rule.js';
+import { invalidValue } from '../rule-error.js';
+
+export function parseFlow(value: string): number {
+  let flags = 0;
+  for (const raw of value.split(',')) {
+    const w = raw.trim().toLowerCase();
+    switch (w) {
+      case 'to_server':
+      case 'from_client':
+        flags |= FlowFlag.ToServer;
+        break;
+      case 'to_client':
+      case 'from_server':
+        flags |= FlowFlag.ToClient;
+        break;
+      case 'established':
+        flags |= FlowFlag.Established;
+        break;
+      case 'not_established':
+        flags |= FlowFlag.NotEstablished;
+        break;
+      case 'stateless':
+        flags |= FlowFlag.Stateless;
+        break;
+      case 'only_frag':
+        flags |= FlowFlag.OnlyFrag;
+        break;
+      case 'no_frag':
+        flags |= FlowFlag.NoFrag;
+        break;
+      case 'only_stream':
+      case 'no_stream':
+        break;
+      default:
+        throw invalidValue('flow', `unknown option '${raw.trim()}'`);
+    }
+  }
+  if ((flags & FlowFlag.ToServer) !== 0 && (flags & FlowFlag.ToClient) !== 0) {
+    throw invalidValue('flow', 'to_server and to_client together');
+  }
+  const stateBits = flags & (FlowFlag.Established | FlowFlag.NotEstablished | FlowFlag.Stateless);
+  if (stateBits !== 0 && (stateBits & (stateBits - 1)) !== 0) {
+    throw invalidValue('flow', 'established, not_established and stateless are exclusive');
+  }
+  if ((flags & FlowFlag.OnlyFrag) !== 0 && (flags & FlowFlag.NoFrag) !== 0) {
+    throw invalidValue('flow', 'only_frag and no_frag together');
+  }
+  return flags;
+}
+
+/**
+ * @param direction p.flowDirection (0 = no flow)
+ * @param established the packet counts as established (see file comment)
+ */
+export function matchFlow(flags: number, direction: number, established: boolean): boolean {
+  if ((flags & FlowFlag.ToServer) !== 0 && direction !== 1) return false;
+  if ((flags & FlowFlag.ToClient) !== 0 && direction !== 2) return false;
+  if ((flags & FlowFlag.Established) !== 0 && !established) return false;
+  if ((flags & FlowFlag.NotEstablished) !== 0 && established) return false;
+  if ((flags & FlowFlag.OnlyFrag) !== 0) return false;
+  return true;
+}

@@ -1,0 +1,530 @@
+/**
+ * Payload keywords, parsed into the ordered list of operations the content inspector runs
+ * (payload-match.ts): content (+ nocase, offset, depth, distance, within, startswith,
+ * endswith, fast_pattern, rawbytes), pcre, byte_test, byte_jump, byte_extract, isdataat.
+ *
+ * Everything is precompiled: content bytes as Uint8Arrays (case-folded when nocase) with a
+ * Boyer-Moore-Horspool skip table, byte_extract variable names resolved to slot numbers.
+ */
+import { invalidValue, RuleError } from '../rule-error.js';
+import { compilePcre } from '../pcre.js';
+
+export const OpType = {
+  Content: 0,
+  Pcre: 1,
+  ByteTest: 2,
+  ByteJump: 3,
+  ByteExtract: 4,
+  Isdataat: 5,
+} as const;
+
+/** ASCII lower-casing table (Suricata's nocase folds ASCII letters only). */
+export const FOLD = new Uint8Array(256);
+for (let i = 0; i < 256; i++) FOLD[i] = i >= 0x41 && i <= 0x5a ? i + 0x20 : i;
+
+export class ContentOp {
+  readonly type = OpType.Content;
+  /** The bytes as written in the rule. */
+  readonly raw: Uint8Array;
+  /** Bytes searched (folded when nocase); set by finalize(). */
+  pattern: Uint8Array;
+  /** BMH skip distances indexed by (folded) byte; set by finalize(). */
+  skip: Uint16Array = new Uint16Array(0);
+  nocase = false;
+  negated: boolean;
+  offset = 0;
+  depth = 0;
+  distance = 0;
+  within = 0;
+  hasOffset = false;
+  hasDepth = false;
+  hasDistance = false;
+  hasWithin = false;
+  /** byte_extract slot numbers, -1 when the value is literal. */
+  offsetVar = -1;
+  depthVar = -1;
+  distanceVar = -1;
+  withinVar = -1;
+  startswith = false;
+  endswith = false;
+  /** A later keyword is relative to this match: on failure, try the next occurrence. */
+  relativeNext = false;
+  fastPattern = false;
+  fastPatternOnly = false;
+  fpChopOffset = -1;
+  fpChopLength = 0;
+
+  constructor(raw: Uint8Array, negated: boolean) {
+    this.raw = raw;
+    this.pattern = raw;
+    this.negated = negated;
+  }
+
+  get relative(): boolean {
+    return this.hasDistance || this.hasWithin;
+  }
+
+  finalize(): void {
+    const m = this.raw.length;
+    this.pattern = this.nocase ? this.raw.map((b) => FOLD[b]!) : this.raw;
+    const skip = new Uint16Array(256).fill(Math.min(m, 0xffff));
+    for (let j = 0; j < m - 1; j++) {
+      const b = this.pattern[j]!;
+      skip[b] = m - 1 - j;
+      // For nocase the text byte is folded before lookup, so only folded bytes are indexed.
+    }
+    this.skip = skip;
+  }
+}
+
+export class PcreOp {
+  readonly type = OpType.Pcre;
+  relativeNext = false;
+  constructor(
+    readonly regex: RegExp,
+    readonly negated: boolean,
+    readonly relative: boolean,
+    readonly anchored: boolean,
+    readonly source: string,
+  ) {}
+}
+
+export const ByteOper = {
+  Eq: 0,
+  Lt: 1,
+  Gt: 2,
+  And: 3,
+  /** '^': Suricata tests (value ^ test) != 0. */
+  Xor: 4,
+  Ge: 5,
+  Le: 6,
+} as const;
+
+/** Common extraction parameters of byte_test / byte_jump / byte_extract. */
+export class ByteSpec {
+  nbytes = 0;
+  nbytesVar = -1;
+  offset = 0;
+  offsetVar = -1;
+  relative = false;
+  little = false;
+  string = false;
+  /** strtoull base: 0 = auto (0x.. hex, 0.. octal), 8, 10, 16. */
+  base = 0;
+  bitmask = 0;
+  hasBitmask = false;
+  bitmaskShift = 0;
+}
+
+export class ByteTestOp {
+  readonly type = OpType.ByteTest;
+  constructor(
+    readonly spec: ByteSpec,
+    readonly oper: number,
+    readonly negOp: boolean,
+    readonly value: number,
+    readonly valueVar: number,
+  ) {}
+}
+
+export class ByteJumpOp {
+  readonly type = OpType.ByteJump;
+  multiplier = 1;
+  align = false;
+  fromBeginning = false;
+  fromEnd = false;
+  postOffset = 0;
+  constructor(readonly spec: ByteSpec) {}
+}
+
+export class ByteExtractOp {
+  readonly type = OpType.ByteExtract;
+  multiplier = 1;
+  alignValue = 0;
+  constructor(
+    readonly spec: ByteSpec,
+    readonly slot: number,
+    readonly name: string,
+  ) {}
+}
+
+export class IsdataatOp {
+  readonly type = OpType.Isdataat;
+  constructor(
+    readonly value: number,
+    readonly valueVar: number,
+    readonly relative: boolean,
+    readonly negated: boolean,
+  ) {}
+}
+
+export type PayloadOp = ContentOp | PcreOp | ByteTestOp | ByteJumpOp | ByteExtractOp | IsdataatOp;
+
+/** Most byte_extract variables one rule may define (Suricata's limit is lower). */
+export const MAX_BYTE_VARS = 16;
+
+// ---------------------------------------------------------------------------- helpers
+
+/** Remove the surrounding double quotes of a keyword value, if any. */
+export function unquote(v: string): string {
+  const t = v.trim();
+  if (t.length >= 2 && t.startsWith('"') && t.endsWith('"')) return t.slice(1, -1);
+  return t;
+}
+
+/**
+ * Content string → bytes: `|hex hex|` sections, and the escapes Suricata allows outside them
+ * (\" \; \\ \:). Non-ASCII text is UTF-8 encoded: the bytes the (UTF-8) rule file holds.
+ */
+export function parseContentBytes(text: string, keyword = 'content'): Uint8Array {
+  const out: number[] = [];
+  let i = 0;
+  let inHex = false;
+  let hex = '';
+  while (i < text.length) {
+    const c = text[i]!;
+    if (inHex) {
+      if (c === '|') {
+        if (hex.length !== 0) throw invalidValue(keyword, `odd number of hex digits in '${text}'`);
+        inHex = false;
+      } else if (/[0-9a-fA-F]/.test(c)) {
+        hex += c;
+        if (hex.length === 2) {
+          out.push(parseInt(hex, 16));
+          hex = '';
+        }
+      } else if (c !== ' ' && c !== '\t') {
+        throw invalidValue(keyword, `bad character '${c}' in hex section of '${text}'`);
+      }
+      i++;
+      continue;
+    }
+    if (c === '|') {
+      inHex = true;
+      i++;
+      continue;
+    }
+    if (c === '\\') {
+      const e = text[i + 1];
+      if (e === '"' || e === ';' || e === '\\' || e === ':') {
+        out.push(e.charCodeAt(0));
+        i += 2;
+        continue;
+      }
+      throw invalidValue(keyword, `'\\${e ?? ''}' is not a valid escape (only \\" \\; \\\\ \\:) in '${text}'`);
+    }
+    if (c === '"') throw invalidValue(keyword, `unescaped '"' in '${text}'`);
+    const code = c.codePointAt(0)!;
+    if (code < 0x80) out.push(code);
+    else for (const b of Buffer.from(String.fromCodePoint(code), 'utf8')) out.push(b);
+    i += code > 0xffff ? 2 : 1;
+  }
+  if (inHex) throw invalidValue(keyword, `unterminated hex section in '${text}'`);
+  if (out.length === 0) throw invalidValue(keyword, 'empty content');
+  return Uint8Array.from(out);
+}
+
+/** Parse `content:[!]"..."` value. */
+export function parseContent(value: string): ContentOp {
+  let v = value.trim();
+  let negated = false;
+  if (v.startsWith('!')) {
+    negated = true;
+    v = v.slice(1).trim();
+  }
+  if (!(v.length >= 2 && v.startsWith('"') && v.endsWith('"'))) {
+    throw invalidValue('content', `value must be quoted: '${value}'`);
+  }
+  return new ContentOp(parseContentBytes(v.slice(1, -1)), negated);
+}
+
+/** Byte variables of one rule: name → slot. */
+export class ByteVars {
+  readonly slots = new Map<string, number>();
+  define(name: string, keyword: string): number {
+    if (this.slots.has(name)) throw invalidValue(keyword, `variable '${name}' defined twice`);
+    if (this.slots.size >= MAX_BYTE_VARS) throw invalidValue(keyword, `more than ${MAX_BYTE_VARS} variables`);
+    const s = this.slots.size;
+    this.slots.set(name, s);
+    return s;
+  }
+  lookup(name: string, keyword: string): number {
+    const s = this.slots.get(name);
+    if (s === undefined) throw invalidValue(keyword, `unknown byte_extract variable '${name}'`);
+    return s;
+  }
+}
+
+/** An integer, or a byte_extract variable name (→ {varSlot}). */
+function intOrVar(keyword: string, raw: string, vars: ByteVars, min: number, max: number): { value: number; varSlot: number } {
+  const t = raw.trim();
+  if (/^-?\d+$/.test(t)) {
+    const v = Number(t);
+    if (v < min || v > max) throw invalidValue(keyword, `${v} is outside ${min}..${max}`);
+    return { value: v, varSlot: -1 };
+  }
+  if (/^[A-Za-z_][\w.-]*$/.test(t)) return { value: 0, varSlot: vars.lookup(t, keyword) };
+  throw invalidValue(keyword, `'${raw}' is not a number or variable`);
+}
+
+/** content modifier with a numeric/variable argument. */
+export function applyContentModifier(op: ContentOp, name: string, value: string, vars: ByteVars): void {
+  const absolute = name === 'offset' || name === 'depth';
+  if (op.startswith || op.endswith) {
+    if (name !== 'endswith' && name !== 'startswith') {
+      throw invalidValue(name, `cannot be combined with startswith/endswith`);
+    }
+  }
+  if (absolute && op.relative) {
+    throw invalidValue(name, "can't mix absolute (offset/depth) and relative (distance/within) modifiers on one content");
+  }
+  if (!absolute && (op.hasOffset || op.hasDepth)) {
+    throw invalidValue(name, "can't mix absolute (offset/depth) and relative (distance/within) modifiers on one content");
+  }
+  const min = name === 'distance' || name === 'offset' ? (name === 'distance' ? -65535 : 0) : 1;
+  const { value: v, varSlot } = intOrVar(name, value, vars, min, 65535);
+  switch (name) {
+    case 'offset':
+      if (op.hasOffset) throw invalidValue(name, 'given twice');
+      op.hasOffset = true;
+      op.offset = v;
+      op.offsetVar = varSlot;
+      break;
+    case 'depth':
+      if (op.hasDepth) throw invalidValue(name, 'given twice');
+      if (varSlot < 0 && v < op.raw.length) throw invalidValue(name, `depth ${v} is less than the content length ${op.raw.length}`);
+      op.hasDepth = true;
+      op.depth = v;
+      op.depthVar = varSlot;
+      break;
+    case 'distance':
+      if (op.hasDistance) throw invalidValue(name, 'given twice');
+      op.hasDistance = true;
+      op.distance = v;
+      op.distanceVar = varSlot;
+      break;
+    case 'within':
+      if (op.hasWithin) throw invalidValue(name, 'given twice');
+      if (varSlot < 0 && v < op.raw.length) throw invalidValue(name, `within ${v} is less than the content length ${op.raw.length}`);
+      op.hasWithin = true;
+      op.within = v;
+      op.withinVar = varSlot;
+      break;
+  }
+}
+
+/** fast_pattern, fast_pattern:only, fast_pattern:<offset>,<length>. */
+export function applyFastPattern(op: ContentOp, value: string | null): void {
+  if (op.fastPattern) throw invalidValue('fast_pattern', 'given twice for one content');
+  op.fastPattern = true;
+  if (value === null || value.trim() === '') return;
+  const v = value.trim();
+  if (v === 'only') {
+    if (op.negated) throw invalidValue('fast_pattern', "'only' on a negated content");
+    op.fastPatternOnly = true;
+    return;
+  }
+  const m = /^(\d+)\s*,\s*(\d+)$/.exec(v);
+  if (!m) throw invalidValue('fast_pattern', `cannot parse '${value}'`);
+  const off = Number(m[1]);
+  const len = Number(m[2]);
+  if (len === 0 || off + len > op.raw.length) throw invalidValue('fast_pattern', `${off},${len} is outside the content`);
+  op.fpChopOffset = off;
+  op.fpChopLength = len;
+}
+
+export function parsePcreOp(value: string): PcreOp {
+  let v = value.trim();
+  let negated = false;
+  if (v.startsWith('!')) {
+    negated = true;
+    v = v.slice(1).trim();
+  }
+  if (!(v.length >= 2 && v.startsWith('"') && v.endsWith('"'))) throw invalidValue('pcre', `value must be quoted: '${value}'`);
+  // Inside the quotes Suricata unescapes \" and \; only (the rest belongs to the regex).
+  const body = v.slice(1, -1).replace(/\\([";])/g, '$1');
+  const spec = compilePcre(body, negated);
+  return new PcreOp(spec.regex, negated, spec.relative, spec.anchored, spec.source);
+}
+
+function splitArgs(value: string): string[] {
+  return value.split(',').map((s) => s.trim());
+}
+
+/** Shared option words of byte_test/byte_jump/byte_extract. Returns false when unknown. */
+function byteOption(spec: ByteSpec, word: string, keyword: string): boolean {
+  const w = word.toLowerCase();
+  switch (w) {
+    case 'relative':
+      spec.relative = true;
+      return true;
+    case 'little':
+      spec.little = true;
+      return true;
+    case 'big':
+      spec.little = false;
+      return true;
+    case 'string':
+      spec.string = true;
+      return true;
+    case 'dec':
+      spec.base = 10;
+      return true;
+    case 'hex':
+      spec.base = 16;
+      return true;
+    case 'oct':
+      spec.base = 8;
+      return true;
+    case 'dce':
+      throw new RuleError(`${keyword}: 'dce' needs the DCERPC parser`, `unsupported keyword '${keyword}' dce`);
+  }
+  const bm = /^bitmask\s+(0x[0-9a-f]+|\d+)$/i.exec(word);
+  if (bm) {
+    const v = Number(bm[1]);
+    if (!(v >= 0 && v <= 0xffffffff)) throw invalidValue(keyword, `bad bitmask '${bm[1]}'`);
+    spec.hasBitmask = true;
+    spec.bitmask = v >>> 0;
+    let s = 0;
+    if (v !== 0) while (((v >>> s) & 1) === 0) s++;
+    spec.bitmaskShift = s;
+    return true;
+  }
+  return false;
+}
+
+function checkNbytes(keyword: string, spec: ByteSpec): void {
+  if (spec.nbytesVar >= 0) return;
+  if (spec.string ? spec.nbytes > 23 : spec.nbytes > 8) {
+    throw invalidValue(keyword, `cannot extract ${spec.nbytes} bytes${spec.string ? ' as a string (max 23)' : ' (max 8)'}`);
+  }
+  if (!spec.string && spec.base !== 0) throw invalidValue(keyword, 'a base (dec/hex/oct) needs "string"');
+}
+
+/** Parse a number as strtoull(base 0) would (0x.. hex, 0.. octal, decimal). */
+function parseCNumber(t: string): number | null {
+  const s = t.trim();
+  if (/^0x[0-9a-f]+$/i.test(s)) return parseInt(s.slice(2), 16);
+  if (/^0[0-7]+$/.test(s)) return parseInt(s, 8);
+  if (/^\d+$/.test(s)) return Number(s);
+  return null;
+}
+
+/** byte_test:<nbytes>,[!]<op>,<value>,<offset>[,relative][,big|little][,string[,dec|hex|oct]][,bitmask N] */
+export function parseByteTest(value: string, vars: ByteVars): ByteTestOp {
+  const a = splitArgs(value);
+  if (a.length < 4) throw invalidValue('byte_test', `needs nbytes, operator, value, offset: '${value}'`);
+  const spec = new ByteSpec();
+  if (!/^\d+$/.test(a[0]!)) throw invalidValue('byte_test', `bad byte count '${a[0]}'`);
+  spec.nbytes = Number(a[0]);
+  let opText = a[1]!.replace(/\s+/g, '');
+  let negOp = false;
+  if (opText.startsWith('!')) {
+    negOp = true;
+    opText = opText.slice(1);
+  }
+  const OPS: Record<string, number> = { '=': ByteOper.Eq, '<': ByteOper.Lt, '>': ByteOper.Gt, '&': ByteOper.And, '^': ByteOper.Xor, '>=': ByteOper.Ge, '<=': ByteOper.Le };
+  const oper = opText === '' && negOp ? ByteOper.Eq : OPS[opText];
+  if (oper === undefined) throw invalidValue('byte_test', `unknown operator '${a[1]}'`);
+  let val = 0;
+  let valueVar = -1;
+  const vnum = parseCNumber(a[2]!);
+  if (vnum !== null) val = vnum;
+  else if (/^[A-Za-z_][\w.-]*$/.test(a[2]!)) valueVar = vars.lookup(a[2]!, 'byte_test');
+  else throw invalidValue('byte_test', `bad value '${a[2]}'`);
+  const off = intOrVar('byte_test', a[3]!, vars, -65535, 65535);
+  spec.offset = off.value;
+  spec.offsetVar = off.varSlot;
+  for (const w of a.slice(4)) {
+    if (!byteOption(spec, w, 'byte_test')) throw invalidValue('byte_test', `unknown option '${w}'`);
+  }
+  checkNbytes('byte_test', spec);
+  if (spec.nbytes === 0) throw invalidValue('byte_test', 'byte count must be at least 1');
+  return new ByteTestOp(spec, oper, negOp, val, valueVar);
+}
+
+/** byte_jump:<nbytes>,<offset>[,relative][,multiplier N][,big|little][,string[,base]][,align][,from_beginning|from_end][,post_offset N][,bitmask N] */
+export function parseByteJump(value: string, vars: ByteVars): ByteJumpOp {
+  const a = splitArgs(value);
+  if (a.length < 2) throw invalidValue('byte_jump', `needs nbytes and offset: '${value}'`);
+  const spec = new ByteSpec();
+  const nb = intOrVar('byte_jump', a[0]!, vars, 0, 23);
+  spec.nbytes = nb.value;
+  spec.nbytesVar = nb.varSlot;
+  const off = intOrVar('byte_jump', a[1]!, vars, -65535, 65535);
+  spec.offset = off.value;
+  spec.offsetVar = off.varSlot;
+  const op = new ByteJumpOp(spec);
+  for (const w of a.slice(2)) {
+    if (byteOption(spec, w, 'byte_jump')) continue;
+    const lw = w.toLowerCase();
+    let m: RegExpExecArray | null;
+    if (lw === 'align') op.align = true;
+    else if (lw === 'from_beginning') op.fromBeginning = true;
+    else if (lw === 'from_end') op.fromEnd = true;
+    else if ((m = /^multiplier\s+(\d+)$/i.exec(w))) {
+      const v = Number(m[1]);
+      if (v < 1 || v > 65535) throw invalidValue('byte_jump', `bad multiplier '${m[1]}'`);
+      op.multiplier = v;
+    } else if ((m = /^post_offset\s+(-?\d+)$/i.exec(w))) {
+      const v = Number(m[1]);
+      if (v < -65535 || v > 65535) throw invalidValue('byte_jump', `bad post_offset '${m[1]}'`);
+      op.postOffset = v;
+    } else throw invalidValue('byte_jump', `unknown option '${w}'`);
+  }
+  if (op.fromBeginning && op.fromEnd) throw invalidValue('byte_jump', "'from_beginning' and 'from_end' together");
+  checkNbytes('byte_jump', spec);
+  return op;
+}
+
+/** byte_extract:<nbytes>,<offset>,<name>[,relative][,multiplier N][,big|little][,string[,base]][,align 2|4] */
+export function parseByteExtract(value: string, vars: ByteVars): ByteExtractOp {
+  const a = splitArgs(value);
+  if (a.length < 3) throw invalidValue('byte_extract', `needs nbytes, offset and a name: '${value}'`);
+  const spec = new ByteSpec();
+  if (!/^\d+$/.test(a[0]!)) throw invalidValue('byte_extract', `bad byte count '${a[0]}'`);
+  spec.nbytes = Number(a[0]);
+  if (!/^-?\d+$/.test(a[1]!) || Math.abs(Number(a[1])) > 65535) throw invalidValue('byte_extract', `bad offset '${a[1]}'`);
+  spec.offset = Number(a[1]);
+  const name = a[2]!;
+  if (!/^[A-Za-z_][\w.-]*$/.test(name)) throw invalidValue('byte_extract', `bad variable name '${name}'`);
+  let multiplier = 1;
+  let alignValue = 0;
+  for (const w of a.slice(3)) {
+    if (byteOption(spec, w, 'byte_extract')) continue;
+    let m: RegExpExecArray | null;
+    if ((m = /^multiplier\s+(\d+)$/i.exec(w))) {
+      multiplier = Number(m[1]);
+      if (multiplier < 1 || multiplier > 65535) throw invalidValue('byte_extract', `bad multiplier '${m[1]}'`);
+    } else if ((m = /^align\s+(\d+)$/i.exec(w))) {
+      alignValue = Number(m[1]);
+      if (alignValue !== 2 && alignValue !== 4) throw invalidValue('byte_extract', `align must be 2 or 4, got '${m[1]}'`);
+    } else throw invalidValue('byte_extract', `unknown option '${w}'`);
+  }
+  if (spec.string && spec.base === 0) spec.base = 10;
+  checkNbytes('byte_extract', spec);
+  if (spec.nbytes === 0) throw invalidValue('byte_extract', 'byte count must be at least 1');
+  const op = new ByteExtractOp(spec, vars.define(name, 'byte_extract'), name);
+  op.multiplier = multiplier;
+  op.alignValue = alignValue;
+  return op;
+}
+
+/** isdataat:[!]<n|var>[,relative][,rawbytes] */
+export function parseIsdataat(value: string, vars: ByteVars): IsdataatOp {
+  const a = splitArgs(value);
+  let first = a[0]!;
+  let negated = false;
+  if (first.startsWith('!')) {
+    negated = true;
+    first = first.slice(1).trim();
+  }
+  const v = intOrVar('isdataat', first, vars, 0, 65535);
+  let relative = false;
+  for (const w of a.slice(1)) {
+    if (w === 'relative') relative = true;
+    else if (w === 'rawbytes') continue;
+    else throw invalidValue('isdataat', `unknown option '${w}'`);
+  }
+  return new IsdataatOp(v.value, v.varSlot, relative, negated);
+}

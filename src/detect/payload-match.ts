@@ -1,0 +1,436 @@
+/**
+ * Content inspection: runs a rule's payload operations over one buffer (the packet payload)
+ * with Suricata's semantics:
+ *  - a detection pointer ("buffer offset") that content, pcre, byte_jump and byte_extract move
+ *    and that relative keywords start from;
+ *  - backtracking: when a content (or pcre) is followed by keywords relative to it and those
+ *    fail, the next occurrence of the content is tried (only then — otherwise one failure
+ *    ends the rule, and a failed non-relative content ends it at once);
+ *  - isdataat, byte_test/byte_jump/byte_extract edge cases (jump before the buffer start is
+ *    clamped to 0, a jump to or past the end fails, strings parsed as strtoull would).
+ * A recursion budget (Suricata's inspection-recursion-limit, 3000) bounds pathological rules.
+ *
+ * No allocation per call except for pcre, which needs a string: one latin1 string of the
+ * payload is made per packet, lazily, the first time a pcre is reached (all cheaper keywords
+ * of the rule before it have passed by then), and shared by every pcre of that packet.
+ */
+import {
+  ByteOper,
+  FOLD,
+  MAX_BYTE_VARS,
+  OpType,
+  type ByteExtractOp,
+  type ByteJumpOp,
+  type ByteSpec,
+  type ByteTestOp,
+  type ContentOp,
+  type IsdataatOp,
+  type PayloadOp,
+  type PcreOp,
+} from './keywords/payload.js';
+import { PCRE_MAX_SCAN } from './pcre.js';
+
+const RECURSION_LIMIT = 3000;
+const TWO32 = 4294967296;
+
+export class PayloadInspector {
+  /** Detection pointer, relative to the payload start. */
+  bufferOffset = 0;
+  /** Where the next pcre retry starts (Suricata's pcre_match_start_offset). */
+  private pcreMatchStart = 0;
+  /** byte_extract values of the rule being inspected. */
+  readonly vals = new Float64Array(MAX_BYTE_VARS);
+  private recursion = 0;
+
+  // Extraction results (fields instead of a returned object).
+  private exVal = 0;
+  private exLen = 0;
+
+  // Per-packet latin1 string for pcre.
+  private strStamp = -1;
+  private str = '';
+  private nodeBuf: Buffer = Buffer.alloc(0);
+  private nodeSrc: Uint8Array = new Uint8Array(0);
+  /** Bumped by the engine for every packet: invalidates the pcre string. */
+  stamp = 0;
+  /** pcre executions (for metrics/bench). */
+  pcreRuns = 0;
+
+  /** Run `ops` over buf[base, base+len). */
+  match(ops: PayloadOp[], buf: Uint8Array, base: number, len: number): boolean {
+    this.bufferOffset = 0;
+    this.pcreMatchStart = 0;
+    this.recursion = 0;
+    return this.inspect(ops, 0, buf, base, len) === 1;
+  }
+
+  /** 1 match, 0 no match, -1 no match and stop trying (discontinue). */
+  private inspect(ops: PayloadOp[], i: number, buf: Uint8Array, base: number, len: number): number {
+    if (++this.recursion >= RECURSION_LIMIT) return -1;
+    const op = ops[i]!;
+    const last = i === ops.length - 1;
+    switch (op.type) {
+      case OpType.Content:
+        return this.content(op, ops, i, last, buf, base, len);
+      case OpType.Pcre:
+        return this.pcre(op, ops, i, last, buf, base, len);
+      case OpType.Isdataat: {
+        const r = this.isdataat(op, len);
+        if (r !== 1) return r;
+        break;
+      }
+      case OpType.ByteTest:
+        if (!this.byteTest(op, buf, base, len)) return 0;
+        break;
+      case OpType.ByteJump:
+        if (!this.byteJump(op, buf, base, len)) return 0;
+        break;
+      case OpType.ByteExtract:
+        if (!this.byteExtract(op, buf, base, len)) return 0;
+        break;
+    }
+    return last ? 1 : this.inspect(ops, i + 1, buf, base, len);
+  }
+
+  private content(op: ContentOp, ops: PayloadOp[], i: number, last: boolean, buf: Uint8Array, base: number, len: number): number {
+    const vals = this.vals;
+    const m = op.pattern.length;
+    const prevBufferOffset = this.bufferOffset;
+    let prevOffset = 0;
+    for (;;) {
+      let depth = len;
+      let offset = 0;
+      if (op.hasDistance || op.hasWithin) {
+        offset = prevBufferOffset;
+        let distance = op.distance;
+        if (op.hasDistance) {
+          if (op.distanceVar >= 0) distance = vals[op.distanceVar]! | 0;
+          if (distance < 0 && -distance > offset) offset = 0;
+          else offset += distance;
+        }
+        if (op.hasWithin) {
+          const w = op.withinVar >= 0 ? vals[op.withinVar]! : op.within;
+          const lim = prevBufferOffset + w + distance;
+          // A negative limit wraps to a huge unsigned depth in Suricata, i.e. no limit.
+          if (depth > lim && lim >= 0) depth = lim;
+        }
+      } else {
+        offset = op.hasOffset ? (op.offsetVar >= 0 ? vals[op.offsetVar]! : op.offset) : 0;
+        if (op.hasDepth) depth = offset + (op.depthVar >= 0 ? vals[op.depthVar]! : op.depth);
+      }
+      if (prevOffset !== 0) offset = prevOffset;
+      if (depth > len) depth = len;
+      if (offset > depth || depth <= 0) {
+        if (op.negated) return last ? 1 : this.inspect(ops, i + 1, buf, base, len);
+        return 0;
+      }
+      let found = -1;
+      if (op.endswith && depth < len) found = -1;
+      else if (m <= depth - offset) found = search(op, buf, base + offset, base + depth);
+      if (found < 0) {
+        if (op.negated) return last ? 1 : this.inspect(ops, i + 1, buf, base, len);
+        // An independent (non-relative) content that is absent: nothing else can help.
+        return op.hasDistance || op.hasWithin ? 0 : -1;
+      }
+      const matchOffset = found - base + m;
+      if (op.negated) {
+        if (op.endswith && depth - offset !== matchOffset) return last ? 1 : this.inspect(ops, i + 1, buf, base, len);
+        const single = !(op.hasDistance || op.hasWithin || op.relativeNext || op.hasDepth || op.hasOffset);
+        return single ? -1 : 0;
+      }
+      this.bufferOffset = matchOffset;
+      if (!op.endswith || matchOffset === len) {
+        if (last) return 1;
+        const r = this.inspect(ops, i + 1, buf, base, len);
+        if (r === 1) return 1;
+        if (r === -1) return -1;
+        // Later keywords do not depend on where this matched: another occurrence won't help.
+        if (!op.relativeNext) return -1;
+      }
+      prevOffset = matchOffset - (m - 1);
+    }
+  }
+
+  private pcre(op: PcreOp, ops: PayloadOp[], i: number, last: boolean, buf: Uint8Array, base: number, len: number): number {
+    const prevBufferOffset = this.bufferOffset;
+    this.pcreMatchStart = 0;
+    for (;;) {
+      if (!this.pcreOnce(op, buf, base, len)) return 0;
+      if (!op.relativeNext) return last ? 1 : this.inspect(ops, i + 1, buf, base, len);
+      const prevStart = this.pcreMatchStart;
+      const r = this.inspect(ops, i + 1, buf, base, len);
+      if (r === 1) return 1;
+      if (r === -1) return -1;
+      // Negated pcre: there is no "next occurrence" to try.
+      if (prevStart === 0) return 0;
+      this.bufferOffset = prevBufferOffset;
+      this.pcreMatchStart = prevStart;
+    }
+  }
+
+  /** One pcre search; updates bufferOffset/pcreMatchStart on a (non-negated) match. */
+  private pcreOnce(op: PcreOp, buf: Uint8Array, base: number, len: number): boolean {
+    if (len === 0) return false;
+    const str = this.payloadString(buf, base, len);
+    this.pcreRuns++;
+    const ptr = op.relative ? this.bufferOffset : 0;
+    let subject = str;
+    if (ptr > 0) {
+      if (ptr > str.length) return op.negated;
+      // The subject starts at the detection pointer so that ^ and lookbehind see its start.
+      subject = str.substring(ptr);
+    }
+    let start = this.pcreMatchStart !== 0 ? this.pcreMatchStart - ptr : 0;
+    if (start < 0) start = 0;
+    if (start > subject.length) return op.negated;
+    const re = op.regex;
+    re.lastIndex = start;
+    const mt = re.exec(subject);
+    if (mt === null) return op.negated;
+    if (op.negated) return false;
+    const mStart = mt.index;
+    const mEnd = mStart + mt[0].length;
+    this.bufferOffset = ptr + mEnd;
+    this.pcreMatchStart = ptr + mStart + 1;
+    return true;
+  }
+
+  private payloadString(buf: Uint8Array, base: number, len: number): string {
+    if (this.strStamp === this.stamp) return this.str;
+    if (buf !== this.nodeSrc) {
+      this.nodeSrc = buf;
+      this.nodeBuf = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    const n = len < PCRE_MAX_SCAN ? len : PCRE_MAX_SCAN;
+    this.str = this.nodeBuf.toString('latin1', base, base + n);
+    this.strStamp = this.stamp;
+    return this.str;
+  }
+
+  private isdataat(op: IsdataatOp, len: number): number {
+    let dataat = op.value;
+    if (op.valueVar >= 0) {
+      const v = this.vals[op.valueVar]!;
+      if (v >= 100000000) return op.negated ? 1 : 0;
+      dataat = v;
+    }
+    if (op.relative) {
+      if (this.bufferOffset + dataat > len) {
+        if (op.negated) return 1;
+        return op.valueVar < 0 ? -1 : 0;
+      }
+      return op.negated ? 0 : 1;
+    }
+    if (dataat < len) {
+      if (op.negated) return op.valueVar < 0 ? -1 : 0;
+      return 1;
+    }
+    if (op.negated) return 1;
+    return op.valueVar < 0 ? -1 : 0;
+  }
+
+  /** Start of the bytes to extract (relative to payload) or -1; leaves room check to callers. */
+  private extractAt(spec: ByteSpec, nbytes: number, len: number): number {
+    const offset = spec.offsetVar >= 0 ? this.vals[spec.offsetVar]! | 0 : spec.offset;
+    let ptr: number;
+    let rem: number;
+    if (spec.relative) {
+      ptr = this.bufferOffset + offset;
+      rem = len - this.bufferOffset - offset;
+      if (rem <= 0) return -1;
+    } else {
+      ptr = offset;
+      rem = len - offset;
+    }
+    if (ptr < 0 || nbytes > rem) return -1;
+    return ptr;
+  }
+
+  /** Extract into exVal/exLen; false when the bytes are not a number. */
+  private extract(spec: ByteSpec, nbytes: number, buf: Uint8Array, pos: number, base: number): boolean {
+    if (spec.string) return this.extractString(buf, pos, nbytes, base);
+    let v = 0;
+    if (spec.little) {
+      for (let k = nbytes - 1; k >= 0; k--) v = v * 256 + buf[pos + k]!;
+    } else {
+      for (let k = 0; k < nbytes; k++) v = v * 256 + buf[pos + k]!;
+    }
+    this.exVal = v;
+    this.exLen = nbytes;
+    return true;
+  }
+
+  /** strtoull over exactly `n` characters (whitespace, optional '+', base prefix). */
+  private extractString(buf: Uint8Array, pos: number, n: number, base: number): boolean {
+    let i = pos;
+    const end = pos + n;
+    while (i < end && (buf[i] === 0x20 || (buf[i]! >= 0x09 && buf[i]! <= 0x0d))) i++;
+    if (i < end && buf[i] === 0x2b) i++;
+    let b = base;
+    if ((b === 0 || b === 16) && i + 1 < end && buf[i] === 0x30 && (buf[i + 1] === 0x78 || buf[i + 1] === 0x58) && i + 2 < end && hexVal(buf[i + 2]!) >= 0) {
+      i += 2;
+      b = 16;
+    } else if (b === 0) {
+      b = i < end && buf[i] === 0x30 ? 8 : 10;
+    }
+    const digitsStart = i;
+    let v = 0;
+    while (i < end) {
+      const d = hexVal(buf[i]!);
+      if (d < 0 || d >= b) break;
+      v = v * b + d;
+      i++;
+    }
+    if (i === digitsStart) return false;
+    if (v > 18446744073709551615) return false;
+    this.exVal = v;
+    this.exLen = i - pos;
+    return true;
+  }
+
+  private byteTest(op: ByteTestOp, buf: Uint8Array, base: number, len: number): boolean {
+    if (len === 0) return false;
+    const spec = op.spec;
+    const ptr = this.extractAt(spec, spec.nbytes, len);
+    if (ptr < 0) return false;
+    if (!this.extract(spec, spec.nbytes, buf, base + ptr, spec.base)) return false;
+    let val = this.exVal;
+    if (spec.hasBitmask) {
+      val = andU64(val, spec.bitmask);
+      if (val !== 0 && spec.bitmaskShift !== 0) val = Math.floor(val / 2 ** spec.bitmaskShift);
+    }
+    const value = op.valueVar >= 0 ? this.vals[op.valueVar]! : op.value;
+    let m: boolean;
+    switch (op.oper) {
+      case ByteOper.Eq:
+        m = val === value;
+        break;
+      case ByteOper.Lt:
+        m = val < value;
+        break;
+      case ByteOper.Gt:
+        m = val > value;
+        break;
+      case ByteOper.And:
+        m = andU64(val, value) !== 0;
+        break;
+      case ByteOper.Xor:
+        m = val !== value;
+        break;
+      case ByteOper.Ge:
+        m = val >= value;
+        break;
+      case ByteOper.Le:
+        m = val <= value;
+        break;
+      default:
+        m = false;
+    }
+    return op.negOp ? !m : m;
+  }
+
+  private byteJump(op: ByteJumpOp, buf: Uint8Array, base: number, len: number): boolean {
+    if (len === 0) return false;
+    const spec = op.spec;
+    const nbytes = spec.nbytesVar >= 0 ? this.vals[spec.nbytesVar]! : spec.nbytes;
+    if (nbytes > (spec.string ? 23 : 8)) return false;
+    const ptr = this.extractAt(spec, nbytes, len);
+    if (ptr < 0) return false;
+    if (!this.extract(spec, nbytes, buf, base + ptr, spec.base)) return false;
+    let val = this.exVal;
+    if (spec.hasBitmask) {
+      val = andU64(val, spec.bitmask);
+      if (val !== 0 && spec.bitmaskShift !== 0) val = Math.floor(val / 2 ** spec.bitmaskShift);
+    }
+    val *= op.multiplier;
+    if (op.align && val % 4 !== 0) val += 4 - (val % 4);
+    val += op.postOffset;
+    let jump: number;
+    if (op.fromBeginning) jump = val;
+    else if (op.fromEnd) jump = len + val;
+    else jump = ptr + val + this.exLen;
+    if (jump < 0) jump = 0;
+    else if (jump >= len) return false;
+    this.bufferOffset = jump;
+    return true;
+  }
+
+  private byteExtract(op: ByteExtractOp, buf: Uint8Array, base: number, len: number): boolean {
+    if (len === 0) return false;
+    const spec = op.spec;
+    const ptr = this.extractAt(spec, spec.nbytes, len);
+    if (ptr < 0) return false;
+    if (!this.extract(spec, spec.nbytes, buf, base + ptr, spec.base)) return false;
+    let val = this.exVal * op.multiplier;
+    if (op.alignValue !== 0 && val % op.alignValue !== 0) val += op.alignValue - (val % op.alignValue);
+    this.bufferOffset = ptr + this.exLen;
+    this.vals[op.slot] = val;
+    return true;
+  }
+}
+
+function hexVal(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+/** Bitwise AND of two non-negative integers up to 2^64 held as doubles (no BigInt). */
+function andU64(a: number, b: number): number {
+  if (a < TWO32 && b < TWO32) return (a & b) >>> 0;
+  const ah = Math.floor(a / TWO32);
+  const bh = Math.floor(b / TWO32);
+  const al = a - ah * TWO32;
+  const bl = b - bh * TWO32;
+  return ((ah & bh) >>> 0) * TWO32 + ((al & bl) >>> 0);
+}
+
+/**
+ * First occurrence of op.pattern starting in [from, to - m] (absolute indices into buf);
+ * Boyer-Moore-Horspool, case-folded for nocase. Returns the absolute start or -1.
+ */
+export function search(op: ContentOp, buf: Uint8Array, from: number, to: number): number {
+  const pat = op.pattern;
+  const m = pat.length;
+  const lastIdx = m - 1;
+  const end = to - m;
+  let i = from;
+  if (end < from) return -1;
+  if (op.nocase) {
+    if (m === 1) {
+      const c = pat[0]!;
+      for (; i <= end; i++) if (FOLD[buf[i]!] === c) return i;
+      return -1;
+    }
+    const skip = op.skip;
+    const lastByte = pat[lastIdx]!;
+    while (i <= end) {
+      const b = FOLD[buf[i + lastIdx]!]!;
+      if (b === lastByte) {
+        let j = lastIdx - 1;
+        while (j >= 0 && FOLD[buf[i + j]!] === pat[j]) j--;
+        if (j < 0) return i;
+      }
+      i += skip[b]!;
+    }
+    return -1;
+  }
+  if (m === 1) {
+    const c = pat[0]!;
+    for (; i <= end; i++) if (buf[i] === c) return i;
+    return -1;
+  }
+  const skip = op.skip;
+  const lastByte = pat[lastIdx]!;
+  while (i <= end) {
+    const b = buf[i + lastIdx]!;
+    if (b === lastByte) {
+      let j = lastIdx - 1;
+      while (j >= 0 && buf[i + j] === pat[j]) j--;
+      if (j < 0) return i;
+    }
+    i += skip[b]!;
+  }
+  return -1;
+}

@@ -1,0 +1,223 @@
+/**
+ * Rule grouping, so a packet only looks at rules that could apply to it (Suricata's
+ * signature group heads, simplified):
+ *  - by protocol bucket: TCP, UDP, ICMPv4, ICMPv6, other (rules for `ip` go everywhere);
+ *  - within TCP/UDP, by destination port when the rule names a small destination port set,
+ *    else by source port when it names a small source port set (response rules such as
+ *    `$HTTP_PORTS -> any`), else in the bucket's "any port" group. Bidirectional rules and
+ *    broad port sets (more than PORT_GROUP_MAX ports, e.g. `1024:` or `!80`) stay in "any".
+ * A packet is matched against at most three groups: any + its dport group + its sport group.
+ *
+ * Each group holds an Aho-Corasick prefilter over its rules' fast patterns and the list of
+ * rules without one (always candidates). Port groups are built from elementary port
+ * intervals; intervals with the same rule set share one group.
+ */
+import { AhoCorasick } from './prefilter.js';
+import { AddressIndex } from './address-index.js';
+import { Proto, type Rule } from './rule.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../decode/packet-view.js';
+import type { PortSet } from './port-set.js';
+
+export const PORT_GROUP_MAX = 4096;
+
+export const Bucket = {
+  Tcp: 0,
+  Udp: 1,
+  Icmp4: 2,
+  Icmp6: 3,
+  Other: 4,
+} as const;
+export const BUCKET_COUNT = 5;
+
+export function bucketOf(ipProto: number): number {
+  switch (ipProto) {
+    case IPPROTO_TCP:
+      return Bucket.Tcp;
+    case IPPROTO_UDP:
+      return Bucket.Udp;
+    case IPPROTO_ICMP:
+      return Bucket.Icmp4;
+    case IPPROTO_ICMPV6:
+      return Bucket.Icmp6;
+    default:
+      return Bucket.Other;
+  }
+}
+
+export class RuleGroup {
+  readonly ac: AhoCorasick | null;
+  /** Pattern id → rule ids (CSR). */
+  readonly patRuleStart: Int32Array;
+  readonly patRules: Int32Array;
+  /** Rules without a prefilter pattern and not address-indexed, ascending id. */
+  readonly always: Int32Array;
+  /** Rules without a prefilter pattern, selected by address (IP-reputation style). */
+  readonly addrIndex: AddressIndex | null;
+  /** All rule ids of the group (ascending), for stats/tests. */
+  readonly ruleIds: Int32Array;
+
+  constructor(rules: readonly Rule[]) {
+    const ids = rules.map((r) => r.id).sort((a, b) => a - b);
+    this.ruleIds = Int32Array.from(ids);
+    const byId = new Map(rules.map((r) => [r.id, r]));
+    const noPattern: Rule[] = [];
+    // Identical patterns share one automaton entry.
+    const patIndex = new Map<string, number>();
+    const patterns: Uint8Array[] = [];
+    const patRuleLists: number[][] = [];
+    for (const id of ids) {
+      const r = byId.get(id)!;
+      const pat = r.prefilterPattern;
+      if (pat === null) {
+        noPattern.push(r);
+        continue;
+      }
+      const key = Buffer.from(pat.buffer, pat.byteOffset, pat.byteLength).toString('latin1');
+      let pid = patIndex.get(key);
+      if (pid === undefined) {
+        pid = patterns.length;
+        patIndex.set(key, pid);
+        patterns.push(pat);
+        patRuleLists.push([]);
+      }
+      patRuleLists[pid]!.push(id);
+    }
+    const idx = noPattern.length > 0 ? new AddressIndex(noPattern) : null;
+    this.addrIndex = idx !== null && idx.indexed.size > 0 ? idx : null;
+    this.always = Int32Array.from(noPattern.filter((r) => idx === null || !idx.indexed.has(r.id)).map((r) => r.id));
+    this.ac = patterns.length > 0 ? new AhoCorasick(patterns) : null;
+    const start = new Int32Array(patterns.length + 1);
+    let n = 0;
+    patRuleLists.forEach((l, i) => {
+      start[i] = n;
+      n += l.length;
+    });
+    start[patterns.length] = n;
+    const flat = new Int32Array(n);
+    patRuleLists.forEach((l, i) => flat.set(l, start[i]!));
+    this.patRuleStart = start;
+    this.patRules = flat;
+  }
+}
+
+/**
+ * Groups with the same rules share one RuleGroup (and automaton): `ip` rules land in every
+ * protocol bucket, and port groups of different buckets often hold the same rules.
+ */
+export class GroupCache {
+  private readonly groups = new Map<string, RuleGroup>();
+  /** Automata built (for stats/tests). */
+  built = 0;
+
+  get(rules: readonly Rule[]): RuleGroup {
+    const key = rules
+      .map((r) => r.id)
+      .sort((a, b) => a - b)
+      .join(',');
+    let g = this.groups.get(key);
+    if (g === undefined) {
+      g = new RuleGroup(rules);
+      this.groups.set(key, g);
+      this.built++;
+    }
+    return g;
+  }
+}
+
+/** Port → group index + 1 (0 = no group) and the groups. */
+export class PortGroups {
+  readonly map: Uint16Array | Uint32Array;
+  readonly groups: RuleGroup[];
+
+  constructor(entries: Array<{ rule: Rule; ports: PortSet }>, cache: GroupCache) {
+    this.groups = [];
+    if (entries.length === 0) {
+      this.map = new Uint16Array(0);
+      return;
+    }
+    // Elementary intervals: boundaries at every range start and end+1.
+    const bounds = new Set<number>([0, 65536]);
+    for (const { ports } of entries) {
+      for (let i = 0; i < ports.start.length; i++) {
+        bounds.add(ports.start[i]!);
+        bounds.add(ports.end[i]! + 1);
+      }
+    }
+    const sorted = [...bounds].sort((a, b) => a - b);
+    const groupIndex = new Map<string, number>();
+    const groupRules: Rule[][] = [];
+    const map = new Uint32Array(65536);
+    for (let k = 0; k + 1 < sorted.length; k++) {
+      const lo = sorted[k]!;
+      const hi = sorted[k + 1]! - 1;
+      const members = entries.filter((e) => e.ports.match(lo)).map((e) => e.rule);
+      if (members.length === 0) continue;
+      const key = members.map((r) => r.id).join(',');
+      let gi = groupIndex.get(key);
+      if (gi === undefined) {
+        gi = groupRules.length;
+        groupIndex.set(key, gi);
+        groupRules.push(members);
+      }
+      map.fill(gi + 1, lo, hi + 1);
+    }
+    for (const rs of groupRules) this.groups.push(cache.get(rs));
+    this.map = this.groups.length < 65535 ? Uint16Array.from(map) : map;
+  }
+
+  groupFor(port: number): RuleGroup | null {
+    if (port < 0 || this.map.length === 0) return null;
+    const g = this.map[port]!;
+    return g === 0 ? null : this.groups[g - 1]!;
+  }
+}
+
+export class ProtoBucket {
+  readonly any: RuleGroup;
+  readonly byDport: PortGroups;
+  readonly bySport: PortGroups;
+  readonly ruleCount: number;
+
+  constructor(rules: readonly Rule[], usePorts: boolean, cache: GroupCache) {
+    const any: Rule[] = [];
+    const dport: Array<{ rule: Rule; ports: PortSet }> = [];
+    const sport: Array<{ rule: Rule; ports: PortSet }> = [];
+    for (const r of rules) {
+      if (!usePorts || r.bidir) any.push(r);
+      else if (!r.dp.any && r.dp.size <= PORT_GROUP_MAX) dport.push({ rule: r, ports: r.dp });
+      else if (!r.sp.any && r.sp.size <= PORT_GROUP_MAX) sport.push({ rule: r, ports: r.sp });
+      else any.push(r);
+    }
+    this.any = cache.get(any);
+    this.byDport = new PortGroups(dport, cache);
+    this.bySport = new PortGroups(sport, cache);
+    this.ruleCount = rules.length;
+  }
+}
+
+/** Which buckets a rule's protocol puts it in. */
+function bucketsFor(r: Rule): number[] {
+  switch (r.proto) {
+    case Proto.Tcp:
+      return [Bucket.Tcp];
+    case Proto.Udp:
+      return [Bucket.Udp];
+    case Proto.Icmp:
+      return [Bucket.Icmp4, Bucket.Icmp6];
+    case Proto.Icmpv4:
+      return [Bucket.Icmp4];
+    case Proto.Icmpv6:
+      return [Bucket.Icmp6];
+    case Proto.Sctp:
+      return [Bucket.Other];
+    default:
+      return [Bucket.Tcp, Bucket.Udp, Bucket.Icmp4, Bucket.Icmp6, Bucket.Other];
+  }
+}
+
+export function buildBuckets(rules: readonly Rule[]): ProtoBucket[] {
+  const per: Rule[][] = Array.from({ length: BUCKET_COUNT }, () => []);
+  for (const r of rules) for (const b of bucketsFor(r)) per[b]!.push(r);
+  const cache = new GroupCache();
+  return per.map((rs, b) => new ProtoBucket(rs, b === Bucket.Tcp || b === Bucket.Udp, cache));
+}

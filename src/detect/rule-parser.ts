@@ -1,0 +1,579 @@
+/**
+ * One rule's text → a compiled Rule (or a RuleError saying why not).
+ *
+ * Syntax as Suricata reads it:
+ *   action proto src_addr src_port (->|<>) dst_addr dst_port (option; option:value; ...)
+ * Options are split on every `;` not preceded by a backslash — quotes are NOT tracked, so an
+ * unescaped `;` inside a quoted msg or content ends the option, exactly as in Suricata.
+ * Each option is `name` or `name:value` (split at the first colon). Keywords run in order:
+ * content modifiers apply to the latest content, relative keywords mark the previous
+ * content/pcre so the inspector backtracks (payload-match.ts).
+ *
+ * Unsupported things are reported as such, never half-loaded: an app-layer protocol
+ * (`alert http ...`) gives "unsupported protocol 'http'", a sticky buffer or other keyword
+ * outside the supported set gives "unsupported keyword 'http.uri'".
+ */
+import { parseAddressSet, type AddressSet } from './address-set.js';
+import type { Classification } from './classification.js';
+import { parsePortSet, type PortSet } from './port-set.js';
+import { Action, FlowbitsRole, Proto, type ActionValue, type ProtoValue, type Rule } from './rule.js';
+import { RuleError, invalidValue, unsupportedKeyword, unsupportedProtocol } from './rule-error.js';
+import {
+  Cmp,
+  Field,
+  eqCheck,
+  fragoffsetCheck,
+  ipProtoCheck,
+  parseFragbits,
+  parseDecodeEvent,
+  parseIpopts,
+  parseTcpFlags,
+  tosCheck,
+  uintCheck,
+  windowCheck,
+} from './keywords/header.js';
+import {
+  ByteVars,
+  ContentOp,
+  OpType,
+  PcreOp,
+  applyContentModifier,
+  applyFastPattern,
+  parseByteExtract,
+  parseByteJump,
+  parseByteTest,
+  parseContent,
+  parseIsdataat,
+  parsePcreOp,
+  type PayloadOp,
+} from './keywords/payload.js';
+import { FlowbitCmd, parseFlowbits, type FlowbitNames } from './keywords/flowbits.js';
+import { parseFlow } from './keywords/flow.js';
+import { parseThreshold } from './keywords/threshold.js';
+import { FOLD } from './keywords/payload.js';
+
+export interface ParseContext {
+  addressVars: ReadonlyMap<string, string>;
+  portVars: ReadonlyMap<string, string>;
+  classifications: ReadonlyMap<string, Classification>;
+  flowbits: FlowbitNames;
+  /** Caches of parsed address/port fields (the same `$HOME_NET` text parses once). */
+  addressCache: Map<string, AddressSet>;
+  portCache: Map<string, PortSet>;
+}
+
+const ACTIONS: Record<string, ActionValue> = {
+  alert: Action.Alert,
+  drop: Action.Drop,
+  pass: Action.Pass,
+  reject: Action.Reject,
+  rejectsrc: Action.Reject,
+  rejectdst: Action.Reject,
+  rejectboth: Action.Reject,
+};
+
+const PROTOCOLS: Record<string, ProtoValue> = {
+  ip: Proto.Any,
+  pkthdr: Proto.Any,
+  tcp: Proto.Tcp,
+  'tcp-pkt': Proto.Tcp,
+  'tcp-stream': Proto.Tcp,
+  udp: Proto.Udp,
+  icmp: Proto.Icmp,
+  icmpv4: Proto.Icmpv4,
+  icmpv6: Proto.Icmpv6,
+  ipv4: Proto.Ipv4,
+  ip4: Proto.Ipv4,
+  ipv6: Proto.Ipv6,
+  ip6: Proto.Ipv6,
+  sctp: Proto.Sctp,
+};
+
+/** Split the options part on `;` not preceded by `\`. Exported for tests. */
+export function splitOptions(body: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] === ';' && (i === 0 || body[i - 1] !== '\\')) {
+      out.push(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  const tail = body.slice(start);
+  if (tail.trim() !== '') out.push(tail);
+  return out.map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** Header tokens split on whitespace, keeping [..] lists (which may contain spaces) whole. */
+function headerTokens(header: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  let depth = 0;
+  for (let i = 0; i < header.length; i++) {
+    const c = header.charCodeAt(i);
+    if (c === 0x5b) depth++;
+    else if (c === 0x5d) depth--;
+    const space = c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+    if (space && depth <= 0) {
+      if (start >= 0) out.push(header.slice(start, i));
+      start = -1;
+    } else if (start < 0) start = i;
+  }
+  if (start >= 0) out.push(header.slice(start));
+  return out;
+}
+
+/** Best-effort sid of a rule text that failed to parse (for the failure report). */
+export function sniffSid(text: string): number | null {
+  const m = /[(;]\s*sid\s*:\s*(\d+)\s*;/.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+/** msg text: quotes removed, \x escapes resolved to x. */
+function parseMsg(value: string): string {
+  const t = value.trim();
+  if (!(t.length >= 2 && t.startsWith('"') && t.endsWith('"'))) throw invalidValue('msg', 'value must be quoted');
+  return t.slice(1, -1).replace(/\\(.)/g, '$1');
+}
+
+function positiveInt(keyword: string, value: string, min: number, max: number): number {
+  const t = value.trim();
+  if (!/^\d+$/.test(t)) throw invalidValue(keyword, `'${value}' is not a number`);
+  const n = Number(t);
+  if (n < min || n > max) throw invalidValue(keyword, `${n} is outside ${min}..${max}`);
+  return n;
+}
+
+/** Keywords that are recognised Suricata keywords this engine deliberately does not run. */
+const SUPPORTED = new Set([
+  'msg', 'sid', 'rev', 'gid', 'classtype', 'priority', 'reference', 'metadata', 'target',
+  'content', 'nocase', 'offset', 'depth', 'distance', 'within', 'fast_pattern', 'startswith', 'endswith', 'rawbytes',
+  'pcre', 'byte_test', 'byte_jump', 'byte_extract', 'isdataat', 'pkt_data',
+  'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
+  'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
+  'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event',
+]);
+
+export function isSupportedKeyword(name: string): boolean {
+  return SUPPORTED.has(name);
+}
+
+export interface RuleLocation {
+  file: string;
+  line: number;
+  loadIndex: number;
+}
+
+/** Parse and compile one rule (already joined across continuation lines). */
+export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): Rule {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) throw new RuleError("rule has no '(options)' part", 'syntax');
+  if (text.slice(close + 1).trim() !== '') throw new RuleError("text after the closing ')'", 'syntax');
+  const tokens = headerTokens(text.slice(0, open).trim());
+  if (tokens.length === 0) throw new RuleError('empty rule header', 'syntax');
+
+  const actionText = tokens[0]!.toLowerCase();
+  const action = ACTIONS[actionText];
+  if (action === undefined) throw new RuleError(`unknown action '${tokens[0]}'`, 'unknown action');
+  if (tokens.length < 2) throw new RuleError('rule header has no protocol', 'syntax');
+  const protoText = tokens[1]!.toLowerCase();
+  const proto = PROTOCOLS[protoText];
+  if (proto === undefined) {
+    if (/^[a-z][a-z0-9_.-]*$/.test(protoText)) throw unsupportedProtocol(protoText);
+    throw new RuleError(`bad protocol '${tokens[1]}'`, 'syntax');
+  }
+  if (tokens.length !== 7) {
+    throw new RuleError(`rule header needs 'action proto src sport dir dst dport', got ${tokens.length} fields`, 'syntax');
+  }
+  const dir = tokens[4]!;
+  if (dir !== '->' && dir !== '<>') {
+    if (dir === '=>') throw new RuleError("transactional direction '=>' not supported", "unsupported direction '=>'");
+    throw new RuleError(`bad direction '${dir}'`, 'syntax');
+  }
+
+  const address = (t: string): AddressSet => {
+    let s = ctx.addressCache.get(t);
+    if (!s) {
+      s = parseAddressSet(t, ctx.addressVars);
+      ctx.addressCache.set(t, s);
+    }
+    return s;
+  };
+  const port = (t: string): PortSet => {
+    let s = ctx.portCache.get(t);
+    if (!s) {
+      s = parsePortSet(t, ctx.portVars);
+      ctx.portCache.set(t, s);
+    }
+    return s;
+  };
+  const src = address(tokens[2]!);
+  const sp = port(tokens[3]!);
+  const dst = address(tokens[5]!);
+  const dp = port(tokens[6]!);
+  if (!(sp.any && dp.any) && proto !== Proto.Tcp && proto !== Proto.Udp && proto !== Proto.Sctp && proto !== Proto.Any && proto !== Proto.Ipv4 && proto !== Proto.Ipv6) {
+    throw new RuleError(`ports given for protocol '${protoText}', which has none`, 'syntax');
+  }
+
+  const rule: Rule = {
+    id: -1,
+    gid: 1,
+    sid: 0,
+    rev: 0,
+    msg: '',
+    classtype: null,
+    category: '',
+    priority: 3,
+    action,
+    references: [],
+    metadata: [],
+    target: null,
+    file: loc.file,
+    line: loc.line,
+    loadIndex: loc.loadIndex,
+    proto,
+    src,
+    dst,
+    sp,
+    dp,
+    bidir: dir === '<>',
+    headerChecks: [],
+    tcpFlags: null,
+    fragbits: null,
+    ipopts: null,
+    sameip: false,
+    decodeEvent: 0,
+    flow: 0,
+    requirePayload: false,
+    requireNoPayload: false,
+    payload: [],
+    byteVars: 0,
+    prefilterPattern: null,
+    flowbitChecks: [],
+    flowbitActions: [],
+    flowbitsRole: FlowbitsRole.None,
+    noalert: false,
+    threshold: null,
+    detectionFilter: null,
+    eveAlertHead: '',
+    eveAlertTail: '',
+    fastLogBody: '',
+  };
+
+  let haveSid = false;
+  let priorityKeyword: number | null = null;
+  const payload: PayloadOp[] = [];
+  const vars = new ByteVars();
+  let lastContent: ContentOp | null = null;
+  /** The last content or pcre: the anchor later relative keywords depend on. */
+  let lastAnchor: ContentOp | PcreOp | null = null;
+  /** The content/pcre before lastContent (what a relative lastContent depends on). */
+  let anchorBeforeLastContent: ContentOp | PcreOp | null = null;
+  let haveFlow = false;
+  let dsizeSeen = false;
+
+  const needContent = (kw: string): ContentOp => {
+    if (lastContent === null) throw invalidValue(kw, 'needs a preceding content');
+    return lastContent;
+  };
+  const markRelative = (anchor: ContentOp | PcreOp | null) => {
+    if (anchor !== null) anchor.relativeNext = true;
+  };
+
+  for (const opt of splitOptions(text.slice(open + 1, close))) {
+    const colon = opt.indexOf(':');
+    const name = (colon < 0 ? opt : opt.slice(0, colon)).trim().toLowerCase();
+    const value = colon < 0 ? null : opt.slice(colon + 1).trim();
+    if (!SUPPORTED.has(name)) throw unsupportedKeyword(name);
+    const need = (): string => {
+      if (value === null || value === '') throw invalidValue(name, 'needs a value');
+      return value;
+    };
+    switch (name) {
+      case 'msg':
+        rule.msg = parseMsg(need());
+        break;
+      case 'sid':
+        rule.sid = positiveInt('sid', need(), 1, 0xffffffff);
+        haveSid = true;
+        break;
+      case 'rev':
+        rule.rev = positiveInt('rev', need(), 0, 0xffffffff);
+        break;
+      case 'gid':
+        rule.gid = positiveInt('gid', need(), 0, 0xffffffff);
+        break;
+      case 'priority':
+        priorityKeyword = positiveInt('priority', need(), 1, 255);
+        break;
+      case 'classtype': {
+        const ct = need().trim().toLowerCase();
+        const c = ctx.classifications.get(ct);
+        if (!c) throw new RuleError(`unknown classtype '${ct}'`, 'unknown classtype');
+        rule.classtype = c.name;
+        rule.category = c.description;
+        rule.priority = c.priority;
+        break;
+      }
+      case 'reference':
+        rule.references.push(need());
+        break;
+      case 'metadata':
+        for (const item of need().split(',')) {
+          const t = item.trim();
+          const sp2 = t.indexOf(' ');
+          if (sp2 <= 0) continue; // Suricata skips entries without a value.
+          const k = t.slice(0, sp2).trim();
+          const v = t.slice(sp2 + 1).trim();
+          if (k !== '' && v !== '') rule.metadata.push([k, v]);
+        }
+        break;
+      case 'target': {
+        const t = need().trim();
+        if (t === 'src_ip') rule.target = 'src';
+        else if (t === 'dest_ip') rule.target = 'dest';
+        else throw invalidValue('target', `expected src_ip or dest_ip, got '${t}'`);
+        break;
+      }
+
+      // ---- payload ----
+      case 'content': {
+        const op = parseContent(need());
+        anchorBeforeLastContent = lastAnchor;
+        lastContent = op;
+        lastAnchor = op;
+        payload.push(op);
+        break;
+      }
+      case 'nocase': {
+        const c = needContent(name);
+        if (c.nocase) throw invalidValue(name, 'given twice');
+        c.nocase = true;
+        break;
+      }
+      case 'rawbytes':
+        needContent(name);
+        break;
+      case 'offset':
+      case 'depth':
+        applyContentModifier(needContent(name), name, need(), vars);
+        break;
+      case 'distance':
+      case 'within': {
+        const c = needContent(name);
+        if (c.fastPatternOnly) throw invalidValue(name, "can't be used with fast_pattern:only");
+        applyContentModifier(c, name, need(), vars);
+        markRelative(anchorBeforeLastContent);
+        break;
+      }
+      case 'startswith': {
+        const c = needContent(name);
+        if (c.hasOffset || c.hasDepth || c.hasDistance || c.hasWithin) {
+          throw invalidValue(name, "can't be combined with offset/depth/distance/within");
+        }
+        c.startswith = true;
+        c.hasDepth = true;
+        c.depth = c.raw.length;
+        break;
+      }
+      case 'endswith':
+        needContent(name).endswith = true;
+        break;
+      case 'fast_pattern':
+        applyFastPattern(needContent(name), value);
+        break;
+      case 'pkt_data':
+        // Switches inspection back to the packet payload: the only buffer here.
+        break;
+      case 'pcre': {
+        const op = parsePcreOp(need());
+        if (op.relative) markRelative(lastAnchor);
+        lastAnchor = op;
+        payload.push(op);
+        break;
+      }
+      case 'byte_test': {
+        const op = parseByteTest(need(), vars);
+        if (op.spec.relative) markRelative(lastAnchor);
+        payload.push(op);
+        break;
+      }
+      case 'byte_jump': {
+        const op = parseByteJump(need(), vars);
+        if (op.spec.relative) markRelative(lastAnchor);
+        payload.push(op);
+        break;
+      }
+      case 'byte_extract': {
+        const op = parseByteExtract(need(), vars);
+        if (op.spec.relative) markRelative(lastAnchor);
+        payload.push(op);
+        break;
+      }
+      case 'isdataat': {
+        const op = parseIsdataat(need(), vars);
+        if (op.relative) markRelative(lastAnchor);
+        payload.push(op);
+        break;
+      }
+
+      // ---- flow ----
+      case 'flow':
+        if (haveFlow) throw invalidValue(name, 'given twice');
+        haveFlow = true;
+        rule.flow = parseFlow(need());
+        break;
+      case 'flowbits': {
+        const op = parseFlowbits(need(), ctx.flowbits);
+        if (op === null) rule.noalert = true;
+        else if (op.isCheck) rule.flowbitChecks.push(op);
+        else rule.flowbitActions.push(op);
+        break;
+      }
+      case 'noalert':
+        rule.noalert = true;
+        break;
+      case 'threshold':
+        if (rule.threshold || rule.detectionFilter) throw invalidValue(name, 'only one threshold/detection_filter per rule');
+        rule.threshold = parseThreshold('threshold', need());
+        break;
+      case 'detection_filter':
+        if (rule.threshold || rule.detectionFilter) throw invalidValue(name, 'only one threshold/detection_filter per rule');
+        rule.detectionFilter = parseThreshold('detection_filter', need());
+        break;
+
+      // ---- header ----
+      case 'ttl':
+        rule.headerChecks.push(uintCheck(Field.Ttl, name, need(), 255));
+        break;
+      case 'tos':
+        rule.headerChecks.push(tosCheck(need()));
+        break;
+      case 'id':
+        rule.headerChecks.push(eqCheck(Field.IpId, name, need(), 65535));
+        break;
+      case 'ipopts':
+        if (rule.ipopts) throw invalidValue(name, 'given twice');
+        rule.ipopts = parseIpopts(need());
+        break;
+      case 'fragbits':
+        if (rule.fragbits) throw invalidValue(name, 'given twice');
+        rule.fragbits = parseFragbits(need());
+        break;
+      case 'fragoffset':
+        rule.headerChecks.push(fragoffsetCheck(need()));
+        break;
+      case 'ip_proto':
+        rule.headerChecks.push(ipProtoCheck(need()));
+        break;
+      case 'sameip':
+        rule.sameip = true;
+        break;
+      case 'decode-event':
+        if (rule.decodeEvent !== 0) throw invalidValue(name, 'given twice');
+        rule.decodeEvent = parseDecodeEvent(need());
+        break;
+      case 'window':
+        rule.headerChecks.push(windowCheck(need()));
+        break;
+      case 'seq':
+        rule.headerChecks.push(eqCheck(Field.Seq, name, need(), 0xffffffff));
+        break;
+      case 'ack':
+        rule.headerChecks.push(eqCheck(Field.Ack, name, need(), 0xffffffff));
+        break;
+      case 'itype':
+        rule.headerChecks.push(uintCheck(Field.Itype, name, need(), 255));
+        break;
+      case 'icode':
+        rule.headerChecks.push(uintCheck(Field.Icode, name, need(), 255));
+        break;
+      case 'icmp_id':
+        rule.headerChecks.push(eqCheck(Field.IcmpId, name, need(), 65535));
+        break;
+      case 'icmp_seq':
+        rule.headerChecks.push(eqCheck(Field.IcmpSeq, name, need(), 65535));
+        break;
+      case 'flags':
+        if (rule.tcpFlags) throw invalidValue(name, 'given twice');
+        rule.tcpFlags = parseTcpFlags(need());
+        break;
+      case 'dsize': {
+        if (dsizeSeen) throw invalidValue(name, 'given twice');
+        dsizeSeen = true;
+        const c = uintCheck(Field.Dsize, name, need(), 65535);
+        rule.headerChecks.push(c);
+        // Suricata's signature mask: these forms cannot match an empty payload (nor does
+        // `!N`), dsize:0 needs an empty one; < and <= say nothing.
+        if (c.cmp === Cmp.Range || c.cmp === Cmp.Gt || c.cmp === Cmp.Gte || c.cmp === Cmp.Ne || (c.cmp === Cmp.Eq && c.a > 0)) {
+          rule.requirePayload = true;
+        } else if (c.cmp === Cmp.Eq && c.a === 0) {
+          rule.requireNoPayload = true;
+        }
+        break;
+      }
+      default:
+        throw unsupportedKeyword(name);
+    }
+  }
+
+  if (!haveSid) throw new RuleError('rule has no sid', 'missing sid');
+  if (priorityKeyword !== null) rule.priority = priorityKeyword;
+
+  // ---- payload finalisation ----
+  let fpCount = 0;
+  for (const op of payload) {
+    if (op.type !== OpType.Content) continue;
+    op.finalize();
+    if (op.fastPattern) {
+      fpCount++;
+      if (op.fastPatternOnly && (op.relative || op.hasOffset || op.hasDepth || op.relativeNext)) {
+        throw invalidValue('fast_pattern', "'only' on a content with position modifiers");
+      }
+    }
+  }
+  if (fpCount > 1) throw invalidValue('fast_pattern', 'set on more than one content');
+  rule.payload = payload;
+  rule.byteVars = vars.slots.size;
+  if (payload.length > 0) rule.requirePayload = true;
+  if (rule.requirePayload && rule.requireNoPayload) throw new RuleError('rule needs a payload and no payload at once', 'contradiction');
+  rule.prefilterPattern = choosePrefilterPattern(payload);
+
+  // ---- flowbits role for ordering ----
+  const reads = rule.flowbitChecks.length > 0;
+  const writes = rule.flowbitActions.some((a) => a.cmd === FlowbitCmd.Set || a.cmd === FlowbitCmd.Unset || a.cmd === FlowbitCmd.Toggle);
+  rule.flowbitsRole = reads && writes ? FlowbitsRole.SetRead : writes ? FlowbitsRole.Set : reads ? FlowbitsRole.Read : FlowbitsRole.None;
+  return rule;
+}
+
+/** Distinct byte values: Suricata-style tie breaker for equally long patterns. */
+function strength(b: Uint8Array): number {
+  const seen = new Set<number>();
+  for (const x of b) seen.add(x);
+  return seen.size;
+}
+
+/**
+ * The pattern the multi-pattern prefilter looks for: the content marked fast_pattern, else
+ * the longest non-negated content (Suricata's default); chopped by fast_pattern:N,M; case
+ * folded (the prefilter always matches case-insensitively: it only selects candidates, the
+ * inspector then checks case). Null when the rule has no usable content.
+ */
+export function choosePrefilterPattern(payload: PayloadOp[]): Uint8Array | null {
+  let best: ContentOp | null = null;
+  for (const op of payload) {
+    if (op.type !== OpType.Content || op.negated) continue;
+    if (op.fastPattern) {
+      best = op;
+      break;
+    }
+    if (best === null || op.raw.length > best.raw.length || (op.raw.length === best.raw.length && strength(op.raw) > strength(best.raw))) {
+      best = op;
+    }
+  }
+  if (best === null) return null;
+  let bytes = best.raw;
+  if (best.fpChopOffset >= 0) bytes = bytes.subarray(best.fpChopOffset, best.fpChopOffset + best.fpChopLength);
+  return Uint8Array.from(bytes, (b) => FOLD[b]!);
+}

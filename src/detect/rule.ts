@@ -1,0 +1,139 @@
+/**
+ * The compiled form of one rule: everything the engine needs on the per-packet path is
+ * precomputed here at load (typed arrays, folded byte patterns, integer checks, pre-serialised
+ * output fragments), so matching allocates nothing.
+ */
+import type { AddressSet } from './address-set.js';
+import type { PortSet } from './port-set.js';
+import type { HeaderCheck, TcpFlagsCheck, FragbitsCheck, IpoptsCheck } from './keywords/header.js';
+import type { PayloadOp } from './keywords/payload.js';
+import type { FlowbitOp } from './keywords/flowbits.js';
+import type { ThresholdSpec } from './keywords/threshold.js';
+
+/** Action, numbered in Suricata's default action-order (pass first). */
+export const Action = {
+  Pass: 0,
+  Drop: 1,
+  Reject: 2,
+  Alert: 3,
+} as const;
+export type ActionValue = (typeof Action)[keyof typeof Action];
+export const ACTION_NAMES = ['pass', 'drop', 'reject', 'alert'] as const;
+
+/** Which packets a rule's protocol field admits. */
+export const Proto = {
+  /** `ip` (and `pkthdr`): every IP packet. */
+  Any: 0,
+  Tcp: 1,
+  Udp: 2,
+  /** `icmp`: ICMPv4 and ICMPv6, as in Suricata. */
+  Icmp: 3,
+  Icmpv4: 4,
+  Icmpv6: 5,
+  /** `ipv4`/`ip4`, `ipv6`/`ip6`: by IP version. */
+  Ipv4: 6,
+  Ipv6: 7,
+  Sctp: 8,
+} as const;
+export type ProtoValue = (typeof Proto)[keyof typeof Proto];
+
+/** flow: keyword bits. */
+export const FlowFlag = {
+  ToServer: 1,
+  ToClient: 2,
+  Established: 4,
+  NotEstablished: 8,
+  Stateless: 16,
+  OnlyFrag: 32,
+  NoFrag: 64,
+} as const;
+
+/** How the flowbits of a rule read/write, for Suricata's rule ordering. */
+export const FlowbitsRole = {
+  Set: 0,
+  SetRead: 1,
+  Read: 2,
+  None: 3,
+} as const;
+
+export interface Rule {
+  /** Position in evaluation order (after sorting); index into RuleSet.rules. */
+  id: number;
+  gid: number;
+  sid: number;
+  rev: number;
+  msg: string;
+  classtype: string | null;
+  /** Classification description ("" when none). */
+  category: string;
+  /** Severity: priority keyword, else the classification's, else 3. */
+  priority: number;
+  action: ActionValue;
+  references: string[];
+  /** metadata key/value pairs in rule order. */
+  metadata: Array<[string, string]>;
+  /** `target:` keyword: which side is the target. */
+  target: 'src' | 'dest' | null;
+  file: string;
+  line: number;
+  /** Load order, for stable sorting. */
+  loadIndex: number;
+
+  // ---- header ----
+  proto: ProtoValue;
+  src: AddressSet;
+  dst: AddressSet;
+  sp: PortSet;
+  dp: PortSet;
+  bidir: boolean;
+
+  // ---- packet keywords ----
+  headerChecks: HeaderCheck[];
+  tcpFlags: TcpFlagsCheck | null;
+  fragbits: FragbitsCheck | null;
+  ipopts: IpoptsCheck | null;
+  sameip: boolean;
+  /** decode-event check (DecodeEventCheck), 0 = none. */
+  decodeEvent: number;
+  /** FlowFlag bits (0 = no flow keyword). */
+  flow: number;
+  /** Payload must be non-empty (any payload keyword, or dsize forms that exclude 0). */
+  requirePayload: boolean;
+  /** Payload must be empty (dsize:0). */
+  requireNoPayload: boolean;
+
+  // ---- payload ----
+  payload: PayloadOp[];
+  /** Number of byte_extract variables the rule uses. */
+  byteVars: number;
+  /** Pattern given to the prefilter, case-folded; null = rule is always a candidate. */
+  prefilterPattern: Uint8Array | null;
+
+  // ---- flowbits ----
+  flowbitChecks: FlowbitOp[];
+  flowbitActions: FlowbitOp[];
+  flowbitsRole: number;
+  noalert: boolean;
+
+  // ---- rate ----
+  threshold: ThresholdSpec | null;
+  detectionFilter: ThresholdSpec | null;
+
+  // ---- output (pre-serialised at load by the loader, see output/eve-alert.ts) ----
+  /** The EVE `alert` object up to and including severity (no closing brace). */
+  eveAlertHead: string;
+  /** The rest of the EVE `alert` object: metadata (if any) and the closing brace. Per-packet
+   *  `source`/`target` objects (target keyword) go between head and tail. */
+  eveAlertTail: string;
+  /** `[gid:sid:rev] msg [**] [Classification: ...] [Priority: n]` for fast.log. */
+  fastLogBody: string;
+}
+
+export interface RuleFailure {
+  file: string;
+  line: number;
+  sid: number | null;
+  reason: string;
+  /** Summary key (failures_by_reason). */
+  category: string;
+}

@@ -1,0 +1,173 @@
+/**
+ * EVE JSON alert records, in Suricata's field order (output-json-alert.c / CreateEveHeader):
+ *
+ *   timestamp, flow_id, pcap_cnt, event_type, src_ip, src_port, dest_ip, dest_port, proto,
+ *   ip_v, [icmp_type, icmp_code instead of ports for ICMP], pkt_src,
+ *   alert {action, gid, signature_id, rev, signature, category, severity, [source, target],
+ *          [metadata]},
+ *   tunnel {src_ip, src_port, dest_ip, dest_port, proto, depth, pcap_cnt, pkt_src, vni, session},
+ *   direction, flow {pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient, start,
+ *                    src_ip, dest_ip, src_port, dest_port}
+ *
+ * The tuple is the packet's own (as Suricata logs packet alerts); `flow` is oriented client →
+ * server. IPv6 addresses are written as eight zero-padded groups, as Suricata does. `vni` and
+ * `session` inside `tunnel` are additions (Suricata logs no VNI); consumers ignore unknown keys.
+ *
+ * alert.action: "allowed" for every action. Suricata in IDS mode logs drop rules as allowed
+ * and reject rules as "blocked" because it sends resets; this sink is passive and never
+ * injects anything, so nothing is blocked and reject is "allowed" too.
+ *
+ * Building a record allocates (strings), but only per alert; the rule's part is serialised
+ * once at load (`ruleEveFragments`) and reused: no object + JSON.stringify per alert.
+ */
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type PacketView } from '../decode/packet-view.js';
+import { formatIpv4, formatIpv6 } from '../flow/ip-format.js';
+import type { AlertSink, LineWriter } from '../detect/alert-sink.js';
+import type { Rule } from '../detect/rule.js';
+import { formatEveTimestamp } from './eve-timestamp.js';
+
+/** What the EVE alert needs from the flow table (FlowTable satisfies it). */
+export interface EveFlowSource {
+  flowId(slot: number): number;
+  readonly pktsToServer: ArrayLike<number>;
+  readonly pktsToClient: ArrayLike<number>;
+  readonly bytesToServer: ArrayLike<number>;
+  readonly bytesToClient: ArrayLike<number>;
+  startSec(slot: number): number;
+  startNsec(slot: number): number;
+}
+
+export interface EveAlertOptions {
+  flow?: EveFlowSource | null;
+  /** Write pcap_cnt (p.frameNo): true when reading a capture file. Default true. */
+  pcapCnt?: boolean;
+  /** Default "wire/pcap", as Suricata writes for capture files and live capture. */
+  pktSrc?: string;
+  /** Session (mirror session) name by p.sessionIndex, for tunnel.session. */
+  sessionName?: (sessionIndex: number) => string | undefined;
+}
+
+/** The pre-serialised `alert` object parts of a rule (stored on the rule by the loader). */
+export function ruleEveFragments(rule: Rule): { head: string; tail: string } {
+  const head =
+    `{"action":"allowed","gid":${rule.gid},"signature_id":${rule.sid},"rev":${rule.rev}` +
+    `,"signature":${JSON.stringify(rule.msg)},"category":${JSON.stringify(rule.category)},"severity":${rule.priority}`;
+  let tail = '';
+  if (rule.metadata.length > 0) {
+    const groups = new Map<string, string[]>();
+    for (const [k, v] of rule.metadata) {
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = []));
+      g.push(v);
+    }
+    const parts: string[] = [];
+    for (const [k, vs] of groups) parts.push(`${JSON.stringify(k)}:[${vs.map((v) => JSON.stringify(v)).join(',')}]`);
+    tail += `,"metadata":{${parts.join(',')}}`;
+  }
+  return { head, tail: tail + '}' };
+}
+
+/** Protocol as EVE spells it. */
+export function eveProtoName(proto: number): string {
+  switch (proto) {
+    case IPPROTO_TCP:
+      return 'TCP';
+    case IPPROTO_UDP:
+      return 'UDP';
+    case IPPROTO_ICMP:
+      return 'ICMP';
+    case IPPROTO_ICMPV6:
+      return 'IPv6-ICMP';
+    case 132:
+      return 'SCTP';
+    default:
+      return String(proto);
+  }
+}
+
+/** Source/destination address of the (inner) packet as EVE text. */
+export function packetAddress(p: PacketView, src: boolean): string {
+  if (p.ipVersion === 4) return formatIpv4(src ? p.src4 : p.dst4);
+  return formatIpv6(src ? p.src6 : p.dst6, 0, 'full');
+}
+
+function hasPorts(p: PacketView): boolean {
+  return p.sport >= 0 && p.ipProto !== IPPROTO_ICMP && p.ipProto !== IPPROTO_ICMPV6;
+}
+
+function isIcmp(p: PacketView): boolean {
+  return p.ipProto === IPPROTO_ICMP || p.ipProto === IPPROTO_ICMPV6;
+}
+
+function sourceTarget(p: PacketView, rule: Rule, srcIp: string, dstIp: string): string {
+  const ports = hasPorts(p);
+  const ep = (ip: string, port: number) => `{"ip":"${ip}"${ports ? `,"port":${port}` : ''}}`;
+  const s = ep(srcIp, p.sport);
+  const d = ep(dstIp, p.dport);
+  // target:dest_ip → the destination is the target, the source the attacker; src_ip reverses.
+  return rule.target === 'dest' ? `,"source":${s},"target":${d}` : `,"source":${d},"target":${s}`;
+}
+
+/** One EVE alert line (no trailing newline). */
+export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions = {}): string {
+  const srcIp = packetAddress(p, true);
+  const dstIp = packetAddress(p, false);
+  const flow = opts.flow ?? null;
+  const slot = flow !== null ? p.flowIndex : -1;
+  let s = `{"timestamp":"${formatEveTimestamp(p.tsSec, p.tsNsec)}"`;
+  if (slot >= 0) s += `,"flow_id":${flow!.flowId(slot)}`;
+  if (opts.pcapCnt !== false && p.frameNo > 0) s += `,"pcap_cnt":${p.frameNo}`;
+  s += `,"event_type":"alert","src_ip":"${srcIp}"`;
+  const ports = hasPorts(p);
+  if (ports) s += `,"src_port":${p.sport}`;
+  s += `,"dest_ip":"${dstIp}"`;
+  if (ports) s += `,"dest_port":${p.dport}`;
+  s += `,"proto":"${eveProtoName(p.ipProto)}","ip_v":${p.ipVersion}`;
+  if (isIcmp(p) && p.icmpType >= 0) s += `,"icmp_type":${p.icmpType},"icmp_code":${p.icmpCode}`;
+  const pktSrc = opts.pktSrc ?? 'wire/pcap';
+  s += `,"pkt_src":"${pktSrc}"`;
+
+  s += `,"alert":${rule.eveAlertHead}`;
+  if (rule.target !== null) s += sourceTarget(p, rule, srcIp, dstIp);
+  s += rule.eveAlertTail;
+
+  if (p.tunnelDepth > 0) {
+    const v6 = p.outerIpVersion === 6;
+    const osrc = v6 ? formatIpv6(p.outerSrc6, 0, 'full') : formatIpv4(p.outerSrc4);
+    const odst = v6 ? formatIpv6(p.outerDst6, 0, 'full') : formatIpv4(p.outerDst4);
+    s += `,"tunnel":{"src_ip":"${osrc}","src_port":${p.outerSport},"dest_ip":"${odst}","dest_port":${p.outerDport},"proto":"UDP","depth":${p.tunnelDepth}`;
+    if (opts.pcapCnt !== false && p.frameNo > 0) s += `,"pcap_cnt":${p.frameNo}`;
+    s += `,"pkt_src":"${pktSrc}"`;
+    if (p.vni >= 0) s += `,"vni":${p.vni}`;
+    const name = p.sessionIndex >= 0 && opts.sessionName ? opts.sessionName(p.sessionIndex) : undefined;
+    if (name !== undefined) s += `,"session":${JSON.stringify(name)}`;
+    s += '}';
+  }
+
+  if (slot >= 0) {
+    const toServer = p.flowDirection === 1;
+    s += `,"direction":"${toServer ? 'to_server' : 'to_client'}"`;
+    const f = flow!;
+    s += `,"flow":{"pkts_toserver":${f.pktsToServer[slot]},"pkts_toclient":${f.pktsToClient[slot]},"bytes_toserver":${f.bytesToServer[slot]},"bytes_toclient":${f.bytesToClient[slot]}`;
+    s += `,"start":"${formatEveTimestamp(f.startSec(slot), f.startNsec(slot))}"`;
+    s += toServer ? `,"src_ip":"${srcIp}","dest_ip":"${dstIp}"` : `,"src_ip":"${dstIp}","dest_ip":"${srcIp}"`;
+    if (ports) s += toServer ? `,"src_port":${p.sport},"dest_port":${p.dport}` : `,"src_port":${p.dport},"dest_port":${p.sport}`;
+    s += '}';
+  }
+  return s + '}';
+}
+
+/** Alert sink writing EVE lines. */
+export class EveAlertSink implements AlertSink {
+  /** Lines written. */
+  count = 0;
+  constructor(
+    private readonly out: LineWriter,
+    private readonly opts: EveAlertOptions = {},
+  ) {}
+
+  alert(p: PacketView, rule: Rule): void {
+    this.count++;
+    this.out.write(formatEveAlert(p, rule, this.opts));
+  }
+}

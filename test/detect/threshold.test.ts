@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { loadRulesText } from '../../src/detect/rule-loader.js';
+import { ThresholdTable } from '../../src/detect/threshold.js';
+import { run, type Pkt } from './helpers.js';
+
+/** ICMP echo requests from `src`, one per `step` seconds from t=1000. */
+function pings(n: number, step: number, src = '192.168.1.10', dst = '10.0.0.1'): Pkt[] {
+  return Array.from({ length: n }, (_, i) => ({ proto: 'icmp' as const, src, dst, type: 8, icmpSeq: i, ts: 1000 + i * step }));
+}
+const alertsAt = (rule: string, pkts: Pkt[]) => run(`alert icmp any any -> any any (itype:8; ${rule} sid:1;)`, pkts).alerts.map((a) => a.pkt);
+
+describe('threshold', () => {
+  it('limit: the first `count` per window', () => {
+    expect(alertsAt('threshold:type limit, track by_src, count 2, seconds 10;', pings(6, 1))).toEqual([1, 2]);
+    // A new window starts with the first match after the old one ended.
+    expect(alertsAt('threshold:type limit, track by_src, count 1, seconds 10;', pings(6, 4))).toEqual([1, 4]);
+  });
+
+  it('threshold: every `count`-th match in a window', () => {
+    expect(alertsAt('threshold:type threshold, track by_src, count 3, seconds 60;', pings(10, 1))).toEqual([3, 6, 9]);
+    expect(alertsAt('threshold:type threshold, track by_src, count 1, seconds 60;', pings(3, 1))).toEqual([1, 2, 3]);
+  });
+
+  it('both: once per window, on the `count`-th match', () => {
+    expect(alertsAt('threshold:type both, track by_src, count 3, seconds 60;', pings(10, 1))).toEqual([3]);
+    // Window 1000-1060 holds packets 1..7 (step 10: 1000..1060); packet 8 (1070) opens a new one.
+    expect(alertsAt('threshold:type both, track by_src, count 3, seconds 60;', pings(12, 10))).toEqual([3, 10]);
+  });
+
+  it('detection_filter: every match after the first `count` in the window', () => {
+    expect(alertsAt('detection_filter:track by_src, count 2, seconds 60;', pings(5, 1))).toEqual([3, 4, 5]);
+    expect(alertsAt('detection_filter:track by_src, count 2, seconds 2;', pings(6, 1))).toEqual([3, 6]);
+  });
+
+  it('track by_src, by_dst, by_rule, by_both keep separate counters', () => {
+    const mixed = [...pings(2, 1, '192.168.1.10', '10.0.0.1'), ...pings(2, 1, '192.168.1.11', '10.0.0.1'), ...pings(2, 1, '192.168.1.10', '10.0.0.2')].map((p, i) => ({ ...p, ts: 1000 + i }));
+    expect(alertsAt('threshold:type limit, track by_src, count 1, seconds 60;', mixed)).toEqual([1, 3]);
+    expect(alertsAt('threshold:type limit, track by_dst, count 1, seconds 60;', mixed)).toEqual([1, 5]);
+    expect(alertsAt('threshold:type limit, track by_rule, count 1, seconds 60;', mixed)).toEqual([1]);
+    expect(alertsAt('threshold:type limit, track by_both, count 1, seconds 60;', mixed)).toEqual([1, 3, 5]);
+  });
+
+  it('track by_flow counts per flow', () => {
+    const a = pings(3, 1, '192.168.1.10', '10.0.0.1').map((p) => ({ ...p, icmpId: 1 }));
+    const b = pings(3, 1, '192.168.1.10', '10.0.0.1').map((p) => ({ ...p, icmpId: 2, ts: p.ts! + 0.5 }));
+    const all = [...a, ...b].sort((x, y) => x.ts! - y.ts!);
+    expect(alertsAt('threshold:type limit, track by_flow, count 1, seconds 60;', all)).toEqual([1, 2]);
+  });
+
+  it('IPv6 sources are tracked by the full address', () => {
+    const v6 = [...pings(2, 1, '2001:db8::1', '2001:db8::ff'), ...pings(2, 1, '2001:db8::2', '2001:db8::ff')].map((p, i) => ({ ...p, ts: 1000 + i }));
+    expect(alertsAt('threshold:type limit, track by_src, count 1, seconds 60;', v6)).toEqual([1, 3]);
+  });
+
+  it('the table is bounded: a full window evicts instead of growing', () => {
+    const t = new ThresholdTable(16);
+    const rs = loadRulesText('alert icmp any any -> any any (threshold:type limit, track by_src, count 1, seconds 600; sid:1;)');
+    const spec = rs.rules[0]!.threshold!;
+    // 100 distinct sources in a 16-entry table: every one is "new", nothing throws.
+    let alerts = 0;
+    for (let i = 0; i < 100; i++) {
+      const p = { ipVersion: 4, src4: 0x0a000000 + i, dst4: 1, flowIndex: -1 } as unknown as Parameters<ThresholdTable['check']>[2];
+      if (t.check(spec, 0, p, 1000 + i, 0)) alerts++;
+    }
+    expect(alerts).toBe(100);
+    expect(t.evictions).toBeGreaterThan(0);
+  });
+
+  it('rejects malformed specs', () => {
+    const rs = loadRulesText(
+      ['threshold:type limit, track by_src, count 1;', 'threshold:type sometimes, track by_src, count 1, seconds 1;', 'threshold:track by_src, count 1, seconds 1;', 'detection_filter:type limit, track by_src, count 1, seconds 1;', 'threshold:type limit, track by_src, count 1, seconds 1; detection_filter:track by_src, count 1, seconds 1;']
+        .map((o, i) => `alert icmp any any -> any any (${o} sid:${i + 1};)`)
+        .join('\n'),
+    );
+    expect(rs.loaded).toBe(0);
+    expect(rs.failed).toBe(5);
+  });
+});
