@@ -135,7 +135,8 @@ export interface MirrorsinkConfig {
   /** Packets the mirror filter rejects still reach flows and rules (counted as dropped all the same). */
   keepFilterRejected: boolean;
   rules: RulesConfig;
-  eve: { path: string | null };
+  /** EVE JSON (alerts, flow events) and, on request, Suricata's fast.log line format. */
+  eve: { path: string | null; fastLog: string | null };
   /** Flow-table / flow-log options, passed through to src/flow (null = flows off). */
   flows: Record<string, unknown> | null;
   capture: CaptureConfig;

@@ -465,6 +465,11 @@ function validateHealth(c: Checker, raw: unknown): HealthConfig {
  * Validate a raw document. `file` is the config file (absolute) or null; problems are reported
  * through `problems` (which knows where each key came from).
  */
+/** An output file path; '-' stays '-' (standard output). */
+function outputPath(c: Checker, v: unknown, at: KeyPath): string | null {
+  return v === '-' ? '-' : c.filePath(v, at);
+}
+
 export function validateConfig(raw: unknown, file: string | null, problems: ConfigProblems): MirrorsinkConfig {
   const c = new Checker(problems);
   if (raw !== undefined && raw !== null && !isObject(raw)) {
@@ -487,10 +492,12 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
   const rules = validateRules(c, o.rules);
 
   let evePath: string | null = null;
-  if (typeof o.eve === 'string') evePath = c.filePath(o.eve, ['eve']);
+  let fastLog: string | null = null;
+  if (typeof o.eve === 'string') evePath = outputPath(c, o.eve, ['eve']);
   else {
-    const eve = c.object(o.eve, ['eve'], ['path']);
-    evePath = c.filePath(eve.path, ['eve', 'path']);
+    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log']);
+    evePath = outputPath(c, eve.path, ['eve', 'path']);
+    fastLog = outputPath(c, eve.fast_log, ['eve', 'fast_log']);
   }
 
   let flows: Record<string, unknown> | null = null;
@@ -514,7 +521,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     sessions,
     keepFilterRejected,
     rules,
-    eve: { path: evePath },
+    eve: { path: evePath, fastLog },
     flows,
     capture,
     health,

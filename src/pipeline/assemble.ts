@@ -26,6 +26,7 @@ export const REPLAY_OPTIONS: OptionSpec = {
   'no-rules': { type: 'boolean' },
   var: { type: 'string', multiple: true },
   eve: { type: 'string' },
+  'fast-log': { type: 'string' },
   filter: { type: 'string' },
   'filter-id': { type: 'string' },
   strict: { type: 'boolean' },
@@ -50,6 +51,7 @@ export const REPLAY_OPTIONS_HELP = `  -c, --config FILE       sessions (VNI, ENI
   --no-rules              run without IDS rules
   --var NAME=VALUE        rule variable, e.g. HOME_NET=[10.0.0.0/8] (repeatable)
   --eve FILE              EVE JSON alerts and flow events ('-' for stdout)
+  --fast-log FILE         alerts also as Suricata fast.log lines ('-' for stdout)
   --filter FILE           apply an AWS Traffic Mirror filter (aws-cli JSON, Terraform,
                           CloudFormation or mirrorsink YAML) to every packet
   --filter-id ID          which filter, when FILE holds several
@@ -123,6 +125,7 @@ function replayOverrides(values: Record<string, unknown>, configHasRules: boolea
     add(['eve', 'path'], values.eve, '--eve');
     add(['flows', 'eve'], true, '--eve');
   }
+  if (typeof values['fast-log'] === 'string') add(['eve', 'fast_log'], values['fast-log'], '--fast-log');
   if (values.midstream === true) add(['flows', 'midstream'], true, '--midstream');
   if (typeof values['flows-dir'] === 'string') {
     add(['flows', 'log', 'dir'], path.resolve(values['flows-dir']), '--flows-dir');

@@ -348,6 +348,7 @@ export class MirrorsinkService {
     if (old.flows !== null && old.flows !== stages.flows) this.retiredFlowRecords += old.flows.files?.recordsWritten ?? 0;
     // Same EVE file kept: reopen it, so logrotate's "create" mode works with SIGHUP as with Suricata.
     if (stages.eve !== null && stages.eve === old.eve) await stages.eve.reopen();
+    if (stages.fastLog !== null && stages.fastLog === old.fastLog) await stages.fastLog.reopen();
     for (const w of stages.warnings) log.warn(w);
     if (restart.length > 0) log.warn({ restart_required: restart }, `changed settings that apply only after a restart: ${restart.join(', ')}`);
     this.lastReload = { at: new Date().toISOString(), ok: true };

@@ -27,6 +27,7 @@ import { FlowTable, type FlowTableOptions, type FlowTimeouts } from '../flow/flo
 import { loadRuleFiles } from '../detect/rule-loader.js';
 import { createDetectStage, type DetectEngine } from '../detect/engine.js';
 import { EveWriter } from '../output/eve-writer.js';
+import { FastLogSink } from '../output/fast-log.js';
 import { EveAlertSink } from '../output/eve-alert.js';
 import type { FlowLogFileWriter } from '../output/flow-log-files.js';
 import { DEFAULT_LOG_FORMAT, parseLogFormat, type FlowLogFormat } from '../output/flow-log-record.js';
@@ -51,6 +52,8 @@ export interface ServiceStages {
   flows: FlowBundle | null;
   detect: DetectEngine | null;
   eve: EveWriter | null;
+  /** fast.log (eve.fast_log): one line per alert. */
+  fastLog: EveWriter | null;
   outputs: PacketOutput[];
   /** Non-fatal findings (filter warnings, rules that failed to parse...), logged. */
   warnings: string[];
@@ -342,6 +345,18 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
       }
     }
   }
+  let fastLog: EveWriter | null = null;
+  if (config.eve.fastLog !== null && ctx.dryRun !== true) {
+    if (previous?.fastLog && previous.fastLog.target === config.eve.fastLog) fastLog = previous.fastLog;
+    else {
+      try {
+        fastLog = new EveWriter(config.eve.fastLog);
+      } catch (err) {
+        if (eve !== null && eve !== previous?.eve) await eve.close();
+        throw new StageBuildError([`${where(config, 'eve.fast_log')}: ${(err as Error).message}`]);
+      }
+    }
+  }
   let flows: FlowBundle | null = null;
   if (flowOpts !== null) {
     try {
@@ -360,8 +375,11 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     const ring = flows?.outputs.ring ?? null;
     // Outputs run after detect: hand the ring the alerting packet so the pcap includes it.
     if (ring !== null) sinks.push({ alert: (p) => void ring.dumpFlow(p.flowIndex, undefined, p) });
-    detect = createDetectStage(ruleSet, flows?.table ?? null, sinks);
-    if (eve === null) warnings.push('rules loaded but no eve.path: alerts are counted (mirrorsink_detect_alerts_total) but not written');
+    if (fastLog !== null) sinks.push(new FastLogSink(fastLog));
+    // Same flow table as before the reload: flowbits and established state carry over.
+    const carry = previous?.detect && previous.flows === flows && flows !== null ? { previous: previous.detect } : {};
+    detect = createDetectStage(ruleSet, flows?.table ?? null, sinks, carry);
+    if (eve === null && fastLog === null) warnings.push('rules loaded but no eve.path: alerts are counted (mirrorsink_detect_alerts_total) but not written');
   }
 
   return {
@@ -371,6 +389,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     flows,
     detect,
     eve,
+    fastLog,
     outputs,
     warnings,
     summary: {
@@ -404,8 +423,12 @@ export async function retireStages(old: ServiceStages, current: ServiceStages | 
     f.table.flush();
     await f.outputs.close();
   }
-  if (old.eve !== null) {
-    if (old.eve !== current?.eve) await old.eve.close();
-    else await old.eve.flush();
+  for (const [was, now] of [
+    [old.eve, current?.eve],
+    [old.fastLog, current?.fastLog],
+  ] as const) {
+    if (was === null) continue;
+    if (was !== now) await was.close();
+    else await was.flush();
   }
 }
