@@ -28,6 +28,7 @@ import { loadRuleFiles } from '../detect/rule-loader.js';
 import { createDetectStage, type DetectEngine } from '../detect/engine.js';
 import { EveWriter } from '../output/eve-writer.js';
 import { FastLogSink } from '../output/fast-log.js';
+import { AlertPcapSink } from '../output/alert-pcap-sink.js';
 import { EveAlertSink } from '../output/eve-alert.js';
 import type { FlowLogFileWriter } from '../output/flow-log-files.js';
 import { DEFAULT_LOG_FORMAT, parseLogFormat, type FlowLogFormat } from '../output/flow-log-record.js';
@@ -283,6 +284,8 @@ export interface StageContext {
   clock?: 'wall' | 'packet';
   /** EVE alerts carry pcap_cnt (replaying a file). */
   pcapCnt?: boolean;
+  /** Alerts are reported without an output file (replay's summary): no warning for a missing eve.path. */
+  alertsShownElsewhere?: boolean;
   /** A single pcap of every delivered packet (replay --pcap-out). */
   pcapOut?: { path: string; mode: PcapMode };
 }
@@ -373,13 +376,18 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
   if (ruleSet !== null) {
     const sinks: AlertSink[] = eve !== null ? [new EveAlertSink(eve, { flow: flows?.table ?? null, pcapCnt: ctx.pcapCnt === true, sessionName: (i) => config.sessions[i]?.name })] : [];
     const ring = flows?.outputs.ring ?? null;
-    // Outputs run after detect: hand the ring the alerting packet so the pcap includes it.
-    if (ring !== null) sinks.push({ alert: (p) => void ring.dumpFlow(p.flowIndex, undefined, p) });
+    if (ring !== null && flowOpts?.alertPcapDir) {
+      try {
+        sinks.push(new AlertPcapSink(ring, flowOpts.alertPcapDir));
+      } catch (err) {
+        throw new StageBuildError([`${where(config, 'flows.alert_pcap_dir')}: ${(err as Error).message}`]);
+      }
+    }
     if (fastLog !== null) sinks.push(new FastLogSink(fastLog));
     // Same flow table as before the reload: flowbits and established state carry over.
     const carry = previous?.detect && previous.flows === flows && flows !== null ? { previous: previous.detect } : {};
     detect = createDetectStage(ruleSet, flows?.table ?? null, sinks, carry);
-    if (eve === null && fastLog === null) warnings.push('rules loaded but no eve.path: alerts are counted (mirrorsink_detect_alerts_total) but not written');
+    if (eve === null && fastLog === null && ctx.alertsShownElsewhere !== true) warnings.push('rules loaded but no eve.path: alerts are counted (mirrorsink_detect_alerts_total) but not written');
   }
 
   return {
