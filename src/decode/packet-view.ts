@@ -165,7 +165,9 @@ export class PacketView {
 
   /** Point the view at a new frame and clear all decoded fields. */
   setFrame(buf: Uint8Array, offset: number, caplen: number, wirelen: number, linktype: number): void {
-    if (buf.buffer !== this.buf.buffer || buf.byteOffset !== this.buf.byteOffset || buf.byteLength !== this.buf.byteLength) {
+    // Readers hand the same chunk object again and again: one identity check keeps the
+    // DataView; any other array (even over the same memory) simply gets a new one.
+    if (buf !== this.buf) {
       this.buf = buf;
       this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     }
