@@ -28,6 +28,22 @@ export class MirrorsinkError extends Error {
   }
 }
 
+/** A step into a parsed file: a mapping key or a list index. */
+export type PathSeg = string | number;
+/** Where a value sits in a parsed file (configuration key, filter-file field). */
+export type KeyPath = readonly PathSeg[];
+
+/** `a.b[2]["odd key"]`: how messages name a key (configuration and filter files alike). */
+export function formatKeyPath(path: KeyPath): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
 /** Exit codes of the CLI. */
 export const ExitCode = {
   Ok: 0,

@@ -4,7 +4,7 @@
  * DNS, TLS and SSH encodings the scenarios put inside. Everything returns fresh Uint8Arrays:
  * this is generator code, not a hot path.
  */
-import { parseIpv4, parseIpv6 } from '../flow/ip-format.js';
+import { parseIpv4, parseIpv6 } from '../net/ip-address.js';
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_IPV6 = 0x86dd;
@@ -67,11 +67,11 @@ export function isIpv6(addr: string): boolean {
 /** 4 or 16 address bytes. Throws on a malformed literal (generator bug). */
 export function addrBytes(addr: string): Uint8Array {
   if (isIpv6(addr)) {
-    const w = parseIpv6(addr);
+    const w = parseIpv6(addr, 'lenient');
     if (!w) throw new Error(`bad IPv6 address ${addr}`);
     return concat(u32(w[0]!), u32(w[1]!), u32(w[2]!), u32(w[3]!));
   }
-  const v = parseIpv4(addr);
+  const v = parseIpv4(addr, 'lenient');
   if (v === null) throw new Error(`bad IPv4 address ${addr}`);
   return u32(v);
 }

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from 'yaml';
-import { ConfigError, ConfigProblems, formatKey, type KeyOrigin, type KeyPath } from './problems.js';
+import { formatKeyPath } from '../errors.js';
+import { ConfigError, ConfigProblems, type KeyOrigin, type KeyPath } from './problems.js';
 import { ENV_CONFIG, envOverrides, type Override } from './overrides.js';
 import { validateConfig } from './validate.js';
 import { DEFAULTS, type MirrorsinkConfig } from './schema.js';
@@ -125,13 +126,13 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     if (typeof m.eve === 'string') m.eve = { path: m.eve };
     for (const o of overrides) {
       setPath(m, o.path, o.value);
-      origins.set(formatKey(o.path), o.origin);
+      origins.set(formatKeyPath(o.path), o.origin);
     }
   }
 
   const originOf = (p: KeyPath): KeyOrigin => {
     for (let n = p.length; n > 0; n--) {
-      const o = origins.get(formatKey(p.slice(0, n)));
+      const o = origins.get(formatKeyPath(p.slice(0, n)));
       if (o !== undefined) return { where: o, baseDir: cwd };
     }
     if (file !== null && doc !== null) {

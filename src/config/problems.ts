@@ -3,21 +3,9 @@
  * environment variable or a command-line flag), the key (`sessions[1].addresses[0]`) and what
  * is wrong. All problems are collected before failing, so one run shows them all.
  */
-import { ErrorCode, MirrorsinkError } from '../errors.js';
+import { ErrorCode, MirrorsinkError, formatKeyPath, type KeyPath } from '../errors.js';
 
-export type PathSeg = string | number;
-export type KeyPath = readonly PathSeg[];
-
-/** `a.b[2]["odd key"]` */
-export function formatKey(path: KeyPath): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
+export type { KeyPath };
 
 /** Where a key's value came from, for messages and for resolving relative paths. */
 export interface KeyOrigin {
@@ -33,7 +21,7 @@ export class ConfigProblems {
   constructor(private readonly originOf: (path: KeyPath) => KeyOrigin) {}
 
   add(path: KeyPath, message: string): void {
-    const key = formatKey(path);
+    const key = formatKeyPath(path);
     const where = this.originOf(path).where;
     // Flags and variables first, then the file in line order.
     const m = /:(\d+)$/.exec(where);

@@ -5,7 +5,7 @@
  *
  * Precedence: command-line flag > environment variable > file > default.
  */
-import type { ParsedCidr } from '../filter/cidr.js';
+import type { ParsedCidr } from '../net/cidr.js';
 
 export type DirectionMode = 'auto' | 'vni' | 'addresses' | 'mac';
 export const DIRECTION_MODES: readonly DirectionMode[] = ['auto', 'vni', 'addresses', 'mac'];

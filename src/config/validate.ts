@@ -4,7 +4,7 @@
  * bad value: problems go to ConfigProblems, and the caller fails once with all of them.
  */
 import path from 'node:path';
-import { parseCidr, type ParsedCidr } from '../filter/cidr.js';
+import { parseCidr, type ParsedCidr } from '../net/cidr.js';
 import { ConfigProblems, type KeyPath } from './problems.js';
 import {
   DEFAULTS,

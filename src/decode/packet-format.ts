@@ -3,7 +3,7 @@
  * path of the sink: these build strings.
  */
 import { decodeEventNames } from './decode-events.js';
-import { ipToString } from './address-format.js';
+import { formatIp } from '../net/ip-address.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type PacketView } from './packet-view.js';
 
 /** seconds.nanoseconds with exactly 9 digits, by integer math (a float would lose the ns). */
@@ -12,11 +12,11 @@ export function formatTimestamp(tsSec: number, tsNsec: number): string {
 }
 
 function innerSrc(p: PacketView): string | null {
-  return ipToString(p.ipVersion, p.src4, p.src6);
+  return formatIp(p.ipVersion, p.src4, p.src6);
 }
 
 function innerDst(p: PacketView): string | null {
-  return ipToString(p.ipVersion, p.dst4, p.dst6);
+  return formatIp(p.ipVersion, p.dst4, p.dst6);
 }
 
 function isIcmp(p: PacketView): boolean {
@@ -28,8 +28,8 @@ export function formatPacketJson(p: PacketView): string {
   const outer =
     p.tunnel === 0
       ? 'null'
-      : `{"src":${JSON.stringify(ipToString(p.outerIpVersion, p.outerSrc4, p.outerSrc6))},` +
-        `"dst":${JSON.stringify(ipToString(p.outerIpVersion, p.outerDst4, p.outerDst6))},` +
+      : `{"src":${JSON.stringify(formatIp(p.outerIpVersion, p.outerSrc4, p.outerSrc6))},` +
+        `"dst":${JSON.stringify(formatIp(p.outerIpVersion, p.outerDst4, p.outerDst6))},` +
         `"sport":${p.outerIpVersion === 0 ? 'null' : p.outerSport},"dport":${p.outerIpVersion === 0 ? 'null' : p.outerDport}}`;
   const hasIp = p.ipVersion !== 0;
   const vlan: number[] = [];

@@ -12,6 +12,7 @@
  * words per bound. Matching a packet is a binary search with integer comparisons only.
  */
 import type { PacketView } from '../decode/packet-view.js';
+import { parseIpv4, parseIpv6 } from '../net/ip-address.js';
 import { RuleError } from './rule-error.js';
 import { MAX_VAR_DEPTH } from './variables.js';
 
@@ -84,49 +85,17 @@ function isAll(r: Ranges): boolean {
 
 // ---------------------------------------------------------------------------- literals
 
+// Rule literals have always taken leading zeros in IPv4 octets (lenient) but no IPv6 zone id.
 function parseV4(text: string): bigint | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (!m) return null;
-  let v = 0n;
-  for (let i = 1; i <= 4; i++) {
-    const o = Number(m[i]);
-    if (o > 255) return null;
-    v = (v << 8n) | BigInt(o);
-  }
-  return v;
+  const v = parseIpv4(text, 'lenient');
+  return v === null ? null : BigInt(v);
 }
 
 function parseV6(text: string): bigint | null {
-  if (!/^[0-9a-fA-F:.]+$/.test(text) || !text.includes(':')) return null;
-  let head = text;
-  let tailV4: bigint | null = null;
-  // Embedded dotted quad in the last 32 bits (::ffff:1.2.3.4).
-  const lastColon = text.lastIndexOf(':');
-  if (text.slice(lastColon + 1).includes('.')) {
-    tailV4 = parseV4(text.slice(lastColon + 1));
-    if (tailV4 === null) return null;
-    head = text.slice(0, lastColon + 1) + '0:0';
-  }
-  const dbl = head.split('::');
-  if (dbl.length > 2) return null;
-  const left = dbl[0] === '' ? [] : dbl[0]!.split(':');
-  const right = dbl.length === 2 ? (dbl[1] === '' ? [] : dbl[1]!.split(':')) : [];
-  const groups: string[] = [];
-  if (dbl.length === 2) {
-    const fill = 8 - left.length - right.length;
-    if (fill < 1) return null;
-    groups.push(...left, ...new Array<string>(fill).fill('0'), ...right);
-  } else {
-    groups.push(...left);
-  }
-  if (groups.length !== 8) return null;
-  let v = 0n;
-  for (const g of groups) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-    v = (v << 16n) | BigInt(parseInt(g, 16));
-  }
-  if (tailV4 !== null) v = (v & ~V4_MAX) | tailV4;
-  return v;
+  if (text.includes('%')) return null;
+  const w = parseIpv6(text, 'lenient');
+  if (w === null) return null;
+  return (BigInt(w[0]!) << 96n) | (BigInt(w[1]!) << 64n) | (BigInt(w[2]!) << 32n) | BigInt(w[3]!);
 }
 
 function prefixRange(base: bigint, prefix: number, bits: number): Range {

@@ -4,7 +4,8 @@
  * on protocols without ports). Each reader records its problem at the field's JSON path and
  * returns undefined, so that one pass reports every problem.
  */
-import { parseCidr, type ParsedCidr } from './cidr.js';
+import { formatKeyPath } from '../errors.js';
+import { parseCidr, type ParsedCidr } from '../net/cidr.js';
 import {
   AWS_MAX_RULE_NUMBER,
   AWS_MAX_RULES_PER_FILTER,
@@ -20,7 +21,7 @@ import {
   type RuleAction,
   type TrafficDirection,
 } from './model.js';
-import { formatPath, type Path, type ProblemCollector } from './problems.js';
+import type { Path, ProblemCollector } from './problems.js';
 
 export interface FieldRef {
   value: unknown;
@@ -201,6 +202,89 @@ export interface RuleDraft {
   paths: { ruleNumber: Path; protocol: Path; srcPorts: Path; dstPorts: Path; src: Path; dst: Path };
 }
 
+/** How one input format spells a rule's fields, and the readers where formats differ. */
+export interface RuleFormat {
+  keys: {
+    ruleNumber: string;
+    action: string;
+    protocol: string;
+    srcPorts: string;
+    dstPorts: string;
+    src: string;
+    dst: string;
+    description: string;
+    /** Key of the TrafficMirrorFilterRuleId, when the format carries one. */
+    ruleId?: string;
+  };
+  /** readProtocol's `names`: protocol names, 'all' and -1 too (mirrorsink's own YAML). */
+  protocolNames: boolean;
+  /** readCidr's `allowBare`: a bare address is a host route without an AWS-limit problem. */
+  bareAddresses: boolean;
+  readPorts: (pc: ProblemCollector, f: FieldRef) => PortRange | null | undefined;
+}
+
+/**
+ * The fields every format's rule has, read in one fixed order so that problems on the same line
+ * (a flow-style YAML rule) keep their order. Format-specific checks (unknown keys, direction)
+ * run before this.
+ */
+export function readRuleDraft(pc: ProblemCollector, obj: Record<string, unknown>, path: Path, direction: TrafficDirection | undefined, format: RuleFormat): RuleDraft {
+  const k = format.keys;
+  const f = (key: string) => field(obj, path, key);
+  const draft: RuleDraft = {
+    path,
+    direction,
+    ruleNumber: readRuleNumber(pc, f(k.ruleNumber)),
+    action: readAction(pc, f(k.action)),
+    protocol: readProtocol(pc, f(k.protocol), format.protocolNames),
+    srcPorts: format.readPorts(pc, f(k.srcPorts)),
+    dstPorts: format.readPorts(pc, f(k.dstPorts)),
+    src: readCidr(pc, f(k.src), 'source', format.bareAddresses),
+    dst: readCidr(pc, f(k.dst), 'destination', format.bareAddresses),
+    paths: {
+      ruleNumber: [...path, k.ruleNumber],
+      protocol: [...path, k.protocol],
+      srcPorts: [...path, k.srcPorts],
+      dstPorts: [...path, k.dstPorts],
+      src: [...path, k.src],
+      dst: [...path, k.dst],
+    },
+  };
+  const description = readDescription(pc, f(k.description));
+  if (description !== undefined) draft.description = description;
+  if (k.ruleId !== undefined) {
+    const id = obj[k.ruleId];
+    if (typeof id === 'string' && id !== '') draft.ruleId = id;
+  }
+  return draft;
+}
+
+/**
+ * Rules listed under `key` of `obj` (absent = none), each read by `read`. `notARule` is the
+ * format's wording for an entry that is not an object ("must be an object" / "a mapping").
+ */
+export function readRuleList(
+  pc: ProblemCollector,
+  obj: Record<string, unknown>,
+  base: Path,
+  key: string,
+  notARule: string,
+  read: (rule: Record<string, unknown>, path: Path) => RuleDraft,
+  out: RuleDraft[],
+): void {
+  const f = field(obj, base, key);
+  if (!f.present) return;
+  if (!Array.isArray(f.value)) {
+    pc.error(f.path, `${key} must be a list of rules`);
+    return;
+  }
+  f.value.forEach((r, i) => {
+    const p = [...f.path, i];
+    if (!isRecord(r)) pc.error(p, notARule);
+    else out.push(read(r, p));
+  });
+}
+
 export interface FilterMeta {
   path: Path;
   id?: string;
@@ -221,7 +305,7 @@ export function assembleFilter(pc: ProblemCollector, meta: FilterMeta, drafts: R
     if (d.direction !== undefined && d.ruleNumber !== undefined) {
       const first = seen[d.direction].get(d.ruleNumber);
       if (first) {
-        pc.error(d.paths.ruleNumber, `duplicate ${d.direction} rule number ${d.ruleNumber} (also at ${formatPath(first)}): rule numbers must be unique per direction`);
+        pc.error(d.paths.ruleNumber, `duplicate ${d.direction} rule number ${d.ruleNumber} (also at ${formatKeyPath(first)}): rule numbers must be unique per direction`);
       } else {
         seen[d.direction].set(d.ruleNumber, d.paths.ruleNumber);
       }

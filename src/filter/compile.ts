@@ -36,7 +36,8 @@
  */
 import { Direction, type PacketView } from '../decode/packet-view.js';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
-import { maskWord, parseAddress, parseCidr, formatAddress } from './cidr.js';
+import { maskWord, parseCidr } from '../net/cidr.js';
+import { formatAddress, parseAddress } from '../net/ip-address.js';
 import type { MirrorFilter, MirrorFilterRule, TrafficDirection } from './model.js';
 
 export type DirectionUnknownPolicy = 'reject' | 'ingress' | 'egress' | 'either';

@@ -12,7 +12,8 @@
  */
 import { Direction, PacketView } from '../decode/packet-view.js';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
-import { cidrContains, formatAddress, parseAddress, parseCidr, type ParsedAddress, type ParsedCidr } from './cidr.js';
+import { cidrContains, parseCidr, type ParsedCidr } from '../net/cidr.js';
+import { formatAddress, parseAddress, type ParsedAddress } from '../net/ip-address.js';
 import { RULE_AMAZON_DNS, type CompiledFilter } from './compile.js';
 import { PROTOCOL_NAMES, portRangeText, protocolName, type MirrorFilterRule, type TrafficDirection } from './model.js';
 

@@ -12,16 +12,14 @@ import {
   assembleFilter,
   field,
   isRecord,
-  readAction,
-  readCidr,
-  readDescription,
   readDirection,
   readNetworkServices,
   readPortPair,
-  readProtocol,
-  readRuleNumber,
+  readRuleDraft,
+  readRuleList,
   type FieldRef,
   type RuleDraft,
+  type RuleFormat,
 } from './build.js';
 import type { MirrorFilter, PortRange, TrafficDirection } from './model.js';
 import type { Path, ProblemCollector } from './problems.js';
@@ -31,7 +29,8 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-function nameTag(tags: unknown): string | undefined {
+/** The Name tag's value in an AWS Tags list [{Key, Value}] (CloudFormation uses the same shape). */
+export function nameTag(tags: unknown): string | undefined {
   if (!Array.isArray(tags)) return undefined;
   for (const t of tags) if (isRecord(t) && t.Key === 'Name' && typeof t.Value === 'string') return t.Value;
   return undefined;
@@ -46,6 +45,23 @@ export function readAwsPortRange(pc: ProblemCollector, f: FieldRef): PortRange |
   }
   return readPortPair(pc, f.path, field(f.value, f.path, 'FromPort'), field(f.value, f.path, 'ToPort'), ['FromPort', 'ToPort']);
 }
+
+const AWS_RULE: RuleFormat = {
+  keys: {
+    ruleNumber: 'RuleNumber',
+    action: 'RuleAction',
+    protocol: 'Protocol',
+    srcPorts: 'SourcePortRange',
+    dstPorts: 'DestinationPortRange',
+    src: 'SourceCidrBlock',
+    dst: 'DestinationCidrBlock',
+    description: 'Description',
+    ruleId: 'TrafficMirrorFilterRuleId',
+  },
+  protocolNames: false,
+  bareAddresses: false,
+  readPorts: readAwsPortRange,
+};
 
 /** One rule object in AWS spelling (also used for CloudFormation rule Properties). */
 export function readAwsRule(pc: ProblemCollector, obj: Record<string, unknown>, path: Path, listDirection: TrafficDirection | null): RuleDraft {
@@ -62,51 +78,13 @@ export function readAwsRule(pc: ProblemCollector, obj: Record<string, unknown>, 
       }
     }
   }
-  const f = (k: string) => field(obj, path, k);
-  const draft: RuleDraft = {
-    path,
-    direction,
-    ruleNumber: readRuleNumber(pc, f('RuleNumber')),
-    action: readAction(pc, f('RuleAction')),
-    protocol: readProtocol(pc, f('Protocol'), false),
-    srcPorts: readAwsPortRange(pc, f('SourcePortRange')),
-    dstPorts: readAwsPortRange(pc, f('DestinationPortRange')),
-    src: readCidr(pc, f('SourceCidrBlock'), 'source', false),
-    dst: readCidr(pc, f('DestinationCidrBlock'), 'destination', false),
-    paths: {
-      ruleNumber: [...path, 'RuleNumber'],
-      protocol: [...path, 'Protocol'],
-      srcPorts: [...path, 'SourcePortRange'],
-      dstPorts: [...path, 'DestinationPortRange'],
-      src: [...path, 'SourceCidrBlock'],
-      dst: [...path, 'DestinationCidrBlock'],
-    },
-  };
-  const description = readDescription(pc, f('Description'));
-  if (description !== undefined) draft.description = description;
-  const id = str(obj.TrafficMirrorFilterRuleId);
-  if (id !== undefined) draft.ruleId = id;
-  return draft;
-}
-
-function readRuleList(pc: ProblemCollector, obj: Record<string, unknown>, base: Path, key: string, dir: TrafficDirection, out: RuleDraft[]): void {
-  const f = field(obj, base, key);
-  if (!f.present) return;
-  if (!Array.isArray(f.value)) {
-    pc.error(f.path, `${key} must be a list of rules`);
-    return;
-  }
-  f.value.forEach((r, i) => {
-    const p = [...f.path, i];
-    if (!isRecord(r)) pc.error(p, 'a rule must be an object');
-    else out.push(readAwsRule(pc, r, p, dir));
-  });
+  return readRuleDraft(pc, obj, path, direction, AWS_RULE);
 }
 
 function readOneFilter(pc: ProblemCollector, obj: Record<string, unknown>, path: Path): MirrorFilter {
   const drafts: RuleDraft[] = [];
-  readRuleList(pc, obj, path, 'IngressFilterRules', 'ingress', drafts);
-  readRuleList(pc, obj, path, 'EgressFilterRules', 'egress', drafts);
+  readRuleList(pc, obj, path, 'IngressFilterRules', 'a rule must be an object', (r, p) => readAwsRule(pc, r, p, 'ingress'), drafts);
+  readRuleList(pc, obj, path, 'EgressFilterRules', 'a rule must be an object', (r, p) => readAwsRule(pc, r, p, 'egress'), drafts);
   const meta = {
     path,
     networkServices: readNetworkServices(pc, field(obj, path, 'NetworkServices')),

@@ -6,7 +6,7 @@
  * filter by logical id or Name tag when the template has several.
  */
 import { assembleFilter, field, isRecord, readDescription, readNetworkServices, type RuleDraft } from './build.js';
-import { readAwsRule } from './load-aws.js';
+import { nameTag, readAwsRule } from './load-aws.js';
 import type { MirrorFilter } from './model.js';
 import type { Path, ProblemCollector } from './problems.js';
 import { chooseFilter } from './select.js';
@@ -21,12 +21,6 @@ export function isCloudFormation(root: unknown): boolean {
 function refOf(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (isRecord(v) && typeof v.Ref === 'string') return v.Ref;
-  return undefined;
-}
-
-function nameTag(tags: unknown): string | undefined {
-  if (!Array.isArray(tags)) return undefined;
-  for (const t of tags) if (isRecord(t) && t.Key === 'Name' && typeof t.Value === 'string') return t.Value;
   return undefined;
 }
 

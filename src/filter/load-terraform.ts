@@ -23,16 +23,14 @@ import {
   assembleFilter,
   field,
   isRecord,
-  readAction,
-  readCidr,
   readDescription,
   readDirection,
   readNetworkServices,
   readPortPair,
-  readProtocol,
-  readRuleNumber,
+  readRuleDraft,
   type FieldRef,
   type RuleDraft,
+  type RuleFormat,
 } from './build.js';
 import type { MirrorFilter, PortRange } from './model.js';
 import type { Path, ProblemCollector } from './problems.js';
@@ -99,37 +97,31 @@ function readTfPortRange(pc: ProblemCollector, f: FieldRef): PortRange | null | 
   return readPortPair(pc, path, field(block, path, 'from_port'), field(block, path, 'to_port'), ['from_port', 'to_port']);
 }
 
+const TF_RULE_FORMAT: RuleFormat = {
+  keys: {
+    ruleNumber: 'rule_number',
+    action: 'rule_action',
+    protocol: 'protocol',
+    srcPorts: 'source_port_range',
+    dstPorts: 'destination_port_range',
+    src: 'source_cidr_block',
+    dst: 'destination_cidr_block',
+    description: 'description',
+    ruleId: 'id',
+  },
+  protocolNames: false,
+  bareAddresses: false,
+  readPorts: readTfPortRange,
+};
+
 function readTfRule(pc: ProblemCollector, r: TfRule, warnUnknown: boolean): RuleDraft {
   const { args, path } = r;
-  const f = (k: string) => field(args, path, k);
   if (warnUnknown) {
     for (const k of Object.keys(args)) {
       if (!RULE_KEYS.includes(k)) pc.warning([...path, k], `unknown ${TF_RULE} argument '${k}': ignored`);
     }
   }
-  const draft: RuleDraft = {
-    path,
-    direction: readDirection(pc, f('traffic_direction')),
-    ruleNumber: readRuleNumber(pc, f('rule_number')),
-    action: readAction(pc, f('rule_action')),
-    protocol: readProtocol(pc, f('protocol'), false),
-    srcPorts: readTfPortRange(pc, f('source_port_range')),
-    dstPorts: readTfPortRange(pc, f('destination_port_range')),
-    src: readCidr(pc, f('source_cidr_block'), 'source', false),
-    dst: readCidr(pc, f('destination_cidr_block'), 'destination', false),
-    paths: {
-      ruleNumber: [...path, 'rule_number'],
-      protocol: [...path, 'protocol'],
-      srcPorts: [...path, 'source_port_range'],
-      dstPorts: [...path, 'destination_port_range'],
-      src: [...path, 'source_cidr_block'],
-      dst: [...path, 'destination_cidr_block'],
-    },
-  };
-  const description = readDescription(pc, f('description'));
-  if (description !== undefined) draft.description = description;
-  if (typeof args.id === 'string' && args.id !== '') draft.ruleId = args.id;
-  return draft;
+  return readRuleDraft(pc, args, path, readDirection(pc, field(args, path, 'traffic_direction')), TF_RULE_FORMAT);
 }
 
 function collectStateModule(mod: unknown, path: Path, filters: TfFilter[], rules: TfRule[]): void {

@@ -23,15 +23,14 @@ import {
   checkUnknownKeys,
   field,
   isRecord,
-  readAction,
-  readCidr,
   readDescription,
   readNetworkServices,
   readPortPair,
-  readProtocol,
-  readRuleNumber,
+  readRuleDraft,
+  readRuleList,
   type FieldRef,
   type RuleDraft,
+  type RuleFormat,
 } from './build.js';
 import type { MirrorFilter, PortRange, TrafficDirection } from './model.js';
 import type { Path, ProblemCollector } from './problems.js';
@@ -74,48 +73,23 @@ function readYamlPorts(pc: ProblemCollector, f: FieldRef): PortRange | null | un
   return undefined;
 }
 
+const YAML_RULE: RuleFormat = {
+  keys: { ruleNumber: 'rule', action: 'action', protocol: 'protocol', srcPorts: 'src_port', dstPorts: 'dst_port', src: 'src', dst: 'dst', description: 'description' },
+  protocolNames: true,
+  bareAddresses: true,
+  readPorts: readYamlPorts,
+};
+
 function readYamlRule(pc: ProblemCollector, obj: Record<string, unknown>, path: Path, direction: TrafficDirection): RuleDraft {
   checkUnknownKeys(pc, obj, path, RULE_KEYS, 'rule');
-  const f = (k: string) => field(obj, path, k);
-  const draft: RuleDraft = {
-    path,
-    direction,
-    ruleNumber: readRuleNumber(pc, f('rule')),
-    action: readAction(pc, f('action')),
-    protocol: readProtocol(pc, f('protocol'), true),
-    srcPorts: readYamlPorts(pc, f('src_port')),
-    dstPorts: readYamlPorts(pc, f('dst_port')),
-    src: readCidr(pc, f('src'), 'source', true),
-    dst: readCidr(pc, f('dst'), 'destination', true),
-    paths: {
-      ruleNumber: [...path, 'rule'],
-      protocol: [...path, 'protocol'],
-      srcPorts: [...path, 'src_port'],
-      dstPorts: [...path, 'dst_port'],
-      src: [...path, 'src'],
-      dst: [...path, 'dst'],
-    },
-  };
-  const d = readDescription(pc, f('description'));
-  if (d !== undefined) draft.description = d;
-  return draft;
+  return readRuleDraft(pc, obj, path, direction, YAML_RULE);
 }
 
 function readOne(pc: ProblemCollector, obj: Record<string, unknown>, path: Path): MirrorFilter {
   checkUnknownKeys(pc, obj, path, FILTER_KEYS, 'filter');
   const drafts: RuleDraft[] = [];
   for (const dir of ['ingress', 'egress'] as const) {
-    const f = field(obj, path, dir);
-    if (!f.present) continue;
-    if (!Array.isArray(f.value)) {
-      pc.error(f.path, `${dir} must be a list of rules`);
-      continue;
-    }
-    f.value.forEach((r, i) => {
-      const p = [...f.path, i];
-      if (!isRecord(r)) pc.error(p, 'a rule must be a mapping');
-      else drafts.push(readYamlRule(pc, r, p, dir));
-    });
+    readRuleList(pc, obj, path, dir, 'a rule must be a mapping', (r, p) => readYamlRule(pc, r, p, dir), drafts);
   }
   const meta: Parameters<typeof assembleFilter>[1] = { path, networkServices: readNetworkServices(pc, field(obj, path, 'network_services')) };
   for (const k of ['filter', 'id'] as const) {

@@ -4,10 +4,10 @@
  * file, and every problem is collected before failing, so one run shows them all.
  */
 import { LineCounter, type Document } from 'yaml';
-import { ErrorCode, MirrorsinkError } from '../errors.js';
+import { ErrorCode, MirrorsinkError, formatKeyPath, type KeyPath } from '../errors.js';
 
-export type PathSeg = string | number;
-export type Path = readonly PathSeg[];
+/** A field's JSON path in a filter file. */
+export type Path = KeyPath;
 
 export interface FilterProblem {
   severity: 'error' | 'warning';
@@ -16,17 +16,6 @@ export interface FilterProblem {
   /** 1-based line in the file, null when unknown. */
   line: number | null;
   message: string;
-}
-
-/** `a.b[2]["odd key"]` */
-export function formatPath(path: Path): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
 }
 
 export function problemText(p: FilterProblem): string {
@@ -89,11 +78,11 @@ export class ProblemCollector {
   }
 
   error(path: Path, message: string): void {
-    this.problems.push({ severity: 'error', path: formatPath(path), line: this.lineOf(path), message });
+    this.problems.push({ severity: 'error', path: formatKeyPath(path), line: this.lineOf(path), message });
   }
 
   warning(path: Path, message: string): void {
-    this.problems.push({ severity: 'warning', path: formatPath(path), line: this.lineOf(path), message });
+    this.problems.push({ severity: 'warning', path: formatKeyPath(path), line: this.lineOf(path), message });
   }
 
   /** An AWS limit or AWS-side refusal: an error with `strict`, a warning otherwise. */

@@ -51,7 +51,7 @@ import {
 import type { FlowStage } from '../pipeline/stages.js';
 import { FLOW_COUNTER_COUNT, FlowCounter } from './flow-counters.js';
 import { hashFinishI32, hashWord, writeFlowId } from './flow-hash.js';
-import { formatIpv4, formatIpv6, type Ipv6Style } from './ip-format.js';
+import { formatIpv4, formatIpv6, type Ipv6Style } from '../net/ip-address.js';
 
 const IPPROTO_SCTP = 132;
 
@@ -176,6 +176,7 @@ function isEcho(proto: number, type: number): boolean {
   return proto === IPPROTO_ICMP ? type === 8 || type === 0 : type === 128 || type === 129;
 }
 
+/** Protocol as Suricata spells it in EVE (flow and alert records) and fast.log. */
 export function protoName(proto: number): string {
   switch (proto) {
     case IPPROTO_TCP:

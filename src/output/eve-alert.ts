@@ -20,8 +20,9 @@
  * Building a record allocates (strings), but only per alert; the rule's part is serialised
  * once at load (`ruleEveFragments`) and reused: no object + JSON.stringify per alert.
  */
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type PacketView } from '../decode/packet-view.js';
-import { formatIpv4, formatIpv6 } from '../flow/ip-format.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, type PacketView } from '../decode/packet-view.js';
+import { protoName } from '../flow/flow-table.js';
+import { formatIpv4, formatIpv6 } from '../net/ip-address.js';
 import type { AlertSink, LineWriter } from '../detect/alert-sink.js';
 import type { Rule } from '../detect/rule.js';
 import { formatEveTimestamp } from './eve-timestamp.js';
@@ -67,24 +68,6 @@ export function ruleEveFragments(rule: Rule): { head: string; tail: string } {
   return { head, tail: tail + '}' };
 }
 
-/** Protocol as EVE spells it. */
-export function eveProtoName(proto: number): string {
-  switch (proto) {
-    case IPPROTO_TCP:
-      return 'TCP';
-    case IPPROTO_UDP:
-      return 'UDP';
-    case IPPROTO_ICMP:
-      return 'ICMP';
-    case IPPROTO_ICMPV6:
-      return 'IPv6-ICMP';
-    case 132:
-      return 'SCTP';
-    default:
-      return String(proto);
-  }
-}
-
 /** Source/destination address of the (inner) packet as EVE text. */
 export function packetAddress(p: PacketView, src: boolean): string {
   if (p.ipVersion === 4) return formatIpv4(src ? p.src4 : p.dst4);
@@ -122,7 +105,7 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
   if (ports) s += `,"src_port":${p.sport}`;
   s += `,"dest_ip":"${dstIp}"`;
   if (ports) s += `,"dest_port":${p.dport}`;
-  s += `,"proto":"${eveProtoName(p.ipProto)}","ip_v":${p.ipVersion}`;
+  s += `,"proto":"${protoName(p.ipProto)}","ip_v":${p.ipVersion}`;
   if (isIcmp(p) && p.icmpType >= 0) s += `,"icmp_type":${p.icmpType},"icmp_code":${p.icmpCode}`;
   const pktSrc = opts.pktSrc ?? 'wire/pcap';
   s += `,"pkt_src":"${pktSrc}"`;

@@ -12,7 +12,8 @@
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, type PacketView } from '../decode/packet-view.js';
 import type { AlertSink, LineWriter } from '../detect/alert-sink.js';
 import { Action, type Rule } from '../detect/rule.js';
-import { eveProtoName, packetAddress } from './eve-alert.js';
+import { protoName } from '../flow/flow-table.js';
+import { packetAddress } from './eve-alert.js';
 import { formatFastLogTimestamp } from './eve-timestamp.js';
 
 /** The rule's constant part, stored on the rule by the loader. */
@@ -26,7 +27,7 @@ export function formatFastLogLine(p: PacketView, rule: Rule): string {
   const sp = icmp ? p.icmpType : p.sport < 0 ? 0 : p.sport;
   const dp = icmp ? p.icmpCode : p.dport < 0 ? 0 : p.dport;
   return (
-    `${formatFastLogTimestamp(p.tsSec, p.tsNsec)}  ${rule.fastLogBody} {${eveProtoName(p.ipProto)}} ` +
+    `${formatFastLogTimestamp(p.tsSec, p.tsNsec)}  ${rule.fastLogBody} {${protoName(p.ipProto)}} ` +
     `${packetAddress(p, true)}:${sp} -> ${packetAddress(p, false)}:${dp}`
   );
 }

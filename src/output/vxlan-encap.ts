@@ -9,7 +9,7 @@
  * many bytes and the outer IPv4/UDP lengths describe what is left, while the inner IP header
  * keeps its original total length (that mismatch is how AWS truncation looks).
  */
-import { parseIpv4 } from '../flow/ip-format.js';
+import { parseIpv4 } from '../net/ip-address.js';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
 
 export const VXLAN_PORT = 4789;
@@ -77,7 +77,7 @@ export function parseMac(text: string): Uint8Array {
 
 function toIpv4(v: string | number, what: string): number {
   if (typeof v === 'number') return v >>> 0;
-  const n = parseIpv4(v);
+  const n = parseIpv4(v, 'lenient');
   if (n === null) throw new MirrorsinkError(ErrorCode.Usage, `${what}: '${v}' is not an IPv4 address`);
   return n;
 }

@@ -17,7 +17,7 @@ import { buildStages, pipelineStagesOf, retireStages, type ServiceStages } from 
 import { DEFAULT_RULES_DIR } from '../detect/rule-loader.js';
 import { FLOW_PROTO_LABELS, FlowCounter } from '../flow/flow-counters.js';
 import { EniAddressDirection } from '../session/eni-address-direction.js';
-import { parseCidr } from '../filter/cidr.js';
+import { parseCidr } from '../net/cidr.js';
 import type { Pipeline, PipelineStages } from './pipeline.js';
 
 export const REPLAY_OPTIONS: OptionSpec = {

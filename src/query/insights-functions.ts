@@ -2,7 +2,7 @@
  * Functions of the query language: the scalar ones (per row) and the names of the aggregate
  * ones (evaluated by stats in insights-eval.ts).
  */
-import { parseIpv4, parseIpv6 } from '../flow/ip-format.js';
+import { parseIpv4, parseIpv6 } from '../net/ip-address.js';
 import { toNumber, toText, Ts, type Value } from './insights-values.js';
 
 export const AGGREGATES = new Set([
@@ -26,10 +26,10 @@ export function isAggregate(name: string): boolean {
 
 /** Address as bytes (4 or 16), or null when not an address. */
 function ipBytes(text: string): Uint8Array | null {
-  const v4 = parseIpv4(text);
+  const v4 = parseIpv4(text, 'lenient');
   if (v4 !== null) return new Uint8Array([v4 >>> 24, (v4 >>> 16) & 255, (v4 >>> 8) & 255, v4 & 255]);
   if (!text.includes(':')) return null;
-  const w = parseIpv6(text);
+  const w = parseIpv6(text, 'lenient');
   if (w === null) return null;
   const b = new Uint8Array(16);
   for (let i = 0; i < 4; i++) {
@@ -77,8 +77,8 @@ export const SCALARS: Record<string, Scalar> = {
   isipv4insubnet: (a) => (str(a[0]) === null || str(a[1]) === null ? false : ipInSubnet(str(a[0])!, str(a[1])!, 4)),
   isipv6insubnet: (a) => (str(a[0]) === null || str(a[1]) === null ? false : ipInSubnet(str(a[0])!, str(a[1])!, 6)),
   isvalidip: (a) => str(a[0]) !== null && ipBytes(str(a[0])!) !== null,
-  isvalidipv4: (a) => str(a[0]) !== null && parseIpv4(str(a[0])!) !== null,
-  isvalidipv6: (a) => str(a[0]) !== null && str(a[0])!.includes(':') && parseIpv6(str(a[0])!) !== null,
+  isvalidipv4: (a) => str(a[0]) !== null && parseIpv4(str(a[0])!, 'lenient') !== null,
+  isvalidipv6: (a) => str(a[0]) !== null && str(a[0])!.includes(':') && parseIpv6(str(a[0])!, 'lenient') !== null,
   strlen: (a) => (str(a[0]) === null ? null : str(a[0])!.length),
   toupper: (a) => (str(a[0]) === null ? null : str(a[0])!.toUpperCase()),
   tolower: (a) => (str(a[0]) === null ? null : str(a[0])!.toLowerCase()),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ipToString, ipv4ToString, ipv6ToString } from '../../src/decode/address-format.js';
+import { formatIp as ipToString, formatIpv4 as ipv4ToString, formatIpv6 as ipv6ToString } from '../../src/net/ip-address.js';
 import { ip6 } from './builders.js';
 
 const words = (text: string) => {

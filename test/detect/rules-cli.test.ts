@@ -5,20 +5,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/commands/rules.js';
 import { MirrorsinkError } from '../../src/errors.js';
 import { DEFAULT_RULES_DIR } from '../../src/detect/rule-loader.js';
+import { captureStdout } from '../helpers/stdout.js';
 
 /** Run the command in-process, capturing stdout. */
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  });
-  try {
-    const code = await run(args);
-    return { code, out };
-  } finally {
-    spy.mockRestore();
-  }
+function cli(args: string[]): Promise<{ code: number; out: string }> {
+  return captureStdout(() => run(args));
 }
 
 afterEach(() => vi.restoreAllMocks());

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cidrContains, formatIpv6, parseAddress, parseCidr, parseIpv4, parseIpv6 } from '../../src/filter/cidr.js';
+import { parseIpv4, parseIpv6 } from '../../src/filter/cidr.js';
+import { cidrContains, parseCidr } from '../../src/net/cidr.js';
+import { formatIpv6, parseAddress } from '../../src/net/ip-address.js';
 
 describe('addresses', () => {
   it('IPv4: strict dotted quad', () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCidr } from '../../src/filter/cidr.js';
+import { parseCidr } from '../../src/net/cidr.js';
 import { exportFilter, type ExportFormat } from '../../src/filter/export.js';
 import { loadFilterFile, parseFilterText } from '../../src/filter/load.js';
 import { comparableFilter, sortRules, type MirrorFilter, type MirrorFilterRule } from '../../src/filter/model.js';

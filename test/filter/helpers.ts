@@ -1,6 +1,6 @@
 /** Small builders shared by the filter tests. */
 import { Direction, PacketView } from '../../src/decode/packet-view.js';
-import { parseAddress } from '../../src/filter/cidr.js';
+import { parseAddress } from '../../src/net/ip-address.js';
 import { parseFilterText } from '../../src/filter/load.js';
 import type { MirrorFilter } from '../../src/filter/model.js';
 

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { Direction, PacketView } from '../../src/decode/packet-view.js';
-import { parseAddress } from '../../src/filter/cidr.js';
+import { parseAddress } from '../../src/net/ip-address.js';
 import { compileFilter } from '../../src/filter/compile.js';
 import type { MirrorFilterRule } from '../../src/filter/model.js';
 import { describeWithCorpus, pcapPath } from '../helpers/corpus.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../../src/flow/ip-format.js';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../../src/net/ip-address.js';
 
 describe('ip-format', () => {
   it('formats and parses IPv4', () => {

@@ -3,7 +3,7 @@
  * decoders. Only the fields the flow stage reads are set.
  */
 import { PacketView, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../../src/decode/packet-view.js';
-import { parseIpv4, parseIpv6 } from '../../src/flow/ip-format.js';
+import { parseIpv4, parseIpv6 } from '../../src/net/ip-address.js';
 
 export interface PktSpec {
   src: string;
@@ -32,11 +32,11 @@ export function fill(p: PacketView, s: PktSpec): PacketView {
   const v6 = s.src.includes(':');
   p.ipVersion = v6 ? 6 : 4;
   if (v6) {
-    p.src6.set(parseIpv6(s.src)!);
-    p.dst6.set(parseIpv6(s.dst)!);
+    p.src6.set(parseIpv6(s.src, 'lenient')!);
+    p.dst6.set(parseIpv6(s.dst, 'lenient')!);
   } else {
-    p.src4 = parseIpv4(s.src)!;
-    p.dst4 = parseIpv4(s.dst)!;
+    p.src4 = parseIpv4(s.src, 'lenient')!;
+    p.dst4 = parseIpv4(s.dst, 'lenient')!;
   }
   const proto = s.proto ?? 'tcp';
   p.ipProto =

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { VniMap } from '../../src/session/vni-map.js';
 import { AddressSet } from '../../src/session/address-set.js';
 import { SessionResolver } from '../../src/session/session-stage.js';
-import { parseCidr, type ParsedCidr } from '../../src/filter/cidr.js';
+import { parseCidr, type ParsedCidr } from '../../src/net/cidr.js';
 import { Pipeline, DropCause } from '../../src/pipeline/pipeline.js';
 import { Direction, TunnelKind } from '../../src/decode/packet-view.js';
 import { loadConfig } from '../../src/config/load.js';

@@ -1,11 +1,14 @@
 /**
  * Little builders for capture-file byte fixtures (classic pcap and pcapng blocks in either byte
- * order) plus a sink that copies what it is handed, for the source/ tests.
+ * order) plus a sink that copies what it is handed and the reading helpers the source/ tests
+ * share.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { MirrorsinkError } from '../../src/errors.js';
 import type { FrameSink } from '../../src/pipeline/stages.js';
+import { readCaptureFile } from '../../src/source/capture-file.js';
 
 export interface PcapRecord {
   tsSec: number;
@@ -190,4 +193,27 @@ export class CollectingSink implements FrameSink {
     this.buffers.add(buf);
     this.frames.push({ data: Buffer.from(buf.subarray(offset, offset + caplen)), caplen, wirelen, linktype, tsSec, tsNsec });
   }
+}
+
+/** Read `bytes` as a capture file named `name` (the name picks nothing; it shows in messages). */
+export function read(bytes: Buffer, name: string, chunkBytes?: number) {
+  const sink = new CollectingSink();
+  const result = readCaptureFile(writeTemp(name, bytes), sink, { chunkBytes });
+  return { sink, result };
+}
+
+/** One line per frame: time, lengths, linktype and the bytes, for whole-capture comparisons. */
+export function summary(frames: SeenFrame[]): string[] {
+  return frames.map((f) => `${f.tsSec}.${f.tsNsec} ${f.caplen}/${f.wirelen} lt${f.linktype} ${f.data.toString('base64')}`);
+}
+
+/** The MirrorsinkError `fn` throws (anything else is rethrown; no throw fails the test). */
+export function thrown(fn: () => unknown): MirrorsinkError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof MirrorsinkError) return err;
+    throw err;
+  }
+  throw new Error('expected a MirrorsinkError');
 }

@@ -3,23 +3,13 @@ import path from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectCaptureFormat, readCaptureFile } from '../../src/source/capture-file.js';
-import { ErrorCode, MirrorsinkError } from '../../src/errors.js';
+import { ErrorCode } from '../../src/errors.js';
 import type { FrameSink } from '../../src/pipeline/stages.js';
 import { PCAP_DIR, describeWithCorpus, pcapPath } from '../helpers/corpus.js';
 import { haveTool, runTool } from '../helpers/tools.js';
-import { epb, idb, pcapFile, shb, writeTemp, removeTempFiles } from './capture-builders.js';
+import { epb, idb, pcapFile, shb, thrown, writeTemp, removeTempFiles } from './capture-builders.js';
 
 afterAll(removeTempFiles);
-
-function thrown(fn: () => unknown): MirrorsinkError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof MirrorsinkError) return err;
-    throw err;
-  }
-  throw new Error('expected a MirrorsinkError');
-}
 
 const NOOP: FrameSink = { onFrame() {} };
 

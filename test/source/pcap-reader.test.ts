@@ -1,29 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCaptureFile } from '../../src/source/capture-file.js';
-import { ErrorCode, MirrorsinkError } from '../../src/errors.js';
-import { CollectingSink, payload, pcapFile, writeTemp, type PcapRecord, type SeenFrame, removeTempFiles } from './capture-builders.js';
+import { ErrorCode } from '../../src/errors.js';
+import { payload, pcapFile, read, summary, thrown, type PcapRecord, removeTempFiles } from './capture-builders.js';
 
 afterAll(removeTempFiles);
-
-function read(bytes: Buffer, name: string, chunkBytes?: number) {
-  const sink = new CollectingSink();
-  const result = readCaptureFile(writeTemp(name, bytes), sink, { chunkBytes });
-  return { sink, result };
-}
-
-function summary(frames: SeenFrame[]): string[] {
-  return frames.map((f) => `${f.tsSec}.${f.tsNsec} ${f.caplen}/${f.wirelen} lt${f.linktype} ${f.data.toString('base64')}`);
-}
-
-function thrown(fn: () => unknown): MirrorsinkError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof MirrorsinkError) return err;
-    throw err;
-  }
-  throw new Error('expected a MirrorsinkError');
-}
 
 const RECORDS: PcapRecord[] = [
   { tsSec: 1418145369, tsFrac: 924505, data: payload(60, 1) },

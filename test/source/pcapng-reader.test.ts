@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCaptureFile } from '../../src/source/capture-file.js';
-import { ErrorCode, MirrorsinkError } from '../../src/errors.js';
-import { CollectingSink, block, epb, idb, opb, payload, shb, spb, writeTemp, type SeenFrame, removeTempFiles } from './capture-builders.js';
+import { ErrorCode } from '../../src/errors.js';
+import { block, epb, idb, opb, payload, read, shb, spb, summary, thrown, type SeenFrame, removeTempFiles } from './capture-builders.js';
 
 afterAll(removeTempFiles);
 
@@ -12,28 +11,8 @@ const NULL_LOOPBACK = 0;
 const TSRESOL_NS = 9;
 const TSRESOL_2_POW_MINUS_10 = 0x80 | 10;
 
-function read(bytes: Buffer, name: string, chunkBytes?: number) {
-  const sink = new CollectingSink();
-  const result = readCaptureFile(writeTemp(name, bytes), sink, { chunkBytes });
-  return { sink, result };
-}
-
 function meta(frames: SeenFrame[]) {
   return frames.map((f) => [f.tsSec, f.tsNsec, f.caplen, f.wirelen, f.linktype]);
-}
-
-function summary(frames: SeenFrame[]): string[] {
-  return frames.map((f) => `${f.tsSec}.${f.tsNsec} ${f.caplen}/${f.wirelen} lt${f.linktype} ${f.data.toString('base64')}`);
-}
-
-function thrown(fn: () => unknown): MirrorsinkError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof MirrorsinkError) return err;
-    throw err;
-  }
-  throw new Error('expected a MirrorsinkError');
 }
 
 /** Reference conversion with BigInt: whole seconds and truncated ns of a unit count. */

@@ -12,21 +12,11 @@ import { readCaptureFile } from '../../../src/source/capture-file.js';
 import { FlowTable } from '../../../src/flow/flow-table.js';
 import { createFlowOutputs } from '../../../src/output/flow-log-outputs.js';
 import { describeWithCorpus, pcapPath } from '../../helpers/corpus.js';
+import { captureStdout } from '../../helpers/stdout.js';
 import { haveTool, runTool } from '../../helpers/tools.js';
 
-async function query(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, cb?: unknown) => {
-    out += String(chunk);
-    if (typeof cb === 'function') (cb as () => void)();
-    return true;
-  }) as typeof process.stdout.write);
-  try {
-    const code = await run(args);
-    return { code, out };
-  } finally {
-    spy.mockRestore();
-  }
+function query(args: string[]): Promise<{ code: number; out: string }> {
+  return captureStdout(() => run(args));
 }
 
 afterEach(() => vi.restoreAllMocks());
