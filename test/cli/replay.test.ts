@@ -79,8 +79,15 @@ describe('replay on the bundled captures', () => {
     expect(bySession['eni-a-egress']).toMatchObject({ ingress: 0, egress: 8, unknown: 0 });
     // Every well-formed VNI-101 packet is ENI A's, in one direction or the other (tshark as oracle:
     // ingress copies carry the ENI's MAC as inner destination).
+    // One tshark pass per file: VNI and the inner frame's MACs (second occurrence = inner).
+    const rows = wellFormed.flatMap((f) =>
+      runTool('tshark', ['-r', f, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=;', '-e', 'vxlan.vni', '-e', 'eth.src', '-e', 'eth.dst'])
+        .stdout.split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.split('\t')),
+    );
     const count = (vni: number, mac: string, side: 'src' | 'dst') =>
-      wellFormed.reduce((n, f) => n + tsharkCount(f, `vxlan.vni == ${vni} && eth.${side}#2 == ${mac}`), 0);
+      rows.filter((r) => r[0] === String(vni) && r[side === 'src' ? 1 : 2]!.split(';')[1] === mac).length;
     expect(bySession['eni-a']!.ingress).toBe(count(101, '02:00:0a:00:01:0a', 'dst'));
     expect(bySession['eni-a']!.egress).toBe(count(101, '02:00:0a:00:01:0a', 'src'));
     expect(bySession['eni-b']!.ingress).toBe(count(102, '02:00:0a:00:02:14', 'dst'));
