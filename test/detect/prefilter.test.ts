@@ -35,6 +35,46 @@ describe('Aho-Corasick', () => {
     );
   });
 
+  // Every scan path (full DFA, hybrid with few/many dense rows, with and without the root
+  // skip loop) against the naive search, on texts with upper case and start/end windows.
+  const forms: [string, ConstructorParameters<typeof AhoCorasick>[1]][] = [
+    ['full DFA + skip', {}],
+    ['full DFA, no skip', { maxSkipPairs: -1 }],
+    ['full DFA, deep states in pattern order', { maxDenseRows: 2 }],
+    ['hybrid, root row only + skip', { maxDfaStates: 0, maxDenseRows: 1 }],
+    ['hybrid, 3 dense rows, no skip', { maxDfaStates: 0, maxDenseRows: 3, maxSkipPairs: -1 }],
+    ['hybrid, 40 dense rows + skip', { maxDfaStates: 0, maxDenseRows: 40 }],
+  ];
+  for (const [name, limits] of forms) {
+    it(`${name}: finds exactly what a naive search finds (random bytes, windows)`, () => {
+      // Small alphabets (with upper case in the text) give overlaps and deep failure chains.
+      const alpha = fc.constantFrom([0x61, 0x62], [0x61, 0x62, 0x41, 0x00], [0x00, 0xff, 0x7a, 0x5a, 0x61], null);
+      const arb = alpha.chain((a) => {
+        const byte = a === null ? fc.integer({ min: 0, max: 255 }) : fc.constantFrom(...a);
+        const bytes = (min: number, max: number) => fc.array(byte, { minLength: min, maxLength: max }).map((x) => Uint8Array.from(x));
+        return fc.record({
+          patterns: fc.array(bytes(1, 40).map((p) => p.map((b) => FOLD[b]!)), { minLength: 1, maxLength: 40 }),
+          text: bytes(0, 300),
+          cut: fc.tuple(fc.nat(), fc.nat()),
+        });
+      });
+      fc.assert(
+        fc.property(arb, ({ patterns, text, cut }) => {
+          const ac = new AhoCorasick(patterns, limits);
+          const a = text.length === 0 ? 0 : cut[0] % (text.length + 1);
+          const b = a + (text.length === 0 ? 0 : cut[1] % (text.length - a + 1));
+          // Same bytes as a Buffer too: the engine passes both kinds.
+          for (const t of [text, Buffer.from(text)]) {
+            const n = ac.scan(t, a, b);
+            const got = [...ac.hits.subarray(0, n)].sort((x, y) => x - y);
+            expect(got).toEqual(naiveFind(patterns, text.subarray(a, b)));
+          }
+        }),
+        { numRuns: 300 },
+      );
+    });
+  }
+
   it('folds ASCII case of the text, respects start/end, cuts long patterns', () => {
     const ac = new AhoCorasick([Uint8Array.from(Buffer.from('hello')), Uint8Array.from(Buffer.from('x'.repeat(40)))]);
     const t = Buffer.from('..HeLLo..' + 'x'.repeat(MAX_PATTERN));
