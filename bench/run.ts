@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write('\n' + formatBenchRows(rows) + '\n');
-  const tcpdump = rows.find((r) => r.name.startsWith('tcpdump'));
+  const tcpdump = rows.find((r) => r.name.includes('tcpdump'));
   const replay = rows.find((r) => r.name.startsWith('replay, whole pipeline'));
   if (tcpdump && replay) process.stdout.write(`\nreplay / tcpdump packet rate: ${(replay.pps / tcpdump.pps).toFixed(2)}\n`);
 }
