@@ -1,25 +1,45 @@
 /**
- * Live receive benchmark: the highest send rate the sink takes with < 0.1 % loss, over loopback,
- * for 100-byte and 1400-byte inner frames (VXLAN-wrapped), in two set-ups measured in the same
- * run:
+ * Live receive benchmark over loopback (127.0.0.1 only): for 100-byte and 1400-byte inner
+ * frames (VXLAN-wrapped), the highest send rate with < 0.1 % loss and the receiver's CPU time
+ * per datagram, for two receivers measured side by side in the same run:
  *
- *   pipeline  `mirrorsink serve` (child process, full pipeline from the given config), counted
- *             by its own mirrorsink_datagrams_received_total;
+ *   pipeline  `mirrorsink serve`, the real CLI in a child process, with the full pipeline of the
+ *             given config (default captures/mirrorsink.yaml: four sessions with direction
+ *             rules, no mirror filter, no flows, no IDS rules, no outputs); counted by its own
+ *             received-datagram counter (GET /api/sessions);
  *   bare      a bare dgram receive loop with a VXLAN + Ethernet header parse (child process),
- *             the ceiling Node's dgram allows on this machine.
+ *             asking for the same receive buffer as serve (its 32 MiB default; both are capped
+ *             alike by net.core.rmem_max, and the granted sizes are logged): the ceiling Node's
+ *             dgram allows on this machine. Node allocates a Buffer and an rinfo per datagram
+ *             for both.
  *
- * The sender is a third process (a paced dgram loop; `sendmsg` per datagram like any Node
- * sender). Each trial sends at a target rate for `trialSeconds`, waits for the receiver to go
- * quiet, and compares received with sent. Search per set-up: double the rate from `startPps`
- * until loss >= threshold (or the sender cannot reach the rate), then bisect; at most
- * `maxTrials` trials. When the sender is the limit, the row name says "[sender-limited]".
+ * The sender is a third process: a paced dgram loop on a connected socket (`sendmsg` per
+ * datagram like any Node sender). These machines are shared, so the two receivers of a size run
+ * at the same time and take turns trial by trial: both see the same background load.
  *
- * Run directly: `node dist/bench/live.js [--quick]`. Loopback only (127.0.0.1).
+ * CPU per datagram ("at full batches"): the receiver is stopped (SIGSTOP), its socket buffer is
+ * filled with K datagrams (half of what the granted buffer holds), it is continued and drains
+ * them; its CPU time over the drain (user + system, all threads, from /proc/PID/task/N/schedstat:
+ * what process.cpuUsage() sums; the bare child's own process.cpuUsage() is logged as a
+ * cross-check) divided by the datagrams drained. That is the cost per datagram when the loop
+ * reads full batches, the regime that decides the highest rate, and the number least disturbed
+ * by other load (it still is by cache and core sharing: compare the two receivers of one run).
+ * Cycles alternate between the receivers. The CPU per datagram at the best loss-free rate is
+ * reported too (it includes idle wake-ups).
+ *
+ * Rate search per receiver: double the rate from `startPps` until loss >= threshold (or the
+ * sender cannot reach the rate), then bisect; at most `maxTrials` trials and a share of the
+ * time budget (whole run < `budgetSeconds`). "[sender-limited]" marks a receiver that lost
+ * nothing at the sender's top speed.
+ *
+ * Run directly: `node dist/bench/live.js [--quick] [--sizes 100,1400] [--cpu-only]
+ * [--config FILE]`. Linux (/proc) for the CPU numbers.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchRow } from './bench-row.js';
 
@@ -28,20 +48,29 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
 const CLI = path.join(REPO, 'dist', 'src', 'cli', 'main.js');
 const SELF = path.join(REPO, 'dist', 'bench', 'live.js');
+const LOOPBACK = '127.0.0.1';
+/** Receive buffer both receivers ask for: serve's default (listen.receive_buffer_bytes). */
+const RECEIVE_BUFFER_BYTES = 32 * 1024 * 1024;
+
+type Mode = 'bare' | 'pipeline';
 
 export interface BenchLiveOptions {
   /** Inner Ethernet frame sizes (default [100, 1400]). */
   sizes?: number[];
-  /** Which receivers (default both). */
-  modes?: ('pipeline' | 'bare')[];
-  /** Seconds per trial (default 1.5). */
+  /** Seconds per rate trial (default 1.5). */
   trialSeconds?: number;
-  /** Trials per (mode, size) at most (default 12). */
+  /** Rate trials per receiver and size at most (default 12). */
   maxTrials?: number;
   /** Loss fraction that fails a trial (default 0.001 = 0.1 %). */
   lossThreshold?: number;
   /** First rate tried (default 25 000 pps). */
   startPps?: number;
+  /** Stop/fill/drain cycles per receiver and size for the CPU per datagram (default 30; 0 = none). */
+  cpuCycles?: number;
+  /** Only the CPU per datagram, no rate search. */
+  cpuOnly?: boolean;
+  /** Time budget of the whole run in seconds (default 170): rate searches stop early to keep it. */
+  budgetSeconds?: number;
   /** serve configuration (default captures/mirrorsink.yaml: four sessions). */
   configFile?: string;
   /** Progress lines (default: to stderr). */
@@ -55,6 +84,8 @@ interface TrialResult {
   seconds: number;
   loss: number;
   achievedPps: number;
+  /** Receiver CPU µs per received datagram over the trial (NaN when unknown). */
+  cpuUs: number;
 }
 
 // ---------------------------------------------------------------- datagrams
@@ -90,32 +121,43 @@ function vxlanDatagram(vni: number, inner: Uint8Array): Buffer {
 
 // ---------------------------------------------------------------- child roles
 
-/** Sender child: on {port, pps, seconds, frameLen} send paced datagrams, reply {sent, seconds}. */
+interface SendOrder {
+  port: number;
+  frameLen: number;
+  count: number;
+  /** Target rate; 0 = as fast as the sender goes. */
+  pps: number;
+}
+
+/** Sender child: on a SendOrder send `count` paced datagrams, reply {sent, seconds}. */
 async function senderChild(): Promise<void> {
   const sock = dgram.createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  await new Promise<void>((r) => sock.bind(0, LOOPBACK, r));
   sock.setSendBufferSize(4 * 1024 * 1024);
   sock.on('error', (err) => process.stderr.write(`sender: ${err.message}\n`));
-  process.on('message', (m: { port: number; pps: number; seconds: number; frameLen: number }) => {
+  let connectedPort = 0;
+  const onSent = (err: Error | null) => {
+    if (err) process.stderr.write(`send: ${err.message}\n`);
+  };
+  process.on('message', async (m: SendOrder) => {
+    // Connected: no address lookup per send (the sender must outrun the receivers).
+    if (m.port !== connectedPort) {
+      if (connectedPort !== 0) sock.disconnect();
+      await new Promise<void>((r) => sock.connect(m.port, LOOPBACK, r));
+      connectedPort = m.port;
+    }
     const bufs = Array.from({ length: 16 }, (_, i) => vxlanDatagram(i % 2 === 0 ? 101 : 102, innerFrame(m.frameLen, i)));
-    const total = Math.round(m.pps * m.seconds);
+    const total = m.count;
     let sent = 0;
-    let completed = 0;
     const start = performance.now();
-    const done = () => {
-      const seconds = (performance.now() - start) / 1000;
-      process.send!({ sent: completed, seconds });
-    };
-    const onSent = (err: Error | null) => {
-      if (err) process.stderr.write(`send: ${err.message}\n`);
-    };
+    const done = () => process.send!({ sent, seconds: (performance.now() - start) / 1000 });
     const tick = () => {
-      const elapsed = (performance.now() - start) / 1000;
-      let due = Math.min(total, Math.floor(elapsed * m.pps)) - sent;
+      let due = m.pps > 0 ? Math.min(total, Math.floor(((performance.now() - start) / 1000) * m.pps)) - sent : total - sent;
       if (due > 4096) due = 4096; // yield so libuv flushes the queue
       for (let i = 0; i < due; i++) {
-        const last = sent === total - 1;
-        sock.send(bufs[sent & 15]!, m.port, '127.0.0.1', last ? (err) => (onSent(err), (completed = total), done()) : undefined);
+        // The last send's callback comes after every earlier one: then report.
+        if (sent === total - 1) sock.send(bufs[sent & 15]!, (err) => (onSent(err), done()));
+        else sock.send(bufs[sent & 15]!);
         sent++;
       }
       if (sent < total) setImmediate(tick);
@@ -143,10 +185,19 @@ async function bareReceiverChild(): Promise<void> {
       }
     }
   });
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  sock.setRecvBufferSize(32 * 1024 * 1024);
-  process.on('message', () => process.send!({ received, parsed, vniSum }));
-  process.send!({ ready: true, port: sock.address().port });
+  await new Promise<void>((r) => sock.bind(0, LOOPBACK, r));
+  try {
+    sock.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
+  } catch {
+    // refused: keep the default (logged as granted)
+  }
+  process.on('message', () => {
+    const cpu = process.cpuUsage();
+    process.send!({ received, parsed, vniSum, cpuUs: cpu.user + cpu.system });
+  });
+  // Parent gone: exit (normally, so that --cpu-prof can write its profile).
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ ready: true, port: sock.address().port, recvBuffer: sock.getRecvBufferSize() });
 }
 
 // ---------------------------------------------------------------- parent side
@@ -162,6 +213,8 @@ function onceMessage<T>(child: ChildProcess): Promise<T> {
   });
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 function peakRssMiB(pid: number | undefined): number {
   if (pid === undefined) return NaN;
   try {
@@ -172,34 +225,80 @@ function peakRssMiB(pid: number | undefined): number {
   }
 }
 
+/** CPU time of a process in µs, all threads (what its process.cpuUsage() sums); NaN if unknown. */
+function processCpuUs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // thread ended meanwhile
+      }
+    }
+    return ns / 1000;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Bytes queued on the 127.0.0.1:port UDP socket and its drop count (/proc/net/udp); null if unknown. */
+function udpQueue(port: number): { bytes: number; drops: number } | null {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  try {
+    for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n')) {
+      const f = line.trim().split(/\s+/);
+      if (f[1] === local) return { bytes: parseInt(f[4]!.split(':')[1]!, 16), drops: Number(f[12]) };
+    }
+  } catch {
+    // not Linux
+  }
+  return null;
+}
+
 interface Receiver {
+  mode: Mode;
+  label: string;
   port: number;
   pid: number | undefined;
+  /** Receive buffer as getRecvBufferSize() reports it. */
+  recvBuffer: number;
   count(): Promise<number>;
+  /** The receiver's own process.cpuUsage() (µs), when it can tell. */
+  selfCpuUs(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
-async function startBare(): Promise<Receiver> {
+const MODE_LABEL: Record<Mode, string> = { bare: 'bare dgram loop + header parse', pipeline: 'serve (full pipeline)' };
+
+async function startBare(size: number): Promise<Receiver> {
   const child = fork(SELF, ['--child', 'bare'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ready = await onceMessage<{ port: number }>(child);
+  const ready = await onceMessage<{ port: number; recvBuffer: number }>(child);
+  const ask = async () => {
+    child.send('count');
+    return onceMessage<{ received: number; cpuUs: number }>(child);
+  };
   return {
+    mode: 'bare',
+    label: `${MODE_LABEL.bare}, ${size}-byte inner frames`,
     port: ready.port,
     pid: child.pid,
-    count: async () => {
-      child.send('count');
-      return (await onceMessage<{ received: number }>(child)).received;
-    },
+    recvBuffer: ready.recvBuffer,
+    count: async () => (await ask()).received,
+    selfCpuUs: async () => (await ask()).cpuUs,
     stop: async () => {
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     },
   };
 }
 
-async function startServe(configFile: string): Promise<Receiver> {
+async function startServe(size: number, configFile: string): Promise<Receiver> {
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--config', configFile, '--bind', '127.0.0.1', '--vxlan-port', '0', '--no-geneve', '--http-port', '0', '--http-bind', '127.0.0.1'],
+    [CLI, 'serve', '--config', configFile, '--bind', LOOPBACK, '--vxlan-port', '0', '--no-geneve', '--http-port', '0', '--http-bind', LOOPBACK, '--receive-buffer', String(RECEIVE_BUFFER_BYTES)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const ready = await new Promise<{ udp: { port: number }[]; http: { port: number } }>((resolve, reject) => {
@@ -214,15 +313,22 @@ async function startServe(configFile: string): Promise<Receiver> {
     });
   });
   child.stdout!.resume();
-  const base = `http://127.0.0.1:${ready.http.port}`;
+  const base = `http://${LOOPBACK}:${ready.http.port}`;
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const m = /mirrorsink_udp_receive_buffer_bytes\{listener="vxlan"\} (\d+)/.exec(metrics);
   return {
+    mode: 'pipeline',
+    label: `${MODE_LABEL.pipeline}, ${size}-byte inner frames`,
     port: ready.udp[0]!.port,
     pid: child.pid,
+    recvBuffer: m ? Number(m[1]) : NaN,
     count: async () => {
       const j = (await (await fetch(`${base}/api/sessions`)).json()) as { received: { vxlan: { datagrams: number } } };
       return j.received.vxlan.datagrams;
     },
+    selfCpuUs: async () => null,
     stop: async () => {
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     },
@@ -233,7 +339,7 @@ async function startServe(configFile: string): Promise<Receiver> {
 async function settledCount(r: Receiver): Promise<number> {
   let last = await r.count();
   for (let i = 0; i < 100; i++) {
-    await new Promise((res) => setTimeout(res, 100));
+    await sleep(100);
     const now = await r.count();
     if (now === last) return now;
     last = now;
@@ -241,92 +347,219 @@ async function settledCount(r: Receiver): Promise<number> {
   return last;
 }
 
-async function trial(sender: ChildProcess, r: Receiver, pps: number, seconds: number, frameLen: number): Promise<TrialResult> {
-  const before = await settledCount(r);
-  sender.send({ port: r.port, pps, seconds, frameLen });
-  const s = await onceMessage<{ sent: number; seconds: number }>(sender);
-  const received = (await settledCount(r)) - before;
-  return { target: pps, sent: s.sent, received, seconds: s.seconds, loss: s.sent > 0 ? Math.max(0, 1 - received / s.sent) : 0, achievedPps: s.sent / s.seconds };
+async function send(sender: ChildProcess, order: SendOrder): Promise<{ sent: number; seconds: number }> {
+  sender.send(order);
+  return onceMessage<{ sent: number; seconds: number }>(sender);
 }
 
-async function searchMaxRate(
-  sender: ChildProcess,
-  r: Receiver,
-  frameLen: number,
-  o: Required<Omit<BenchLiveOptions, 'configFile' | 'log' | 'sizes' | 'modes'>>,
-  log: (l: string) => void,
-  label: string,
-): Promise<{ best: TrialResult | null; senderLimited: boolean; trials: number }> {
-  let lo: TrialResult | null = null; // best passing trial
-  let hiRate = Infinity; // lowest failing rate
-  let rate = o.startPps;
-  let trials = 0;
-  let senderLimited = false;
-  const run = async (pps: number) => {
-    const t = await trial(sender, r, pps, o.trialSeconds, frameLen);
-    trials++;
-    log(`  ${label}: target ${Math.round(pps)} pps → sent ${Math.round(t.achievedPps)} pps, loss ${(t.loss * 100).toFixed(3)} %`);
-    return t;
-  };
-  // Ramp.
-  while (trials < o.maxTrials) {
-    const t = await run(rate);
-    if (t.loss >= o.lossThreshold) {
-      hiRate = rate;
-      break;
+async function trial(sender: ChildProcess, r: Receiver, pps: number, seconds: number, frameLen: number): Promise<TrialResult> {
+  const before = await settledCount(r);
+  const cpu0 = processCpuUs(r.pid);
+  const s = await send(sender, { port: r.port, frameLen, pps, count: Math.round(pps * seconds) });
+  const received = (await settledCount(r)) - before;
+  const cpuUs = received > 0 ? (processCpuUs(r.pid) - cpu0) / received : NaN;
+  return { target: pps, sent: s.sent, received, seconds: s.seconds, loss: s.sent > 0 ? Math.max(0, 1 - received / s.sent) : 0, achievedPps: s.sent / s.seconds, cpuUs };
+}
+
+/** Wait until the socket's queue is empty, then a little for the last batch's processing. */
+async function drained(port: number): Promise<void> {
+  for (let i = 0; i < 5000 && (udpQueue(port)?.bytes ?? 0) > 0; i++) await sleep(1);
+  await sleep(3);
+}
+
+/**
+ * CPU µs per datagram at full batches (see the header), cycles alternating between receivers.
+ * NaN for a receiver when /proc is not there.
+ */
+async function cpuAtFullBatches(sender: ChildProcess, rs: Receiver[], frameLen: number, cycles: number, log: (l: string) => void): Promise<Map<Receiver, number>> {
+  const out = new Map<Receiver, number>();
+  const plan: { r: Receiver; k: number; cpu: number; n0: number; drops0: number; self0: number | null }[] = [];
+  for (const r of rs) {
+    if (r.pid === undefined || udpQueue(r.port) === null || Number.isNaN(processCpuUs(r.pid))) {
+      out.set(r, NaN);
+      continue;
     }
-    if (lo === null || t.achievedPps > lo.achievedPps) lo = t;
-    if (t.achievedPps < 0.9 * rate) {
-      senderLimited = true; // the sender cannot go faster: no loss at its top speed
-      break;
+    // Warm up (JIT), then size K from what one queued datagram takes of the buffer.
+    await send(sender, { port: r.port, frameLen, pps: 50_000, count: 25_000 });
+    await settledCount(r);
+    process.kill(r.pid, 'SIGSTOP');
+    try {
+      await send(sender, { port: r.port, frameLen, pps: 0, count: 64 });
+      const perDatagram = Math.max(1, udpQueue(r.port)!.bytes / 64);
+      const capacity = Number.isFinite(r.recvBuffer) ? r.recvBuffer : 1 << 20;
+      plan.push({ r, k: Math.max(256, Math.min(8000, Math.floor((0.5 * capacity) / perDatagram))), cpu: 0, n0: 0, drops0: 0, self0: null });
+    } finally {
+      process.kill(r.pid, 'SIGCONT');
     }
-    rate *= 2;
+    await drained(r.port);
   }
-  // Bisect between the best passing rate and the lowest failing one.
-  while (!senderLimited && trials < o.maxTrials && Number.isFinite(hiRate)) {
-    const loRate = lo?.target ?? 0;
-    if (hiRate - loRate < Math.max(1000, 0.05 * hiRate)) break;
-    const mid = (loRate + hiRate) / 2;
-    const t = await run(mid);
-    if (t.loss >= o.lossThreshold) hiRate = mid;
-    else if (lo === null || t.achievedPps > lo.achievedPps) lo = t;
-    else hiRate = mid; // passed but slower than an earlier pass: the sender flattened out
+  for (const x of plan) {
+    x.n0 = await settledCount(x.r);
+    x.drops0 = udpQueue(x.r.port)!.drops;
+    x.self0 = await x.r.selfCpuUs();
   }
-  return { best: lo, senderLimited, trials };
+  for (let c = 0; c < cycles; c++) {
+    for (const x of plan) {
+      const pid = x.r.pid!;
+      process.kill(pid, 'SIGSTOP');
+      let c0: number;
+      try {
+        await send(sender, { port: x.r.port, frameLen, pps: 0, count: x.k });
+        c0 = processCpuUs(pid);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      await drained(x.r.port);
+      x.cpu += processCpuUs(pid) - c0;
+    }
+  }
+  for (const x of plan) {
+    const n = (await settledCount(x.r)) - x.n0;
+    const drops = udpQueue(x.r.port)!.drops - x.drops0;
+    const self1 = await x.r.selfCpuUs();
+    const perDatagram = x.cpu / n;
+    out.set(x.r, perDatagram);
+    const cross = x.self0 !== null && self1 !== null ? ` (its own process.cpuUsage() over the whole measurement: ${((self1 - x.self0) / n).toFixed(2)})` : '';
+    log(`  ${x.r.label}: ${perDatagram.toFixed(2)} µs CPU/datagram at full batches (${cycles} × ${x.k} datagrams drained, ${drops} dropped)${cross}`);
+  }
+  return out;
+}
+
+interface SearchOptions {
+  trialSeconds: number;
+  maxTrials: number;
+  lossThreshold: number;
+  startPps: number;
+}
+
+/** Highest loss-free rate: ramp ×2 from startPps until a loss, then bisect. Driven one trial at a time. */
+class RateSearch {
+  best: TrialResult | null = null; // best passing trial
+  senderLimited = false;
+  trials = 0;
+  private hiRate = Infinity; // lowest failing rate
+  private senderShortfalls = 0;
+  private rate: number;
+  private ramping = true;
+
+  constructor(
+    readonly r: Receiver,
+    private readonly o: SearchOptions,
+  ) {
+    this.rate = o.startPps;
+  }
+
+  /** The next rate to try, or null when done. */
+  next(deadline: number): number | null {
+    if (this.trials >= this.o.maxTrials || performance.now() >= deadline || this.senderLimited) return null;
+    if (this.ramping) return this.rate;
+    if (!Number.isFinite(this.hiRate)) return null;
+    const loRate = this.best?.target ?? 0;
+    if (this.hiRate - loRate < Math.max(1000, 0.05 * this.hiRate)) return null;
+    return (loRate + this.hiRate) / 2;
+  }
+
+  record(t: TrialResult): void {
+    this.trials++;
+    const failed = t.loss >= this.o.lossThreshold;
+    if (this.ramping) {
+      if (failed) {
+        this.hiRate = t.target;
+        this.ramping = false;
+        return;
+      }
+      if (this.best === null || t.achievedPps > this.best.achievedPps) this.best = t;
+      // No loss at the sender's top speed: once more at the same rate (the sender's speed varies
+      // with the machine's load), then that is the answer.
+      if (t.achievedPps < 0.9 * t.target) this.senderLimited = ++this.senderShortfalls >= 2;
+      else this.rate *= 2;
+      return;
+    }
+    if (failed) this.hiRate = t.target;
+    else if (this.best === null || t.achievedPps > this.best.achievedPps) this.best = t;
+    else this.hiRate = t.target; // passed but slower than an earlier pass: the sender flattened out
+  }
+}
+
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
 }
 
 export async function benchLive(opts: BenchLiveOptions = {}): Promise<BenchRow[]> {
   const sizes = opts.sizes ?? [100, 1400];
-  const modes = opts.modes ?? ['pipeline', 'bare'];
-  const o = {
+  const o: SearchOptions = {
     trialSeconds: opts.trialSeconds ?? 1.5,
     maxTrials: opts.maxTrials ?? 12,
     lossThreshold: opts.lossThreshold ?? 0.001,
     startPps: opts.startPps ?? 25_000,
   };
+  const cycles = opts.cpuCycles ?? 30;
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const configFile = opts.configFile ?? path.join(REPO, 'captures', 'mirrorsink.yaml');
+  const start = performance.now();
+  const budgetMs = (opts.budgetSeconds ?? 170) * 1000;
   const rows: BenchRow[] = [];
+  log(`live bench: load average ${loadAverage()}; serve config ${path.relative(REPO, configFile) || configFile} (the default one has no filter, flows, rules or outputs)`);
   const sender = fork(SELF, ['--child', 'sender'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await onceMessage(sender);
   try {
-    for (const mode of modes) {
-      for (const size of sizes) {
-        const r = mode === 'pipeline' ? await startServe(configFile) : await startBare();
-        const label = `${mode === 'pipeline' ? 'serve (full pipeline)' : 'bare dgram loop + header parse'}, ${size}-byte inner frames`;
-        try {
-          const { best, senderLimited, trials } = await searchMaxRate(sender, r, size, o, log, label);
-          const rss = peakRssMiB(r.pid);
-          const name = `live: ${label}, max rate with <${o.lossThreshold * 100} % loss${senderLimited ? ' [sender-limited]' : ''} (${trials} trials)`;
-          rows.push(best === null ? { name, packets: 0, seconds: 0, pps: 0, peakRssMiB: rss } : { name, packets: best.sent, seconds: best.seconds, pps: best.achievedPps, peakRssMiB: rss });
-        } finally {
-          await r.stop();
+    for (let si = 0; si < sizes.length; si++) {
+      const size = sizes[si]!;
+      const rs: Receiver[] = [];
+      try {
+        rs.push(await startBare(size));
+        rs.push(await startServe(size, configFile));
+        for (const r of rs) log(`${r.label}: receive buffer granted ${r.recvBuffer} bytes (asked ${RECEIVE_BUFFER_BYTES}; as getRecvBufferSize() reports it)`);
+        const cpu = cycles > 0 ? await cpuAtFullBatches(sender, rs, size, cycles, log) : new Map<Receiver, number>();
+        // An even share of what is left of the budget.
+        const deadline = performance.now() + (budgetMs - (performance.now() - start)) / (sizes.length - si);
+        const searches = opts.cpuOnly === true ? [] : rs.map((r) => new RateSearch(r, o));
+        // Trials alternate between the receivers so that both see the same background load.
+        for (let active = searches; active.length > 0; ) {
+          const still: RateSearch[] = [];
+          for (const s of active) {
+            const rate = s.next(deadline);
+            if (rate === null) continue;
+            const t = await trial(sender, s.r, rate, o.trialSeconds, size);
+            s.record(t);
+            log(`  ${s.r.label}: target ${Math.round(rate)} pps → sent ${Math.round(t.achievedPps)} pps, loss ${(t.loss * 100).toFixed(3)} %, receiver CPU ${t.cpuUs.toFixed(2)} µs/datagram`);
+            still.push(s);
+          }
+          active = still;
         }
+        const summary: Partial<Record<Mode, { pps: number; cpu: number }>> = {};
+        for (const r of rs) {
+          const s = searches.find((x) => x.r === r);
+          const best = s?.best ?? null;
+          const fullBatches = cpu.get(r) ?? NaN;
+          const cpuText = [`${fullBatches.toFixed(2)} µs CPU/datagram at full batches`, best ? `${best.cpuUs.toFixed(2)} at that rate` : null].filter((x) => x !== null).join(', ');
+          const name =
+            s === undefined
+              ? `live: ${r.label}, CPU per datagram (${cpuText})`
+              : `live: ${r.label}, max rate with <${o.lossThreshold * 100} % loss${s.senderLimited ? ' [sender-limited]' : ''} (${s.trials} trials; ${cpuText})`;
+          const row = best ? { packets: best.sent, seconds: best.seconds, pps: best.achievedPps } : { packets: 0, seconds: 0, pps: 0 };
+          rows.push({ name, ...row, peakRssMiB: peakRssMiB(r.pid) });
+          summary[r.mode] = { pps: row.pps, cpu: fullBatches };
+        }
+        const p = summary.pipeline;
+        const b = summary.bare;
+        if (p && b) {
+          log(
+            `${size}-byte frames: serve / bare: loss-free rate ${(p.pps / b.pps).toFixed(2)}, CPU per datagram at full batches ${(p.cpu / b.cpu).toFixed(2)} (${p.cpu.toFixed(2)} vs ${b.cpu.toFixed(2)} µs; rate ceiling ${(b.cpu / p.cpu).toFixed(2)} of bare's)`,
+          );
+        }
+      } finally {
+        for (const r of rs) await r.stop();
       }
     }
   } finally {
     sender.kill('SIGTERM');
   }
+  log(`live bench: ${((performance.now() - start) / 1000).toFixed(0)} s, load average ${loadAverage()}`);
   return rows;
 }
 
@@ -336,8 +569,20 @@ if (isMain) {
   if (role === 'sender') void senderChild();
   else if (role === 'bare') void bareReceiverChild();
   else {
-    const quick = process.argv.includes('--quick');
-    const rows = await benchLive(quick ? { trialSeconds: 1, maxTrials: 6 } : {});
+    const { values } = parseArgs({
+      options: {
+        quick: { type: 'boolean' },
+        sizes: { type: 'string' },
+        'cpu-only': { type: 'boolean' },
+        config: { type: 'string' },
+      },
+    });
+    const rows = await benchLive({
+      ...(values.quick ? { trialSeconds: 1, maxTrials: 6, cpuCycles: 15 } : {}),
+      ...(values.sizes ? { sizes: values.sizes.split(',').map(Number) } : {}),
+      ...(values['cpu-only'] ? { cpuOnly: true } : {}),
+      ...(values.config ? { configFile: path.resolve(values.config) } : {}),
+    });
     for (const r of rows) {
       process.stdout.write(`${r.name}\n    ${Math.round(r.pps).toLocaleString('en-US')} pps (${r.packets} packets in ${r.seconds.toFixed(2)} s), receiver peak RSS ${r.peakRssMiB.toFixed(1)} MiB\n`);
     }

@@ -45,7 +45,7 @@ export interface CoreMetricsSource {
 }
 
 export interface CoreMetrics {
-  /** Record one batch (one event-loop turn of datagrams): seconds spent in the pipeline. */
+  /** Record one batch (one event-loop turn of datagrams): seconds spent on it (see BatchTimer). */
   observeBatch(seconds: number): void;
 }
 

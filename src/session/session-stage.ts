@@ -10,6 +10,7 @@ import type { MirrorsinkConfig, UnknownVniPolicy } from '../config/schema.js';
 import { SenderAllowList } from './sender-allowlist.js';
 import { SessionCounters, DIRECTIONS } from './session-counters.js';
 import { SessionTable } from './session-table.js';
+import type { DirectionRule } from './direction.js';
 
 export class SessionResolver implements SessionStage {
   readonly table: SessionTable;
@@ -18,6 +19,11 @@ export class SessionResolver implements SessionStage {
   readonly unknownPolicy: UnknownVniPolicy;
   private readonly dropUnknown: boolean;
   private readonly drops: Float64Array;
+  // Held here for the per-packet path (fewer objects to go through per packet).
+  private readonly allowAll: boolean;
+  private readonly directions: readonly DirectionRule[];
+  private readonly packets: Float64Array;
+  private readonly bytes: Float64Array;
 
   constructor(table: SessionTable, allow: SenderAllowList, unknownPolicy: UnknownVniPolicy, drops: Float64Array, counters?: SessionCounters) {
     this.table = table;
@@ -26,6 +32,10 @@ export class SessionResolver implements SessionStage {
     this.dropUnknown = unknownPolicy === 'drop';
     this.drops = drops;
     this.counters = counters ?? new SessionCounters(table.sessions);
+    this.allowAll = allow.allowAll;
+    this.directions = table.directions;
+    this.packets = this.counters.packets;
+    this.bytes = this.counters.bytes;
   }
 
   /** Build from a validated configuration; `previous` carries counts across a reload. */
@@ -37,13 +47,13 @@ export class SessionResolver implements SessionStage {
   }
 
   resolve(p: PacketView): boolean {
-    if (!this.allow.allows(p)) {
+    if (!this.allowAll && !this.allow.allows(p)) {
       this.drops[DropCause.DisallowedSender]++;
       return false;
     }
     const idx = this.table.lookup(p);
     let dir: Direction;
-    if (idx >= 0) dir = this.table.directions[idx]!.resolve(p);
+    if (idx >= 0) dir = this.directions[idx]!.resolve(p);
     else {
       // Tunnelled with a VNI no session names (untunnelled packets have no VNI to judge).
       if (this.dropUnknown && p.tunnel !== TunnelKind.None) {
@@ -55,9 +65,9 @@ export class SessionResolver implements SessionStage {
     p.sessionIndex = idx;
     p.direction = dir;
     const slot = (idx + 1) * DIRECTIONS + dir;
-    this.counters.packets[slot]++;
+    this.packets[slot]++;
     // Bytes of the mirrored (inner) frame as it was on the wire.
-    this.counters.bytes[slot] += p.tunnelPayloadOffset > 0 ? p.wirelen - (p.tunnelPayloadOffset - p.frameOffset) : p.wirelen;
+    this.bytes[slot] += p.tunnelPayloadOffset > 0 ? p.wirelen - (p.tunnelPayloadOffset - p.frameOffset) : p.wirelen;
     return true;
   }
 }

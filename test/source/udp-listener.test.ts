@@ -106,6 +106,34 @@ describe('UdpListener', () => {
     }
   });
 
+  it('BatchTimer: one report per event-loop turn with its datagrams; listeners see the turn change', async () => {
+    const seen: [number, number][] = [];
+    const b = new BatchTimer((seconds, n) => seen.push([seconds, n]));
+    const turn = b.begin();
+    expect(b.begin()).toBe(turn); // a second listener in the same turn: same span
+    b.datagram();
+    b.datagram();
+    b.datagram();
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toHaveLength(1);
+    expect(seen[0]![1]).toBe(3);
+    expect(seen[0]![0]).toBeGreaterThanOrEqual(0);
+    expect(seen[0]![0]).toBeLessThan(1);
+    expect(b.turn).not.toBe(turn); // the next datagram opens (and stamps) a new turn
+    // Sources that time each item themselves (live capture).
+    b.add(2);
+    b.add(3);
+    await new Promise((r) => setImmediate(r));
+    expect(seen[1]).toEqual([0.005, 2]);
+    // A turn without datagrams reports nothing, and its span is not carried into the next.
+    b.begin();
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toHaveLength(2);
+    b.add(1);
+    await new Promise((r) => setImmediate(r));
+    expect(seen[2]).toEqual([0.001, 1]);
+  });
+
   it('reports a lost socket through onClosed', async () => {
     const closed: string[] = [];
     const l = new UdpListener({ kind: 'vxlan', address: '127.0.0.1', port: 0, receiveBufferBytes: 1 << 20, sink: recorder(), counters: new ReceiveCounters(), batch: new BatchTimer(() => {}), onClosed: (w) => closed.push(w) });
