@@ -136,6 +136,17 @@ describe('replay outputs', () => {
     expect(tsharkCount(out, 'http.request')).toBe(tsharkCount(captures('http.pcap')[0]!, 'http.request'));
   });
 
+  it.skipIf(!haveTool('tshark'))('writes delivered packets to rotated files under --pcap-dir, outer packets with --pcap-outer', () => {
+    const dir = path.join(tmp, 'rotated');
+    const s = replay([...captures('dns.pcap', 'http.pcap'), '--pcap-dir', dir, '--pcap-outer', '--no-rules']);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.pcap'));
+    expect(files.length).toBeGreaterThan(0);
+    const total = files.reduce((n, f) => n + tsharkCount(path.join(dir, f)), 0);
+    expect(total).toBe(s.delivered);
+    // Outer mode keeps the VXLAN packets as AWS sent them.
+    expect(files.reduce((n, f) => n + tsharkCount(path.join(dir, f), 'vxlan'), 0)).toBe(s.delivered);
+  });
+
   it.skipIf(!haveTool('tshark'))('writes the packets of each alert flow to <flow_id>.pcap', () => {
     const dir = path.join(tmp, 'alerts');
     const eve = path.join(tmp, 'alerts-eve.json');
