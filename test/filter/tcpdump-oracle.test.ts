@@ -198,7 +198,7 @@ describeWithCorpus('filter oracle: tcpdump BPF counts vs mirror-filter semantics
     expect(nonTrivial, table.join('\n')).toBeGreaterThanOrEqual(12);
   });
 
-  it.skipIf(!HAVE_TOOLS)('mirrorsink replay --filter --direction ingress --json: filter.accepted == tcpdump BPF count (needs replay wiring)', () => {
+  it.skipIf(!HAVE_TOOLS)('mirrorsink replay --filter --direction ingress --json: filter.accepted == tcpdump BPF count', () => {
     for (const [label, bpfFile, replayFile] of captures()) {
       for (const name of Object.keys(RULE_SETS)) {
         const want = bpfCount(bpfFile, filterBpf(yamlFilter(RULE_SETS[name]!).ingress));
