@@ -1,7 +1,7 @@
 /**
- * Old home of address and CIDR parsing, kept only for modules that could not be repointed
- * while they were being edited elsewhere (session/*, source/udp-listener.ts); delete it once
- * they import ../net/cidr.js and ../net/ip-address.js directly.
+ * Old home of address parsing, kept for udp-listener's "-1 when invalid" parseIpv4 and the
+ * tuple-returning parseIpv6 (test/filter/cidr.test.ts pins those semantics); everything else
+ * imports ../net/cidr.js and ../net/ip-address.js.
  */
 import { parseIpv4 as parseIpv4Text, parseIpv6 as parseIpv6Text } from '../net/ip-address.js';
 

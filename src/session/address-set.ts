@@ -4,7 +4,7 @@
  * allocate nothing. Sets here are small (an ENI's addresses, an allow-list), so a linear scan
  * beats anything cleverer.
  */
-import { maskWord, type ParsedCidr } from '../filter/cidr.js';
+import { maskWord, type ParsedCidr } from '../net/cidr.js';
 
 export class AddressSet {
   private readonly lo4: Float64Array;

@@ -4,7 +4,7 @@
  * undecided (plain captures have no outer header, so nothing else can tell).
  */
 import { Direction, type PacketView } from '../decode/packet-view.js';
-import type { ParsedCidr } from '../filter/cidr.js';
+import type { ParsedCidr } from '../net/cidr.js';
 import type { SessionStage } from '../pipeline/stages.js';
 import { AddressSet } from './address-set.js';
 import { directionFromAddresses } from './direction.js';

@@ -2,7 +2,7 @@
  * Which outer source addresses may send mirrored traffic. Empty list = everyone. Packets that
  * arrive without an outer header (plain capture) are not subject to it.
  */
-import type { ParsedCidr } from '../filter/cidr.js';
+import type { ParsedCidr } from '../net/cidr.js';
 import type { PacketView } from '../decode/packet-view.js';
 import { AddressSet } from './address-set.js';
 

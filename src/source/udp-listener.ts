@@ -14,27 +14,13 @@
 import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { TunnelKind } from '../decode/packet-view.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
 import { parseIpv4, parseIpv6 } from '../filter/cidr.js';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
 import { ListenerKind, LISTENER_NAMES, type ReceiveCounters } from '../metrics/core-metrics.js';
 
-/** What the listener feeds: the Pipeline. */
-export interface TunnelDatagramSink {
-  onTunnelDatagram(
-    buf: Uint8Array,
-    offset: number,
-    length: number,
-    kind: TunnelKind,
-    outerIpVersion: number,
-    outerSrc4: number,
-    outerDst4: number,
-    outerSrc6: Uint32Array | null,
-    outerSport: number,
-    outerDport: number,
-    tsSec: number,
-    tsNsec: number,
-  ): void;
-}
+/** What the listener feeds: the Pipeline's datagram entry point (one signature, declared there). */
+export type TunnelDatagramSink = Pick<Pipeline, 'onTunnelDatagram'>;
 
 /**
  * A batch = what one event-loop turn reads: libuv hands a socket's queued datagrams over in one
