@@ -4,7 +4,7 @@
  * output a replay can write (EVE, fast.log, flow logs, pcaps, alert pcaps), read back with
  * tshark or `flows query` where an independent reader exists.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -180,5 +180,18 @@ describe('replay outputs', () => {
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/not a pcap or pcapng file/);
+  });
+});
+
+describe('replay of a capture cut inside its last record', () => {
+  it('reads every whole record and warns about the cut one, as tcpdump does', () => {
+    const cut = path.join(tmp, 'cut.pcap');
+    writeFileSync(cut, readFileSync(captures('http.pcap')[0]!).subarray(0, 3000));
+    const r = runCli(['replay', cut, '--json', '--quiet', '--no-rules']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/cut\.pcap: truncated dump file/);
+    const s = JSON.parse(r.stdout) as { packets: number; files: { truncated_tail?: boolean }[] };
+    expect(s.files[0]!.truncated_tail).toBe(true);
+    expect(s.packets).toBe(12);
   });
 });

@@ -99,8 +99,9 @@ export async function run(args: string[]): Promise<number> {
   const p = new PacketView();
   const counters = new DecodeCounters();
   let n = 0;
+  let truncatedTail = false;
   try {
-    readCaptureFile(file, {
+    truncatedTail = readCaptureFile(file, {
       onFrame(buf, offset, caplen, wirelen, linktype, tsSec, tsNsec) {
         if (n >= limit || writer.closed) throw STOP;
         n++;
@@ -111,10 +112,12 @@ export async function run(args: string[]): Promise<number> {
         decodeFrame(p, counters);
         writer.line(json ? formatPacketJson(p) : formatPacketLine(p));
       },
-    });
+    }).truncatedTail;
   } catch (err) {
     if (err !== STOP) throw err;
   }
   await writer.end();
+  // As tcpdump does: say that the file ends inside a record instead of dropping it silently.
+  if (truncatedTail) process.stderr.write(`mirrorsink: warning: ${file}: truncated dump file (last record incomplete, not read)\n`);
   return ExitCode.Ok;
 }

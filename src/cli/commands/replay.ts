@@ -23,7 +23,7 @@ ${REPLAY_OPTIONS_HELP}
 `;
 
 export interface ReplaySummary {
-  files: { path: string; format: string; frames: number; bytes: number }[];
+  files: { path: string; format: string; frames: number; bytes: number; truncated_tail?: boolean }[];
   packets: number;
   bytes: number;
   seconds: number;
@@ -62,7 +62,9 @@ export async function run(args: string[]): Promise<number> {
   const started = process.hrtime.bigint();
   for (const path of positionals) {
     const r = readCaptureFile(path, sink);
-    files.push({ path, format: r.format, frames: r.frames, bytes: r.bytes });
+    files.push({ path, format: r.format, frames: r.frames, bytes: r.bytes, ...(r.truncatedTail ? { truncated_tail: true } : {}) });
+    // As tcpdump does: a file cut inside its last record is read up to that record, and said so.
+    if (r.truncatedTail) process.stderr.write(`mirrorsink: warning: ${path}: truncated dump file (last record incomplete, not read)\n`);
   }
   pipeline.finish();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
