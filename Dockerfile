@@ -9,7 +9,8 @@
 # Host networking keeps UDP off docker's NAT path; /var/lib/mirrorsink on the host must be
 # writable by uid 10001. See docs/operator-guide.md.
 
-# ---- build: compile TypeScript and the optional native `cap` (libpcap) binding, then drop
+# ---- build: compile TypeScript, the native recvmmsg receiver and the optional `cap` (libpcap)
+# binding, then drop
 # dev dependencies so that node_modules can be copied as is.
 FROM node:20-bookworm AS build
 RUN apt-get update \
@@ -19,7 +20,11 @@ RUN apt-get update \
 ENV npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# The native recvmmsg receiver: npm ci's install script builds it; build:native fails the image
+# build if it could not (the image must not fall back to dgram silently).
+COPY native ./native
+RUN npm ci --no-audit --no-fund \
+ && npm run build:native
 COPY . .
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
@@ -42,6 +47,7 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/native/build/Release/udp_batch.node ./native/build/Release/udp_batch.node
 COPY --from=build /app/rules ./rules
 COPY --from=build /app/examples ./examples
 USER mirrorsink

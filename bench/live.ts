@@ -1,12 +1,15 @@
 /**
  * Live receive benchmark over loopback (127.0.0.1 only): for 100-byte and 1400-byte inner
  * frames (VXLAN-wrapped), the highest send rate with < 0.1 % loss and the receiver's CPU time
- * per datagram, for two receivers measured side by side in the same run:
+ * per datagram, for three receivers measured side by side in the same run:
  *
- *   pipeline  `mirrorsink serve`, the real CLI in a child process, with the full pipeline of the
- *             given config (default captures/mirrorsink.yaml: four sessions with direction
- *             rules, no mirror filter, no flows, no IDS rules, no outputs); counted by its own
+ *   pipeline  `mirrorsink serve --receiver recvmmsg`, the real CLI in a child process, with the
+ *             full pipeline of the given config (default captures/mirrorsink.yaml: four
+ *             sessions with direction rules, no mirror filter, no flows, no IDS rules, no
+ *             outputs), reading its socket in recvmmsg batches through the native receiver
+ *             (left out, with the reason, where that is not built); counted by its own
  *             received-datagram counter (GET /api/sessions);
+ *   pipeline-dgram  the same with `--receiver dgram`: Node's dgram, a callback per datagram;
  *   bare      a bare dgram receive loop with a VXLAN + Ethernet header parse (child process),
  *             asking for the same receive buffer as serve (its 32 MiB default; both are capped
  *             alike by net.core.rmem_max, and the granted sizes are logged): the ceiling Node's
@@ -42,6 +45,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchRow } from './bench-row.js';
+import { loadBatchReceiver } from '../src/source/batch-socket.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** dist/bench → repo root (also works from the source tree via the built file). */
@@ -52,7 +56,7 @@ const LOOPBACK = '127.0.0.1';
 /** Receive buffer both receivers ask for: serve's default (listen.receive_buffer_bytes). */
 const RECEIVE_BUFFER_BYTES = 32 * 1024 * 1024;
 
-type Mode = 'bare' | 'pipeline';
+type Mode = 'bare' | 'pipeline' | 'pipeline-dgram';
 
 export interface BenchLiveOptions {
   /** Inner Ethernet frame sizes (default [100, 1400]). */
@@ -270,7 +274,11 @@ interface Receiver {
   stop(): Promise<void>;
 }
 
-const MODE_LABEL: Record<Mode, string> = { bare: 'bare dgram loop + header parse', pipeline: 'serve (full pipeline)' };
+const MODE_LABEL: Record<Mode, string> = {
+  bare: 'bare dgram loop + header parse',
+  pipeline: 'serve (full pipeline, recvmmsg batches)',
+  'pipeline-dgram': 'serve (full pipeline, dgram)',
+};
 
 async function startBare(size: number): Promise<Receiver> {
   const child = fork(SELF, ['--child', 'bare'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -295,10 +303,10 @@ async function startBare(size: number): Promise<Receiver> {
   };
 }
 
-async function startServe(size: number, configFile: string): Promise<Receiver> {
+async function startServe(size: number, configFile: string, mode: 'pipeline' | 'pipeline-dgram'): Promise<Receiver> {
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--config', configFile, '--bind', LOOPBACK, '--vxlan-port', '0', '--no-geneve', '--http-port', '0', '--http-bind', LOOPBACK, '--receive-buffer', String(RECEIVE_BUFFER_BYTES)],
+    [CLI, 'serve', '--config', configFile, '--bind', LOOPBACK, '--vxlan-port', '0', '--no-geneve', '--http-port', '0', '--http-bind', LOOPBACK, '--receive-buffer', String(RECEIVE_BUFFER_BYTES), '--receiver', mode === 'pipeline' ? 'recvmmsg' : 'dgram'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const ready = await new Promise<{ udp: { port: number }[]; http: { port: number } }>((resolve, reject) => {
@@ -317,8 +325,8 @@ async function startServe(size: number, configFile: string): Promise<Receiver> {
   const metrics = await (await fetch(`${base}/metrics`)).text();
   const m = /mirrorsink_udp_receive_buffer_bytes\{listener="vxlan"\} (\d+)/.exec(metrics);
   return {
-    mode: 'pipeline',
-    label: `${MODE_LABEL.pipeline}, ${size}-byte inner frames`,
+    mode,
+    label: `${MODE_LABEL[mode]}, ${size}-byte inner frames`,
     port: ready.udp[0]!.port,
     pid: child.pid,
     recvBuffer: m ? Number(m[1]) : NaN,
@@ -503,6 +511,9 @@ export async function benchLive(opts: BenchLiveOptions = {}): Promise<BenchRow[]
   const start = performance.now();
   const budgetMs = (opts.budgetSeconds ?? 170) * 1000;
   const rows: BenchRow[] = [];
+  const native = loadBatchReceiver();
+  const nativeReceiver = 'module' in native;
+  if (!nativeReceiver) log(`live bench: no serve row with recvmmsg batches: ${native.why}`);
   log(`live bench: load average ${loadAverage()}; serve config ${path.relative(REPO, configFile) || configFile} (the default one has no filter, flows, rules or outputs)`);
   const sender = fork(SELF, ['--child', 'sender'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await onceMessage(sender);
@@ -512,7 +523,8 @@ export async function benchLive(opts: BenchLiveOptions = {}): Promise<BenchRow[]
       const rs: Receiver[] = [];
       try {
         rs.push(await startBare(size));
-        rs.push(await startServe(size, configFile));
+        rs.push(await startServe(size, configFile, 'pipeline-dgram'));
+        if (nativeReceiver) rs.push(await startServe(size, configFile, 'pipeline'));
         for (const r of rs) log(`${r.label}: receive buffer granted ${r.recvBuffer} bytes (asked ${RECEIVE_BUFFER_BYTES}; as getRecvBufferSize() reports it)`);
         const cpu = cycles > 0 ? await cpuAtFullBatches(sender, rs, size, cycles, log) : new Map<Receiver, number>();
         // An even share of what is left of the budget.
@@ -545,11 +557,12 @@ export async function benchLive(opts: BenchLiveOptions = {}): Promise<BenchRow[]
           rows.push({ name, ...row, peakRssMiB: peakRssMiB(r.pid) });
           summary[r.mode] = { pps: row.pps, cpu: fullBatches };
         }
-        const p = summary.pipeline;
         const b = summary.bare;
-        if (p && b) {
+        for (const mode of ['pipeline', 'pipeline-dgram'] as const) {
+          const p = summary[mode];
+          if (!p || !b) continue;
           log(
-            `${size}-byte frames: serve / bare: loss-free rate ${(p.pps / b.pps).toFixed(2)}, CPU per datagram at full batches ${(p.cpu / b.cpu).toFixed(2)} (${p.cpu.toFixed(2)} vs ${b.cpu.toFixed(2)} µs; rate ceiling ${(b.cpu / p.cpu).toFixed(2)} of bare's)`,
+            `${size}-byte frames: ${MODE_LABEL[mode]} / bare: loss-free rate ${(p.pps / b.pps).toFixed(2)}, CPU per datagram at full batches ${(p.cpu / b.cpu).toFixed(2)} (${p.cpu.toFixed(2)} vs ${b.cpu.toFixed(2)} µs; rate ceiling ${(b.cpu / p.cpu).toFixed(2)} of bare's)`,
           );
         }
       } finally {

@@ -21,6 +21,7 @@ export const ENV_VARS: readonly { name: string; path: KeyPath; kind: Kind }[] = 
   { name: 'MIRRORSINK_VXLAN_PORT', path: ['listen', 'vxlan_port'], kind: 'string' },
   { name: 'MIRRORSINK_GENEVE_PORT', path: ['listen', 'geneve_port'], kind: 'port-or-off' },
   { name: 'MIRRORSINK_RECEIVE_BUFFER_BYTES', path: ['listen', 'receive_buffer_bytes'], kind: 'string' },
+  { name: 'MIRRORSINK_RECEIVER', path: ['listen', 'receiver'], kind: 'string' },
   { name: 'MIRRORSINK_HTTP_PORT', path: ['http', 'port'], kind: 'string' },
   { name: 'MIRRORSINK_HTTP_BIND', path: ['http', 'bind'], kind: 'string' },
   { name: 'MIRRORSINK_RELOAD_TOKEN', path: ['http', 'reload_token'], kind: 'string' },
@@ -59,6 +60,7 @@ export interface ServeFlags {
   genevePort?: string;
   noGeneve?: boolean;
   receiveBuffer?: string;
+  receiver?: string;
   httpPort?: string;
   httpBind?: string;
   rules?: string[];
@@ -80,6 +82,7 @@ export function cliOverrides(f: ServeFlags): Override[] {
   if (f.noGeneve === true) add(['listen', 'geneve_port'], false, '--no-geneve');
   else add(['listen', 'geneve_port'], f.genevePort, '--geneve-port');
   add(['listen', 'receive_buffer_bytes'], f.receiveBuffer, '--receive-buffer');
+  add(['listen', 'receiver'], f.receiver, '--receiver');
   add(['http', 'port'], f.httpPort, '--http-port');
   add(['http', 'bind'], f.httpBind, '--http-bind');
   add(['rules', 'files'], f.rules, '--rules');

@@ -15,6 +15,13 @@ export type FixedDirection = 'ingress' | 'egress';
 export type UnknownVniPolicy = 'process' | 'drop';
 export const UNKNOWN_VNI_POLICIES: readonly UnknownVniPolicy[] = ['process', 'drop'];
 
+/**
+ * How the UDP sockets are read: `recvmmsg` = the native batch receiver (native/udp_batch.c),
+ * `dgram` = Node's dgram, `auto` = recvmmsg where it is built, else dgram.
+ */
+export type ReceiverMethod = 'auto' | 'recvmmsg' | 'dgram';
+export const RECEIVER_METHODS: readonly ReceiverMethod[] = ['auto', 'recvmmsg', 'dgram'];
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -25,6 +32,7 @@ export const DEFAULTS = {
   genevePort: 6081,
   /** 32 MiB: about 20 000 jumbo datagrams or 200 000 small ones of burst. */
   receiveBufferBytes: 32 * 1024 * 1024,
+  receiver: 'auto' as ReceiverMethod,
   httpBind: '0.0.0.0',
   /** Not in Prometheus' default-port list collisions we know of; documented in examples/. */
   httpPort: 9109,
@@ -89,6 +97,7 @@ export interface ListenConfig {
   /** null = no GENEVE listener. */
   genevePort: number | null;
   receiveBufferBytes: number;
+  receiver: ReceiverMethod;
 }
 
 export interface HttpConfig {

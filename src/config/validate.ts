@@ -11,6 +11,8 @@ import {
   DIRECTION_MODES,
   LOG_LEVELS,
   UNKNOWN_VNI_POLICIES,
+  RECEIVER_METHODS,
+  type ReceiverMethod,
   type CaptureConfig,
   type DirectionMode,
   type FixedDirection,
@@ -246,7 +248,7 @@ export function formatMac(hex12: string): string {
 
 function validateListen(c: Checker, raw: unknown): ListenConfig {
   const at = ['listen'];
-  const o = c.object(raw, at, ['bind', 'vxlan_port', 'geneve_port', 'receive_buffer_bytes']);
+  const o = c.object(raw, at, ['bind', 'vxlan_port', 'geneve_port', 'receive_buffer_bytes', 'receiver']);
   const bind: string[] = [];
   const items = c.stringList(o.bind, [...at, 'bind']);
   for (const item of items) {
@@ -266,7 +268,9 @@ function validateListen(c: Checker, raw: unknown): ListenConfig {
     c.problems.add([...at, 'geneve_port'], `must differ from listen.vxlan_port (${vxlanPort}); set it to false to disable GENEVE`);
   }
   const receiveBufferBytes = c.int(o.receive_buffer_bytes, [...at, 'receive_buffer_bytes'], 65536, 2 ** 31 - 1, DEFAULTS.receiveBufferBytes);
-  return { bind: bind.length > 0 ? bind : [...DEFAULTS.bind], vxlanPort, genevePort, receiveBufferBytes };
+  const receiver =
+    o.receiver === undefined || o.receiver === null ? DEFAULTS.receiver : c.oneOf<ReceiverMethod>(o.receiver, [...at, 'receiver'], RECEIVER_METHODS, DEFAULTS.receiver);
+  return { bind: bind.length > 0 ? bind : [...DEFAULTS.bind], vxlanPort, genevePort, receiveBufferBytes, receiver };
 }
 
 function validateHttp(c: Checker, raw: unknown): HttpConfig {

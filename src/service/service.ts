@@ -47,6 +47,8 @@ export interface BoundSocket {
   family: number;
   address: string;
   port: number;
+  /** recvmmsg (native batches) or dgram. */
+  receiver: 'recvmmsg' | 'dgram';
 }
 
 export interface ReloadResult {
@@ -207,6 +209,7 @@ export class MirrorsinkService {
           address,
           port,
           receiveBufferBytes: config.listen.receiveBufferBytes,
+          receiver: config.listen.receiver,
           sink: this.pipeline,
           counters: this.receive,
           batch: this.batch,
@@ -221,6 +224,8 @@ export class MirrorsinkService {
         this.listeners.push(l);
       }
     }
+    const fallback = this.listeners.find((l) => l.receiverFallback !== null)?.receiverFallback;
+    if (fallback) this.log.warn(`UDP sockets read with Node's dgram, several times the CPU per datagram of recvmmsg batches: ${fallback}`);
     const capped = this.listeners.filter((l) => l.receiveBuffer?.capped);
     if (capped.length > 0) {
       const b = capped[0]!.receiveBuffer!;
@@ -234,7 +239,7 @@ export class MirrorsinkService {
   }
 
   boundSockets(): BoundSocket[] {
-    return this.listeners.map((l) => ({ listener: l.kind, family: l.family, address: l.address, port: l.port }));
+    return this.listeners.map((l) => ({ listener: l.kind, family: l.family, address: l.address, port: l.port, receiver: l.receiver ?? 'dgram' }));
   }
 
   httpAddress(): { address: string; port: number } | null {

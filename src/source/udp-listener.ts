@@ -3,13 +3,17 @@
  * bind address (IPv6 sockets are v6-only, so 0.0.0.0 and :: can both be bound). Every datagram
  * is counted and handed to the pipeline's onTunnelDatagram with the outer tuple from the socket.
  *
- * Per datagram nothing is allocated beyond what dgram itself allocates (the Buffer and rinfo),
- * and no clock is read: a read costs 0.1-0.3 µs on these machines, and the three per datagram
- * were about a tenth of serve's CPU per datagram (bench/live.ts). The datagram is copied into one receive buffer per
- * listener (so the pipeline's PacketView keeps its DataView instead of making one per datagram,
- * which costs more than the copy of even a jumbo datagram), the sender address string is
- * converted to numbers through a one-entry cache (mirror sources send many datagrams in a row),
- * and the timestamp is taken once per event-loop turn (see BatchTimer).
+ * Two ways to read a socket (`listen.receiver`):
+ *  - recvmmsg (default where built): the native batch receiver (./batch-socket.ts) reads up to
+ *    64 datagrams per system call into fixed slots of one buffer and calls onBatch once; the
+ *    batch is stamped with one clock reading taken in C right after the call.
+ *  - dgram: Node's dgram, one 'message' callback per datagram with a new Buffer and rinfo. The
+ *    datagram is copied into one receive buffer per listener (so the pipeline's PacketView keeps
+ *    its DataView instead of making one per datagram, which costs more than the copy of even a
+ *    jumbo datagram), the sender address text is converted through a one-entry cache (mirror
+ *    sources send many datagrams in a row), and the timestamp is taken once per event-loop
+ *    turn (see BatchTimer): a clock read costs 0.1-0.3 µs here.
+ * Either way nothing is allocated per datagram on our side.
  */
 import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +22,8 @@ import type { Pipeline } from '../pipeline/pipeline.js';
 import { parseIpv4, parseIpv6 } from '../filter/cidr.js';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
 import { ListenerKind, LISTENER_NAMES, type ReceiveCounters } from '../metrics/core-metrics.js';
+import { BatchSocket, META_ENTRY_WORDS, META_HEADER_WORDS, SLOT_BYTES, chooseReceiver, type NativeBatchModule } from './batch-socket.js';
+import type { ReceiverMethod } from '../config/schema.js';
 
 /** What the listener feeds: the Pipeline's datagram entry point (one signature, declared there). */
 export type TunnelDatagramSink = Pick<Pipeline, 'onTunnelDatagram'>;
@@ -44,10 +50,10 @@ export class BatchTimer {
 
   constructor(private readonly observe: (seconds: number, datagrams: number) => void) {}
 
-  /** Add one item's processing time (milliseconds). */
-  add(ms: number): void {
+  /** Add the processing time (milliseconds) of `items` items read together. */
+  add(ms: number, items = 1): void {
     this.seconds += ms / 1000;
-    this.count++;
+    this.count += items;
     this.schedule();
   }
 
@@ -94,6 +100,8 @@ export interface UdpListenerOptions {
   address: string;
   port: number;
   receiveBufferBytes: number;
+  /** How to read the socket (default auto: the native batch receiver where it is built). */
+  receiver?: ReceiverMethod;
   sink: TunnelDatagramSink;
   counters: ReceiveCounters;
   batch: BatchTimer;
@@ -117,6 +125,9 @@ export class UdpListener {
   readonly family: 4 | 6;
   private readonly requestedPort: number;
   private socket: Socket | null = null;
+  private batchSocket: BatchSocket | null = null;
+  private methodUsed: 'recvmmsg' | 'dgram' | null = null;
+  private fallback: string | null = null;
   private boundPort = 0;
   private open = false;
   private buffer: ReceiveBufferInfo | null = null;
@@ -168,6 +179,16 @@ export class UdpListener {
     return this.buffer;
   }
 
+  /** How the bound socket is read; null before bind(). */
+  get receiver(): 'recvmmsg' | 'dgram' | null {
+    return this.methodUsed;
+  }
+
+  /** Why `auto` fell back to dgram (null when it did not). */
+  get receiverFallback(): string | null {
+    return this.fallback;
+  }
+
   /** `udp4 0.0.0.0:4789 (vxlan)` */
   describe(): string {
     const host = this.family === 6 ? `[${this.address}]` : this.address;
@@ -175,6 +196,41 @@ export class UdpListener {
   }
 
   bind(): Promise<void> {
+    const choice = chooseReceiver(this.opts.receiver ?? 'auto');
+    if (choice.use === null) return Promise.reject(new MirrorsinkError(ErrorCode.ReceiverUnavailable, choice.error));
+    if (choice.use === 'recvmmsg') return this.bindBatch(choice.module);
+    this.fallback = choice.fallback;
+    return this.bindDgram();
+  }
+
+  private bindBatch(native: NativeBatchModule): Promise<void> {
+    let sock: BatchSocket;
+    try {
+      sock = new BatchSocket(native, this.family, this.address, this.requestedPort, this.opts.receiveBufferBytes, this.onBatch, this.onBatchError);
+    } catch (err) {
+      return Promise.reject(this.bindError(err as NodeJS.ErrnoException));
+    }
+    this.batchSocket = sock;
+    this.methodUsed = 'recvmmsg';
+    this.boundPort = sock.port;
+    this.open = true;
+    this.buffer = receiveBufferInfo(this.opts.receiveBufferBytes, sock.receiveBuffer);
+    return Promise.resolve();
+  }
+
+  private bindError(err: NodeJS.ErrnoException): MirrorsinkError {
+    const why =
+      err.code === 'EADDRINUSE'
+        ? 'address already in use (another mirrorsink or process holds the port)'
+        : err.code === 'EADDRNOTAVAIL'
+          ? 'no local interface has this address'
+          : err.code === 'EACCES'
+            ? 'permission denied'
+            : err.message;
+    return new MirrorsinkError(ErrorCode.Bind, `cannot bind ${this.describe()}: ${why}`);
+  }
+
+  private bindDgram(): Promise<void> {
     return new Promise((resolve, reject) => {
       const socket = dgram.createSocket({ type: this.family === 6 ? 'udp6' : 'udp4', ipv6Only: this.family === 6, reuseAddr: false });
       this.socket = socket;
@@ -186,15 +242,7 @@ export class UdpListener {
           // already closed
         }
         this.socket = null;
-        const why =
-          err.code === 'EADDRINUSE'
-            ? 'address already in use (another mirrorsink or process holds the port)'
-            : err.code === 'EADDRNOTAVAIL'
-              ? 'no local interface has this address'
-              : err.code === 'EACCES'
-                ? 'permission denied'
-                : err.message;
-        reject(new MirrorsinkError(ErrorCode.Bind, `cannot bind ${this.describe()}: ${why}`));
+        reject(this.bindError(err));
       };
       const onListening = () => {
         socket.removeListener('error', onBindError);
@@ -206,10 +254,8 @@ export class UdpListener {
         } catch {
           // Refused outright (e.g. above INT_MAX): keep the default, reported as capped below.
         }
-        const actual = socket.getRecvBufferSize();
-        // Linux doubles the value it grants (bookkeeping overhead); other kernels report it as is.
-        const capped = process.platform === 'linux' ? actual < 2 * requested : actual < requested;
-        this.buffer = { requested, actual, capped };
+        this.buffer = receiveBufferInfo(requested, socket.getRecvBufferSize());
+        this.methodUsed = 'dgram';
         socket.on('message', this.onMessage);
         // After binding, an error means the socket no longer receives (e.g. destroyed with
         // `ss -K`): mark it down, close it, let health report it.
@@ -264,11 +310,7 @@ export class UdpListener {
         this.tsNsec,
       );
     } catch (err) {
-      counters.internalErrors++;
-      if (!this.errorReported) {
-        this.errorReported = true;
-        this.opts.onInternalError?.(err);
-      }
+      this.internalError(err);
     }
   };
 
@@ -300,8 +342,70 @@ export class UdpListener {
     else this.lastSrc6.set(w);
   }
 
+  /**
+   * One recvmmsg batch: meta[0] datagrams in the native receiver's slots, stamped with one
+   * clock reading taken right after the system call (nanoseconds).
+   */
+  private readonly onBatch = (): void => {
+    const sock = this.batchSocket;
+    if (sock === null) return;
+    const started = performance.now();
+    const meta = sock.meta;
+    const data = sock.data;
+    const n = meta[0]!;
+    const tsSec = meta[1]!;
+    const tsNsec = meta[2]!;
+    const counters = this.counters;
+    const sink = this.sink;
+    const v6 = this.outerSrc6;
+    let bytes = 0;
+    for (let i = 0, e = META_HEADER_WORDS; i < n; i++, e += META_ENTRY_WORDS) {
+      const length = meta[e]!;
+      bytes += length;
+      let src4 = 0;
+      if (v6 === null) src4 = meta[e + 3]!;
+      else {
+        v6[0] = meta[e + 3]!;
+        v6[1] = meta[e + 4]!;
+        v6[2] = meta[e + 5]!;
+        v6[3] = meta[e + 6]!;
+      }
+      try {
+        sink.onTunnelDatagram(data, i * SLOT_BYTES, length, this.tunnelKind, this.family, src4, this.localAddr4, v6, meta[e + 2]!, this.boundPort, tsSec, tsNsec);
+      } catch (err) {
+        this.internalError(err);
+      }
+    }
+    counters.datagrams[this.listenerIndex] += n;
+    counters.bytes[this.listenerIndex] += bytes;
+    this.batch.add(performance.now() - started, n);
+  };
+
+  /** The native receiver stopped on a socket error (e.g. the socket destroyed with `ss -K`). */
+  private readonly onBatchError = (_code: string, message: string): void => {
+    if (!this.open) return;
+    this.open = false;
+    void this.batchSocket?.close();
+    this.batchSocket = null;
+    this.opts.onClosed?.(`socket error on ${this.describe()}: ${message}`);
+  };
+
+  private internalError(err: unknown): void {
+    this.counters.internalErrors++;
+    if (!this.errorReported) {
+      this.errorReported = true;
+      this.opts.onInternalError?.(err);
+    }
+  }
+
   /** Stop receiving and close the socket. */
   close(): Promise<void> {
+    if (this.batchSocket !== null) {
+      this.open = false;
+      const sock = this.batchSocket;
+      this.batchSocket = null;
+      return sock.close();
+    }
     const s = this.socket;
     if (s === null || !this.open) return Promise.resolve();
     this.open = false;
@@ -314,10 +418,25 @@ export class UdpListener {
 
   /** Test hook: close the socket as if it had failed (health must notice). */
   simulateFailure(): void {
+    if (this.batchSocket !== null) {
+      void this.batchSocket.close();
+      this.batchSocket = null;
+      if (this.open) {
+        this.open = false;
+        this.opts.onClosed?.(`${this.describe()} closed`);
+      }
+      return;
+    }
     this.socket?.close();
   }
 
   get listenerName(): string {
     return LISTENER_NAMES[this.listenerIndex]!;
   }
+}
+
+function receiveBufferInfo(requested: number, actual: number): ReceiveBufferInfo {
+  // Linux doubles the value it grants (bookkeeping overhead); other kernels report it as is.
+  const capped = process.platform === 'linux' ? actual < 2 * requested : actual < requested;
+  return { requested, actual, capped };
 }

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { haveTool, runCli } from '../helpers/tools.js';
+import { loadBatchReceiver } from '../../src/source/batch-socket.js';
 import { httpGet, innerFrame, metric, parseMetrics, sendUdp, startServeProcess, tmpDir, vxlan, waitFor, writeConfig, type ServeProcess } from './harness.js';
 
 const CONFIG = `
@@ -17,6 +18,9 @@ sessions:
     vni: 102
     addresses: [10.0.2.20]
 `;
+
+/** What `auto` reads the sockets with here (recvmmsg where the native receiver is built). */
+const AUTO_RECEIVER = 'module' in loadBatchReceiver() ? 'recvmmsg' : 'dgram';
 
 const ENV = {
   MIRRORSINK_BIND: '127.0.0.1',
@@ -41,7 +45,7 @@ describe('mirrorsink serve (real process)', () => {
   });
 
   it('takes ports, binds and log level from MIRRORSINK_* and counts what was sent per VNI and direction', async () => {
-    expect(p.udp).toEqual([{ listener: 'vxlan', family: 4, address: '127.0.0.1', port: expect.any(Number) }]);
+    expect(p.udp).toEqual([{ listener: 'vxlan', family: 4, address: '127.0.0.1', port: expect.any(Number), receiver: AUTO_RECEIVER }]);
     const port = p.port('vxlan');
     const d = [
       ...Array.from({ length: 40 }, () => vxlan(101, innerFrame({ src: '10.0.1.10', dst: '1.1.1.1', frameLen: 100 }))),
@@ -134,6 +138,21 @@ describe('mirrorsink serve: errors a user sees', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('configuration OK (defaults)');
     expect(r.stdout).toContain("assumed: no sessions configured: every VNI is processed under the session 'unknown'");
+  });
+
+  it('--receiver dgram (or MIRRORSINK_RECEIVER) reads with dgram and counts the same; a bad value names the flag', async () => {
+    const a = await startServeProcess(['--receiver', 'dgram'], ENV);
+    try {
+      expect(a.udp).toEqual([expect.objectContaining({ receiver: 'dgram' })]);
+      const d = Array.from({ length: 20 }, () => vxlan(7, innerFrame({ src: '10.0.0.1', dst: '10.0.0.2', frameLen: 200 })));
+      await sendUdp(a.port('vxlan'), d);
+      await waitFor(async () => (await httpGet(a.base, '/api/sessions')).json().received.vxlan.datagrams === 20);
+    } finally {
+      expect(await a.stop()).toBe(0);
+    }
+    const bad = runCli(['serve', '--check'], { env: { MIRRORSINK_RECEIVER: 'fast' } });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("environment variable MIRRORSINK_RECEIVER: listen.receiver: must be one of auto, recvmmsg, dgram, got 'fast'");
   });
 
   it('a UDP port in use: exit 1 naming the address and port', async () => {

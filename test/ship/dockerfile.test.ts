@@ -81,6 +81,14 @@ describe('Dockerfile', () => {
     expect(existsSync(path.join(REPO_ROOT, 'package-lock.json'))).toBe(true);
   });
 
+  it('builds the native recvmmsg receiver (failing the build without it) and ships it', () => {
+    const r = runText(build);
+    expect(ops(build, 'COPY')).toContain('native ./native');
+    expect(r.indexOf('npm run build:native')).toBeGreaterThan(r.indexOf('npm ci'));
+    expect(pkg.scripts['build:native']).toMatch(/--strict/);
+    expect(ops(runtime, 'COPY').join('\n')).toContain('/app/native/build/Release/udp_batch.node ./native/build/Release/udp_batch.node');
+  });
+
   it('runtime stage: libpcap only, everything else copied from the pruned build stage', () => {
     const r = runText(runtime);
     expect(r).toMatch(/apt-get install -y --no-install-recommends libpcap0\.8\s/);
@@ -171,11 +179,11 @@ describe('.dockerignore', () => {
     .filter((l) => l !== '' && !l.startsWith('#'));
 
   it('keeps host builds, git, tests and the deploy tooling out of the build context', () => {
-    for (const p of ['node_modules', 'dist', '.git', 'deploy', 'test']) expect(patterns).toContain(p);
+    for (const p of ['node_modules', 'dist', 'native/build', '.git', 'deploy', 'test']) expect(patterns).toContain(p);
   });
 
   it('keeps what the build needs', () => {
-    const needed = ['package.json', 'package-lock.json', 'tsconfig.json', 'src'];
+    const needed = ['package.json', 'package-lock.json', 'tsconfig.json', 'src', 'native', 'native/udp_batch.c', 'native/binding.gyp', 'native/build.mjs'];
     for (const n of needed) expect(patterns.filter((p) => p === n || p === `${n}/` || (p.includes('*') && new RegExp(`^${p.replaceAll('.', '\\.').replaceAll('*', '.*')}$`).test(n)))).toEqual([]);
     expect(spawnSync('test', ['-f', path.join(REPO_ROOT, 'tsconfig.json')]).status).toBe(0);
   });

@@ -9,6 +9,8 @@ import { cliOverrides, ENV_VARS, type ServeFlags } from '../../config/overrides.
 import { DEFAULTS } from '../../config/schema.js';
 import { MirrorsinkService } from '../../service/service.js';
 import { buildStages, retireStages } from '../../service/stages.js';
+import { chooseReceiver } from '../../source/batch-socket.js';
+import { ErrorCode, MirrorsinkError } from '../../errors.js';
 
 const HELP = `Usage: mirrorsink serve [options]
 
@@ -23,6 +25,7 @@ Options:
   --geneve-port N         GENEVE port (default ${DEFAULTS.genevePort}; 0 = any free port)
   --no-geneve             no GENEVE listener
   --receive-buffer BYTES  UDP receive buffer per socket (default ${DEFAULTS.receiveBufferBytes})
+  --receiver METHOD       recvmmsg (native batches), dgram (Node's) or auto (default: recvmmsg if built)
   --http-port N           HTTP port for /metrics, /healthz, /readyz, /api (default ${DEFAULTS.httpPort})
   --http-bind ADDR        HTTP bind address (default ${DEFAULTS.httpBind})
   --rules FILE            Suricata-language rules file, repeatable (replaces rules.files)
@@ -49,6 +52,7 @@ const OPTIONS = {
   'geneve-port': { type: 'string' },
   'no-geneve': { type: 'boolean' },
   'receive-buffer': { type: 'string' },
+  receiver: { type: 'string' },
   'http-port': { type: 'string' },
   'http-bind': { type: 'string' },
   rules: { type: 'string', multiple: true },
@@ -73,6 +77,7 @@ export async function run(args: string[]): Promise<number> {
     genevePort: v['geneve-port'] as string | undefined,
     noGeneve: v['no-geneve'] as boolean | undefined,
     receiveBuffer: v['receive-buffer'] as string | undefined,
+    receiver: v.receiver as string | undefined,
     httpPort: v['http-port'] as string | undefined,
     httpBind: v['http-bind'] as string | undefined,
     rules: v.rules as string[] | undefined,
@@ -90,9 +95,12 @@ export async function run(args: string[]): Promise<number> {
     const loaded = load();
     const stages = await buildStages(loaded.config, { drops: new Float64Array(4), dryRun: true }, null);
     await retireStages(stages, null);
+    const receiver = chooseReceiver(loaded.config.listen.receiver);
+    if (receiver.use === null) throw new MirrorsinkError(ErrorCode.ReceiverUnavailable, receiver.error);
     process.stdout.write(
       `configuration OK${loaded.config.file ? `: ${loaded.config.file}` : ' (defaults)'}\n` +
         `  sessions: ${stages.summary.sessions}, filters: ${stages.summary.filters}, rules loaded: ${stages.summary.rules_loaded}, failed: ${stages.summary.rules_failed}\n` +
+        `  UDP receiver: ${receiver.use === 'recvmmsg' ? 'recvmmsg batches (native)' : `Node's dgram${receiver.fallback ? ` (${receiver.fallback})` : ''}`}\n` +
         loaded.assumptions.map((a) => `  assumed: ${a}\n`).join('') +
         stages.warnings.map((w) => `  warning: ${w}\n`).join(''),
     );

@@ -1,0 +1,356 @@
+/*
+ * mirrorsink's optional batch UDP receiver (Linux): one recvmmsg(2) call reads up to a batch of
+ * datagrams straight into memory that JavaScript owns, and one call into JavaScript hands the
+ * whole batch over. Node's dgram makes a Buffer, an rinfo object and a JavaScript callback per
+ * datagram, which costs more than mirrorsink's whole pipeline does (see bench/live.ts).
+ *
+ * Layout shared with src/source/batch-socket.ts (keep both in step):
+ *   data  ArrayBuffer of slots * slotSize bytes; datagram i is at i * slotSize.
+ *   meta  Uint32Array: [count, tsSec, tsNsec, spare] then per datagram
+ *         [length, flags, port, a0, a1, a2, a3, spare] with the sender address as 32-bit words
+ *         in host order (a0 = the whole IPv4 address; for IPv6 a0 is the most significant).
+ * flags bit 0: the datagram was larger than its slot and was cut (MSG_TRUNC).
+ */
+#include <node_api.h>
+
+#ifdef __linux__
+#include <uv.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define META_HEADER_WORDS 4
+#define META_ENTRY_WORDS 8
+#define FLAG_TRUNCATED 1u
+/* Batches read per readiness event before the event loop gets a turn (HTTP, timers). */
+#define MAX_ROUNDS 16
+
+typedef struct {
+  napi_env env;
+  int fd;
+  int closing;
+  uv_poll_t poll;
+  napi_ref data_ref;
+  napi_ref meta_ref;
+  napi_ref on_batch_ref;
+  napi_ref on_error_ref;
+  napi_ref resource_ref;
+  napi_ref on_closed_ref;
+  napi_async_context async_context;
+  uint8_t *data;
+  uint32_t *meta;
+  size_t slots;
+  size_t slot_size;
+  struct mmsghdr *msgs;
+  struct iovec *iovs;
+  struct sockaddr_in6 *addrs;
+} receiver_t;
+
+#define CHECK(call)                                                            \
+  do {                                                                         \
+    if ((call) != napi_ok) {                                                   \
+      napi_throw_error(env, "ERR_MIRRORSINK_NATIVE", "napi call failed: " #call); \
+      return NULL;                                                             \
+    }                                                                          \
+  } while (0)
+
+static napi_value throw_errno(napi_env env, int err, const char *what) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  napi_throw_error(env, uv_err_name(-err), msg);
+  return NULL;
+}
+
+static void call_js(receiver_t *r, napi_ref fn_ref, size_t argc, napi_value *argv) {
+  napi_env env = r->env;
+  napi_value fn, resource;
+  if (napi_get_reference_value(env, fn_ref, &fn) != napi_ok) return;
+  if (napi_get_reference_value(env, r->resource_ref, &resource) != napi_ok) return;
+  /* make_callback, not call_function: microtasks queued by the batch run afterwards, as they
+   * do after any I/O callback. */
+  napi_make_callback(env, r->async_context, resource, fn, argc, argv, NULL);
+}
+
+static void stop_polling(receiver_t *r) {
+  if (!r->closing) uv_poll_stop(&r->poll);
+}
+
+static void report_error(receiver_t *r, int err) {
+  napi_env env = r->env;
+  napi_value argv[2];
+  stop_polling(r);
+  napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &argv[0]);
+  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &argv[1]);
+  call_js(r, r->on_error_ref, 2, argv);
+}
+
+static void fill_entry(uint32_t *e, const struct mmsghdr *m, const struct sockaddr_in6 *a) {
+  e[0] = m->msg_len;
+  e[1] = (m->msg_hdr.msg_flags & MSG_TRUNC) ? FLAG_TRUNCATED : 0;
+  if (a->sin6_family == AF_INET) {
+    const struct sockaddr_in *a4 = (const struct sockaddr_in *)a;
+    e[2] = ntohs(a4->sin_port);
+    e[3] = ntohl(a4->sin_addr.s_addr);
+    e[4] = e[5] = e[6] = 0;
+  } else {
+    const uint8_t *b = a->sin6_addr.s6_addr;
+    e[2] = ntohs(a->sin6_port);
+    for (int w = 0; w < 4; w++)
+      e[3 + w] = ((uint32_t)b[4 * w] << 24) | ((uint32_t)b[4 * w + 1] << 16) | ((uint32_t)b[4 * w + 2] << 8) | b[4 * w + 3];
+  }
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  receiver_t *r = handle->data;
+  if (r->closing) return;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(r->env, &scope) != napi_ok) return;
+  if (status < 0) {
+    report_error(r, -status);
+  } else {
+    for (int round = 0; round < MAX_ROUNDS && !r->closing; round++) {
+      for (size_t i = 0; i < r->slots; i++) r->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in6);
+      int n = recvmmsg(r->fd, r->msgs, (unsigned)r->slots, MSG_DONTWAIT, NULL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) report_error(r, errno);
+        break;
+      }
+      if (n == 0) break;
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      r->meta[0] = (uint32_t)n;
+      r->meta[1] = (uint32_t)ts.tv_sec;
+      r->meta[2] = (uint32_t)ts.tv_nsec;
+      for (int i = 0; i < n; i++) fill_entry(r->meta + META_HEADER_WORDS + (size_t)i * META_ENTRY_WORDS, &r->msgs[i], &r->addrs[i]);
+      call_js(r, r->on_batch_ref, 0, NULL);
+      if ((size_t)n < r->slots) break;
+    }
+  }
+  napi_close_handle_scope(r->env, scope);
+}
+
+static void free_receiver(receiver_t *r) {
+  napi_env env = r->env;
+  if (r->fd >= 0) close(r->fd);
+  napi_ref refs[] = {r->data_ref, r->meta_ref, r->on_batch_ref, r->on_error_ref, r->resource_ref, r->on_closed_ref};
+  for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++)
+    if (refs[i] != NULL) napi_delete_reference(env, refs[i]);
+  if (r->async_context != NULL) napi_async_destroy(env, r->async_context);
+  free(r->msgs);
+  free(r->iovs);
+  free(r->addrs);
+  free(r);
+}
+
+static void on_closed(uv_handle_t *handle) {
+  receiver_t *r = handle->data;
+  /* The socket is closed before JavaScript hears of it: its port is free again by then. */
+  if (r->fd >= 0) close(r->fd);
+  r->fd = -1;
+  if (r->on_closed_ref != NULL) {
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(r->env, &scope) == napi_ok) {
+      call_js(r, r->on_closed_ref, 0, NULL);
+      napi_close_handle_scope(r->env, scope);
+    }
+  }
+  free_receiver(r);
+}
+
+static int parse_address(int family, const char *text, int port, struct sockaddr_in6 *out, socklen_t *len) {
+  memset(out, 0, sizeof *out);
+  if (family == 4) {
+    struct sockaddr_in *a4 = (struct sockaddr_in *)out;
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    *len = sizeof *a4;
+    return inet_pton(AF_INET, text, &a4->sin_addr) == 1;
+  }
+  out->sin6_family = AF_INET6;
+  out->sin6_port = htons((uint16_t)port);
+  *len = sizeof *out;
+  return inet_pton(AF_INET6, text, &out->sin6_addr) == 1;
+}
+
+/*
+ * open(family, address, port, receiveBufferBytes, data, meta, slotSize, onBatch, onError)
+ *   → { handle, port, receiveBuffer }
+ * Binds a non-blocking UDP socket (IPv6 ones v6-only), asks for the receive buffer (a refusal
+ * is not an error: the granted size is returned), and starts reading on the event loop.
+ */
+static napi_value Open(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 9) {
+    napi_throw_type_error(env, NULL, "open() takes 9 arguments");
+    return NULL;
+  }
+  int32_t family, port, slot_size;
+  double rcvbuf;
+  char address[INET6_ADDRSTRLEN + 1];
+  size_t address_len;
+  CHECK(napi_get_value_int32(env, argv[0], &family));
+  CHECK(napi_get_value_string_utf8(env, argv[1], address, sizeof address, &address_len));
+  CHECK(napi_get_value_int32(env, argv[2], &port));
+  CHECK(napi_get_value_double(env, argv[3], &rcvbuf));
+  void *data, *meta;
+  size_t data_len, meta_len;
+  CHECK(napi_get_arraybuffer_info(env, argv[4], &data, &data_len));
+  CHECK(napi_get_arraybuffer_info(env, argv[5], &meta, &meta_len));
+  CHECK(napi_get_value_int32(env, argv[6], &slot_size));
+  if ((family != 4 && family != 6) || port < 0 || port > 65535 || slot_size <= 0 || data_len < (size_t)slot_size) {
+    napi_throw_range_error(env, NULL, "open(): bad family, port or buffer sizes");
+    return NULL;
+  }
+  size_t slots = data_len / (size_t)slot_size;
+  if (meta_len < (META_HEADER_WORDS + slots * META_ENTRY_WORDS) * sizeof(uint32_t)) {
+    napi_throw_range_error(env, NULL, "open(): meta buffer too small for the slots");
+    return NULL;
+  }
+
+  struct sockaddr_in6 addr;
+  socklen_t addr_len;
+  if (!parse_address(family, address, port, &addr, &addr_len)) {
+    napi_throw_error(env, "EINVAL", "not an IP address of the socket's family");
+    return NULL;
+  }
+  int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  int one = 1;
+  if (family == 6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "setsockopt(IPV6_V6ONLY)");
+  }
+  if (bind(fd, (struct sockaddr *)&addr, addr_len) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "bind");
+  }
+  if (rcvbuf > 0 && rcvbuf <= INT_MAX) {
+    int want = (int)rcvbuf;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want); /* capped by net.core.rmem_max */
+  }
+  int granted = 0;
+  socklen_t granted_len = sizeof granted;
+  getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &granted_len);
+  struct sockaddr_in6 bound;
+  socklen_t bound_len = sizeof bound;
+  getsockname(fd, (struct sockaddr *)&bound, &bound_len);
+  int bound_port = ntohs(bound.sin6_port); /* sin_port sits at the same offset */
+
+  receiver_t *r = calloc(1, sizeof *r);
+  if (r == NULL) {
+    close(fd);
+    return throw_errno(env, ENOMEM, "open");
+  }
+  r->env = env;
+  r->fd = fd;
+  r->data = data;
+  r->meta = meta;
+  r->slots = slots;
+  r->slot_size = (size_t)slot_size;
+  r->msgs = calloc(slots, sizeof *r->msgs);
+  r->iovs = calloc(slots, sizeof *r->iovs);
+  r->addrs = calloc(slots, sizeof *r->addrs);
+  if (r->msgs == NULL || r->iovs == NULL || r->addrs == NULL) {
+    free_receiver(r);
+    return throw_errno(env, ENOMEM, "open");
+  }
+  for (size_t i = 0; i < slots; i++) {
+    r->iovs[i].iov_base = r->data + i * r->slot_size;
+    r->iovs[i].iov_len = r->slot_size;
+    r->msgs[i].msg_hdr.msg_iov = &r->iovs[i];
+    r->msgs[i].msg_hdr.msg_iovlen = 1;
+    r->msgs[i].msg_hdr.msg_name = &r->addrs[i];
+  }
+  napi_value resource, resource_name;
+  if (napi_create_reference(env, argv[4], 1, &r->data_ref) != napi_ok ||
+      napi_create_reference(env, argv[5], 1, &r->meta_ref) != napi_ok ||
+      napi_create_reference(env, argv[7], 1, &r->on_batch_ref) != napi_ok ||
+      napi_create_reference(env, argv[8], 1, &r->on_error_ref) != napi_ok ||
+      napi_create_object(env, &resource) != napi_ok ||
+      napi_create_reference(env, resource, 1, &r->resource_ref) != napi_ok ||
+      napi_create_string_utf8(env, "mirrorsink.BatchSocket", NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
+      napi_async_init(env, resource, resource_name, &r->async_context) != napi_ok) {
+    free_receiver(r);
+    napi_throw_error(env, "ERR_MIRRORSINK_NATIVE", "cannot hold the receiver's JavaScript values");
+    return NULL;
+  }
+  uv_loop_t *loop;
+  int rc;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || (rc = uv_poll_init(loop, &r->poll, fd)) != 0) {
+    free_receiver(r);
+    napi_throw_error(env, "ERR_MIRRORSINK_NATIVE", "cannot watch the socket on the event loop");
+    return NULL;
+  }
+  r->poll.data = r;
+  if ((rc = uv_poll_start(&r->poll, UV_READABLE, on_readable)) != 0) {
+    r->closing = 1;
+    uv_close((uv_handle_t *)&r->poll, on_closed);
+    return throw_errno(env, -rc, "uv_poll_start");
+  }
+
+  napi_value result, handle_value, port_value, rcvbuf_value;
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_external(env, r, NULL, NULL, &handle_value));
+  CHECK(napi_create_int32(env, bound_port, &port_value));
+  CHECK(napi_create_int32(env, granted, &rcvbuf_value));
+  CHECK(napi_set_named_property(env, result, "handle", handle_value));
+  CHECK(napi_set_named_property(env, result, "port", port_value));
+  CHECK(napi_set_named_property(env, result, "receiveBuffer", rcvbuf_value));
+  return result;
+}
+
+/* close(handle[, onClosed]): stop reading now; the socket is closed and onClosed called when
+ * libuv has released the watcher (later in this event-loop turn). */
+static napi_value Close(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  receiver_t *r;
+  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&r) != napi_ok || r == NULL) {
+    napi_throw_type_error(env, NULL, "close() takes the handle open() returned");
+    return NULL;
+  }
+  if (r->closing) return NULL;
+  napi_valuetype type = napi_undefined;
+  if (argc >= 2) napi_typeof(env, argv[1], &type);
+  if (type == napi_function) CHECK(napi_create_reference(env, argv[1], 1, &r->on_closed_ref));
+  uv_poll_stop(&r->poll);
+  r->closing = 1;
+  uv_close((uv_handle_t *)&r->poll, on_closed);
+  return NULL;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_value fn, header, entry;
+  CHECK(napi_create_function(env, "open", NAPI_AUTO_LENGTH, Open, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "open", fn));
+  CHECK(napi_create_function(env, "close", NAPI_AUTO_LENGTH, Close, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "close", fn));
+  CHECK(napi_create_int32(env, META_HEADER_WORDS, &header));
+  CHECK(napi_set_named_property(env, exports, "metaHeaderWords", header));
+  CHECK(napi_create_int32(env, META_ENTRY_WORDS, &entry));
+  CHECK(napi_set_named_property(env, exports, "metaEntryWords", entry));
+  return exports;
+}
+
+#else /* not Linux: no recvmmsg; the module loads and says so */
+
+static napi_value Init(napi_env env, napi_value exports) {
+  return exports;
+}
+
+#endif
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
