@@ -3,6 +3,7 @@
  * datagrams straight into memory that JavaScript owns, and one call into JavaScript hands the
  * whole batch over. Node's dgram makes a Buffer, an rinfo object and a JavaScript callback per
  * datagram, which costs more than mirrorsink's whole pipeline does (see bench/live.ts).
+ * The sending side (sendmmsg) serves `mirrorsink send` and the live benchmark's sender.
  *
  * Layout shared with src/source/batch-socket.ts (keep both in step):
  *   data  ArrayBuffer of slots * slotSize bytes; datagram i is at i * slotSize.
@@ -332,8 +333,180 @@ static napi_value Close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- sending: sendmmsg(2) on a connected socket, for `mirrorsink send` and the live bench ---- */
+
+#define SEND_BATCH 1024 /* UIO_MAXIOV: the most sendmmsg takes per call */
+
+typedef struct {
+  int fd;
+  struct mmsghdr msgs[SEND_BATCH];
+  struct iovec iovs[SEND_BATCH];
+} sender_t;
+
+/* The handle's memory goes with the handle (garbage collection); the socket with closeSender. */
+static void finalize_sender(napi_env env, void *data, void *hint) {
+  sender_t *snd = data;
+  if (snd->fd >= 0) close(snd->fd);
+  free(snd);
+}
+
+/* openSender(family, address, port, sendBufferBytes) → { handle, localPort } */
+static napi_value OpenSender(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t family, port;
+  double sndbuf;
+  char address[INET6_ADDRSTRLEN + 1];
+  size_t address_len;
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "openSender() takes 4 arguments");
+    return NULL;
+  }
+  CHECK(napi_get_value_int32(env, argv[0], &family));
+  CHECK(napi_get_value_string_utf8(env, argv[1], address, sizeof address, &address_len));
+  CHECK(napi_get_value_int32(env, argv[2], &port));
+  CHECK(napi_get_value_double(env, argv[3], &sndbuf));
+  struct sockaddr_in6 addr;
+  socklen_t addr_len;
+  if ((family != 4 && family != 6) || port <= 0 || port > 65535 || !parse_address(family, address, port, &addr, &addr_len)) {
+    napi_throw_error(env, "EINVAL", "openSender(): bad family, address or port");
+    return NULL;
+  }
+  int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  if (sndbuf > 0 && sndbuf <= INT_MAX) {
+    int want = (int)sndbuf;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof want);
+  }
+  if (connect(fd, (struct sockaddr *)&addr, addr_len) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "connect");
+  }
+  struct sockaddr_in6 local;
+  socklen_t local_len = sizeof local;
+  getsockname(fd, (struct sockaddr *)&local, &local_len);
+  sender_t *snd = calloc(1, sizeof *snd);
+  if (snd == NULL) {
+    close(fd);
+    return throw_errno(env, ENOMEM, "openSender");
+  }
+  snd->fd = fd;
+  for (int i = 0; i < SEND_BATCH; i++) {
+    snd->msgs[i].msg_hdr.msg_iov = &snd->iovs[i];
+    snd->msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  napi_value result, handle_value, port_value;
+  CHECK(napi_create_object(env, &result));
+  if (napi_create_external(env, snd, finalize_sender, NULL, &handle_value) != napi_ok) {
+    finalize_sender(env, snd, NULL);
+    napi_throw_error(env, "ERR_MIRRORSINK_NATIVE", "cannot make the sender handle");
+    return NULL;
+  }
+  CHECK(napi_create_int32(env, ntohs(local.sin6_port), &port_value));
+  CHECK(napi_set_named_property(env, result, "handle", handle_value));
+  CHECK(napi_set_named_property(env, result, "localPort", port_value));
+  return result;
+}
+
+static sender_t *sender_arg(napi_env env, napi_value v) {
+  sender_t *snd = NULL;
+  if (napi_get_value_external(env, v, (void **)&snd) != napi_ok || snd == NULL || snd->fd < 0) {
+    napi_throw_type_error(env, NULL, "not an open sender handle");
+    return NULL;
+  }
+  return snd;
+}
+
+static int uint32_array(napi_env env, napi_value v, uint32_t **out, size_t *len) {
+  napi_typedarray_type type;
+  void *data;
+  if (napi_get_typedarray_info(env, v, &type, len, &data, NULL, NULL) != napi_ok || type != napi_uint32_array) return 0;
+  *out = data;
+  return 1;
+}
+
+/*
+ * sendBatch(handle, arena: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, start, count)
+ * → datagrams the kernel took, from index `start` on (fewer than count when the socket buffer
+ * is full: EAGAIN). A hard error on the first datagram of a call throws with its errno name
+ * (e.g. ECONNREFUSED after an ICMP port unreachable); that datagram was not sent.
+ */
+static napi_value SendBatch(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "sendBatch() takes 6 arguments");
+    return NULL;
+  }
+  sender_t *snd = sender_arg(env, argv[0]);
+  if (snd == NULL) return NULL;
+  napi_typedarray_type type;
+  size_t arena_len, offsets_len, lengths_len;
+  void *arena_data;
+  uint32_t *offsets, *lengths;
+  int32_t start, count;
+  if (napi_get_typedarray_info(env, argv[1], &type, &arena_len, &arena_data, NULL, NULL) != napi_ok || type != napi_uint8_array ||
+      !uint32_array(env, argv[2], &offsets, &offsets_len) || !uint32_array(env, argv[3], &lengths, &lengths_len)) {
+    napi_throw_type_error(env, NULL, "sendBatch(): arena must be a Uint8Array, offsets and lengths Uint32Arrays");
+    return NULL;
+  }
+  CHECK(napi_get_value_int32(env, argv[4], &start));
+  CHECK(napi_get_value_int32(env, argv[5], &count));
+  if (start < 0 || count < 0 || (size_t)start + (size_t)count > offsets_len || (size_t)start + (size_t)count > lengths_len) {
+    napi_throw_range_error(env, NULL, "sendBatch(): start/count outside offsets or lengths");
+    return NULL;
+  }
+  uint8_t *arena = arena_data;
+  int32_t sent = 0;
+  while (sent < count) {
+    int n = count - sent < SEND_BATCH ? count - sent : SEND_BATCH;
+    for (int i = 0; i < n; i++) {
+      size_t k = (size_t)start + (size_t)sent + (size_t)i;
+      if ((size_t)offsets[k] + lengths[k] > arena_len) {
+        napi_throw_range_error(env, NULL, "sendBatch(): a datagram lies outside the arena");
+        return NULL;
+      }
+      snd->iovs[i].iov_base = arena + offsets[k];
+      snd->iovs[i].iov_len = lengths[k];
+    }
+    int r = sendmmsg(snd->fd, snd->msgs, (unsigned)n, MSG_DONTWAIT);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (sent > 0) break; /* report what went; the error comes back on the next call */
+      return throw_errno(env, errno, "sendmmsg");
+    }
+    sent += r;
+    if (r < n) break;
+  }
+  napi_value result;
+  CHECK(napi_create_int32(env, sent, &result));
+  return result;
+}
+
+static napi_value CloseSender(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) return NULL;
+  sender_t *snd = NULL;
+  if (napi_get_value_external(env, argv[0], (void **)&snd) != napi_ok || snd == NULL || snd->fd < 0) return NULL;
+  close(snd->fd);
+  snd->fd = -1;
+  return NULL;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_value fn, header, entry;
+  CHECK(napi_create_function(env, "openSender", NAPI_AUTO_LENGTH, OpenSender, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "openSender", fn));
+  CHECK(napi_create_function(env, "sendBatch", NAPI_AUTO_LENGTH, SendBatch, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "sendBatch", fn));
+  CHECK(napi_create_function(env, "closeSender", NAPI_AUTO_LENGTH, CloseSender, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "closeSender", fn));
   CHECK(napi_create_function(env, "open", NAPI_AUTO_LENGTH, Open, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "open", fn));
   CHECK(napi_create_function(env, "close", NAPI_AUTO_LENGTH, Close, NULL, &fn));

@@ -12,7 +12,7 @@ export const ErrorCode = {
   Rule: 'E_RULE',
   Bind: 'E_BIND',
   CapUnavailable: 'E_CAP_UNAVAILABLE',
-  ReceiverUnavailable: 'E_RECEIVER_UNAVAILABLE',
+  NativeUnavailable: 'E_NATIVE_UNAVAILABLE',
   Reload: 'E_RELOAD',
   Query: 'E_QUERY',
 } as const;

@@ -1,7 +1,8 @@
 /**
  * The optional native batch receiver (native/udp_batch.c, Linux): recvmmsg(2) reads up to
  * BATCH_SLOTS datagrams per system call into one ArrayBuffer of fixed slots, and one call into
- * JavaScript hands the batch over with a Uint32Array of lengths and sender addresses.
+ * JavaScript hands the batch over with a Uint32Array of lengths and sender addresses. The same
+ * addon sends with sendmmsg(2) (src/output/batch-sender.ts).
  *
  * Node's dgram costs about 6-8 µs of CPU per datagram on these machines (a system call, a
  * Buffer, an rinfo object with the address as text and a JavaScript callback, each per
@@ -41,6 +42,9 @@ export interface NativeBatchModule {
     onError: (code: string, message: string) => void,
   ): OpenedBatchSocket;
   close(handle: unknown, onClosed?: () => void): void;
+  openSender(family: 4 | 6, address: string, port: number, sendBufferBytes: number): { handle: unknown; localPort: number };
+  sendBatch(handle: unknown, arena: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, start: number, count: number): number;
+  closeSender(handle: unknown): void;
   metaHeaderWords: number;
   metaEntryWords: number;
 }
@@ -60,7 +64,7 @@ export type BatchReceiverLoad = { module: NativeBatchModule } | { why: string };
 let loaded: BatchReceiverLoad | null = null;
 
 /** Load the addon (once): the module, or why it cannot be used here. `file` is for tests. */
-export function loadBatchReceiver(file?: string): BatchReceiverLoad {
+export function loadUdpBatchAddon(file?: string): BatchReceiverLoad {
   if (file !== undefined) return loadFrom(file);
   loaded ??= process.platform !== 'linux' ? { why: `recvmmsg batches need Linux (this is ${process.platform})` } : loadFrom(addonPath());
   return loaded;
@@ -70,7 +74,7 @@ function loadFrom(file: string | null): BatchReceiverLoad {
   if (file === null) return { why: `the native receiver is not built (${NATIVE_BUILD_HINT})` };
   try {
     const m = createRequire(import.meta.url)(file) as Partial<NativeBatchModule>;
-    if (typeof m.open !== 'function' || m.metaHeaderWords !== META_HEADER_WORDS || m.metaEntryWords !== META_ENTRY_WORDS) {
+    if (typeof m.open !== 'function' || typeof m.sendBatch !== 'function' || m.metaHeaderWords !== META_HEADER_WORDS || m.metaEntryWords !== META_ENTRY_WORDS) {
       return { why: `${file} does not match this version of mirrorsink (run \`npm run build:native\`)` };
     }
     return { module: m as NativeBatchModule };
@@ -87,7 +91,7 @@ export type ReceiverChoice =
 /** What a `listen.receiver` setting comes to on this machine. */
 export function chooseReceiver(wanted: 'auto' | 'recvmmsg' | 'dgram'): ReceiverChoice {
   if (wanted === 'dgram') return { use: 'dgram', fallback: null };
-  const native = loadBatchReceiver();
+  const native = loadUdpBatchAddon();
   if ('module' in native) return { use: 'recvmmsg', module: native.module };
   if (wanted === 'recvmmsg') return { use: null, error: `listen.receiver is recvmmsg but ${native.why}` };
   return { use: 'dgram', fallback: native.why };

@@ -197,7 +197,7 @@ export class UdpListener {
 
   bind(): Promise<void> {
     const choice = chooseReceiver(this.opts.receiver ?? 'auto');
-    if (choice.use === null) return Promise.reject(new MirrorsinkError(ErrorCode.ReceiverUnavailable, choice.error));
+    if (choice.use === null) return Promise.reject(new MirrorsinkError(ErrorCode.NativeUnavailable, choice.error));
     if (choice.use === 'recvmmsg') return this.bindBatch(choice.module);
     this.fallback = choice.fallback;
     return this.bindDgram();

@@ -14,6 +14,7 @@ import { buildPcap, LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../../src/output/pca
 import { ACK, ETHERTYPE_IPV4, ETHERTYPE_IPV6, PSH, SYN, concat, ethernet, icmpPacket, macBytes, tcpPacket, u16, udpPacket } from '../../src/captures/packet-builder.js';
 import { tsharkFields } from '../output/tshark.js';
 import { parseHostPort } from '../../src/cli/commands/send.js';
+import { loadUdpBatchAddon } from '../../src/source/batch-socket.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'send-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -206,6 +207,31 @@ describe('mirrorsink send: already-wrapped captures', () => {
     const { got } = await sendTo([captures('direction-vnis.pcap'), '--aws-sport']);
     expect(got.map((g) => g.port)).toEqual(sports);
     for (const p of sports) expect(p).toBeGreaterThanOrEqual(65408);
+  });
+});
+
+describe('mirrorsink send: sendmmsg and dgram', () => {
+  const native = 'module' in loadUdpBatchAddon();
+
+  it('both deliver the same datagrams in the same order; --json says which went out', async () => {
+    const viaDgram = await sendTo([plainFile, '--loop', '3', '--sender', 'dgram']);
+    expect(viaDgram.json.sender).toBe('dgram');
+    const viaAuto = await sendTo([plainFile, '--loop', '3']);
+    expect(viaAuto.json.sender).toBe(native ? 'sendmmsg' : 'dgram');
+    expect(viaAuto.json.packets).toBe(frames.length * 3);
+    expect(viaAuto.got.map((g) => hex(g.data))).toEqual(viaDgram.got.map((g) => hex(g.data)));
+    expect(viaAuto.json.bytes).toBe(viaDgram.json.bytes);
+  });
+
+  it('--aws-sport goes through dgram (a socket per source port); --sender sendmmsg with it, or a bad method, is refused', async () => {
+    const { json } = await sendTo([captures('direction-vnis.pcap'), '--aws-sport']);
+    expect(json.sender).toBe('dgram');
+    const both = await runSend([plainFile, '--to', '127.0.0.1:9', '--aws-sport', '--sender', 'sendmmsg']);
+    expect(both.status).toBe(1);
+    expect(both.stderr).toContain('--sender sendmmsg cannot be combined with --aws-sport');
+    const bad = await runSend([plainFile, '--to', '127.0.0.1:9', '--sender', 'fast']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--sender must be auto, sendmmsg or dgram, got 'fast'");
   });
 });
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { haveTool, runCli } from '../helpers/tools.js';
-import { loadBatchReceiver } from '../../src/source/batch-socket.js';
+import { loadUdpBatchAddon } from '../../src/source/batch-socket.js';
 import { httpGet, innerFrame, metric, parseMetrics, sendUdp, startServeProcess, tmpDir, vxlan, waitFor, writeConfig, type ServeProcess } from './harness.js';
 
 const CONFIG = `
@@ -20,7 +20,7 @@ sessions:
 `;
 
 /** What `auto` reads the sockets with here (recvmmsg where the native receiver is built). */
-const AUTO_RECEIVER = 'module' in loadBatchReceiver() ? 'recvmmsg' : 'dgram';
+const AUTO_RECEIVER = 'module' in loadUdpBatchAddon() ? 'recvmmsg' : 'dgram';
 
 const ENV = {
   MIRRORSINK_BIND: '127.0.0.1',

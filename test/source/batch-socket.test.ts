@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
-import { BATCH_SLOTS, BatchSocket, META_ENTRY_WORDS, META_HEADER_WORDS, SLOT_BYTES, loadBatchReceiver } from '../../src/source/batch-socket.js';
+import { BATCH_SLOTS, BatchSocket, META_ENTRY_WORDS, META_HEADER_WORDS, SLOT_BYTES, loadUdpBatchAddon } from '../../src/source/batch-socket.js';
 import { waitFor } from '../server/harness.js';
 
-const native = loadBatchReceiver();
+const native = loadUdpBatchAddon();
 const mod = 'module' in native ? native.module : null;
 
 interface Got {
@@ -70,7 +70,7 @@ describe('native batch receiver', () => {
   });
 
   it('a missing or foreign addon file is refused with the command that builds it', () => {
-    const r = loadBatchReceiver('/nonexistent/udp_batch.node');
+    const r = loadUdpBatchAddon('/nonexistent/udp_batch.node');
     expect('why' in r && r.why).toMatch(/cannot load \/nonexistent\/udp_batch\.node: .*npm run build:native/);
   });
 

@@ -4,7 +4,7 @@ import { BatchTimer, UdpListener, type TunnelDatagramSink } from '../../src/sour
 import { ReceiveCounters } from '../../src/metrics/core-metrics.js';
 import { TunnelKind } from '../../src/decode/packet-view.js';
 import { waitFor } from '../server/harness.js';
-import { loadBatchReceiver } from '../../src/source/batch-socket.js';
+import { loadUdpBatchAddon } from '../../src/source/batch-socket.js';
 
 interface Seen {
   length: number;
@@ -39,7 +39,7 @@ async function sender(family: 4 | 6) {
   };
 }
 
-const native = loadBatchReceiver();
+const native = loadUdpBatchAddon();
 
 describe.each(['recvmmsg', 'dgram'] as const)('UdpListener reading with %s', (receiver) => {
   // Where the addon is not built, test/source/batch-socket.test.ts fails (on Linux) and says why.

@@ -6,10 +6,11 @@
  * sent as their UDP payload, unchanged.
  *
  * Fast path: every datagram is built once, into one big buffer, before sending starts; the
- * send loop only hands slices of it to the socket (Node's dgram still makes a small request
- * object per send; our loop allocates nothing of its own). Pacing is a token bucket on
- * performance.now(); at --rate 0 the loop sends in bursts and waits when more than
- * MAX_INFLIGHT sends are unconfirmed, so memory stays bounded.
+ * send loop only hands slices of it to the socket: with sendmmsg (the native addon, up to 1024
+ * datagrams per system call) where it is built, else with Node's dgram (a small request object
+ * and a callback per send; our loop allocates nothing of its own). Pacing is a token bucket on
+ * performance.now(); at --rate 0 the loop sends in bursts, and with dgram it waits when more
+ * than MAX_INFLIGHT sends are unconfirmed, so memory stays bounded.
  *
  * Outer source port: an ordinary socket has one source port, so by default every datagram
  * leaves from one ephemeral port and the AWS-style symmetric flow-hash port (65408-65535) is
@@ -27,6 +28,8 @@ import { readCaptureFile } from '../../source/capture-file.js';
 import type { FrameSink } from '../../pipeline/stages.js';
 import { AWS_SPORT_BASE, symmetricSourcePortOfFrame } from '../../output/flow-hash.js';
 import { MAX_PACKET_LENGTH, VXLAN_HEADER_LEN, VXLAN_PORT, writeVxlanHeader } from '../../output/vxlan-encap.js';
+import { BatchSender } from '../../output/batch-sender.js';
+import { loadUdpBatchAddon, type NativeBatchModule } from '../../source/batch-socket.js';
 
 export const HELP = `Usage: mirrorsink send FILE... --to HOST:PORT [options]
 
@@ -45,6 +48,8 @@ Options:
                         skip frames that are not UDP (default: detect UDP/4789 per frame)
   --aws-sport           send each datagram from its flow-hash source port (65408-65535,
                         a pool of up to 128 sockets) instead of one ephemeral port
+  --sender METHOD       sendmmsg (native batches), dgram (Node's) or auto (default: sendmmsg
+                        where built, dgram with --aws-sport)
   --json                print the summary as one JSON object
   -q, --quiet           print nothing on success
   -h, --help            this text
@@ -56,8 +61,10 @@ Summary: packets and bytes (UDP payload) sent, send errors, duration, achieved r
 const MAX_DATAGRAM = 65507;
 /** Sends handed to the socket but not yet confirmed before the loop waits. */
 const MAX_INFLIGHT = 4096;
-/** Most sends per event-loop turn (lets completions and timers run). */
+/** Most dgram sends per event-loop turn (lets completions and timers run). */
 const MAX_BURST = 512;
+/** Most sendmmsg datagrams per event-loop turn (no completions to wait for). */
+const MAX_BATCH_BURST = 8192;
 
 export interface PrepareOptions {
   vni: number;
@@ -313,6 +320,8 @@ export interface SendOptions {
   awsSport: boolean;
   /** Aborting stops sending after the current burst. */
   signal?: AbortSignal;
+  /** sendmmsg (native addon), dgram, or auto = sendmmsg where built and --aws-sport is off. */
+  sender?: 'auto' | 'sendmmsg' | 'dgram';
 }
 
 export interface SendStats {
@@ -332,6 +341,8 @@ export interface SendStats {
   mbps: number;
   /** Stopped early by the signal. */
   interrupted: boolean;
+  /** How the datagrams went out. */
+  method: 'sendmmsg' | 'dgram';
 }
 
 /** "HOST:PORT", "[v6]:PORT", "HOST" (port 4789) → name/address and port. */
@@ -417,52 +428,128 @@ async function openSockets(target: SendTarget & { family: 4 | 6 }, sports: Uint1
   return { sockets, index };
 }
 
+/**
+ * How the send loop hands datagrams over: `transmit(i, n)` offers datagrams i .. i+n-1 (no
+ * wrap-around) and returns how many it consumed (0 = the socket is full, try again shortly);
+ * `settled()` resolves when every consumed datagram is confirmed.
+ */
+interface Transmitter {
+  method: 'sendmmsg' | 'dgram';
+  transmit(i: number, n: number): number;
+  /** Consumed but not yet confirmed (dgram's callbacks); 0 for sendmmsg. */
+  inflight(): number;
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Tally {
+  okPackets: number;
+  okBytes: number;
+  errors: number;
+  lastDone: number;
+}
+
+/** sendmmsg through the native addon: synchronous, nothing in flight. */
+function nativeTransmitter(native: NativeBatchModule, prep: PreparedDatagrams, target: SendTarget & { family: 4 | 6 }, tally: Tally): Transmitter {
+  let sender: BatchSender;
+  try {
+    sender = new BatchSender(native, target.family, target.address, target.port);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new MirrorsinkError(ErrorCode.Bind, `send: cannot open a socket for ${target.address}:${target.port}: ${e.code ?? e.message}`);
+  }
+  const { arena, offsets, lengths } = prep;
+  return {
+    method: 'sendmmsg',
+    transmit(i, n) {
+      let sent: number;
+      try {
+        sent = sender.send(arena, offsets, lengths, i, n);
+      } catch {
+        // That datagram was refused (e.g. ECONNREFUSED): counted, and the loop goes on.
+        tally.errors++;
+        return 1;
+      }
+      for (let k = i; k < i + sent; k++) tally.okBytes += lengths[k]!;
+      tally.okPackets += sent;
+      tally.lastDone = performance.now();
+      return sent;
+    },
+    inflight: () => 0,
+    settled: () => Promise.resolve(),
+    close: () => {
+      sender.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Node's dgram: one send and one completion callback per datagram (also --aws-sport's pool). */
+async function dgramTransmitter(prep: PreparedDatagrams, target: SendTarget & { family: 4 | 6 }, awsSport: boolean, tally: Tally): Promise<Transmitter> {
+  const { sockets, index } = await openSockets(target, awsSport ? prep.sports : null);
+  const { arena, offsets, lengths } = prep;
+  let issued = 0;
+  let confirmed = 0;
+  let whenSettled: (() => void) | null = null;
+  const onSent = (err: Error | null, n?: number): void => {
+    confirmed++;
+    if (err) tally.errors++;
+    else {
+      tally.okPackets++;
+      tally.okBytes += n ?? 0;
+    }
+    tally.lastDone = performance.now();
+    if (whenSettled !== null && confirmed === issued) whenSettled();
+  };
+  return {
+    method: 'dgram',
+    transmit(i, n) {
+      for (let k = i; k < i + n; k++) {
+        const s = index === null ? sockets[0]! : sockets[index[k]!]!;
+        s.send(arena, offsets[k]!, lengths[k]!, onSent);
+      }
+      issued += n;
+      return n;
+    },
+    inflight: () => issued - confirmed,
+    settled: () => (confirmed === issued ? Promise.resolve() : new Promise<void>((r) => (whenSettled = r))),
+    close: () => Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined),
+  };
+}
+
 /** Send prepared datagrams to a target; resolves when every send has been confirmed. */
 export async function sendDatagrams(prep: PreparedDatagrams, target: SendTarget & { family?: 4 | 6 }, opts: SendOptions): Promise<SendStats> {
   const family = target.family ?? (isIP(target.address) === 6 ? 6 : 4);
-  const { sockets, index } = await openSockets({ ...target, family }, opts.awsSport ? prep.sports : null);
-  const { arena, offsets, lengths, count } = prep;
+  const tally: Tally = { okPackets: 0, okBytes: 0, errors: 0, lastDone: 0 };
+  const wanted = opts.sender ?? 'auto';
+  // sendmmsg sends from one ephemeral port; --aws-sport needs dgram's pool of bound sockets.
+  const native = wanted === 'dgram' || opts.awsSport ? null : loadUdpBatchAddon();
+  if (wanted === 'sendmmsg' && (native === null || !('module' in native))) {
+    throw new MirrorsinkError(ErrorCode.NativeUnavailable, `send: --sender sendmmsg ${native === null ? 'cannot be combined with --aws-sport' : `is not available: ${native.why}`}`);
+  }
+  const tx = native !== null && 'module' in native ? nativeTransmitter(native.module, prep, { ...target, family }, tally) : await dgramTransmitter(prep, { ...target, family }, opts.awsSport, tally);
+  const { count } = prep;
   const total = opts.loop === 0 ? Infinity : count * opts.loop;
   const rate = opts.rate;
+  const burst = tx.method === 'sendmmsg' ? MAX_BATCH_BURST : MAX_BURST;
   // Bucket: 50 ms of traffic, so a late timer or a busy event loop is caught up on rather than
-  // lost; sending starts with one token (no initial burst) and each turn sends at most MAX_BURST.
-  const bucket = rate > 0 ? Math.max(1, Math.ceil(rate / 20)) : MAX_BURST;
+  // lost; sending starts with one token (no initial burst) and each turn sends at most a burst.
+  const bucket = rate > 0 ? Math.max(1, Math.ceil(rate / 20)) : burst;
 
   let issued = 0;
-  let confirmed = 0;
-  let okPackets = 0;
-  let okBytes = 0;
-  let errors = 0;
   let i = 0; // index into the datagrams
   let loops = 0;
-  let lastDone = 0;
   let interrupted = false;
-
-  let finish: (() => void) | null = null;
-  const onSent = (err: Error | null, n?: number): void => {
-    confirmed++;
-    if (err) errors++;
-    else {
-      okPackets++;
-      okBytes += n ?? 0;
-    }
-    lastDone = performance.now();
-    if (finish !== null && confirmed === issued) finish();
-  };
 
   const t0 = performance.now();
   let tokens = rate > 0 ? 1 : 0;
   let last = t0;
 
   await new Promise<void>((resolve) => {
-    const done = (): void => {
-      if (confirmed === issued) resolve();
-      else finish = resolve;
-    };
     const pump = (): void => {
       if (opts.signal?.aborted) {
         interrupted = true;
-        return done();
+        return resolve();
       }
       let allowed: number;
       if (rate > 0) {
@@ -470,25 +557,34 @@ export async function sendDatagrams(prep: PreparedDatagrams, target: SendTarget 
         tokens += ((now - last) * rate) / 1000;
         last = now;
         if (tokens > bucket) tokens = bucket;
-        allowed = Math.min(MAX_BURST, Math.floor(tokens));
+        allowed = Math.min(burst, Math.floor(tokens));
       } else {
-        allowed = MAX_BURST;
+        allowed = burst;
       }
-      if (issued - confirmed > MAX_INFLIGHT) allowed = 0;
+      if (tx.inflight() > MAX_INFLIGHT) allowed = 0;
       let n = 0;
-      while (n < allowed && issued < total) {
-        if (count === 0) break;
-        const s = index === null ? sockets[0]! : sockets[index[i]!]!;
-        s.send(arena, offsets[i]!, lengths[i]!, onSent);
-        issued++;
-        n++;
-        if (++i === count) {
+      let full = false;
+      while (n < allowed && issued < total && count > 0) {
+        const want = Math.min(allowed - n, count - i, total - issued);
+        const took = tx.transmit(i, want);
+        if (took === 0) {
+          full = true;
+          break;
+        }
+        issued += took;
+        n += took;
+        i += took;
+        if (i === count) {
           i = 0;
           loops++;
         }
       }
       if (rate > 0) tokens -= n;
-      if (issued >= total || count === 0) return done();
+      if (issued >= total || count === 0) return resolve();
+      if (full) {
+        setTimeout(pump, 1); // the socket buffer is full: let the kernel drain it
+        return;
+      }
       if (rate > 0 && tokens < 1) {
         const waitMs = ((1 - tokens) * 1000) / rate;
         if (waitMs >= 2) {
@@ -500,18 +596,19 @@ export async function sendDatagrams(prep: PreparedDatagrams, target: SendTarget 
     };
     pump();
   });
-
-  await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  const durationSec = issued === 0 ? 0 : Math.max(lastDone - t0, 1e-6) / 1000;
+  await tx.settled();
+  await tx.close();
+  const durationSec = issued === 0 ? 0 : Math.max(tally.lastDone - t0, 1e-6) / 1000;
   return {
-    packets: okPackets,
-    bytes: okBytes,
-    errors,
+    packets: tally.okPackets,
+    bytes: tally.okBytes,
+    errors: tally.errors,
     loops: issued === total ? opts.loop : loops,
     durationSec,
-    pps: durationSec > 0 ? okPackets / durationSec : 0,
-    mbps: durationSec > 0 ? (okBytes * 8) / durationSec / 1e6 : 0,
+    pps: durationSec > 0 ? tally.okPackets / durationSec : 0,
+    mbps: durationSec > 0 ? (tally.okBytes * 8) / durationSec / 1e6 : 0,
     interrupted,
+    method: tx.method,
   };
 }
 
@@ -524,6 +621,7 @@ export async function run(args: string[]): Promise<number> {
     'packet-length': { type: 'string' },
     'already-wrapped': { type: 'boolean' },
     'aws-sport': { type: 'boolean' },
+    sender: { type: 'string' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
   });
@@ -539,6 +637,10 @@ export async function run(args: string[]): Promise<number> {
   const loop = intOption('send', 'loop', values.loop, 0, 1_000_000_000, 1);
   const packetLength = intOption('send', 'packet-length', values['packet-length'], 1, MAX_PACKET_LENGTH, 0);
   const alreadyWrapped = values['already-wrapped'] === true;
+  const sender = values.sender ?? 'auto';
+  if (sender !== 'auto' && sender !== 'sendmmsg' && sender !== 'dgram') {
+    throw new MirrorsinkError(ErrorCode.Usage, `send: --sender must be auto, sendmmsg or dgram, got '${sender}'`);
+  }
 
   const target = await resolveTarget(host, port);
   const prep = prepareDatagrams(positionals, { vni, packetLength, alreadyWrapped });
@@ -549,7 +651,7 @@ export async function run(args: string[]): Promise<number> {
   process.once('SIGTERM', stop);
   let stats: SendStats;
   try {
-    stats = await sendDatagrams(prep, target, { rate, loop, awsSport: values['aws-sport'] === true, signal: ac.signal });
+    stats = await sendDatagrams(prep, target, { rate, loop, awsSport: values['aws-sport'] === true, signal: ac.signal, sender });
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
@@ -576,12 +678,13 @@ export async function run(args: string[]): Promise<number> {
         rate_pps: Math.round(stats.pps),
         mbps: Number(stats.mbps.toFixed(3)),
         interrupted: stats.interrupted,
+        sender: stats.method,
       }) + '\n',
     );
   } else if (values.quiet !== true) {
     const s = prep.stats;
     const lines = [
-      `sent ${stats.packets} packets, ${stats.bytes} bytes (UDP payload) to ${targetText} in ${stats.durationSec.toFixed(3)} s: ${Math.round(stats.pps)} pkt/s, ${stats.mbps.toFixed(1)} Mbit/s`,
+      `sent ${stats.packets} packets, ${stats.bytes} bytes (UDP payload) to ${targetText} in ${stats.durationSec.toFixed(3)} s: ${Math.round(stats.pps)} pkt/s, ${stats.mbps.toFixed(1)} Mbit/s (${stats.method})`,
       `input: ${s.files} file(s), ${s.framesRead} frames: ${s.wrapped} wrapped (VNI ${vni}), ${s.passedThrough} already VXLAN, ${s.truncated} truncated, ${s.skipped} skipped; ${stats.loops} loop(s)`,
     ];
     if (stats.errors > 0) lines.push(`send errors: ${stats.errors}`);

@@ -96,7 +96,7 @@ export async function run(args: string[]): Promise<number> {
     const stages = await buildStages(loaded.config, { drops: new Float64Array(4), dryRun: true }, null);
     await retireStages(stages, null);
     const receiver = chooseReceiver(loaded.config.listen.receiver);
-    if (receiver.use === null) throw new MirrorsinkError(ErrorCode.ReceiverUnavailable, receiver.error);
+    if (receiver.use === null) throw new MirrorsinkError(ErrorCode.NativeUnavailable, receiver.error);
     process.stdout.write(
       `configuration OK${loaded.config.file ? `: ${loaded.config.file}` : ' (defaults)'}\n` +
         `  sessions: ${stages.summary.sessions}, filters: ${stages.summary.filters}, rules loaded: ${stages.summary.rules_loaded}, failed: ${stages.summary.rules_failed}\n` +
