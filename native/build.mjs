@@ -43,5 +43,5 @@ const ownPrefix = path.resolve(path.dirname(process.execPath), '..');
 if (!process.env.npm_config_nodedir && existsSync(path.join(ownPrefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${ownPrefix}`);
 const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (r.status === 0 && existsSync(path.join(here, 'build', 'Release', 'udp_batch.node'))) done(true);
-const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').filter((l) => /error|not found|ERR!/i.test(l)).slice(0, 6).join('\n    ');
+const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').filter((l) => /error|not found|ERR!/i.test(l) && !/ERR! (stack at|System|command|cwd|node -v|node-gyp -v)/.test(l)).slice(0, 6).join('\n    ');
 done(false, `node-gyp failed (exit ${r.status ?? r.signal})${tail ? `:\n    ${tail}` : ''}`);

@@ -181,6 +181,48 @@ static int parse_address(int family, const char *text, int port, struct sockaddr
   return inet_pton(AF_INET6, text, &out->sin6_addr) == 1;
 }
 
+/* The arguments of a call, or a TypeError naming how many it takes. */
+#define GET_ARGS(n, name)                                                    \
+  size_t argc = (n);                                                         \
+  napi_value argv[(n)];                                                      \
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));               \
+  if (argc < (n)) {                                                          \
+    napi_throw_type_error(env, NULL, name "() takes " #n " arguments");      \
+    return NULL;                                                             \
+  }
+
+/* What open() and openSender() start with: family, address, port and a socket buffer size. */
+typedef struct {
+  int family;
+  struct sockaddr_in6 addr;
+  socklen_t addr_len;
+  int buffer_bytes; /* 0 = leave the kernel's default */
+} endpoint_t;
+
+/* argv[0..3] → endpoint; 0 with a JavaScript error thrown when they do not make one. */
+static int read_endpoint(napi_env env, napi_value *argv, int min_port, endpoint_t *ep) {
+  int32_t family, port;
+  double bytes;
+  char address[INET6_ADDRSTRLEN + 1];
+  size_t address_len;
+  if (napi_get_value_int32(env, argv[0], &family) != napi_ok || napi_get_value_string_utf8(env, argv[1], address, sizeof address, &address_len) != napi_ok ||
+      napi_get_value_int32(env, argv[2], &port) != napi_ok || napi_get_value_double(env, argv[3], &bytes) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected (family, address, port, bufferBytes)");
+    return 0;
+  }
+  if ((family != 4 && family != 6) || port < min_port || port > 65535 || !parse_address(family, address, port, &ep->addr, &ep->addr_len)) {
+    napi_throw_error(env, "EINVAL", "not an IP address and port of the socket's family");
+    return 0;
+  }
+  ep->family = family;
+  ep->buffer_bytes = bytes > 0 && bytes <= INT_MAX ? (int)bytes : 0;
+  return 1;
+}
+
+static int udp_socket(const endpoint_t *ep) {
+  return socket(ep->family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
 /*
  * open(family, address, port, receiveBufferBytes, data, meta, slotSize, onBatch, onError)
  *   → { handle, port, receiveBuffer }
@@ -188,28 +230,17 @@ static int parse_address(int family, const char *text, int port, struct sockaddr
  * is not an error: the granted size is returned), and starts reading on the event loop.
  */
 static napi_value Open(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 9) {
-    napi_throw_type_error(env, NULL, "open() takes 9 arguments");
-    return NULL;
-  }
-  int32_t family, port, slot_size;
-  double rcvbuf;
-  char address[INET6_ADDRSTRLEN + 1];
-  size_t address_len;
-  CHECK(napi_get_value_int32(env, argv[0], &family));
-  CHECK(napi_get_value_string_utf8(env, argv[1], address, sizeof address, &address_len));
-  CHECK(napi_get_value_int32(env, argv[2], &port));
-  CHECK(napi_get_value_double(env, argv[3], &rcvbuf));
+  GET_ARGS(9, "open");
+  endpoint_t ep;
+  if (!read_endpoint(env, argv, 0, &ep)) return NULL;
+  int32_t slot_size;
   void *data, *meta;
   size_t data_len, meta_len;
   CHECK(napi_get_arraybuffer_info(env, argv[4], &data, &data_len));
   CHECK(napi_get_arraybuffer_info(env, argv[5], &meta, &meta_len));
   CHECK(napi_get_value_int32(env, argv[6], &slot_size));
-  if ((family != 4 && family != 6) || port < 0 || port > 65535 || slot_size <= 0 || data_len < (size_t)slot_size) {
-    napi_throw_range_error(env, NULL, "open(): bad family, port or buffer sizes");
+  if (slot_size <= 0 || data_len < (size_t)slot_size) {
+    napi_throw_range_error(env, NULL, "open(): the data buffer must hold at least one slot");
     return NULL;
   }
   size_t slots = data_len / (size_t)slot_size;
@@ -218,29 +249,20 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     return NULL;
   }
 
-  struct sockaddr_in6 addr;
-  socklen_t addr_len;
-  if (!parse_address(family, address, port, &addr, &addr_len)) {
-    napi_throw_error(env, "EINVAL", "not an IP address of the socket's family");
-    return NULL;
-  }
-  int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = udp_socket(&ep);
   if (fd < 0) return throw_errno(env, errno, "socket");
   int one = 1;
-  if (family == 6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0) {
+  if (ep.family == 6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, err, "setsockopt(IPV6_V6ONLY)");
   }
-  if (bind(fd, (struct sockaddr *)&addr, addr_len) < 0) {
+  if (bind(fd, (struct sockaddr *)&ep.addr, ep.addr_len) < 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, err, "bind");
   }
-  if (rcvbuf > 0 && rcvbuf <= INT_MAX) {
-    int want = (int)rcvbuf;
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want); /* capped by net.core.rmem_max */
-  }
+  if (ep.buffer_bytes > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &ep.buffer_bytes, sizeof ep.buffer_bytes); /* capped by net.core.rmem_max */
   int granted = 0;
   socklen_t granted_len = sizeof granted;
   getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &granted_len);
@@ -352,34 +374,13 @@ static void finalize_sender(napi_env env, void *data, void *hint) {
 
 /* openSender(family, address, port, sendBufferBytes) → { handle, localPort } */
 static napi_value OpenSender(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t family, port;
-  double sndbuf;
-  char address[INET6_ADDRSTRLEN + 1];
-  size_t address_len;
-  if (argc < 4) {
-    napi_throw_type_error(env, NULL, "openSender() takes 4 arguments");
-    return NULL;
-  }
-  CHECK(napi_get_value_int32(env, argv[0], &family));
-  CHECK(napi_get_value_string_utf8(env, argv[1], address, sizeof address, &address_len));
-  CHECK(napi_get_value_int32(env, argv[2], &port));
-  CHECK(napi_get_value_double(env, argv[3], &sndbuf));
-  struct sockaddr_in6 addr;
-  socklen_t addr_len;
-  if ((family != 4 && family != 6) || port <= 0 || port > 65535 || !parse_address(family, address, port, &addr, &addr_len)) {
-    napi_throw_error(env, "EINVAL", "openSender(): bad family, address or port");
-    return NULL;
-  }
-  int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  GET_ARGS(4, "openSender");
+  endpoint_t ep;
+  if (!read_endpoint(env, argv, 1, &ep)) return NULL;
+  int fd = udp_socket(&ep);
   if (fd < 0) return throw_errno(env, errno, "socket");
-  if (sndbuf > 0 && sndbuf <= INT_MAX) {
-    int want = (int)sndbuf;
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof want);
-  }
-  if (connect(fd, (struct sockaddr *)&addr, addr_len) < 0) {
+  if (ep.buffer_bytes > 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &ep.buffer_bytes, sizeof ep.buffer_bytes);
+  if (connect(fd, (struct sockaddr *)&ep.addr, ep.addr_len) < 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, err, "connect");
@@ -434,13 +435,7 @@ static int uint32_array(napi_env env, napi_value v, uint32_t **out, size_t *len)
  * (e.g. ECONNREFUSED after an ICMP port unreachable); that datagram was not sent.
  */
 static napi_value SendBatch(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 6) {
-    napi_throw_type_error(env, NULL, "sendBatch() takes 6 arguments");
-    return NULL;
-  }
+  GET_ARGS(6, "sendBatch");
   sender_t *snd = sender_arg(env, argv[0]);
   if (snd == NULL) return NULL;
   napi_typedarray_type type;
