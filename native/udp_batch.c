@@ -114,7 +114,12 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   napi_handle_scope scope;
   if (napi_open_handle_scope(r->env, &scope) != napi_ok) return;
   if (status < 0) {
-    report_error(r, -status);
+    /* libuv says EBADF for any POLLERR: the socket's own error says what happened (e.g.
+     * ECONNABORTED when it was destroyed with `ss -K`). */
+    int err = 0;
+    socklen_t err_len = sizeof err;
+    if (getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &err, &err_len) < 0 || err == 0) err = -status;
+    report_error(r, err);
   } else {
     for (int round = 0; round < MAX_ROUNDS && !r->closing; round++) {
       for (size_t i = 0; i < r->slots; i++) r->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in6);
