@@ -7,9 +7,11 @@
  *
  * Layout shared with src/source/batch-socket.ts (keep both in step):
  *   data  ArrayBuffer of slots * slotSize bytes; datagram i is at i * slotSize.
- *   meta  Uint32Array: [count, tsSec, tsNsec, spare] then per datagram
- *         [length, flags, port, a0, a1, a2, a3, spare] with the sender address as 32-bit words
- *         in host order (a0 = the whole IPv4 address; for IPv6 a0 is the most significant).
+ *   meta  Uint32Array: [count, tsSec, tsNsec, spare] (the clock right after the call) then per
+ *         datagram [length, flags, port, a0, a1, a2, a3, tsSec, tsNsec, spare]: the sender
+ *         address as 32-bit words in host order (a0 = the whole IPv4 address; for IPv6 a0 is
+ *         the most significant) and the time the kernel received the datagram (SO_TIMESTAMPNS;
+ *         the batch's clock when the kernel gave none).
  * flags bit 0: the datagram was larger than its slot and was cut (MSG_TRUNC).
  */
 #include <node_api.h>
@@ -28,7 +30,9 @@
 #include <unistd.h>
 
 #define META_HEADER_WORDS 4
-#define META_ENTRY_WORDS 8
+#define META_ENTRY_WORDS 10
+/* Room for one SCM_TIMESTAMPNS control message per datagram. */
+#define CONTROL_BYTES CMSG_SPACE(sizeof(struct timespec))
 #define FLAG_TRUNCATED 1u
 /* Batches read per readiness event before the event loop gets a turn (HTTP, timers). */
 #define MAX_ROUNDS 16
@@ -52,6 +56,7 @@ typedef struct {
   struct mmsghdr *msgs;
   struct iovec *iovs;
   struct sockaddr_in6 *addrs;
+  uint8_t *control;
 } receiver_t;
 
 #define CHECK(call)                                                            \
@@ -92,7 +97,16 @@ static void report_error(receiver_t *r, int err) {
   call_js(r, r->on_error_ref, 2, argv);
 }
 
-static void fill_entry(uint32_t *e, const struct mmsghdr *m, const struct sockaddr_in6 *a) {
+static void fill_entry(uint32_t *e, struct mmsghdr *m, const struct sockaddr_in6 *a, const struct timespec *batch_ts) {
+  const struct timespec *ts = batch_ts;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&m->msg_hdr); c != NULL; c = CMSG_NXTHDR(&m->msg_hdr, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+      ts = (const struct timespec *)CMSG_DATA(c);
+      break;
+    }
+  }
+  e[7] = (uint32_t)ts->tv_sec;
+  e[8] = (uint32_t)ts->tv_nsec;
   e[0] = m->msg_len;
   e[1] = (m->msg_hdr.msg_flags & MSG_TRUNC) ? FLAG_TRUNCATED : 0;
   if (a->sin6_family == AF_INET) {
@@ -122,7 +136,10 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     report_error(r, err);
   } else {
     for (int round = 0; round < MAX_ROUNDS && !r->closing; round++) {
-      for (size_t i = 0; i < r->slots; i++) r->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in6);
+      for (size_t i = 0; i < r->slots; i++) {
+        r->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in6);
+        r->msgs[i].msg_hdr.msg_controllen = CONTROL_BYTES;
+      }
       int n = recvmmsg(r->fd, r->msgs, (unsigned)r->slots, MSG_DONTWAIT, NULL);
       if (n < 0) {
         if (errno == EINTR) continue;
@@ -135,7 +152,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       r->meta[0] = (uint32_t)n;
       r->meta[1] = (uint32_t)ts.tv_sec;
       r->meta[2] = (uint32_t)ts.tv_nsec;
-      for (int i = 0; i < n; i++) fill_entry(r->meta + META_HEADER_WORDS + (size_t)i * META_ENTRY_WORDS, &r->msgs[i], &r->addrs[i]);
+      for (int i = 0; i < n; i++) fill_entry(r->meta + META_HEADER_WORDS + (size_t)i * META_ENTRY_WORDS, &r->msgs[i], &r->addrs[i], &ts);
       call_js(r, r->on_batch_ref, 0, NULL);
       if ((size_t)n < r->slots) break;
     }
@@ -153,6 +170,7 @@ static void free_receiver(receiver_t *r) {
   free(r->msgs);
   free(r->iovs);
   free(r->addrs);
+  free(r->control);
   free(r);
 }
 
@@ -268,6 +286,8 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     return throw_errno(env, err, "bind");
   }
   if (ep.buffer_bytes > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &ep.buffer_bytes, sizeof ep.buffer_bytes); /* capped by net.core.rmem_max */
+  /* Arrival times from the kernel: a datagram may wait in the buffer long after it came. */
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
   int granted = 0;
   socklen_t granted_len = sizeof granted;
   getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &granted_len);
@@ -290,7 +310,8 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   r->msgs = calloc(slots, sizeof *r->msgs);
   r->iovs = calloc(slots, sizeof *r->iovs);
   r->addrs = calloc(slots, sizeof *r->addrs);
-  if (r->msgs == NULL || r->iovs == NULL || r->addrs == NULL) {
+  r->control = calloc(slots, CONTROL_BYTES);
+  if (r->msgs == NULL || r->iovs == NULL || r->addrs == NULL || r->control == NULL) {
     free_receiver(r);
     return throw_errno(env, ENOMEM, "open");
   }
@@ -300,6 +321,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     r->msgs[i].msg_hdr.msg_iov = &r->iovs[i];
     r->msgs[i].msg_hdr.msg_iovlen = 1;
     r->msgs[i].msg_hdr.msg_name = &r->addrs[i];
+    r->msgs[i].msg_hdr.msg_control = r->control + i * CONTROL_BYTES;
   }
   napi_value resource, resource_name;
   if (napi_create_reference(env, argv[4], 1, &r->data_ref) != napi_ok ||

@@ -1,7 +1,8 @@
 /**
  * The optional native batch receiver (native/udp_batch.c, Linux): recvmmsg(2) reads up to
  * BATCH_SLOTS datagrams per system call into one ArrayBuffer of fixed slots, and one call into
- * JavaScript hands the batch over with a Uint32Array of lengths and sender addresses. The same
+ * JavaScript hands the batch over with a Uint32Array of lengths, sender addresses and the
+ * kernel's arrival time of each datagram (SO_TIMESTAMPNS). The same
  * addon sends with sendmmsg(2) (src/output/batch-sender.ts).
  *
  * Node's dgram costs about 6-8 µs of CPU per datagram on these machines (a system call, a
@@ -99,8 +100,8 @@ export function chooseReceiver(wanted: 'auto' | 'recvmmsg' | 'dgram'): ReceiverC
 
 /** Uint32 words before the entries: [count, tsSec, tsNsec, spare]. */
 export const META_HEADER_WORDS = 4;
-/** Uint32 words per datagram: [length, flags, port, a0, a1, a2, a3, spare]. */
-export const META_ENTRY_WORDS = 8;
+/** Uint32 words per datagram: [length, flags, port, a0, a1, a2, a3, tsSec, tsNsec, spare]. */
+export const META_ENTRY_WORDS = 10;
 
 /**
  * One bound socket read in batches. `onBatch` runs once per recvmmsg call: `meta[0]` datagrams,

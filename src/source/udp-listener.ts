@@ -5,8 +5,8 @@
  *
  * Two ways to read a socket (`listen.receiver`):
  *  - recvmmsg (default where built): the native batch receiver (./batch-socket.ts) reads up to
- *    64 datagrams per system call into fixed slots of one buffer and calls onBatch once; the
- *    batch is stamped with one clock reading taken in C right after the call.
+ *    64 datagrams per system call into fixed slots of one buffer and calls onBatch once; each
+ *    datagram carries the kernel's arrival time (SO_TIMESTAMPNS).
  *  - dgram: Node's dgram, one 'message' callback per datagram with a new Buffer and rinfo. The
  *    datagram is copied into one receive buffer per listener (so the pipeline's PacketView keeps
  *    its DataView instead of making one per datagram, which costs more than the copy of even a
@@ -343,8 +343,8 @@ export class UdpListener {
   }
 
   /**
-   * One recvmmsg batch: meta[0] datagrams in the native receiver's slots, stamped with one
-   * clock reading taken right after the system call (nanoseconds).
+   * One recvmmsg batch: meta[0] datagrams in the native receiver's slots, each stamped with the
+   * time the kernel received it (nanoseconds), not when we got round to reading it.
    */
   private readonly onBatch = (): void => {
     const sock = this.batchSocket;
@@ -353,8 +353,6 @@ export class UdpListener {
     const meta = sock.meta;
     const data = sock.data;
     const n = meta[0]!;
-    const tsSec = meta[1]!;
-    const tsNsec = meta[2]!;
     const counters = this.counters;
     const sink = this.sink;
     const v6 = this.outerSrc6;
@@ -371,7 +369,7 @@ export class UdpListener {
         v6[3] = meta[e + 6]!;
       }
       try {
-        sink.onTunnelDatagram(data, i * SLOT_BYTES, length, this.tunnelKind, this.family, src4, this.localAddr4, v6, meta[e + 2]!, this.boundPort, tsSec, tsNsec);
+        sink.onTunnelDatagram(data, i * SLOT_BYTES, length, this.tunnelKind, this.family, src4, this.localAddr4, v6, meta[e + 2]!, this.boundPort, meta[e + 7]!, meta[e + 8]!);
       } catch (err) {
         this.internalError(err);
       }

@@ -12,6 +12,9 @@ const native = loadUdpBatchAddon();
 const mod = 'module' in native ? native.module : null;
 
 interface Got {
+  /** Kernel arrival time and the batch's read time, in seconds. */
+  arrived: number;
+  read: number;
   length: number;
   port: number;
   words: number[];
@@ -36,7 +39,9 @@ function open(family: 4 | 6, address: string, port = 0) {
         const e = META_HEADER_WORDS + i * META_ENTRY_WORDS;
         const length = sock.meta[e]!;
         const at = i * SLOT_BYTES;
-        got.push({ length, port: sock.meta[e + 2]!, words: [...sock.meta.subarray(e + 3, e + 7)], firstByte: sock.data[at]!, lastByte: sock.data[at + length - 1]! });
+        const arrived = sock.meta[e + 7]! + sock.meta[e + 8]! / 1e9;
+        const read = sock.meta[1]! + sock.meta[2]! / 1e9;
+        got.push({ arrived, read, length, port: sock.meta[e + 2]!, words: [...sock.meta.subarray(e + 3, e + 7)], firstByte: sock.data[at]!, lastByte: sock.data[at + length - 1]! });
       }
     },
     (code) => errors.push(code),
@@ -95,6 +100,26 @@ describe('native batch receiver', () => {
         }
         expect(batches.every((n) => n >= 1 && n <= BATCH_SLOTS)).toBe(true);
         expect(errors).toEqual([]);
+      } finally {
+        tx.close();
+        await sock.close();
+      }
+    });
+
+    it('each datagram carries the time the kernel received it, not the time it was read', async () => {
+      const { sock, got } = open(4, '127.0.0.1');
+      const tx = await udpSender(4);
+      try {
+        for (let i = 0; i < 3; i++) await tx.send(new Uint8Array(20), sock.port);
+        const sentAt = Date.now() / 1000;
+        // Keep the event loop from reading for 300 ms: the datagrams wait in the kernel.
+        for (const until = Date.now() + 300; Date.now() < until; );
+        await waitFor(() => got.length === 3);
+        for (const g of got) {
+          expect(Math.abs(g.arrived - sentAt)).toBeLessThan(0.2);
+          expect(g.read - g.arrived).toBeGreaterThan(0.25);
+        }
+        expect(got[1]!.arrived).toBeGreaterThanOrEqual(got[0]!.arrived);
       } finally {
         tx.close();
         await sock.close();
