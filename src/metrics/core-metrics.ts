@@ -4,7 +4,8 @@
  * Every counter is a typed array filled on the per-packet path and copied into prom-client
  * in collect callbacks (at scrape time): no label lookup per packet.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { TypedHistogram } from './typed-histogram.js';
 import { DecodeEvent, Layer, decodeEventNames, layerNames, type DecodeCounters } from '../decode/decode-events.js';
 import { DIRECTION_NAMES } from '../decode/packet-view.js';
 import { dropCauseNames } from '../pipeline/pipeline.js';
@@ -180,9 +181,9 @@ export function registerCoreMetrics(registry: Registry, src: CoreMetricsSource):
       this.set(src.eventLoopLagSeconds());
     },
   });
-  const batch = new Histogram({
+  const batch = new TypedHistogram({
     name: 'mirrorsink_batch_processing_seconds',
-    help: 'Time spent processing one batch of datagrams (one event-loop turn), not per packet.',
+    help: 'Time spent processing one batch of datagrams (one recvmmsg call, or one event-loop turn of dgram or libpcap reads), not per packet.',
     buckets: BATCH_BUCKETS,
     registers,
   });

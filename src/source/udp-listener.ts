@@ -29,11 +29,13 @@ import type { ReceiverMethod } from '../config/schema.js';
 export type TunnelDatagramSink = Pick<Pipeline, 'onTunnelDatagram'>;
 
 /**
- * A batch = what one event-loop turn reads: libuv hands a socket's queued datagrams over in one
- * go (up to 32 per socket per turn), then the turn's check phase runs the flush, which reports
- * the batch once (seconds, datagrams) and starts the next one.
+ * Batch times for mirrorsink_batch_processing_seconds. The recvmmsg receiver reads real
+ * batches and report()s each as it ends (no callback scheduled, nothing allocated). For dgram
+ * and libpcap a batch = what one event-loop turn reads: libuv hands a socket's queued datagrams
+ * over in one go (up to 32 per socket per turn), then the turn's check phase runs the flush,
+ * which reports the batch once (seconds, datagrams) and starts the next one.
  *
- * UDP listeners time a batch as a span: from their first datagram of the turn to the flush,
+ * dgram listeners time a batch as a span: from their first datagram of the turn to the flush,
  * i.e. the receive calls and the pipeline (plus any other I/O callback that ran in between),
  * with two clock reads per turn instead of two per datagram. They also stamp the turn's
  * datagrams with one wall-clock reading (see UdpListener.beginTurn). Sources that time each
@@ -50,11 +52,19 @@ export class BatchTimer {
 
   constructor(private readonly observe: (seconds: number, datagrams: number) => void) {}
 
-  /** Add the processing time (milliseconds) of `items` items read together. */
-  add(ms: number, items = 1): void {
+  /** Add one item's processing time (milliseconds); reported with the turn's others. */
+  add(ms: number): void {
     this.seconds += ms / 1000;
-    this.count += items;
+    this.count++;
     this.schedule();
+  }
+
+  /**
+   * Report a batch that its source read as one (a recvmmsg call) right away: no event-loop
+   * callback to schedule, so nothing is allocated per batch.
+   */
+  report(ms: number, items: number): void {
+    this.observe(ms / 1000, items);
   }
 
   /** A listener's first datagram of this turn: open the span if none is; returns the turn. */
@@ -333,7 +343,7 @@ export class UdpListener {
   private cacheSender(address: string): void {
     this.lastAddress = address;
     if (this.family === 4) {
-      this.lastSrc4 = Math.max(parseIpv4(address), 0);
+      this.lastSrc4 = Math.max(parseIpv4(address), 0) | 0; // int32 bits: see Pipeline.onTunnelDatagram
       return;
     }
     const pct = address.indexOf('%');
@@ -361,7 +371,7 @@ export class UdpListener {
       const length = meta[e]!;
       bytes += length;
       let src4 = 0;
-      if (v6 === null) src4 = meta[e + 3]!;
+      if (v6 === null) src4 = meta[e + 3]! | 0; // int32 bits: see Pipeline.onTunnelDatagram
       else {
         v6[0] = meta[e + 3]!;
         v6[1] = meta[e + 4]!;
@@ -376,7 +386,7 @@ export class UdpListener {
     }
     counters.datagrams[this.listenerIndex] += n;
     counters.bytes[this.listenerIndex] += bytes;
-    this.batch.add(performance.now() - started, n);
+    this.batch.report(performance.now() - started, n);
   };
 
   /** The native receiver stopped on a socket error (e.g. the socket destroyed with `ss -K`). */

@@ -1,4 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import { Pipeline } from '../../src/pipeline/pipeline.js';
+import { SessionResolver } from '../../src/session/session-stage.js';
+import { loadConfig } from '../../src/config/load.js';
+import { CLI } from '../helpers/tools.js';
+import { REPO_ROOT } from '../helpers/corpus.js';
 import dgram from 'node:dgram';
 import { BatchTimer, UdpListener, type TunnelDatagramSink } from '../../src/source/udp-listener.js';
 import { ReceiveCounters } from '../../src/metrics/core-metrics.js';
@@ -124,6 +133,52 @@ describe.each(['recvmmsg', 'dgram'] as const)('UdpListener reading with %s', (re
   });
 });
 
+describe.skipIf(!('module' in native))('UdpListener reading with recvmmsg: the live path allocates nothing per datagram', () => {
+  it('next to no young-generation GC while 146 000 datagrams of the bundled captures go through decode, sessions and direction', async () => {
+    const pipeline = new Pipeline();
+    const config = loadConfig({ file: path.join(REPO_ROOT, 'captures', 'mirrorsink.yaml'), env: {} }).config;
+    pipeline.setStages({ session: SessionResolver.fromConfig(config, pipeline.drops) });
+    const counters = new ReceiveCounters();
+    const l = new UdpListener({ kind: 'vxlan', address: '127.0.0.1', port: 0, receiveBufferBytes: 32 << 20, receiver: 'recvmmsg', sink: pipeline, counters, batch: new BatchTimer(() => {}) });
+    await l.bind();
+    const files = readdirSync(path.join(REPO_ROOT, 'captures')).filter((f) => f.endsWith('.pcap')).map((f) => path.join(REPO_ROOT, 'captures', f));
+    // A real sender in another process, paced so that the socket buffer never overflows.
+    const send = (loops: number) =>
+      new Promise<number>((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'send', ...files, '--to', `127.0.0.1:${l.port}`, '--loop', String(loops), '--rate', '100000', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('close', () => resolve(JSON.parse(out).packets as number));
+      });
+    try {
+      const warm = await send(2); // the JIT compiles the path first
+      await waitFor(() => counters.datagrams[0] === warm);
+      let minorGcs = 0;
+      const obs = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) minorGcs++;
+        }
+      });
+      obs.observe({ entryTypes: ['gc'] });
+      const sent = await send(40);
+      await waitFor(() => counters.datagrams[0] === warm + sent, 15_000, 'every datagram received');
+      await new Promise((r) => setTimeout(r, 50)); // GC entries arrive asynchronously
+      obs.disconnect();
+      expect(sent).toBe(40 * warm / 2);
+      // The captures hold malformed packets on purpose: counted as drops, never lost.
+      expect(pipeline.delivered + pipeline.drops.reduce((a, b) => a + b, 0)).toBe(warm + sent);
+      expect(pipeline.delivered).toBeGreaterThan(0.9 * (warm + sent));
+      // Measured here: 2-3 scavenges (Node's own native-to-JavaScript call allocates a little
+      // per batch), against 14-16 for the same datagrams through dgram (a Buffer, an rinfo and
+      // an address string per datagram) and 13 when the listener scheduled a setImmediate per
+      // batch. A per-datagram object in the path lands well above the bound.
+      expect(minorGcs).toBeLessThanOrEqual(6);
+    } finally {
+      await l.close();
+    }
+  }, 30_000);
+});
+
 describe('BatchTimer', () => {
   it('one report per event-loop turn with its datagrams; listeners see the turn change', async () => {
     const seen: [number, number][] = [];
@@ -151,6 +206,9 @@ describe('BatchTimer', () => {
     b.add(1);
     await new Promise((r) => setImmediate(r));
     expect(seen[2]).toEqual([0.001, 1]);
+    // A source that reads whole batches itself (recvmmsg) reports each at once, unscheduled.
+    b.report(4, 64);
+    expect(seen[3]).toEqual([0.004, 64]);
   });
 
 });
