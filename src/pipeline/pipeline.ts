@@ -102,10 +102,10 @@ export class Pipeline implements FrameSink {
     p.tsSec = tsSec;
     p.tsNsec = tsNsec;
     p.outerIpVersion = outerIpVersion;
-    // Sources may pass the address as int32 bits (`| 0`): a uint32 above 2^31 would be boxed
-    // into a new HeapNumber at every call that is not inlined (172.16/12, 192.168/16 senders).
+    // Sources may pass IPv4 addresses as int32 bits (`| 0`): a uint32 above 2^31 would be boxed
+    // into a new HeapNumber at every call that is not inlined (172.16/12, 192.168/16 hosts).
     p.outerSrc4 = outerSrc4 >>> 0;
-    p.outerDst4 = outerDst4;
+    p.outerDst4 = outerDst4 >>> 0;
     if (outerSrc6 !== null) p.outerSrc6.set(outerSrc6);
     p.outerSport = outerSport;
     p.outerDport = outerDport;

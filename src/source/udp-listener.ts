@@ -173,7 +173,7 @@ export class UdpListener {
     this.requestedPort = opts.port;
     this.tunnelKind = opts.kind === 'vxlan' ? TunnelKind.Vxlan : TunnelKind.Geneve;
     this.listenerIndex = opts.kind === 'vxlan' ? ListenerKind.Vxlan : ListenerKind.Geneve;
-    this.localAddr4 = this.family === 4 ? Math.max(parseIpv4(opts.address), 0) : 0;
+    this.localAddr4 = this.family === 4 ? Math.max(parseIpv4(opts.address), 0) | 0 : 0; // int32 bits: see Pipeline.onTunnelDatagram
     this.outerSrc6 = this.family === 6 ? this.lastSrc6 : null;
   }
 

@@ -125,6 +125,17 @@ sessions:
     expect(send(300, { src: '1.1.1.1', dst: '2.2.2.2' }, '10.0.3.3')?.session).toBe(-1);
   });
 
+  it('outer IPv4 addresses above 2^31 work whether a source passes them unsigned or as int32 bits', () => {
+    const { pipeline } = rig(SESSIONS);
+    const d = vxlan(300, innerFrame({ src: '1.1.1.1', dst: '2.2.2.2' }));
+    const a = ip4('172.31.5.9');
+    for (const src4 of [a, a | 0]) {
+      pipeline.onTunnelDatagram(d, 0, d.length, TunnelKind.Vxlan, 4, src4, ip4('192.168.1.1') | 0, null, 65500, 4789, 1, 0);
+      expect(pipeline.view.outerSrc4).toBe(0xac1f0509);
+      expect(pipeline.view.outerDst4).toBe(0xc0a80101);
+    }
+  });
+
   it('unknown VNIs: processed as "unknown" (direction from the outer source) or dropped and counted', () => {
     const a = rig(SESSIONS);
     expect(a.send(999, { src: '10.0.7.7', dst: '1.1.1.1' }, '10.0.7.7')).toEqual({ session: -1, direction: Direction.Egress });
