@@ -269,22 +269,8 @@ export class UdpListener {
         socket.on('message', this.onMessage);
         // After binding, an error means the socket no longer receives (e.g. destroyed with
         // `ss -K`): mark it down, close it, let health report it.
-        socket.on('error', (err) => {
-          if (!this.open) return;
-          this.open = false;
-          this.opts.onClosed?.(`socket error on ${this.describe()}: ${err.message}`);
-          try {
-            socket.close();
-          } catch {
-            // already closed
-          }
-        });
-        socket.on('close', () => {
-          if (this.open) {
-            this.open = false;
-            this.opts.onClosed?.(`${this.describe()} closed`);
-          }
-        });
+        socket.on('error', (err) => this.lost(`socket error on ${this.describe()}: ${err.message}`));
+        socket.on('close', () => this.lost(`${this.describe()} closed`));
         resolve();
       };
       socket.once('error', onBindError);
@@ -391,12 +377,23 @@ export class UdpListener {
 
   /** The native receiver stopped on a socket error (e.g. the socket destroyed with `ss -K`). */
   private readonly onBatchError = (_code: string, message: string): void => {
+    this.lost(`socket error on ${this.describe()}: ${message}`);
+  };
+
+  /** The socket stopped receiving while bound: mark it down, close it, let health report it. */
+  private lost(why: string): void {
     if (!this.open) return;
     this.open = false;
-    void this.batchSocket?.close();
+    this.opts.onClosed?.(why);
+    const batch = this.batchSocket;
     this.batchSocket = null;
-    this.opts.onClosed?.(`socket error on ${this.describe()}: ${message}`);
-  };
+    if (batch !== null) void batch.close();
+    try {
+      this.socket?.close();
+    } catch {
+      // already closed
+    }
+  }
 
   private internalError(err: unknown): void {
     this.counters.internalErrors++;
@@ -426,16 +423,9 @@ export class UdpListener {
 
   /** Test hook: close the socket as if it had failed (health must notice). */
   simulateFailure(): void {
-    if (this.batchSocket !== null) {
-      void this.batchSocket.close();
-      this.batchSocket = null;
-      if (this.open) {
-        this.open = false;
-        this.opts.onClosed?.(`${this.describe()} closed`);
-      }
-      return;
-    }
-    this.socket?.close();
+    // dgram reports its own 'close' event; the native receiver has none to report.
+    if (this.batchSocket !== null) this.lost(`${this.describe()} closed`);
+    else this.socket?.close();
   }
 
   get listenerName(): string {
