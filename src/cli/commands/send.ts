@@ -465,8 +465,10 @@ function nativeTransmitter(native: NativeBatchModule, prep: PreparedDatagrams, t
       let sent: number;
       try {
         sent = sender.send(arena, offsets, lengths, i, n);
-      } catch {
-        // That datagram was refused (e.g. ECONNREFUSED): counted, and the loop goes on.
+      } catch (err) {
+        // A refused datagram (an errno such as ECONNREFUSED) is counted and the loop goes on;
+        // anything else is a bug, not a send error.
+        if ((err as NodeJS.ErrnoException).code === undefined) throw err;
         tally.errors++;
         return 1;
       }
