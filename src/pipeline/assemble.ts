@@ -13,7 +13,7 @@ import { ErrorCode, MirrorsinkError } from '../errors.js';
 import { compileFilter, loadFilterFile, SessionFilterStage } from '../filter/index.js';
 import { loadConfig } from '../config/load.js';
 import type { Override } from '../config/overrides.js';
-import { buildStages, pipelineStagesOf, retireStages, type ServiceStages } from '../service/stages.js';
+import { buildStages, pipelineStagesOf, retireStages, type ServiceStages } from './build.js';
 import { DEFAULT_RULES_DIR } from '../detect/rule-loader.js';
 import { FLOW_PROTO_LABELS, FlowCounter } from '../flow/flow-counters.js';
 import { EniAddressDirection } from '../session/eni-address-direction.js';
