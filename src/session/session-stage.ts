@@ -4,7 +4,7 @@
  * policy) are counted in the pipeline's drops array, which this stage is given.
  */
 import { Direction, TunnelKind, type PacketView } from '../decode/packet-view.js';
-import { DropCause } from '../pipeline/pipeline.js';
+import { DropCause } from '../pipeline/stages.js';
 import type { SessionStage } from '../pipeline/stages.js';
 import type { MirrorsinkConfig, UnknownVniPolicy } from '../config/schema.js';
 import { SenderAllowList } from './sender-allowlist.js';
