@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { parseCidr, type ParsedCidr } from '../net/cidr.js';
 import { ConfigProblems, type KeyPath } from './problems.js';
-import { DEFAULT_LOG_FORMAT, parseLogFormat } from '../output/flow-log-record.js';
+import { DEFAULT_LOG_FORMAT, parseLogFormat } from './flow-log-format.js';
 import {
   DEFAULTS,
   DIRECTION_MODES,
