@@ -16,6 +16,7 @@
 import { ErrorCode, MirrorsinkError } from '../errors.js';
 import type { FlowsConfig, MirrorsinkConfig, PcapOutputConfig } from '../config/schema.js';
 import { SessionResolver } from '../session/session-stage.js';
+import { SessionDirectory } from '../session/session-directory.js';
 import { loadFilterFile } from '../filter/load.js';
 import { compileFilter, type CompiledFilter } from '../filter/compile.js';
 import { SessionFilterStage } from '../filter/stage.js';
@@ -30,7 +31,6 @@ import { FastLogSink } from '../output/fast-log.js';
 import { AlertPcapSink } from '../output/alert-pcap-sink.js';
 import { EveAlertSink } from '../output/eve-alert.js';
 import type { FlowLogFileWriter } from '../output/flow-log-files.js';
-import type { SessionInfo } from '../output/flow-log-sessions.js';
 import { createFlowOutputs, type FlowOutputs } from '../output/flow-log-outputs.js';
 import type { PcapMode } from '../output/pcap-frame-bytes.js';
 import type { RotatingPcapOptions } from '../output/pcap-rotating.js';
@@ -47,6 +47,8 @@ export interface FlowBundle {
 }
 
 export interface ServiceStages {
+  /** Who a packet belongs to (by p.sessionIndex), shared by every stage and output. */
+  sessions: SessionDirectory;
   session: SessionResolver;
   filter: SessionFilterStage | null;
   /** One entry per session that has a filter (for metrics). */
@@ -118,10 +120,10 @@ function buildFilters(config: MirrorsinkConfig, problems: string[], warnings: st
 // ---------------------------------------------------------------- flows options
 
 /** The flow table's options from the validated `flows:` section (config/validate.ts checked it). */
-function flowTableOptions(flows: FlowsConfig, config: MirrorsinkConfig): FlowTableOptions {
+function flowTableOptions(flows: FlowsConfig, directory: SessionDirectory): FlowTableOptions {
   const table: FlowTableOptions = {
-    sessionCount: config.sessions.length,
-    sessionNames: config.sessions.map((s) => s.name),
+    sessionCount: directory.size,
+    sessionNames: directory.names,
     midstream: flows.midstream,
   };
   if (flows.maxFlows !== null) table.maxFlows = flows.maxFlows;
@@ -147,20 +149,6 @@ function pcapRotation(p: PcapOutputConfig): PcapRotation {
   return r;
 }
 
-function sessionInfos(config: MirrorsinkConfig): SessionInfo[] {
-  return config.sessions.map((s) => ({
-    name: s.name,
-    vni: s.vni,
-    eniId: s.eni ?? '-',
-    ...(s.flowLog.accountId ? { accountId: s.flowLog.accountId } : {}),
-    ...(s.flowLog.vpcId ? { vpcId: s.flowLog.vpcId } : {}),
-    ...(s.flowLog.subnetId ? { subnetId: s.flowLog.subnetId } : {}),
-    ...(s.flowLog.instanceId ? { instanceId: s.flowLog.instanceId } : {}),
-    ...(s.flowLog.region ? { region: s.flowLog.region } : {}),
-    ...(s.flowLog.azId ? { azId: s.flowLog.azId } : {}),
-  }));
-}
-
 /** What the stages need from the running service. */
 export interface StageContext {
   /** The pipeline's drops array (by DropCause): the session stage counts into it. */
@@ -179,16 +167,16 @@ export interface StageContext {
   pcapOut?: { path: string; mode: PcapMode };
 }
 
-function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
-  const sessions = sessionInfos(config);
-  const tableOptions = flowTableOptions(opts, config);
+function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory: SessionDirectory, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
+  const sessions = directory.sessions;
+  const tableOptions = flowTableOptions(opts, directory);
   const key = JSON.stringify({ flows: config.flows, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, pcapOut: ctx.pcapOut ?? null });
   if (previous !== null && previous.key === key) return previous;
   const table = new FlowTable(tableOptions);
   const l = opts.log;
   const outputs = createFlowOutputs({
     table,
-    sessions,
+    sessions: directory,
     clock: ctx.clock ?? 'wall',
     ...(l !== null ? { flowsDir: l.dir, logFormat: l.format, aggregationSec: l.aggregationSec, rotateSec: l.rotateSec, flowLogId: l.flowLogId, noData: l.noData } : {}),
     // Packets lost before we could see their session (kernel drops of our sockets): SKIPDATA.
@@ -208,7 +196,9 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
   const problems: string[] = [];
   const warnings: string[] = [];
 
-  const session = SessionResolver.fromConfig(config, ctx.drops, previous?.session ?? null);
+  // Session identity is worked out once: every stage and output below reads it from here.
+  const sessions = SessionDirectory.fromConfig(config.sessions);
+  const session = SessionResolver.fromConfig(config, ctx.drops, previous?.session ?? null, sessions);
   const { stage: filter, filters } = buildFilters(config, problems, warnings);
 
   const flowOpts = config.flows;
@@ -253,7 +243,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
   let flows: FlowBundle | null = null;
   if (flowOpts !== null) {
     try {
-      flows = buildFlowBundle(config, flowOpts, eve, ctx, previous?.flows ?? null);
+      flows = buildFlowBundle(config, flowOpts, sessions, eve, ctx, previous?.flows ?? null);
     } catch (err) {
       if (eve !== null && eve !== previous?.eve) await eve.close();
       throw new StageBuildError([`${where(config, 'flows')}: ${(err as Error).message}`]);
@@ -264,7 +254,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
 
   let detect: DetectEngine | null = null;
   if (ruleSet !== null) {
-    const sinks: AlertSink[] = eve !== null ? [new EveAlertSink(eve, { flow: flows?.table ?? null, pcapCnt: ctx.pcapCnt === true, sessionName: (i) => config.sessions[i]?.name })] : [];
+    const sinks: AlertSink[] = eve !== null ? [new EveAlertSink(eve, { flow: flows?.table ?? null, pcapCnt: ctx.pcapCnt === true, sessionName: (i) => sessions.name(i) })] : [];
     const ring = flows?.outputs.ring ?? null;
     if (ring !== null && flowOpts?.alertPcapDir) {
       try {
@@ -281,6 +271,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
   }
 
   return {
+    sessions,
     session,
     filter,
     filters,
