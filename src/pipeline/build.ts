@@ -1,10 +1,12 @@
 /**
- * Builds the pipeline stages of a running sink from its configuration: session table (with the
- * allow-list and counters), mirror filters per session, flow table (+ VPC Flow Logs files and
- * EVE flow records), IDS rules (+ EVE alerts). Used at start and on every reload: everything
- * new is built first, and a problem anywhere (a filter file, a rules file, a flows option)
- * fails the whole build with every problem listed, so a bad reload leaves the running set
- * untouched.
+ * Builds the pipeline stages from one fully typed, validated configuration (config/validate.ts
+ * has checked every section, flows included): the session directory (built once, handed to
+ * every stage and output), session table (with the allow-list and counters), mirror filters per
+ * session, flow table (+ VPC Flow Logs files, EVE flow records, pcaps), IDS rules (+ EVE alerts).
+ * serve, serve --check and replay all build through here. Used at start and on every reload:
+ * everything new is built first, and a problem anywhere (a filter file, a rules file, an output
+ * that cannot be opened) fails the whole build with every problem listed, so a bad reload
+ * leaves the running set untouched.
  *
  * Stateful parts whose configuration did not change are carried over from the previous build
  * instead of being rebuilt: the flow bundle (flow table, flow-log aggregator and files, EVE
