@@ -131,6 +131,62 @@ export interface HealthConfig {
   maxKernelDropsPerSecond: number;
 }
 
+/** Idle timeouts of the flow table (seconds); null = the flow table's default. */
+export interface FlowTimeoutsConfig {
+  tcpNew: number | null;
+  tcpEstablished: number | null;
+  tcpClosed: number | null;
+  udpNew: number | null;
+  udpEstablished: number | null;
+  otherNew: number | null;
+  otherEstablished: number | null;
+}
+
+/** VPC Flow Logs files (`flows.log`). */
+export interface FlowLogConfig {
+  /** Absolute directory the AWSLogs/... files are written under. */
+  dir: string;
+  /** The custom format text (validated; the default format when not given). */
+  format: string;
+  /** 60 or 600 (AWS's choices). */
+  aggregationSec: number;
+  rotateSec: number;
+  flowLogId: string;
+  /** Write NODATA records for intervals without packets. */
+  noData: boolean;
+}
+
+export type PcapOutputMode = 'inner' | 'outer';
+
+/** Delivered packets to pcap files rotated by size and time (`flows.pcap`). */
+export interface PcapOutputConfig {
+  /** Absolute directory. */
+  dir: string;
+  /** inner = decapsulated frames, outer = the tunnel packet as received. */
+  mode: PcapOutputMode;
+  maxFileBytes: number | null;
+  maxFileSeconds: number | null;
+  maxFiles: number | null;
+  maxTotalBytes: number | null;
+}
+
+/** The flow table and what hangs off its flows (`flows:`); null in MirrorsinkConfig = flows off. */
+export interface FlowsConfig {
+  /** null = the flow table's default. */
+  maxFlows: number | null;
+  /** Pick up TCP flows without a seen handshake. */
+  midstream: boolean;
+  timeouts: FlowTimeoutsConfig;
+  /** null = the flow table's default. */
+  unansweredHistory: number | null;
+  /** EVE flow records (event_type "flow") when flows end; needs eve.path. */
+  eve: boolean;
+  log: FlowLogConfig | null;
+  pcap: PcapOutputConfig | null;
+  /** Per alert, the packets of the alert's flow as DIR/<flow_id>.pcap (absolute), or null. */
+  alertPcapDir: string | null;
+}
+
 export interface MirrorsinkConfig {
   /** Absolute path of the config file, null for a config-free start. */
   file: string | null;
@@ -146,8 +202,8 @@ export interface MirrorsinkConfig {
   rules: RulesConfig;
   /** EVE JSON (alerts, flow events) and, on request, Suricata's fast.log line format. */
   eve: { path: string | null; fastLog: string | null };
-  /** Flow-table / flow-log options, passed through to src/flow (null = flows off). */
-  flows: Record<string, unknown> | null;
+  /** Flow table, flow logs, EVE flow records and pcap outputs (null = flows off). */
+  flows: FlowsConfig | null;
   capture: CaptureConfig;
   health: HealthConfig;
   /** How long shutdown keeps reading already-queued datagrams (ms). */

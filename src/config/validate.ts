@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { parseCidr, type ParsedCidr } from '../net/cidr.js';
 import { ConfigProblems, type KeyPath } from './problems.js';
+import { DEFAULT_LOG_FORMAT, parseLogFormat } from './flow-log-format.js';
 import {
   DEFAULTS,
   DIRECTION_MODES,
@@ -25,6 +26,10 @@ import {
   type SessionConfig,
   type SessionFilterConfig,
   type SessionFlowLogFields,
+  type FlowsConfig,
+  type FlowTimeoutsConfig,
+  type FlowLogConfig,
+  type PcapOutputConfig,
   type UnknownVniPolicy,
 } from './schema.js';
 
@@ -443,6 +448,114 @@ function validateRules(c: Checker, raw: unknown): RulesConfig {
   return { files, vars };
 }
 
+const FLOWS_KEYS = ['max_flows', 'midstream', 'timeouts', 'unanswered_history', 'eve', 'log', 'pcap', 'alert_pcap_dir'];
+const FLOW_LOG_KEYS = ['dir', 'format', 'aggregation_sec', 'rotate_sec', 'flow_log_id', 'no_data'];
+const PCAP_KEYS = ['dir', 'mode', 'max_file_bytes', 'max_file_seconds', 'max_files', 'max_total_bytes'];
+const TIMEOUT_KEYS: Record<string, keyof FlowTimeoutsConfig> = {
+  tcp_new: 'tcpNew',
+  tcp_established: 'tcpEstablished',
+  tcp_closed: 'tcpClosed',
+  udp_new: 'udpNew',
+  udp_established: 'udpEstablished',
+  other_new: 'otherNew',
+  other_established: 'otherEstablished',
+};
+
+/** An optional integer: null when absent (the consumer's default applies). */
+function optionalInt(c: Checker, v: unknown, at: KeyPath, min: number, max: number): number | null {
+  const n = c.int(v, at, min, max, Number.NaN);
+  return Number.isNaN(n) ? null : n;
+}
+
+/** An optional sub-mapping of flows: absent, null or false = off. */
+function section(c: Checker, v: unknown, at: KeyPath, allowed: readonly string[], what: string): Raw | null {
+  if (v === undefined || v === null || v === false) return null;
+  if (!isObject(v)) {
+    c.problems.add(at, what);
+    return null;
+  }
+  return c.object(v, at, allowed);
+}
+
+function validateFlowLog(c: Checker, raw: unknown): FlowLogConfig | null {
+  const at: KeyPath = ['flows', 'log'];
+  const l = section(c, raw, at, FLOW_LOG_KEYS, 'must be a mapping with at least dir');
+  if (l === null) return null;
+  let format: string | null = null;
+  const text = typeof l.format === 'string' ? l.format : DEFAULT_LOG_FORMAT;
+  try {
+    format = parseLogFormat(text).text;
+  } catch (err) {
+    c.problems.add([...at, 'format'], (err as Error).message);
+  }
+  const agg = c.int(l.aggregation_sec, [...at, 'aggregation_sec'], 1, 86_400, 600);
+  if (l.aggregation_sec !== undefined && agg !== 60 && agg !== 600) c.problems.add([...at, 'aggregation_sec'], `AWS offers 60 or 600 seconds, got ${agg}`);
+  let dir: string | null = null;
+  if (typeof l.dir !== 'string' || l.dir.trim() === '') c.problems.add([...at, 'dir'], 'is required (the directory AWSLogs/... files are written under)');
+  else dir = c.filePath(l.dir, [...at, 'dir']);
+  const rotateSec = c.int(l.rotate_sec, [...at, 'rotate_sec'], 1, 86_400, 300);
+  const flowLogId = typeof l.flow_log_id === 'string' ? l.flow_log_id : 'fl-mirrorsink';
+  const noData = c.bool(l.no_data, [...at, 'no_data'], true);
+  if (dir === null || format === null) return null;
+  return { dir, format, aggregationSec: agg, rotateSec, flowLogId, noData };
+}
+
+function validatePcapOutput(c: Checker, raw: unknown): PcapOutputConfig | null {
+  const at: KeyPath = ['flows', 'pcap'];
+  const o = section(c, raw, at, PCAP_KEYS, 'must be a mapping with at least dir');
+  if (o === null) return null;
+  const mode = o.mode ?? 'inner';
+  if (mode !== 'inner' && mode !== 'outer') c.problems.add([...at, 'mode'], `must be inner (decapsulated frames) or outer, got ${describe(mode)}`);
+  if (typeof o.dir !== 'string' || o.dir.trim() === '') {
+    c.problems.add([...at, 'dir'], 'is required');
+    return null;
+  }
+  const dir = c.filePath(o.dir, [...at, 'dir']);
+  const n = (k: string, min: number) => optionalInt(c, o[k], [...at, k], min, Number.MAX_SAFE_INTEGER);
+  const maxFileBytes = n('max_file_bytes', 4096);
+  const maxFileSeconds = n('max_file_seconds', 1);
+  const maxFiles = n('max_files', 0);
+  const maxTotalBytes = n('max_total_bytes', 0);
+  if (dir === null) return null;
+  return { dir, mode: mode === 'outer' ? 'outer' : 'inner', maxFileBytes, maxFileSeconds, maxFiles, maxTotalBytes };
+}
+
+/** `flows:` (true = every default). `evePath` tells whether EVE flow records have a file. */
+function validateFlows(c: Checker, raw: unknown, evePath: string | null): FlowsConfig | null {
+  if (raw === undefined || raw === null || raw === false) return null;
+  if (raw === true) raw = {};
+  if (!isObject(raw)) {
+    c.problems.add(['flows'], `must be a mapping of flow options (or true), got ${describe(raw)}`);
+    return null;
+  }
+  const at: KeyPath = ['flows'];
+  const o = c.object(raw, at, FLOWS_KEYS);
+  const maxFlows = optionalInt(c, o.max_flows, [...at, 'max_flows'], 16, 1 << 24);
+  const midstream = c.bool(o.midstream, [...at, 'midstream'], false);
+  const unansweredHistory = optionalInt(c, o.unanswered_history, [...at, 'unanswered_history'], 0, 1 << 16);
+  const timeouts: FlowTimeoutsConfig = { tcpNew: null, tcpEstablished: null, tcpClosed: null, udpNew: null, udpEstablished: null, otherNew: null, otherEstablished: null };
+  if (o.timeouts !== undefined && o.timeouts !== null) {
+    if (!isObject(o.timeouts)) c.problems.add([...at, 'timeouts'], 'must be a mapping of seconds (tcp_new, tcp_established...)');
+    else {
+      for (const [k, v] of Object.entries(o.timeouts)) {
+        const field = TIMEOUT_KEYS[k];
+        if (field === undefined) c.problems.add([...at, 'timeouts', k], `unknown timeout (known: ${Object.keys(TIMEOUT_KEYS).join(', ')})`);
+        else timeouts[field] = optionalInt(c, v, [...at, 'timeouts', k], 1, 86_400);
+      }
+    }
+  }
+  const eve = c.bool(o.eve, [...at, 'eve'], false);
+  if (eve && evePath === null) c.problems.add([...at, 'eve'], 'EVE flow records need eve.path (or --eve)');
+  const log = validateFlowLog(c, o.log);
+  const pcap = validatePcapOutput(c, o.pcap);
+  let alertPcapDir: string | null = null;
+  if (o.alert_pcap_dir !== undefined && o.alert_pcap_dir !== null) {
+    if (typeof o.alert_pcap_dir !== 'string' || o.alert_pcap_dir.trim() === '') c.problems.add([...at, 'alert_pcap_dir'], 'must be a directory path');
+    else alertPcapDir = c.filePath(o.alert_pcap_dir, [...at, 'alert_pcap_dir']);
+  }
+  return { maxFlows, midstream, timeouts, unansweredHistory, eve, log, pcap, alertPcapDir };
+}
+
 function validateCapture(c: Checker, raw: unknown): CaptureConfig {
   const at = ['capture'];
   const o = c.object(raw, at, ['interface', 'filter', 'plain', 'buffer_bytes']);
@@ -504,12 +617,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     fastLog = outputPath(c, eve.fast_log, ['eve', 'fast_log']);
   }
 
-  let flows: Record<string, unknown> | null = null;
-  if (o.flows !== undefined && o.flows !== null && o.flows !== false) {
-    if (o.flows === true) flows = {};
-    else if (!isObject(o.flows)) problems.add(['flows'], `must be a mapping of flow options (or true), got ${describe(o.flows)}`);
-    else flows = { ...o.flows };
-  }
+  const flows = validateFlows(c, o.flows, evePath);
 
   const capture = validateCapture(c, o.capture);
   const health = validateHealth(c, o.health);

@@ -904,7 +904,7 @@ export class FlowTable implements FlowStage {
   listUnanswered(limit = 100): UnansweredFlow[] {
     const rows: UnansweredFlow[] = [];
     const sessionLabel = (idx: number, vni: number) =>
-      idx >= 0 && idx < this.sessionNames.length ? this.sessionNames[idx]! : vni >= 0 ? `vni-${vni}` : 'unknown';
+      idx >= 0 && idx < this.sessionNames.length ? this.sessionNames[idx]! : 'unknown'; // as the session directory names it
     for (const s of this.activeSlots()) {
       if (this.attempt[s] !== 1 || this.replied[s] !== 0) continue;
       const a = this.formatFlowAddresses(s, 'compressed');

@@ -8,7 +8,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { TypedHistogram } from './typed-histogram.js';
 import { DecodeEvent, Layer, decodeEventNames, layerNames, type DecodeCounters } from '../decode/decode-events.js';
 import { DIRECTION_NAMES } from '../decode/packet-view.js';
-import { dropCauseNames } from '../pipeline/pipeline.js';
+import { dropCauseNames } from '../pipeline/stages.js';
 import type { SessionCounters } from '../session/session-counters.js';
 import { DIRECTIONS } from '../session/session-counters.js';
 import { publishCounter } from './registry.js';

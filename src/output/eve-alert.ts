@@ -44,7 +44,7 @@ export interface EveAlertOptions {
   pcapCnt?: boolean;
   /** Default "wire/pcap", as Suricata writes for capture files and live capture. */
   pktSrc?: string;
-  /** Session (mirror session) name by p.sessionIndex, for tunnel.session. */
+  /** Session (mirror session) name by p.sessionIndex (-1 = unknown), for tunnel.session. */
   sessionName?: (sessionIndex: number) => string | undefined;
 }
 
@@ -122,7 +122,8 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
     if (opts.pcapCnt !== false && p.frameNo > 0) s += `,"pcap_cnt":${p.frameNo}`;
     s += `,"pkt_src":"${pktSrc}"`;
     if (p.vni >= 0) s += `,"vni":${p.vni}`;
-    const name = p.sessionIndex >= 0 && opts.sessionName ? opts.sessionName(p.sessionIndex) : undefined;
+    // The session directory names unknown sessions too ('unknown'), as metrics and flow logs do.
+    const name = opts.sessionName ? opts.sessionName(p.sessionIndex) : undefined;
     if (name !== undefined) s += `,"session":${JSON.stringify(name)}`;
     s += '}';
   }

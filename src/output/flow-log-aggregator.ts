@@ -22,11 +22,12 @@ import { IPPROTO_TCP, type PacketView } from '../decode/packet-view.js';
 import type { FlowTable, FlowEndReason } from '../flow/flow-table.js';
 import type { PacketOutput } from '../pipeline/stages.js';
 import { awsTcpFlags, type FlowLogRecord, type LogStatus } from './flow-log-record.js';
-import { SessionDirectory, type SessionInfo } from './flow-log-sessions.js';
+import { SessionDirectory, type SessionInfo } from '../session/session-directory.js';
 
 export interface FlowLogAggregatorOptions {
   table: FlowTable;
-  sessions?: readonly SessionInfo[];
+  /** The sink's session directory (or its sessions, tests): records name the session p.sessionIndex says. */
+  sessions?: SessionDirectory | readonly SessionInfo[];
   /** Aggregation interval in seconds: AWS offers 60 and 600 (default). */
   aggregationSec?: number;
   /** Receives each record (in order). */
@@ -78,7 +79,7 @@ export class FlowLogAggregator implements PacketOutput {
     if (!Number.isInteger(agg) || agg <= 0) throw new RangeError(`aggregation interval must be a positive integer, got ${agg}`);
     this.aggregationSec = agg;
     this.table = opts.table;
-    this.sessions = new SessionDirectory(opts.sessions ?? []);
+    this.sessions = opts.sessions instanceof SessionDirectory ? opts.sessions : new SessionDirectory(opts.sessions ?? []);
     this.onRecord = opts.onRecord;
     this.getDrops = opts.getDrops ?? (() => 0);
     this.accountId = opts.accountId ?? null;
@@ -110,7 +111,7 @@ export class FlowLogAggregator implements PacketOutput {
     } else if (iv > this.currentInterval) {
       this.advance(iv);
     }
-    const si = this.sessions.indexOf(p.sessionIndex, p.vni);
+    const si = this.sessions.indexOf(p.sessionIndex);
     if (si >= 0) this.sessPkts[si]++;
 
     const slot = p.flowIndex;
@@ -239,7 +240,7 @@ export class FlowLogAggregator implements PacketOutput {
       const toServer = d === 0;
       const src = toServer ? addrs.srcIp : addrs.destIp;
       const dst = toServer ? addrs.destIp : addrs.srcIp;
-      const sess = this.sessions.lookup(t.sessionIndex[slot]!, t.keySession[slot]!);
+      const sess = this.sessions.info(t.sessionIndex[slot]!);
       const ed = this.eniDir[k];
       this.emit({
         ...this.sessionFields(sess),

@@ -16,7 +16,7 @@ import type { PacketOutput } from '../pipeline/stages.js';
 import { FlowLogAggregator } from './flow-log-aggregator.js';
 import { FlowLogFileWriter } from './flow-log-files.js';
 import { DEFAULT_LOG_FORMAT, parseLogFormat, type FlowLogFormat, type FlowLogRecord } from './flow-log-record.js';
-import type { SessionInfo } from './flow-log-sessions.js';
+import type { SessionDirectory, SessionInfo } from '../session/session-directory.js';
 import { EveFlowWriter } from './eve-flow.js';
 import { LineFile } from './flow-log-line-file.js';
 import { FlowPacketRing } from './pcap-flow-ring.js';
@@ -26,7 +26,8 @@ import type { PcapMode } from './pcap-frame-bytes.js';
 
 export interface FlowOutputsOptions {
   table: FlowTable;
-  sessions?: readonly SessionInfo[];
+  /** The sink's session directory (or its sessions, tests). */
+  sessions?: SessionDirectory | readonly SessionInfo[];
   /** --flows-dir: write VPC Flow Logs files there (S3 layout). */
   flowsDir?: string;
   /** --aggregation: 60 or 600 (default). */

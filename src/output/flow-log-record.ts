@@ -1,123 +1,19 @@
 /**
- * VPC Flow Logs records: the field catalogue (AWS's names, the version that introduced each
- * field and the name CloudWatch Logs Insights gives it), the `${field}` log-format syntax, and
- * the text of one record. The aggregator decides what goes into records; this file only knows
- * the format.
+ * VPC Flow Logs records: the text of one record in a log format. The aggregator decides what
+ * goes into records; this file only knows the format. The field catalogue and the `${field}`
+ * syntax are in config/flow-log-format.ts (re-exported here).
  */
-import { ErrorCode, MirrorsinkError } from '../errors.js';
+import type { FlowLogFieldDef, FlowLogFormat } from '../config/flow-log-format.js';
 
-export interface FlowLogFieldDef {
-  /** AWS field name as written in a log format and in the files' header line. */
-  name: string;
-  /** Flow-log version that introduced the field (the record's version is the highest used). */
-  version: number;
-  /** The field name Logs Insights uses (camelCase). */
-  insights: string;
-  /** Numeric in Insights (compared and summed as numbers). */
-  numeric: boolean;
-}
-
-function f(name: string, version: number, insights: string, numeric = false): FlowLogFieldDef {
-  return { name, version, insights, numeric };
-}
-
-/** Every field AWS documents, in AWS's order. */
-export const FLOW_LOG_FIELDS: readonly FlowLogFieldDef[] = [
-  f('version', 2, 'version', true),
-  f('account-id', 2, 'accountId'),
-  f('interface-id', 2, 'interfaceId'),
-  f('srcaddr', 2, 'srcAddr'),
-  f('dstaddr', 2, 'dstAddr'),
-  f('srcport', 2, 'srcPort', true),
-  f('dstport', 2, 'dstPort', true),
-  f('protocol', 2, 'protocol', true),
-  f('packets', 2, 'packets', true),
-  f('bytes', 2, 'bytes', true),
-  f('start', 2, 'start', true),
-  f('end', 2, 'end', true),
-  f('action', 2, 'action'),
-  f('log-status', 2, 'logStatus'),
-  f('vpc-id', 3, 'vpcId'),
-  f('subnet-id', 3, 'subnetId'),
-  f('instance-id', 3, 'instanceId'),
-  f('tcp-flags', 3, 'tcpFlags', true),
-  f('type', 3, 'type'),
-  f('pkt-srcaddr', 3, 'pktSrcAddr'),
-  f('pkt-dstaddr', 3, 'pktDstAddr'),
-  f('region', 4, 'region'),
-  f('az-id', 4, 'azId'),
-  f('sublocation-type', 4, 'sublocationType'),
-  f('sublocation-id', 4, 'sublocationId'),
-  f('pkt-src-aws-service', 5, 'pktSrcAwsService'),
-  f('pkt-dst-aws-service', 5, 'pktDstAwsService'),
-  f('flow-direction', 5, 'flowDirection'),
-  f('traffic-path', 5, 'trafficPath', true),
-  f('ecs-cluster-arn', 7, 'ecsClusterArn'),
-  f('ecs-cluster-name', 7, 'ecsClusterName'),
-  f('ecs-container-instance-arn', 7, 'ecsContainerInstanceArn'),
-  f('ecs-container-instance-id', 7, 'ecsContainerInstanceId'),
-  f('ecs-container-id', 7, 'ecsContainerId'),
-  f('ecs-second-container-id', 7, 'ecsSecondContainerId'),
-  f('ecs-service-name', 7, 'ecsServiceName'),
-  f('ecs-task-definition-arn', 7, 'ecsTaskDefinitionArn'),
-  f('ecs-task-arn', 7, 'ecsTaskArn'),
-  f('ecs-task-id', 7, 'ecsTaskId'),
-  f('reject-reason', 8, 'rejectReason'),
-];
-
-const BY_NAME = new Map(FLOW_LOG_FIELDS.map((d) => [d.name, d]));
-
-export function flowLogField(name: string): FlowLogFieldDef | undefined {
-  return BY_NAME.get(name);
-}
-
-/** camelCase of an unknown field name, as Insights would spell it (a-b-c → aBC). */
-export function camelCaseFieldName(name: string): string {
-  return name.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-}
-
-export const DEFAULT_LOG_FORMAT =
-  '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';
-
-export interface FlowLogFormat {
-  fields: readonly FlowLogFieldDef[];
-  /** Value of the version field: the highest version among the fields. */
-  version: number;
-  /** The format as AWS writes it (`${a} ${b} ...`). */
-  text: string;
-  /** The header line of delivered files: the field names separated by spaces. */
-  header: string;
-}
-
-/**
- * Parse a log format: `${field}` tokens separated by spaces (AWS's syntax). Plain field names
- * (as in a file's header line) are accepted too. Unknown fields are an error that names them.
- */
-export function parseLogFormat(text: string): FlowLogFormat {
-  const tokens = text.trim().split(/\s+/).filter((t) => t.length > 0);
-  if (tokens.length === 0) throw new MirrorsinkError(ErrorCode.Usage, 'log format: empty');
-  const fields: FlowLogFieldDef[] = [];
-  for (const tok of tokens) {
-    const m = /^\$\{([a-z0-9-]+)\}$/.exec(tok);
-    const name = m ? m[1]! : tok;
-    if (!m && !/^[a-z0-9-]+$/.test(tok)) {
-      throw new MirrorsinkError(ErrorCode.Usage, `log format: '${tok}' is not a \${field} reference`);
-    }
-    const def = BY_NAME.get(name);
-    if (!def) {
-      throw new MirrorsinkError(ErrorCode.Usage, `log format: unknown field '${name}' (known: ${FLOW_LOG_FIELDS.map((d) => d.name).join(', ')})`);
-    }
-    if (fields.includes(def)) throw new MirrorsinkError(ErrorCode.Usage, `log format: field '${name}' appears twice`);
-    fields.push(def);
-  }
-  const version = Math.max(2, ...fields.map((d) => d.version));
-  return {
-    fields,
-    version,
-    text: fields.map((d) => `\${${d.name}}`).join(' '),
-    header: fields.map((d) => d.name).join(' '),
-  };
-}
+export {
+  FLOW_LOG_FIELDS,
+  DEFAULT_LOG_FORMAT,
+  camelCaseFieldName,
+  flowLogField,
+  parseLogFormat,
+  type FlowLogFieldDef,
+  type FlowLogFormat,
+} from '../config/flow-log-format.js';
 
 export type LogStatus = 'OK' | 'NODATA' | 'SKIPDATA';
 

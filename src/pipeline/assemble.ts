@@ -7,68 +7,46 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { OptionSpec } from '../cli/args.js';
 import { Direction } from '../decode/packet-view.js';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
 import { compileFilter, loadFilterFile, SessionFilterStage } from '../filter/index.js';
 import { loadConfig } from '../config/load.js';
 import type { Override } from '../config/overrides.js';
-import { buildStages, pipelineStagesOf, retireStages, type ServiceStages } from '../service/stages.js';
+import { buildStages, pipelineStagesOf, retireStages, type ServiceStages } from './build.js';
 import { DEFAULT_RULES_DIR } from '../detect/rule-loader.js';
 import { FLOW_PROTO_LABELS, FlowCounter } from '../flow/flow-counters.js';
 import { EniAddressDirection } from '../session/eni-address-direction.js';
 import { parseCidr } from '../net/cidr.js';
 import type { Pipeline, PipelineStages } from './pipeline.js';
 
-export const REPLAY_OPTIONS: OptionSpec = {
-  config: { type: 'string', short: 'c' },
-  rules: { type: 'string', multiple: true },
-  'no-rules': { type: 'boolean' },
-  var: { type: 'string', multiple: true },
-  eve: { type: 'string' },
-  'fast-log': { type: 'string' },
-  filter: { type: 'string' },
-  'filter-id': { type: 'string' },
-  strict: { type: 'boolean' },
-  direction: { type: 'string' },
-  'eni-address': { type: 'string', multiple: true },
-  'amazon-dns': { type: 'string' },
-  'keep-rejected': { type: 'boolean' },
-  'flows-dir': { type: 'string' },
-  aggregation: { type: 'string' },
-  'log-format': { type: 'string' },
-  'pcap-out': { type: 'string' },
-  'pcap-dir': { type: 'string' },
-  'pcap-outer': { type: 'boolean' },
-  'alert-pcap-dir': { type: 'string' },
-  midstream: { type: 'boolean' },
-};
-
-export const REPLAY_OPTIONS_HELP = `  -c, --config FILE       sessions (VNI, ENI, addresses, direction, filters), rules and
-                          outputs from a mirrorsink YAML configuration (as for serve)
-  --rules FILE            Suricata-language rules (repeatable); default: the bundled
-                          ruleset in rules/ unless the configuration names rules
-  --no-rules              run without IDS rules
-  --var NAME=VALUE        rule variable, e.g. HOME_NET=[10.0.0.0/8] (repeatable)
-  --eve FILE              EVE JSON alerts and flow events ('-' for stdout)
-  --fast-log FILE         alerts also as Suricata fast.log lines ('-' for stdout)
-  --filter FILE           apply an AWS Traffic Mirror filter (aws-cli JSON, Terraform,
-                          CloudFormation or mirrorsink YAML) to every packet
-  --filter-id ID          which filter, when FILE holds several
-  --strict                AWS limits (10 rules, ...) are errors, not warnings
-  --direction DIR         ingress|egress: assume this direction for every packet
-  --eni-address CIDR      an address of the source ENI (repeatable): inner source in the
-                          set = egress, inner destination = ingress
-  --amazon-dns ADDR       the VPC resolver address for the amazon-dns network service
-  --keep-rejected         still track and inspect packets the filter rejects
-  --flows-dir DIR         write VPC Flow Logs files (S3 layout, gzip) under DIR
-  --aggregation SEC       flow-log aggregation interval: 60 or 600 (default 600)
-  --log-format FMT        flow-log custom format, e.g. '\${version} \${interface-id} \${srcaddr} ...'
-  --pcap-out FILE         write every delivered packet (decapsulated) to one pcap
-  --pcap-dir DIR          write delivered packets to pcap files rotated by size and time
-  --pcap-outer            pcap outputs keep the outer (VXLAN) packet instead
-  --alert-pcap-dir DIR    per alert, the packets of its flow as DIR/<flow_id>.pcap
-  --midstream             pick up TCP flows without a seen handshake (Suricata's midstream)`;
+/** What a replay asks for beyond the configuration file (cli/commands/replay.ts maps its flags here). */
+export interface ReplayOptions {
+  /** Configuration file (sessions, rules, outputs), as for serve. */
+  config?: string;
+  rules?: string[];
+  noRules?: boolean;
+  /** NAME=VALUE rule variables. */
+  vars?: string[];
+  eve?: string;
+  fastLog?: string;
+  /** One mirror filter for every packet. */
+  filter?: string;
+  filterId?: string;
+  strict?: boolean;
+  /** ingress | egress: the direction the one filter assumes. */
+  direction?: string;
+  eniAddresses?: string[];
+  amazonDns?: string;
+  keepRejected?: boolean;
+  flowsDir?: string;
+  aggregation?: string;
+  logFormat?: string;
+  pcapOut?: string;
+  pcapDir?: string;
+  pcapOuter?: boolean;
+  alertPcapDir?: string;
+  midstream?: boolean;
+}
 
 export interface AssembledStages {
   stages: PipelineStages;
@@ -110,48 +88,48 @@ function parseVars(raw: unknown): Record<string, string> | undefined {
   return vars;
 }
 
-function replayOverrides(values: Record<string, unknown>, configHasRules: boolean): Override[] {
+function replayOverrides(values: ReplayOptions, configHasRules: boolean): Override[] {
   const out: Override[] = [];
   const add = (p: (string | number)[], value: unknown, origin: string) => out.push({ path: p, value, origin });
-  const rules = values.rules as string[] | undefined;
-  if (values['no-rules'] === true) {
+  const rules = values.rules;
+  if (values.noRules === true) {
     if (rules !== undefined) throw new MirrorsinkError(ErrorCode.Usage, 'replay: --rules and --no-rules exclude each other');
     add(['rules', 'files'], [], '--no-rules');
   } else if (rules !== undefined) add(['rules', 'files'], rules, '--rules');
   else if (!configHasRules) add(['rules', 'files'], defaultRuleFiles(), 'the bundled ruleset');
-  const vars = parseVars(values.var);
+  const vars = parseVars(values.vars);
   if (vars !== undefined) for (const [k, v] of Object.entries(vars)) add(['rules', 'vars', k], v, `--var ${k}`);
   if (typeof values.eve === 'string') {
     add(['eve', 'path'], values.eve, '--eve');
     add(['flows', 'eve'], true, '--eve');
   }
-  if (typeof values['fast-log'] === 'string') add(['eve', 'fast_log'], values['fast-log'], '--fast-log');
+  if (typeof values.fastLog === 'string') add(['eve', 'fast_log'], values.fastLog, '--fast-log');
   if (values.midstream === true) add(['flows', 'midstream'], true, '--midstream');
-  if (typeof values['flows-dir'] === 'string') {
-    add(['flows', 'log', 'dir'], path.resolve(values['flows-dir']), '--flows-dir');
+  if (typeof values.flowsDir === 'string') {
+    add(['flows', 'log', 'dir'], path.resolve(values.flowsDir), '--flows-dir');
     if (values.aggregation !== undefined) add(['flows', 'log', 'aggregation_sec'], Number(values.aggregation), '--aggregation');
-    if (values['log-format'] !== undefined) add(['flows', 'log', 'format'], values['log-format'], '--log-format');
-  } else if (values.aggregation !== undefined || values['log-format'] !== undefined) {
+    if (values.logFormat !== undefined) add(['flows', 'log', 'format'], values.logFormat, '--log-format');
+  } else if (values.aggregation !== undefined || values.logFormat !== undefined) {
     throw new MirrorsinkError(ErrorCode.Usage, 'replay: --aggregation and --log-format need --flows-dir');
   }
-  const mode = values['pcap-outer'] === true ? 'outer' : 'inner';
-  if (typeof values['pcap-dir'] === 'string') {
-    add(['flows', 'pcap', 'dir'], path.resolve(values['pcap-dir']), '--pcap-dir');
+  const mode = values.pcapOuter === true ? 'outer' : 'inner';
+  if (typeof values.pcapDir === 'string') {
+    add(['flows', 'pcap', 'dir'], path.resolve(values.pcapDir), '--pcap-dir');
     add(['flows', 'pcap', 'mode'], mode, '--pcap-outer');
   }
-  if (typeof values['alert-pcap-dir'] === 'string') add(['flows', 'alert_pcap_dir'], path.resolve(values['alert-pcap-dir']), '--alert-pcap-dir');
+  if (typeof values.alertPcapDir === 'string') add(['flows', 'alert_pcap_dir'], path.resolve(values.alertPcapDir), '--alert-pcap-dir');
   // Replay always tracks flows: flow keywords in rules and the summary need them.
   add(['flows', 'max_flows'], 1 << 20, 'replay');
   return out;
 }
 
-export async function assembleReplayStages(values: Record<string, unknown>, pipeline: Pipeline): Promise<AssembledStages> {
+export async function assembleReplayStages(values: ReplayOptions, pipeline: Pipeline): Promise<AssembledStages> {
   const configFile = typeof values.config === 'string' ? values.config : null;
   // A first load tells whether the configuration names rules (then the bundled set is not added).
   const base = configFile !== null ? loadConfig({ file: configFile, env: {}, cli: [] }).config : null;
   const { config } = loadConfig({ file: configFile, env: {}, cli: replayOverrides(values, (base?.rules.files.length ?? 0) > 0) });
 
-  const pcapOut = typeof values['pcap-out'] === 'string' ? { path: values['pcap-out'], mode: values['pcap-outer'] === true ? ('outer' as const) : ('inner' as const) } : undefined;
+  const pcapOut = typeof values.pcapOut === 'string' ? { path: values.pcapOut, mode: values.pcapOuter === true ? ('outer' as const) : ('inner' as const) } : undefined;
   const built: ServiceStages = await buildStages(config, { drops: pipeline.drops, clock: 'packet', pcapCnt: true, alertsShownElsewhere: true, ...(pcapOut ? { pcapOut } : {}) }, null);
   const warnings = [...built.warnings];
   const stages = pipelineStagesOf(built);
@@ -161,7 +139,7 @@ export async function assembleReplayStages(values: Record<string, unknown>, pipe
     sections.push(() => ['sessions', built.session.counters.snapshot().map((s) => ({ name: s.name, vni: s.vni, packets: s.packets, bytes: s.bytes }))]);
   }
 
-  const addresses = values['eni-address'] as string[] | undefined;
+  const addresses = values.eniAddresses;
   if (addresses !== undefined) {
     const cidrs = addresses.map((a) => {
       const c = parseCidr(a);
@@ -173,9 +151,9 @@ export async function assembleReplayStages(values: Record<string, unknown>, pipe
 
   const direction = parseDirection(values.direction);
   if (typeof values.filter === 'string') {
-    const loaded = loadFilterFile(values.filter, { filterId: values['filter-id'] as string | undefined, strict: values.strict === true });
+    const loaded = loadFilterFile(values.filter, { filterId: values.filterId, strict: values.strict === true });
     warnings.push(...loaded.warnings);
-    const filter = compileFilter(loaded.filter, { amazonDnsAddress: (values['amazon-dns'] as string | undefined) ?? null });
+    const filter = compileFilter(loaded.filter, { amazonDnsAddress: values.amazonDns ?? null });
     // The same filter for every session and for packets of no configured session (slot 0).
     stages.filter = new SessionFilterStage(new Array<typeof filter>(config.sessions.length + 1).fill(filter), direction);
     sections.push(() => ['filter', filter.summary()]);
@@ -222,7 +200,7 @@ export async function assembleReplayStages(values: Record<string, unknown>, pipe
 
   return {
     stages,
-    keepFilterRejected: values['keep-rejected'] === true,
+    keepFilterRejected: values.keepRejected === true,
     warnings,
     summarySections: () => Object.fromEntries(sections.map((s) => s())),
     close: () => retireStages(built, null),

@@ -6,17 +6,10 @@
 import { PacketView, TunnelKind } from '../decode/packet-view.js';
 import { DecodeCounters } from '../decode/decode-events.js';
 import { decodeFrame, decodeTunnelPayload } from '../decode/decoder.js';
-import type { DetectStage, FilterStage, FlowStage, FrameSink, PacketOutput, SessionStage } from './stages.js';
+import { DropCause, type DetectStage, type FilterStage, type FlowStage, type FrameSink, type PacketOutput, type SessionStage, type TunnelDatagramSink } from './stages.js';
 
-export const enum DropCause {
-  UnknownVni = 0,
-  DisallowedSender = 1,
-  Malformed = 2,
-  Filter = 3,
-  Count = 4,
-}
-
-export const dropCauseNames: readonly string[] = ['unknown_vni', 'disallowed_sender', 'malformed', 'filter'];
+// The drop causes are part of the stage contracts (stages count into the pipeline's drops array).
+export { DropCause, dropCauseNames } from './stages.js';
 
 export interface PipelineStages {
   session?: SessionStage | null;
@@ -32,7 +25,7 @@ export const LINKTYPE_NONE = -1;
 /** Packet-time granularity at which flows are expired (seconds). */
 const EXPIRE_EVERY_SEC = 1;
 
-export class Pipeline implements FrameSink {
+export class Pipeline implements FrameSink, TunnelDatagramSink {
   readonly view = new PacketView();
   readonly decodeCounters = new DecodeCounters();
   readonly drops = new Float64Array(DropCause.Count);

@@ -2,7 +2,37 @@
  * The contracts between pipeline stages. Each stage reads and annotates the one PacketView;
  * none of these methods may allocate per packet.
  */
-import type { PacketView } from '../decode/packet-view.js';
+import type { PacketView, TunnelKind } from '../decode/packet-view.js';
+
+/** Why the pipeline dropped a packet (index into Pipeline.drops, which stages count into). */
+export const enum DropCause {
+  UnknownVni = 0,
+  DisallowedSender = 1,
+  Malformed = 2,
+  Filter = 3,
+  Count = 4,
+}
+
+export const dropCauseNames: readonly string[] = ['unknown_vni', 'disallowed_sender', 'malformed', 'filter'];
+
+/** The pipeline's datagram entry point (what a UDP listener feeds): a tunnel payload with its
+ *  outer tuple; IPv4 addresses are int32 bits (see Pipeline.onTunnelDatagram). */
+export interface TunnelDatagramSink {
+  onTunnelDatagram(
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    kind: TunnelKind,
+    outerIpVersion: number,
+    outerSrc4: number,
+    outerDst4: number,
+    outerSrc6: Uint32Array | null,
+    outerSport: number,
+    outerDport: number,
+    tsSec: number,
+    tsNsec: number,
+  ): void;
+}
 
 /** Receives frames from a capture file, a UDP socket or libpcap. */
 export interface FrameSink {

@@ -10,7 +10,7 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { MirrorsinkService } from '../service/service.js';
+import type { ServedService } from './served-service.js';
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
@@ -33,7 +33,7 @@ export function tokenMatches(expected: string | null, presented: string | null):
   return timingSafeEqual(digest(expected), digest(presented));
 }
 
-export function registerApiRoutes(app: FastifyInstance, svc: MirrorsinkService): void {
+export function registerApiRoutes(app: FastifyInstance, svc: ServedService): void {
   app.get('/api/sessions', async () => svc.sessionsReport());
 
   app.post('/api/reload', async (req, reply) => {

@@ -4,12 +4,12 @@
  * service's logger); this module only registers routes.
  */
 import type { FastifyInstance } from 'fastify';
-import type { MirrorsinkService } from '../service/service.js';
+import type { ServedService } from './served-service.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerApiRoutes } from './api-routes.js';
 
-export function registerRoutes(app: FastifyInstance, svc: MirrorsinkService): void {
+export function registerRoutes(app: FastifyInstance, svc: ServedService): void {
   registerMetricsRoute(app, svc);
   registerHealthRoutes(app, svc);
   registerApiRoutes(app, svc);

@@ -5,9 +5,9 @@
  * GET /readyz — 200 once started and until shutdown begins, 503 before/after.
  */
 import type { FastifyInstance } from 'fastify';
-import type { MirrorsinkService } from '../service/service.js';
+import type { ServedService } from './served-service.js';
 
-export function registerHealthRoutes(app: FastifyInstance, svc: MirrorsinkService): void {
+export function registerHealthRoutes(app: FastifyInstance, svc: ServedService): void {
   app.get('/healthz', async (_req, reply) => {
     const h = svc.healthStatus();
     return reply.code(h.ok ? 200 : 503).send({ status: h.ok ? 'ok' : 'unhealthy', ...h });

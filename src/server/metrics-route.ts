@@ -1,8 +1,8 @@
 /** GET /metrics: the Prometheus text exposition of the service's registry. */
 import type { FastifyInstance } from 'fastify';
-import type { MirrorsinkService } from '../service/service.js';
+import type { ServedService } from './served-service.js';
 
-export function registerMetricsRoute(app: FastifyInstance, svc: MirrorsinkService): void {
+export function registerMetricsRoute(app: FastifyInstance, svc: ServedService): void {
   app.get('/metrics', async (_req, reply) => {
     const text = await svc.registry.metrics();
     return reply.header('content-type', svc.registry.contentType).send(text);

@@ -27,7 +27,7 @@ import { KernelDropReader } from '../metrics/kernel-drops.js';
 import { BatchTimer, UdpListener } from '../source/udp-listener.js';
 import { LiveCapture } from '../source/live-capture.js';
 import { HealthMonitor, type HealthStatus } from './health.js';
-import { StageBuildError, buildStages, pipelineStagesOf, retireStages, tickStages, type ServiceStages, type StageContext } from './stages.js';
+import { StageBuildError, buildStages, pipelineStagesOf, retireStages, tickStages, type ServiceStages, type StageContext } from '../pipeline/build.js';
 import { registerDetectMetrics } from '../metrics/detect-metrics.js';
 import { registerFlowMetrics } from '../metrics/flow-metrics.js';
 import type { FlowTable } from '../flow/flow-table.js';

@@ -4,16 +4,19 @@
  * policy) are counted in the pipeline's drops array, which this stage is given.
  */
 import { Direction, TunnelKind, type PacketView } from '../decode/packet-view.js';
-import { DropCause } from '../pipeline/pipeline.js';
+import { DropCause } from '../pipeline/stages.js';
 import type { SessionStage } from '../pipeline/stages.js';
 import type { MirrorsinkConfig, UnknownVniPolicy } from '../config/schema.js';
 import { SenderAllowList } from './sender-allowlist.js';
 import { SessionCounters, DIRECTIONS } from './session-counters.js';
 import { SessionTable } from './session-table.js';
+import { SessionDirectory } from './session-directory.js';
 import type { DirectionRule } from './direction.js';
 
 export class SessionResolver implements SessionStage {
   readonly table: SessionTable;
+  /** Names and flow-log fields of the sessions this stage's indices point at. */
+  readonly directory: SessionDirectory;
   readonly counters: SessionCounters;
   readonly allow: SenderAllowList;
   readonly unknownPolicy: UnknownVniPolicy;
@@ -25,8 +28,9 @@ export class SessionResolver implements SessionStage {
   private readonly packets: Float64Array;
   private readonly bytes: Float64Array;
 
-  constructor(table: SessionTable, allow: SenderAllowList, unknownPolicy: UnknownVniPolicy, drops: Float64Array, counters?: SessionCounters) {
+  constructor(table: SessionTable, allow: SenderAllowList, unknownPolicy: UnknownVniPolicy, drops: Float64Array, counters?: SessionCounters, directory?: SessionDirectory) {
     this.table = table;
+    this.directory = directory ?? SessionDirectory.fromConfig(table.sessions);
     this.allow = allow;
     this.unknownPolicy = unknownPolicy;
     this.dropUnknown = unknownPolicy === 'drop';
@@ -39,11 +43,11 @@ export class SessionResolver implements SessionStage {
   }
 
   /** Build from a validated configuration; `previous` carries counts across a reload. */
-  static fromConfig(config: MirrorsinkConfig, drops: Float64Array, previous?: SessionResolver | null): SessionResolver {
+  static fromConfig(config: MirrorsinkConfig, drops: Float64Array, previous?: SessionResolver | null, directory?: SessionDirectory): SessionResolver {
     const table = new SessionTable(config.sessions);
     const counters = new SessionCounters(config.sessions);
     if (previous) counters.carryFrom(previous.counters);
-    return new SessionResolver(table, new SenderAllowList(config.allowedSenders), config.unknownVni, drops, counters);
+    return new SessionResolver(table, new SenderAllowList(config.allowedSenders), config.unknownVni, drops, counters, directory);
   }
 
   resolve(p: PacketView): boolean {

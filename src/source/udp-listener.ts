@@ -18,15 +18,15 @@
 import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { TunnelKind } from '../decode/packet-view.js';
-import type { Pipeline } from '../pipeline/pipeline.js';
+import type { TunnelDatagramSink } from '../pipeline/stages.js';
 import { parseIpv4, parseIpv6 } from '../filter/cidr.js';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
 import { ListenerKind, LISTENER_NAMES, type ReceiveCounters } from '../metrics/core-metrics.js';
 import { BatchSocket, META_ENTRY_WORDS, META_HEADER_WORDS, SLOT_BYTES, chooseReceiver, type NativeBatchModule } from './batch-socket.js';
 import type { ReceiverMethod } from '../config/schema.js';
 
-/** What the listener feeds: the Pipeline's datagram entry point (one signature, declared there). */
-export type TunnelDatagramSink = Pick<Pipeline, 'onTunnelDatagram'>;
+/** What the listener feeds: the Pipeline's datagram entry point (a stage contract). */
+export type { TunnelDatagramSink };
 
 /**
  * Batch times for mirrorsink_batch_processing_seconds. The recvmmsg receiver reads real

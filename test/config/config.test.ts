@@ -87,7 +87,7 @@ describe('config: loading and validation', () => {
     expect(config.rules.files).toEqual([path.join(dir, 'rules/local.rules')]);
     expect(config.rules.vars).toEqual({ HOME_NET: '[10.0.0.0/8]' });
     expect(config.eve.path).toBe(path.join(dir, 'out/eve.json'));
-    expect(config.flows).toEqual({ max_flows: 1000 });
+    expect(config.flows).toMatchObject({ maxFlows: 1000 }); // typed now (was the raw mapping)
   });
 
   it('reports every problem at once, each naming the file:line and the key', () => {
@@ -217,5 +217,74 @@ allowed_senders: [10.0.0.1/8]
     expect(text).toMatch(/sessions\[2\]\.direction: only applies with direction_mode 'vni', not 'mac'/);
     expect(text).toMatch(/sessions\[3\]\.eni: 'eni-xyz' is not an ENI id/);
     expect(text).toMatch(/sessions\[3\]\.account_id: '12' is not valid \(expected 12 digits\)/);
+  });
+});
+
+describe('flows section', () => {
+  it('is typed: defaults, relative directories resolved against the file', () => {
+    const dir = tmpDir();
+    const file = writeConfig(
+      dir,
+      `
+eve: { path: eve.json }
+flows:
+  max_flows: 4096
+  midstream: true
+  timeouts: { tcp_new: 5, udp_established: 90 }
+  eve: true
+  log: { dir: flowlogs, aggregation_sec: 60 }
+  pcap: { dir: pcaps, mode: outer, max_files: 3 }
+  alert_pcap_dir: alerts
+`,
+    );
+    const { config } = loadConfig({ file, env: {} });
+    const f = config.flows!;
+    expect(f.maxFlows).toBe(4096);
+    expect(f.midstream).toBe(true);
+    expect(f.unansweredHistory).toBeNull();
+    expect(f.timeouts).toMatchObject({ tcpNew: 5, udpEstablished: 90, tcpEstablished: null });
+    expect(f.eve).toBe(true);
+    expect(f.log).toMatchObject({ dir: path.join(dir, 'flowlogs'), aggregationSec: 60, rotateSec: 300, flowLogId: 'fl-mirrorsink', noData: true });
+    expect(f.log!.format).toMatch(/^\$\{version\}/);
+    expect(f.pcap).toEqual({ dir: path.join(dir, 'pcaps'), mode: 'outer', maxFileBytes: null, maxFileSeconds: null, maxFiles: 3, maxTotalBytes: null });
+    expect(f.alertPcapDir).toBe(path.join(dir, 'alerts'));
+    expect(loadConfig({ file: writeConfig(tmpDir(), 'flows: true\n'), env: {} }).config.flows).toMatchObject({ maxFlows: null, log: null, pcap: null, eve: false });
+    expect(loadConfig({ file: writeConfig(tmpDir(), 'flows: false\n'), env: {} }).config.flows).toBeNull();
+  });
+
+  it('every problem names file:line and the key', () => {
+    const file = writeConfig(
+      tmpDir(),
+      `flows:
+  max_flows: 3
+  timeouts:
+    tcp_neww: 5
+    udp_new: -1
+  eve: true
+  log:
+    format: '\${nonsense}'
+    aggregation_sec: 30
+  pcap:
+    mode: sideways
+    max_files: many
+  alert_pcap_dir: ''
+`,
+    );
+    const problems = problemsOf(() => loadConfig({ file, env: {} }));
+    const want: RegExp[] = [
+      /:2: flows\.max_flows: must be an integer from 16 to 16777216, got 3/,
+      /:4: flows\.timeouts\.tcp_neww: unknown timeout \(known: tcp_new, /,
+      /:5: flows\.timeouts\.udp_new: must be an integer from 1 to 86400, got -1/,
+      /:6: flows\.eve: EVE flow records need eve\.path/,
+      /:8: flows\.log\.format: /,
+      /:9: flows\.log\.aggregation_sec: AWS offers 60 or 600 seconds, got 30/,
+      /:7: flows\.log\.dir: is required/,
+      /:11: flows\.pcap\.mode: must be inner \(decapsulated frames\) or outer, got 'sideways'/,
+      /:10: flows\.pcap\.dir: is required/,
+      /:13: flows\.alert_pcap_dir: must be a directory path/,
+    ];
+    for (const re of want) expect(problems.some((p) => p.startsWith(file) && re.test(p)), `${re} in:\n${problems.join('\n')}`).toBe(true);
+    expect(problemsOf(() => loadConfig({ file: writeConfig(tmpDir(), 'flows: [1]\n'), env: {} }))[0]).toMatch(/:1: flows: must be a mapping of flow options \(or true\), got a list/);
+    expect(problemsOf(() => loadConfig({ file: writeConfig(tmpDir(), 'flows: { log: yes-please }\n'), env: {} }))[0]).toMatch(/:1: flows\.log: must be a mapping with at least dir/);
   });
 });

@@ -3,7 +3,7 @@ import { PacketView, TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN } from '../../src/decode
 import { FlowTable } from '../../src/flow/flow-table.js';
 import { FlowLogAggregator } from '../../src/output/flow-log-aggregator.js';
 import { DEFAULT_LOG_FORMAT, formatFlowLogRecord, parseLogFormat, awsTcpFlags, type FlowLogRecord } from '../../src/output/flow-log-record.js';
-import type { SessionInfo } from '../../src/output/flow-log-sessions.js';
+import type { SessionInfo } from '../../src/session/session-directory.js';
 import { fill, reply, type PktSpec } from '../flow/make-packet.js';
 
 const SESSIONS: SessionInfo[] = [

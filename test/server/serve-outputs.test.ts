@@ -108,10 +108,10 @@ http: { reload_token: test-reload-token }
     await expect(startInProcess({ file })).rejects.toThrow(
       new RegExp(
         [
-          `${file}: flows\\.max_flow: unknown key`,
-          `${file}: flows\\.timeouts\\.tcp_neww: unknown timeout`,
-          `${file}: flows\\.log\\.aggregation_sec: AWS offers 60 or 600 seconds, got 30`,
-          `${file}: flows\\.log\\.dir: is required`,
+          `${file}:1: flows\\.max_flow: unknown key`,
+          `${file}:1: flows\\.timeouts\\.tcp_neww: unknown timeout`,
+          `${file}:1: flows\\.log\\.aggregation_sec: AWS offers 60 or 600 seconds, got 30`,
+          `${file}:1: flows\\.log\\.dir: is required`,
         ].join('[\\s\\S]*'),
       ),
     );

@@ -3,12 +3,96 @@
  * summary (text or --json). Same stages as `serve`, fed from files instead of a socket.
  */
 import { statSync } from 'node:fs';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type OptionSpec } from '../args.js';
 import { readCaptureFile } from '../../source/capture-file.js';
 import { Pipeline, dropCauseNames } from '../../pipeline/pipeline.js';
 import { ProgressSink } from '../progress.js';
-import { assembleReplayStages, REPLAY_OPTIONS, REPLAY_OPTIONS_HELP, type AssembledStages } from '../../pipeline/assemble.js';
+import { assembleReplayStages, type AssembledStages, type ReplayOptions } from '../../pipeline/assemble.js';
 import { ErrorCode, MirrorsinkError } from '../../errors.js';
+
+const REPLAY_OPTIONS: OptionSpec = {
+  config: { type: 'string', short: 'c' },
+  rules: { type: 'string', multiple: true },
+  'no-rules': { type: 'boolean' },
+  var: { type: 'string', multiple: true },
+  eve: { type: 'string' },
+  'fast-log': { type: 'string' },
+  filter: { type: 'string' },
+  'filter-id': { type: 'string' },
+  strict: { type: 'boolean' },
+  direction: { type: 'string' },
+  'eni-address': { type: 'string', multiple: true },
+  'amazon-dns': { type: 'string' },
+  'keep-rejected': { type: 'boolean' },
+  'flows-dir': { type: 'string' },
+  aggregation: { type: 'string' },
+  'log-format': { type: 'string' },
+  'pcap-out': { type: 'string' },
+  'pcap-dir': { type: 'string' },
+  'pcap-outer': { type: 'boolean' },
+  'alert-pcap-dir': { type: 'string' },
+  midstream: { type: 'boolean' },
+};
+
+const REPLAY_OPTIONS_HELP = `  -c, --config FILE       sessions (VNI, ENI, addresses, direction, filters), rules and
+                          outputs from a mirrorsink YAML configuration (as for serve)
+  --rules FILE            Suricata-language rules (repeatable); default: the bundled
+                          ruleset in rules/ unless the configuration names rules
+  --no-rules              run without IDS rules
+  --var NAME=VALUE        rule variable, e.g. HOME_NET=[10.0.0.0/8] (repeatable)
+  --eve FILE              EVE JSON alerts and flow events ('-' for stdout)
+  --fast-log FILE         alerts also as Suricata fast.log lines ('-' for stdout)
+  --filter FILE           apply an AWS Traffic Mirror filter (aws-cli JSON, Terraform,
+                          CloudFormation or mirrorsink YAML) to every packet
+  --filter-id ID          which filter, when FILE holds several
+  --strict                AWS limits (10 rules, ...) are errors, not warnings
+  --direction DIR         ingress|egress: assume this direction for every packet
+  --eni-address CIDR      an address of the source ENI (repeatable): inner source in the
+                          set = egress, inner destination = ingress
+  --amazon-dns ADDR       the VPC resolver address for the amazon-dns network service
+  --keep-rejected         still track and inspect packets the filter rejects
+  --flows-dir DIR         write VPC Flow Logs files (S3 layout, gzip) under DIR
+  --aggregation SEC       flow-log aggregation interval: 60 or 600 (default 600)
+  --log-format FMT        flow-log custom format, e.g. '\${version} \${interface-id} \${srcaddr} ...'
+  --pcap-out FILE         write every delivered packet (decapsulated) to one pcap
+  --pcap-dir DIR          write delivered packets to pcap files rotated by size and time
+  --pcap-outer            pcap outputs keep the outer (VXLAN) packet instead
+  --alert-pcap-dir DIR    per alert, the packets of its flow as DIR/<flow_id>.pcap
+  --midstream             pick up TCP flows without a seen handshake (Suricata's midstream)`;
+
+/** The replay flags as typed options for pipeline/assemble.ts. */
+export function replayOptionsOf(v: Record<string, unknown>): ReplayOptions {
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const list = (k: string) => (Array.isArray(v[k]) ? (v[k] as string[]) : undefined);
+  const flag = (k: string) => v[k] === true;
+  const o: ReplayOptions = {
+    noRules: flag('no-rules'),
+    strict: flag('strict'),
+    keepRejected: flag('keep-rejected'),
+    pcapOuter: flag('pcap-outer'),
+    midstream: flag('midstream'),
+  };
+  const set = <K extends keyof ReplayOptions>(key: K, value: ReplayOptions[K] | undefined) => {
+    if (value !== undefined) o[key] = value;
+  };
+  set('config', str('config'));
+  set('rules', list('rules'));
+  set('vars', list('var'));
+  set('eve', str('eve'));
+  set('fastLog', str('fast-log'));
+  set('filter', str('filter'));
+  set('filterId', str('filter-id'));
+  set('direction', str('direction'));
+  set('eniAddresses', list('eni-address'));
+  set('amazonDns', str('amazon-dns'));
+  set('flowsDir', str('flows-dir'));
+  set('aggregation', str('aggregation'));
+  set('logFormat', str('log-format'));
+  set('pcapOut', str('pcap-out'));
+  set('pcapDir', str('pcap-dir'));
+  set('alertPcapDir', str('alert-pcap-dir'));
+  return o;
+}
 
 const HELP = `Usage: mirrorsink replay FILE... [options]
 
@@ -49,7 +133,7 @@ export async function run(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new MirrorsinkError(ErrorCode.Usage, "replay: no capture file given (see 'mirrorsink replay --help')");
 
   const pipeline = new Pipeline();
-  const assembled: AssembledStages = await assembleReplayStages(values, pipeline);
+  const assembled: AssembledStages = await assembleReplayStages(replayOptionsOf(values), pipeline);
   for (const w of assembled.warnings) process.stderr.write(`mirrorsink: warning: ${w}\n`);
   pipeline.setStages(assembled.stages);
   pipeline.keepFilterRejected = assembled.keepFilterRejected;

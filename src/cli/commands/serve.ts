@@ -8,7 +8,7 @@ import { loadConfig } from '../../config/load.js';
 import { cliOverrides, ENV_VARS, type ServeFlags } from '../../config/overrides.js';
 import { DEFAULTS } from '../../config/schema.js';
 import { MirrorsinkService } from '../../service/service.js';
-import { buildStages, retireStages } from '../../service/stages.js';
+import { buildStages, retireStages } from '../../pipeline/build.js';
 import { chooseReceiver } from '../../source/batch-socket.js';
 import { ErrorCode, MirrorsinkError } from '../../errors.js';
 

@@ -64,6 +64,10 @@ describeWithCorpus('flows query over mirrorsink flow-log files', () => {
       aggregationSec: 60,
       logFormat: '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${tcp-flags} ${flow-direction}',
       sessions: [{ name: 'web', vni: 4242, eniId: 'eni-0123', accountId: '123456789012', region: 'us-east-1' }],
+      // No session stage runs: every packet is of no session ('unknown', no VNI fallback since
+      // the one session directory), so its records take the account and region defaults.
+      accountId: '123456789012',
+      region: 'us-east-1',
     });
     const pipeline = new Pipeline({ flow: table, outputs: fo.outputs });
     readCaptureFile(pcapPath('generated', 'sshguess_vxlan.pcap'), pipeline);

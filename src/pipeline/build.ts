@@ -1,10 +1,12 @@
 /**
- * Builds the pipeline stages of a running sink from its configuration: session table (with the
- * allow-list and counters), mirror filters per session, flow table (+ VPC Flow Logs files and
- * EVE flow records), IDS rules (+ EVE alerts). Used at start and on every reload: everything
- * new is built first, and a problem anywhere (a filter file, a rules file, a flows option)
- * fails the whole build with every problem listed, so a bad reload leaves the running set
- * untouched.
+ * Builds the pipeline stages from one fully typed, validated configuration (config/validate.ts
+ * has checked every section, flows included): the session directory (built once, handed to
+ * every stage and output), session table (with the allow-list and counters), mirror filters per
+ * session, flow table (+ VPC Flow Logs files, EVE flow records, pcaps), IDS rules (+ EVE alerts).
+ * serve, serve --check and replay all build through here. Used at start and on every reload:
+ * everything new is built first, and a problem anywhere (a filter file, a rules file, an output
+ * that cannot be opened) fails the whole build with every problem listed, so a bad reload
+ * leaves the running set untouched.
  *
  * Stateful parts whose configuration did not change are carried over from the previous build
  * instead of being rebuilt: the flow bundle (flow table, flow-log aggregator and files, EVE
@@ -13,16 +15,16 @@
  * reopens files. What a new build replaces is retired (flows ended and written, files closed)
  * after the swap.
  */
-import path from 'node:path';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
-import type { MirrorsinkConfig } from '../config/schema.js';
+import type { FlowsConfig, MirrorsinkConfig, PcapOutputConfig } from '../config/schema.js';
 import { SessionResolver } from '../session/session-stage.js';
+import { SessionDirectory } from '../session/session-directory.js';
 import { loadFilterFile } from '../filter/load.js';
 import { compileFilter, type CompiledFilter } from '../filter/compile.js';
 import { SessionFilterStage } from '../filter/stage.js';
 import type { SessionFilter } from '../metrics/filter-metrics.js';
-import type { PacketOutput } from '../pipeline/stages.js';
-import type { PipelineStages } from '../pipeline/pipeline.js';
+import type { PacketOutput } from './stages.js';
+import type { PipelineStages } from './pipeline.js';
 import { FlowTable, type FlowTableOptions, type FlowTimeouts } from '../flow/flow-table.js';
 import { loadRuleFiles } from '../detect/rule-loader.js';
 import { createDetectStage, type DetectEngine } from '../detect/engine.js';
@@ -31,10 +33,11 @@ import { FastLogSink } from '../output/fast-log.js';
 import { AlertPcapSink } from '../output/alert-pcap-sink.js';
 import { EveAlertSink } from '../output/eve-alert.js';
 import type { FlowLogFileWriter } from '../output/flow-log-files.js';
-import { DEFAULT_LOG_FORMAT, parseLogFormat, type FlowLogFormat } from '../output/flow-log-record.js';
-import type { SessionInfo } from '../output/flow-log-sessions.js';
 import { createFlowOutputs, type FlowOutputs } from '../output/flow-log-outputs.js';
 import type { PcapMode } from '../output/pcap-frame-bytes.js';
+import type { RotatingPcapOptions } from '../output/pcap-rotating.js';
+
+type PcapRotation = Omit<RotatingPcapOptions, 'dir' | 'mode'>;
 import type { AlertSink } from '../detect/alert-sink.js';
 
 /** Flow table and what hangs off its flow-end events (flow logs, EVE flows, pcaps); replaced as one. */
@@ -46,6 +49,8 @@ export interface FlowBundle {
 }
 
 export interface ServiceStages {
+  /** Who a packet belongs to (by p.sessionIndex), shared by every stage and output. */
+  sessions: SessionDirectory;
   session: SessionResolver;
   filter: SessionFilterStage | null;
   /** One entry per session that has a filter (for metrics). */
@@ -116,160 +121,34 @@ function buildFilters(config: MirrorsinkConfig, problems: string[], warnings: st
 
 // ---------------------------------------------------------------- flows options
 
-export interface FlowOptions {
-  table: FlowTableOptions;
-  /** EVE flow records (event_type "flow") when flows end; needs eve.path. */
-  eve: boolean;
-  log: {
-    dir: string;
-    format: FlowLogFormat;
-    aggregationSec: number;
-    rotateSec: number;
-    flowLogId: string;
-    noData: boolean;
-  } | null;
-  /** Decapsulated (or outer) packets to rotated pcap files. */
-  pcap: { dir: string; mode: PcapMode; maxFileBytes?: number; maxFileSeconds?: number; maxFiles?: number; maxTotalBytes?: number } | null;
-  /** Per alert, the packets of the alert's flow, as DIR/<flow_id>.pcap. */
-  alertPcapDir: string | null;
-}
-
-const TIMEOUT_KEYS: Record<string, keyof FlowTimeouts> = {
-  tcp_new: 'tcpNew',
-  tcp_established: 'tcpEstablished',
-  tcp_closed: 'tcpClosed',
-  udp_new: 'udpNew',
-  udp_established: 'udpEstablished',
-  other_new: 'otherNew',
-  other_established: 'otherEstablished',
-};
-
-/**
- * The `flows:` mapping (passed through by the config schema) → flow table / flow-log options.
- * Keys: max_flows, midstream, timeouts{tcp_new...}, unanswered_history, eve, log{dir, format,
- * aggregation_sec, rotate_sec, flow_log_id, no_data}.
- */
-export function parseFlowOptions(raw: Record<string, unknown>, config: MirrorsinkConfig, problems: string[]): FlowOptions {
-  const bad = (key: string, msg: string) => problems.push(`${where(config, `flows.${key}`)}: ${msg}`);
-  const known = ['max_flows', 'midstream', 'timeouts', 'unanswered_history', 'eve', 'log', 'pcap', 'alert_pcap_dir'];
-  for (const k of Object.keys(raw)) if (!known.includes(k)) bad(k, `unknown key (known: ${known.join(', ')})`);
-  const int = (v: unknown, key: string, min: number, max: number): number | undefined => {
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      bad(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-      return undefined;
-    }
-    return v;
-  };
-  const bool = (v: unknown, key: string, fallback: boolean): boolean => {
-    if (v === undefined || v === null) return fallback;
-    if (typeof v !== 'boolean') {
-      bad(key, `must be true or false, got ${JSON.stringify(v)}`);
-      return fallback;
-    }
-    return v;
-  };
+/** The flow table's options from the validated `flows:` section (config/validate.ts checked it). */
+function flowTableOptions(flows: FlowsConfig, directory: SessionDirectory): FlowTableOptions {
   const table: FlowTableOptions = {
-    sessionCount: config.sessions.length,
-    sessionNames: config.sessions.map((s) => s.name),
+    sessionCount: directory.size,
+    sessionNames: directory.names,
+    midstream: flows.midstream,
   };
-  const maxFlows = int(raw.max_flows, 'max_flows', 16, 1 << 24);
-  if (maxFlows !== undefined) table.maxFlows = maxFlows;
-  table.midstream = bool(raw.midstream, 'midstream', false);
-  const hist = int(raw.unanswered_history, 'unanswered_history', 0, 1 << 16);
-  if (hist !== undefined) table.unansweredHistory = hist;
-  if (raw.timeouts !== undefined && raw.timeouts !== null) {
-    if (typeof raw.timeouts !== 'object' || Array.isArray(raw.timeouts)) bad('timeouts', 'must be a mapping of seconds (tcp_new, tcp_established...)');
-    else {
-      const t: Partial<FlowTimeouts> = {};
-      for (const [k, v] of Object.entries(raw.timeouts as Record<string, unknown>)) {
-        const field = TIMEOUT_KEYS[k];
-        if (field === undefined) bad(`timeouts.${k}`, `unknown timeout (known: ${Object.keys(TIMEOUT_KEYS).join(', ')})`);
-        else {
-          const n = int(v, `timeouts.${k}`, 1, 86_400);
-          if (n !== undefined) t[field] = n;
-        }
-      }
-      table.timeouts = t;
-    }
+  if (flows.maxFlows !== null) table.maxFlows = flows.maxFlows;
+  if (flows.unansweredHistory !== null) table.unansweredHistory = flows.unansweredHistory;
+  const t: Partial<FlowTimeouts> = {};
+  let any = false;
+  for (const [k, v] of Object.entries(flows.timeouts) as [keyof FlowTimeouts, number | null][]) {
+    if (v === null) continue;
+    t[k] = v;
+    any = true;
   }
-  const eve = bool(raw.eve, 'eve', false);
-  if (eve && config.eve.path === null) bad('eve', 'EVE flow records need eve.path (or --eve)');
-  let log: FlowOptions['log'] = null;
-  if (raw.log !== undefined && raw.log !== null && raw.log !== false) {
-    const l = raw.log as Record<string, unknown>;
-    if (typeof l !== 'object' || Array.isArray(l)) bad('log', 'must be a mapping with at least dir');
-    else {
-      for (const k of Object.keys(l)) {
-        if (!['dir', 'format', 'aggregation_sec', 'rotate_sec', 'flow_log_id', 'no_data'].includes(k)) bad(`log.${k}`, 'unknown key (known: dir, format, aggregation_sec, rotate_sec, flow_log_id, no_data)');
-      }
-      let format: FlowLogFormat | null = null;
-      try {
-        format = parseLogFormat(typeof l.format === 'string' ? l.format : DEFAULT_LOG_FORMAT);
-      } catch (err) {
-        bad('log.format', (err as Error).message);
-      }
-      const agg = int(l.aggregation_sec, 'log.aggregation_sec', 1, 86_400) ?? 600;
-      if (l.aggregation_sec !== undefined && agg !== 60 && agg !== 600) bad('log.aggregation_sec', `AWS offers 60 or 600 seconds, got ${agg}`);
-      const dir = typeof l.dir === 'string' && l.dir.trim() !== '' ? l.dir : null;
-      if (dir === null) bad('log.dir', 'is required (the directory AWSLogs/... files are written under)');
-      if (dir !== null && format !== null) {
-        log = {
-          dir: path.resolve(config.file !== null ? path.dirname(config.file) : process.cwd(), dir),
-          format,
-          aggregationSec: agg,
-          rotateSec: int(l.rotate_sec, 'log.rotate_sec', 1, 86_400) ?? 300,
-          flowLogId: typeof l.flow_log_id === 'string' ? l.flow_log_id : 'fl-mirrorsink',
-          noData: bool(l.no_data, 'log.no_data', true),
-        };
-      }
-    }
-  }
-  const relative = (dir: string) => path.resolve(config.file !== null ? path.dirname(config.file) : process.cwd(), dir);
-  let pcap: FlowOptions['pcap'] = null;
-  if (raw.pcap !== undefined && raw.pcap !== null && raw.pcap !== false) {
-    const c = raw.pcap as Record<string, unknown>;
-    if (typeof c !== 'object' || Array.isArray(c)) bad('pcap', 'must be a mapping with at least dir');
-    else {
-      const knownPcap = ['dir', 'mode', 'max_file_bytes', 'max_file_seconds', 'max_files', 'max_total_bytes'];
-      for (const k of Object.keys(c)) if (!knownPcap.includes(k)) bad(`pcap.${k}`, `unknown key (known: ${knownPcap.join(', ')})`);
-      const mode = c.mode ?? 'inner';
-      if (mode !== 'inner' && mode !== 'outer') bad('pcap.mode', `must be inner (decapsulated frames) or outer, got ${JSON.stringify(mode)}`);
-      if (typeof c.dir !== 'string' || c.dir.trim() === '') bad('pcap.dir', 'is required');
-      else {
-        pcap = { dir: relative(c.dir), mode: mode === 'outer' ? 'outer' : 'inner' };
-        const n = (k: string, min: number) => int(c[k], `pcap.${k}`, min, Number.MAX_SAFE_INTEGER);
-        const maxFileBytes = n('max_file_bytes', 4096);
-        if (maxFileBytes !== undefined) pcap.maxFileBytes = maxFileBytes;
-        const maxFileSeconds = n('max_file_seconds', 1);
-        if (maxFileSeconds !== undefined) pcap.maxFileSeconds = maxFileSeconds;
-        const maxFiles = n('max_files', 0);
-        if (maxFiles !== undefined) pcap.maxFiles = maxFiles;
-        const maxTotalBytes = n('max_total_bytes', 0);
-        if (maxTotalBytes !== undefined) pcap.maxTotalBytes = maxTotalBytes;
-      }
-    }
-  }
-  let alertPcapDir: string | null = null;
-  if (raw.alert_pcap_dir !== undefined && raw.alert_pcap_dir !== null) {
-    if (typeof raw.alert_pcap_dir !== 'string' || raw.alert_pcap_dir.trim() === '') bad('alert_pcap_dir', 'must be a directory path');
-    else alertPcapDir = relative(raw.alert_pcap_dir);
-  }
-  return { table, eve, log, pcap, alertPcapDir };
+  if (any) table.timeouts = t;
+  return table;
 }
 
-function sessionInfos(config: MirrorsinkConfig): SessionInfo[] {
-  return config.sessions.map((s) => ({
-    name: s.name,
-    vni: s.vni,
-    eniId: s.eni ?? '-',
-    ...(s.flowLog.accountId ? { accountId: s.flowLog.accountId } : {}),
-    ...(s.flowLog.vpcId ? { vpcId: s.flowLog.vpcId } : {}),
-    ...(s.flowLog.subnetId ? { subnetId: s.flowLog.subnetId } : {}),
-    ...(s.flowLog.instanceId ? { instanceId: s.flowLog.instanceId } : {}),
-    ...(s.flowLog.region ? { region: s.flowLog.region } : {}),
-    ...(s.flowLog.azId ? { azId: s.flowLog.azId } : {}),
-  }));
+/** Size/time limits of rotated pcap files (unset = the writer's default). */
+function pcapRotation(p: PcapOutputConfig): PcapRotation {
+  const r: PcapRotation = {};
+  if (p.maxFileBytes !== null) r.maxFileBytes = p.maxFileBytes;
+  if (p.maxFileSeconds !== null) r.maxFileSeconds = p.maxFileSeconds;
+  if (p.maxFiles !== null) r.maxFiles = p.maxFiles;
+  if (p.maxTotalBytes !== null) r.maxTotalBytes = p.maxTotalBytes;
+  return r;
 }
 
 /** What the stages need from the running service. */
@@ -290,21 +169,22 @@ export interface StageContext {
   pcapOut?: { path: string; mode: PcapMode };
 }
 
-function buildFlowBundle(config: MirrorsinkConfig, opts: FlowOptions, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
-  const sessions = sessionInfos(config);
-  const key = JSON.stringify({ flows: config.flows, sessions, names: opts.table.sessionNames, eve: opts.eve ? config.eve.path : null, pcapOut: ctx.pcapOut ?? null });
+function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory: SessionDirectory, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
+  const sessions = directory.sessions;
+  const tableOptions = flowTableOptions(opts, directory);
+  const key = JSON.stringify({ flows: config.flows, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, pcapOut: ctx.pcapOut ?? null });
   if (previous !== null && previous.key === key) return previous;
-  const table = new FlowTable(opts.table);
+  const table = new FlowTable(tableOptions);
   const l = opts.log;
   const outputs = createFlowOutputs({
     table,
-    sessions,
+    sessions: directory,
     clock: ctx.clock ?? 'wall',
-    ...(l !== null ? { flowsDir: l.dir, logFormat: l.format.text, aggregationSec: l.aggregationSec, rotateSec: l.rotateSec, flowLogId: l.flowLogId, noData: l.noData } : {}),
+    ...(l !== null ? { flowsDir: l.dir, logFormat: l.format, aggregationSec: l.aggregationSec, rotateSec: l.rotateSec, flowLogId: l.flowLogId, noData: l.noData } : {}),
     // Packets lost before we could see their session (kernel drops of our sockets): SKIPDATA.
     getDrops: ctx.lostPackets ?? (() => 0),
     ...(opts.eve && eve !== null ? { eveFlow: (line: string) => eve.write(line) } : {}),
-    ...(opts.pcap !== null ? { pcapDir: opts.pcap.dir, pcapMode: opts.pcap.mode, pcapRotate: opts.pcap } : {}),
+    ...(opts.pcap !== null ? { pcapDir: opts.pcap.dir, pcapMode: opts.pcap.mode, pcapRotate: pcapRotation(opts.pcap) } : {}),
     ...(ctx.pcapOut !== undefined ? { pcapOut: ctx.pcapOut.path, pcapMode: ctx.pcapOut.mode } : {}),
     ...(opts.alertPcapDir !== null ? { flowRing: { dir: opts.alertPcapDir } } : {}),
   });
@@ -318,10 +198,12 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
   const problems: string[] = [];
   const warnings: string[] = [];
 
-  const session = SessionResolver.fromConfig(config, ctx.drops, previous?.session ?? null);
+  // Session identity is worked out once: every stage and output below reads it from here.
+  const sessions = SessionDirectory.fromConfig(config.sessions);
+  const session = SessionResolver.fromConfig(config, ctx.drops, previous?.session ?? null, sessions);
   const { stage: filter, filters } = buildFilters(config, problems, warnings);
 
-  const flowOpts = config.flows !== null ? parseFlowOptions(config.flows, config, problems) : null;
+  const flowOpts = config.flows;
 
   let ruleSet: ReturnType<typeof loadRuleFiles> | null = null;
   if (config.rules.files.length > 0) {
@@ -363,7 +245,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
   let flows: FlowBundle | null = null;
   if (flowOpts !== null) {
     try {
-      flows = buildFlowBundle(config, flowOpts, eve, ctx, previous?.flows ?? null);
+      flows = buildFlowBundle(config, flowOpts, sessions, eve, ctx, previous?.flows ?? null);
     } catch (err) {
       if (eve !== null && eve !== previous?.eve) await eve.close();
       throw new StageBuildError([`${where(config, 'flows')}: ${(err as Error).message}`]);
@@ -374,7 +256,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
 
   let detect: DetectEngine | null = null;
   if (ruleSet !== null) {
-    const sinks: AlertSink[] = eve !== null ? [new EveAlertSink(eve, { flow: flows?.table ?? null, pcapCnt: ctx.pcapCnt === true, sessionName: (i) => config.sessions[i]?.name })] : [];
+    const sinks: AlertSink[] = eve !== null ? [new EveAlertSink(eve, { flow: flows?.table ?? null, pcapCnt: ctx.pcapCnt === true, sessionName: (i) => sessions.name(i) })] : [];
     const ring = flows?.outputs.ring ?? null;
     if (ring !== null && flowOpts?.alertPcapDir) {
       try {
@@ -391,6 +273,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
   }
 
   return {
+    sessions,
     session,
     filter,
     filters,
