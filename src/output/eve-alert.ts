@@ -21,7 +21,7 @@
  * once at load (`ruleEveFragments`) and reused: no object + JSON.stringify per alert.
  */
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, type PacketView } from '../decode/packet-view.js';
-import { protoName } from '../flow/flow-table.js';
+import { protoName } from '../flow/flow-report.js';
 import { formatIpv4, formatIpv6 } from '../net/ip-address.js';
 import type { AlertSink, LineWriter } from '../detect/alert-sink.js';
 import type { Rule } from '../detect/rule.js';

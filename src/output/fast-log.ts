@@ -12,7 +12,7 @@
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, type PacketView } from '../decode/packet-view.js';
 import type { AlertSink, LineWriter } from '../detect/alert-sink.js';
 import { Action, type Rule } from '../detect/rule.js';
-import { protoName } from '../flow/flow-table.js';
+import { protoName } from '../flow/flow-report.js';
 import { packetAddress } from './eve-alert.js';
 import { formatFastLogTimestamp } from './eve-timestamp.js';
 
