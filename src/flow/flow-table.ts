@@ -20,7 +20,16 @@
  *
  * Orientation: direction 1 (to_server) is the direction of the packet that created the flow,
  * except that a flow first seen with a SYN/ACK has the receiver of that SYN/ACK as client, as
- * Suricata does.
+ * Suricata's SYN/ACK pick-up does. A midstream ACK pick-up first takes the sender as client;
+ * when a MidstreamProbe (app-layer knowledge, injected by the assembly) says the flow's first
+ * payload was sent by the server, the flow is turned round on that packet (reverse()), as
+ * Suricata's protocol detection does for midstream sessions (app-layer.c TCPProtoDetect,
+ * reverse_flow; only for ACK pick-ups, not SYN/ACK ones).
+ *
+ * p.flowEstablished is Suricata's FLOW_PKT_ESTABLISHED: for TCP, established before this
+ * packet (FlowHandlePacketUpdate runs before stream handling, so the handshake-completing ACK
+ * and a midstream pick-up's first packet are not established); for others, both directions
+ * seen, this packet included.
  *
  * Timeouts run on packet time. Each timeout class (tcp new/established/closed, udp new/
  * established, other new/established) keeps its own least-recently-seen list: a flow moves to
@@ -101,9 +110,24 @@ export interface FlowTableOptions {
   hashSeed?: number;
   /** Most flows expire() ends per call (per timeout class). Default 4096. */
   expireBatch?: number;
+  /** Turns midstream pick-ups round when their first payload is the server's. Default none. */
+  midstreamProbe?: MidstreamProbe | null;
   /** How many ended unanswered flows listUnanswered() remembers. Default 256. */
   unansweredHistory?: number;
 }
+
+/**
+ * Which side sent a payload, judged from its first bytes (a request → the client, a response
+ * → the server). Provided by the app-layer; the flow stage only asks it about the first
+ * payloads of a midstream ACK pick-up. Must not allocate.
+ */
+export interface MidstreamProbe {
+  /** 1: the sender is the client; 2: the sender is the server; 0: cannot tell. */
+  sender(buf: Uint8Array, off: number, len: number, sport: number, dport: number): number;
+}
+
+/** Payload packets of a midstream pick-up the probe is asked about before giving up. */
+const MIDSTREAM_PROBE_PACKETS = 4;
 
 export type FlowEndReason = 'timeout' | 'evicted' | 'shutdown';
 export type FlowEndListener = (slot: number, reason: FlowEndReason) => void;
@@ -201,6 +225,9 @@ export class FlowTable implements FlowStage {
   /** 1 when the flow's first packet is an attempt that expects a reply (TCP SYN, UDP, ICMP echo request). */
   readonly attempt: Uint8Array;
   private readonly finMask: Uint8Array;
+  /** Payload packets the midstream probe may still look at (0: orientation settled). */
+  private readonly probeLeft: Uint8Array;
+  private readonly probe: MidstreamProbe | null;
   /** Session index and Direction (ingress/egress) of the first packet. */
   readonly sessionIndex: Int32Array;
   readonly firstDirection: Uint8Array;
@@ -272,6 +299,8 @@ export class FlowTable implements FlowStage {
     this.replied = new Uint8Array(cap);
     this.attempt = new Uint8Array(cap);
     this.finMask = new Uint8Array(cap);
+    this.probeLeft = new Uint8Array(cap);
+    this.probe = opts.midstreamProbe ?? null;
     this.sessionIndex = new Int32Array(cap);
     this.firstDirection = new Uint8Array(cap);
     this.firstIcmpType = new Int16Array(cap);
@@ -403,7 +432,18 @@ export class FlowTable implements FlowStage {
       this.initSlot(slot, h, session, ver, proto, a, b, pa, pb, srcIsA, p);
     }
 
-    const toServer = (srcIsA ? 1 : 0) === this.clientIsA[slot];
+    let toServer = (srcIsA ? 1 : 0) === this.clientIsA[slot];
+    if (this.probeLeft[slot] !== 0 && p.payloadLen > 0) {
+      this.probeLeft[slot]--;
+      const sender = this.probe!.sender(p.buf, p.payloadOffset, p.payloadLen, sp, dp);
+      if (sender !== 0) {
+        this.probeLeft[slot] = 0;
+        if ((sender === 1) !== toServer) {
+          this.reverse(slot);
+          toServer = !toServer;
+        }
+      }
+    }
     const len = p.ipLen;
     const flags = p.tcpFlags;
     if (toServer) {
@@ -443,6 +483,28 @@ export class FlowTable implements FlowStage {
     p.flowIndex = slot;
     p.flowDirection = toServer ? 1 : 2;
     p.flowEstablished = pktEst;
+  }
+
+  /**
+   * Turn flow `slot` round (Suricata's FlowSwap): the server becomes the client, and the
+   * per-direction counters and flags follow. The caller sets the current packet's direction.
+   */
+  reverse(slot: number): void {
+    this.clientIsA[slot] ^= 1;
+    let x = this.pktsToServer[slot]!;
+    this.pktsToServer[slot] = this.pktsToClient[slot]!;
+    this.pktsToClient[slot] = x;
+    x = this.bytesToServer[slot]!;
+    this.bytesToServer[slot] = this.bytesToClient[slot]!;
+    this.bytesToClient[slot] = x;
+    x = this.tcpFlagsToServer[slot]!;
+    this.tcpFlagsToServer[slot] = this.tcpFlagsToClient[slot]!;
+    this.tcpFlagsToClient[slot] = x;
+    const fm = this.finMask[slot]!;
+    this.finMask[slot] = ((fm & 1) << 1) | ((fm & 2) >> 1);
+    this.replied[slot] = this.pktsToClient[slot]! > 0 ? 1 : 0;
+    this.probeLeft[slot] = 0;
+    this.counters[FlowCounter.MidstreamReversed]++;
   }
 
   private tcpUpdate(slot: number, flags: number, toServer: boolean, first: boolean): number {
@@ -620,6 +682,9 @@ export class FlowTable implements FlowStage {
     this.attempt[slot] =
       proto === IPPROTO_UDP || ((proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) && isEchoRequest(proto, p.icmpType)) ? 1 : 0;
     this.finMask[slot] = 0;
+    // Only an ACK pick-up (no SYN, no RST) may be turned round; it needs midstream on.
+    this.probeLeft[slot] =
+      this.probe !== null && this.midstream && proto === IPPROTO_TCP && (p.tcpFlags & (TCP_SYN | TCP_RST)) === 0 ? MIDSTREAM_PROBE_PACKETS : 0;
     this.sessionIndex[slot] = p.sessionIndex;
     this.firstDirection[slot] = p.direction;
     this.firstIcmpType[slot] = p.icmpType;
