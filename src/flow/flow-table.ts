@@ -44,6 +44,11 @@
  * the list heads) is ended: with reason 'timeout' if it had in fact timed out, else 'evicted'
  * (counted in FlowCounter.Evictions). With evictWhenFull false the new flow is refused instead
  * (FlowCounter.Refused).
+ *
+ * Ending a flow: the flow-end listeners run in registration order (the FlowReport first, then
+ * outputs) while every array of the slot is intact, then `storage.clearSlot()` clears later
+ * stages' per-flow state (flow-storage.ts), then the slot is freed. Reporting (unanswered
+ * attempts, listing, text forms) lives in flow-report.ts, off the per-packet path.
  */
 import {
   IPPROTO_ICMP,
