@@ -162,6 +162,12 @@ export class PacketView {
   flowIndex = -1;
   /** 1 = to_server (same as flow initiator), 2 = to_client. 0 when no flow. */
   flowDirection = 0;
+  /**
+   * Suricata's FLOW_PKT_ESTABLISHED, set by the flow stage: for TCP, the session was
+   * established before this packet (so the handshake-completing ACK is not); for other
+   * protocols, both directions have been seen (this packet included). false when no flow.
+   */
+  flowEstablished = false;
 
   /** Point the view at a new frame and clear all decoded fields. */
   setFrame(buf: Uint8Array, offset: number, caplen: number, wirelen: number, linktype: number): void {
@@ -197,6 +203,7 @@ export class PacketView {
     this.filterRule = -1;
     this.flowIndex = -1;
     this.flowDirection = 0;
+    this.flowEstablished = false;
   }
 
   /** Clear the inner-packet fields (used again when a tunnel is entered). */

@@ -26,20 +26,20 @@
  * carries, later fragments have no ports and no payload (so only port-`any` rules without
  * payload keywords can match them).
  *
- * flow:established for TCP follows Suricata: a packet is established when the session was
- * established before it. The flow table marks a flow established while processing the
- * handshake's final ACK; the engine therefore remembers, per flow slot and generation, that it
- * has seen the flow established, and counts packets as established from the next one on.
- * (This needs the engine to see every packet of a flow, as the pipeline does; after a rule
- * reload the first packet of an already established flow counts as not established.)
- * For UDP/ICMP/other flows the flow table's "both directions seen" is used as is.
+ * flow:established is the flow stage's p.flowEstablished (Suricata's FLOW_PKT_ESTABLISHED:
+ * for TCP, established before this packet; for others, both directions seen).
+ *
+ * Per-flow state (alerted, passed) lives in a DetectFlowState registered in the flow table's
+ * FlowStorage, so it is cleared when the flow ends and carried over on a rule reload.
  *
  * Nothing on this path allocates, except what sinks do for an alert and the latin1 string a
  * pcre needs (once per packet, only when a rule gets that far).
  */
-import { IPPROTO_TCP, type PacketView } from '../decode/packet-view.js';
+import { type PacketView } from '../decode/packet-view.js';
 import type { DetectStage } from '../pipeline/stages.js';
+import type { FlowStorage } from '../flow/flow-storage.js';
 import type { AlertSink } from './alert-sink.js';
+import { DetectFlowState } from './flow-state.js';
 import { FlowbitStore } from './flowbits.js';
 import { matchFlow } from './keywords/flow.js';
 import { FlowbitCmd, type FlowbitOp } from './keywords/flowbits.js';
@@ -52,11 +52,10 @@ import { ThresholdTable } from './threshold.js';
 
 /** What the engine needs from the flow table (FlowTable satisfies it structurally). */
 export interface DetectFlowSource {
-  /** Bumped when a slot starts a new flow. */
+  /** Bumped when a slot starts a new flow (flowbits are keyed by slot and generation). */
   readonly generation: Uint32Array;
-  isEstablished(slot: number): boolean;
-  /** Set to 1 when an alert fires on the flow (EVE flow records). */
-  readonly alerted?: Uint8Array;
+  /** Where detect registers its per-flow state (DetectFlowState). */
+  readonly storage: FlowStorage;
 }
 
 export interface DetectEngineOptions {
@@ -69,8 +68,8 @@ export interface DetectEngineOptions {
   /**
    * The engine this one replaces (rule reload). When both run over the same flow table, the
    * per-flow state carries over as it would in Suricata, where it lives in the flow: flowbits
-   * (matched by name), which flows are established and which are passed. Thresholds start
-   * afresh (they belong to rules).
+   * (matched by name), which flows alerted and which are passed (the same DetectFlowState).
+   * Thresholds start afresh (they belong to rules).
    */
   previous?: DetectEngine | null;
 }
@@ -87,8 +86,8 @@ export class DetectEngine implements DetectStage {
   readonly flowbits: FlowbitStore;
   readonly thresholds: ThresholdTable;
   private readonly cand: Uint32Array;
-  private readonly estGen: Uint32Array;
-  private readonly passGen: Uint32Array;
+  /** Per-flow state; null without a flow table. */
+  readonly flowState: DetectFlowState | null;
   private readonly maxAlerts: number;
 
   // ---- counters (read by metrics) ----
@@ -117,20 +116,22 @@ export class DetectEngine implements DetectStage {
     this.buckets = buildBuckets(ruleSet.rules);
     this.cand = new Uint32Array(((ruleSet.rules.length + 31) >>> 5) + 1);
     this.alertsByRule = new Float64Array(ruleSet.rules.length);
-    const slots = flow !== null ? flow.generation.length : 0;
-    this.estGen = new Uint32Array(slots);
-    this.passGen = new Uint32Array(slots);
     this.flowbits = new FlowbitStore(opts.flowbitCapacity ?? 1 << 16);
     this.thresholds = new ThresholdTable(opts.thresholdCapacity ?? 1 << 16);
     this.maxAlerts = opts.maxAlertsPerPacket ?? MAX_ALERTS_PER_PACKET;
     const prev = opts.previous ?? null;
-    if (prev !== null && flow !== null && prev.flow === flow) this.adoptFlowState(prev);
+    if (prev !== null && flow !== null && prev.flow === flow && prev.flowState !== null) {
+      this.flowState = prev.flowState;
+      this.adoptFlowbits(prev);
+    } else {
+      this.flowState = flow !== null ? new DetectFlowState(flow.generation.length) : null;
+    }
+    // Registering replaces any earlier engine's state under the same name.
+    if (flow !== null) flow.storage.register(this.flowState!);
   }
 
-  /** Take over per-flow state from the engine being replaced (see DetectEngineOptions.previous). */
-  private adoptFlowState(prev: DetectEngine): void {
-    this.estGen.set(prev.estGen);
-    this.passGen.set(prev.passGen);
+  /** Take over the flowbits of the engine being replaced (see DetectEngineOptions.previous). */
+  private adoptFlowbits(prev: DetectEngine): void {
     const gens = this.flow!.generation;
     const oldNames = prev.ruleSet.flowbits.names;
     const newIndex = this.ruleSet.flowbits.index;
@@ -183,23 +184,17 @@ export class DetectEngine implements DetectStage {
     this.packets++;
     this.inspector.stamp++;
     const ft = this.flow;
+    const fs = this.flowState;
     const slot = ft !== null ? p.flowIndex : -1;
     let gen = 0;
-    let established = false;
     if (slot >= 0) {
       gen = ft!.generation[slot]!;
-      if (this.passGen[slot] === gen) {
+      if (fs!.passed[slot] === 1) {
         this.passedPackets++;
         return;
       }
-      const nowEst = ft!.isEstablished(slot);
-      if (p.ipProto === IPPROTO_TCP) {
-        established = this.estGen[slot] === gen;
-        if (nowEst && !established) this.estGen[slot] = gen;
-      } else {
-        established = nowEst;
-      }
     }
+    const established = slot >= 0 && p.flowEstablished;
 
     const bucket = this.buckets[bucketOf(p.ipProto)]!;
     const buf = p.buf;
@@ -231,7 +226,7 @@ export class DetectEngine implements DetectStage {
         if (rule.flowbitActions.length > 0 && slot >= 0) this.applyFlowbits(rule.flowbitActions, slot, gen);
         if (rule.action === Action.Pass) {
           this.passMatches++;
-          if (slot >= 0) this.passGen[slot] = gen;
+          if (slot >= 0) fs!.passed[slot] = 1;
           stopped = true;
           break;
         }
@@ -249,7 +244,7 @@ export class DetectEngine implements DetectStage {
         this.alerts++;
         this.alertsByRule[rule.id]!++;
         this.alertsBySeverity[rule.priority & 255]!++;
-        if (slot >= 0 && ft!.alerted !== undefined) ft!.alerted[slot] = 1;
+        if (slot >= 0) fs!.alerted[slot] = 1;
         const sinks = this.sinks;
         for (let k = 0; k < sinks.length; k++) sinks[k]!.alert(p, rule);
       }

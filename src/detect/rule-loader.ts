@@ -18,8 +18,6 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
-import { ruleEveFragments } from '../output/eve-alert.js';
-import { ruleFastLogBody } from '../output/fast-log.js';
 import type { AddressSet } from './address-set.js';
 import { isAddressExpression } from './address-set.js';
 import { loadClassificationFile, standardClassifications, type Classification } from './classification.js';
@@ -239,10 +237,6 @@ class Builder {
     );
     rules.forEach((r, i) => {
       r.id = i;
-      const f = ruleEveFragments(r);
-      r.eveAlertHead = f.head;
-      r.eveAlertTail = f.tail;
-      r.fastLogBody = ruleFastLogBody(r);
     });
     const warnings: string[] = [];
     const fb = this.ctx.flowbits;

@@ -256,9 +256,6 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     noalert: false,
     threshold: null,
     detectionFilter: null,
-    eveAlertHead: '',
-    eveAlertTail: '',
-    fastLogBody: '',
   };
 
   let haveSid = false;

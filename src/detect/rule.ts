@@ -118,15 +118,6 @@ export interface Rule {
   // ---- rate ----
   threshold: ThresholdSpec | null;
   detectionFilter: ThresholdSpec | null;
-
-  // ---- output (pre-serialised at load by the loader, see output/eve-alert.ts) ----
-  /** The EVE `alert` object up to and including severity (no closing brace). */
-  eveAlertHead: string;
-  /** The rest of the EVE `alert` object: metadata (if any) and the closing brace. Per-packet
-   *  `source`/`target` objects (target keyword) go between head and tail. */
-  eveAlertTail: string;
-  /** `[gid:sid:rev] msg [**] [Classification: ...] [Priority: n]` for fast.log. */
-  fastLogBody: string;
 }
 
 export interface RuleFailure {

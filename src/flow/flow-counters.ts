@@ -28,9 +28,12 @@ export const FlowCounter = {
   FragmentsUntracked: 12,
   /** Flows ended by flush() at the end of input. */
   ShutdownEnds: 13,
+  /** Midstream pick-ups turned round because their first payload was the server's (see
+   *  MidstreamProbe in flow-table.ts; Suricata's "reversing flow after proto detect"). */
+  MidstreamReversed: 14,
 } as const;
 
-export const FLOW_COUNTER_COUNT = 14;
+export const FLOW_COUNTER_COUNT = 15;
 
 /** Protocol label for FlowCounter.Total* (index - TotalTcp). */
 export const FLOW_PROTO_LABELS = ['tcp', 'udp', 'icmp', 'other'] as const;

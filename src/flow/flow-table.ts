@@ -20,7 +20,16 @@
  *
  * Orientation: direction 1 (to_server) is the direction of the packet that created the flow,
  * except that a flow first seen with a SYN/ACK has the receiver of that SYN/ACK as client, as
- * Suricata does.
+ * Suricata's SYN/ACK pick-up does. A midstream ACK pick-up first takes the sender as client;
+ * when a MidstreamProbe (app-layer knowledge, injected by the assembly) says the flow's first
+ * payload was sent by the server, the flow is turned round on that packet (reverse()), as
+ * Suricata's protocol detection does for midstream sessions (app-layer.c TCPProtoDetect,
+ * reverse_flow; only for ACK pick-ups, not SYN/ACK ones).
+ *
+ * p.flowEstablished is Suricata's FLOW_PKT_ESTABLISHED: for TCP, established before this
+ * packet (FlowHandlePacketUpdate runs before stream handling, so the handshake-completing ACK
+ * and a midstream pick-up's first packet are not established); for others, both directions
+ * seen, this packet included.
  *
  * Timeouts run on packet time. Each timeout class (tcp new/established/closed, udp new/
  * established, other new/established) keeps its own least-recently-seen list: a flow moves to
@@ -35,6 +44,11 @@
  * the list heads) is ended: with reason 'timeout' if it had in fact timed out, else 'evicted'
  * (counted in FlowCounter.Evictions). With evictWhenFull false the new flow is refused instead
  * (FlowCounter.Refused).
+ *
+ * Ending a flow: the flow-end listeners run in registration order (the FlowReport first, then
+ * outputs) while every array of the slot is intact, then `storage.clearSlot()` clears later
+ * stages' per-flow state (flow-storage.ts), then the slot is freed. Reporting (unanswered
+ * attempts, listing, text forms) lives in flow-report.ts, off the per-packet path.
  */
 import {
   IPPROTO_ICMP,
@@ -45,13 +59,16 @@ import {
   TCP_FIN,
   TCP_RST,
   TCP_SYN,
-  DIRECTION_NAMES,
   type PacketView,
 } from '../decode/packet-view.js';
 import type { FlowStage } from '../pipeline/stages.js';
 import { FLOW_COUNTER_COUNT, FlowCounter } from './flow-counters.js';
 import { hashFinishI32, hashWord, writeFlowId } from './flow-hash.js';
-import { formatIpv4, formatIpv6, type Ipv6Style } from '../net/ip-address.js';
+import { FlowReport } from './flow-report.js';
+import { FlowStorage } from './flow-storage.js';
+
+// Re-exported so existing importers of the table keep working; they live in flow-report.ts.
+export { formatFlowAddresses, protoName, type FlowAddresses, type UnansweredFlow } from './flow-report.js';
 
 const IPPROTO_SCTP = 132;
 
@@ -98,9 +115,24 @@ export interface FlowTableOptions {
   hashSeed?: number;
   /** Most flows expire() ends per call (per timeout class). Default 4096. */
   expireBatch?: number;
+  /** Turns midstream pick-ups round when their first payload is the server's. Default none. */
+  midstreamProbe?: MidstreamProbe | null;
   /** How many ended unanswered flows listUnanswered() remembers. Default 256. */
   unansweredHistory?: number;
 }
+
+/**
+ * Which side sent a payload, judged from its first bytes (a request → the client, a response
+ * → the server). Provided by the app-layer; the flow stage only asks it about the first
+ * payloads of a midstream ACK pick-up. Must not allocate.
+ */
+export interface MidstreamProbe {
+  /** 1: the sender is the client; 2: the sender is the server; 0: cannot tell. */
+  sender(buf: Uint8Array, off: number, len: number, sport: number, dport: number): number;
+}
+
+/** Payload packets of a midstream pick-up the probe is asked about before giving up. */
+const MIDSTREAM_PROBE_PACKETS = 4;
 
 export type FlowEndReason = 'timeout' | 'evicted' | 'shutdown';
 export type FlowEndListener = (slot: number, reason: FlowEndReason) => void;
@@ -131,37 +163,6 @@ export const TcpState = {
   Closed: 5,
 } as const;
 
-export interface FlowAddresses {
-  srcIp: string;
-  srcPort: number;
-  destIp: string;
-  destPort: number;
-  /** EVE spelling: "TCP", "UDP", "ICMP", "IPv6-ICMP", "SCTP" or the protocol number. */
-  proto: string;
-  protoNumber: number;
-  ipVersion: number;
-  /** ICMP type/code of the flow's first packet; -1 when not ICMP. */
-  icmpType: number;
-  icmpCode: number;
-}
-
-export interface UnansweredFlow {
-  session: string;
-  sessionIndex: number;
-  vni: number;
-  direction: string;
-  src: string;
-  sport: number;
-  dst: string;
-  dport: number;
-  proto: string;
-  /** ISO 8601 UTC time of the first packet. */
-  first_seen: string;
-  packets: number;
-  /** false when the flow has already ended (kept in a short history). */
-  active: boolean;
-}
-
 function roundPow2(n: number): number {
   let c = 1;
   while (c < n) c *= 2;
@@ -176,24 +177,6 @@ function isEcho(proto: number, type: number): boolean {
   return proto === IPPROTO_ICMP ? type === 8 || type === 0 : type === 128 || type === 129;
 }
 
-/** Protocol as Suricata spells it in EVE (flow and alert records) and fast.log. */
-export function protoName(proto: number): string {
-  switch (proto) {
-    case IPPROTO_TCP:
-      return 'TCP';
-    case IPPROTO_UDP:
-      return 'UDP';
-    case IPPROTO_ICMP:
-      return 'ICMP';
-    case IPPROTO_ICMPV6:
-      return 'IPv6-ICMP';
-    case IPPROTO_SCTP:
-      return 'SCTP';
-    default:
-      return String(proto);
-  }
-}
-
 export class FlowTable implements FlowStage {
   /** Number of slots (a power of two). */
   readonly capacity: number;
@@ -203,13 +186,12 @@ export class FlowTable implements FlowStage {
   readonly classTimeout = new Float64Array(CLASS_COUNT);
   /** See FlowCounter. */
   readonly counters = new Float64Array(FLOW_COUNTER_COUNT);
-  /** Flows that ended with no reply seen, index (sessionIndex+1)*3 + Direction of the first packet. */
-  readonly unanswered: Float64Array;
-  readonly sessionCount: number;
-  sessionNames: readonly string[];
+  /** Per-flow state of later stages, cleared when a slot is freed (after the flow-end listeners). */
+  readonly storage: FlowStorage;
+  /** Unanswered attempts: counters, history, listing (the first flow-end listener). */
+  readonly report: FlowReport;
 
-  /** Called before a slot is freed; the slot's arrays are still intact during the call. */
-  onFlowEnd: FlowEndListener | null = null;
+  /** Called before a slot is freed, in registration order; the slot's arrays are intact. */
   private readonly endListeners: FlowEndListener[] = [];
 
   // ---- key (per slot) ----
@@ -248,13 +230,14 @@ export class FlowTable implements FlowStage {
   /** 1 when the flow's first packet is an attempt that expects a reply (TCP SYN, UDP, ICMP echo request). */
   readonly attempt: Uint8Array;
   private readonly finMask: Uint8Array;
+  /** Payload packets the midstream probe may still look at (0: orientation settled). */
+  private readonly probeLeft: Uint8Array;
+  private readonly probe: MidstreamProbe | null;
   /** Session index and Direction (ingress/egress) of the first packet. */
   readonly sessionIndex: Int32Array;
   readonly firstDirection: Uint8Array;
   readonly firstIcmpType: Int16Array;
   readonly firstIcmpCode: Int16Array;
-  /** Set by detect when an alert fired on the flow (EVE flow "alerted"). */
-  readonly alerted: Uint8Array;
   /** TimeoutClass of the slot, 255 when free. */
   readonly slotClass: Uint8Array;
   private readonly prev: Int32Array;
@@ -280,20 +263,6 @@ export class FlowTable implements FlowStage {
   private readonly sAddr = new Uint32Array(4);
   private readonly dAddr = new Uint32Array(4);
 
-  // ---- history of ended unanswered flows (ring, typed arrays) ----
-  private readonly histCap: number;
-  private histNext = 0;
-  private histCount = 0;
-  private readonly histSession: Int32Array;
-  private readonly histVni: Int32Array;
-  private readonly histDir: Uint8Array;
-  private readonly histVer: Uint8Array;
-  private readonly histProto: Uint8Array;
-  private readonly histAddr: Uint32Array;
-  private readonly histPort: Uint16Array;
-  private readonly histFirst: Float64Array;
-  private readonly histPkts: Float64Array;
-
   constructor(opts: FlowTableOptions = {}) {
     const cap = roundPow2(Math.max(1, Math.floor(opts.maxFlows ?? 65536)));
     this.capacity = cap;
@@ -307,9 +276,6 @@ export class FlowTable implements FlowStage {
     this.classTimeout[TimeoutClass.UdpEstablished] = t.udpEstablished;
     this.classTimeout[TimeoutClass.OtherNew] = t.otherNew;
     this.classTimeout[TimeoutClass.OtherEstablished] = t.otherEstablished;
-    this.sessionCount = Math.max(0, opts.sessionCount ?? 0);
-    this.sessionNames = opts.sessionNames ?? [];
-    this.unanswered = new Float64Array((this.sessionCount + 1) * 3);
     this.evictWhenFull = opts.evictWhenFull ?? true;
     this.expireBatch = Math.max(1, opts.expireBatch ?? 4096);
     this.seed = (opts.hashSeed ?? Math.floor(Math.random() * 0x100000000)) | 0;
@@ -338,11 +304,12 @@ export class FlowTable implements FlowStage {
     this.replied = new Uint8Array(cap);
     this.attempt = new Uint8Array(cap);
     this.finMask = new Uint8Array(cap);
+    this.probeLeft = new Uint8Array(cap);
+    this.probe = opts.midstreamProbe ?? null;
     this.sessionIndex = new Int32Array(cap);
     this.firstDirection = new Uint8Array(cap);
     this.firstIcmpType = new Int16Array(cap);
     this.firstIcmpCode = new Int16Array(cap);
-    this.alerted = new Uint8Array(cap);
     this.slotClass = new Uint8Array(cap).fill(CLASS_FREE);
     this.prev = new Int32Array(cap).fill(-1);
     this.next = new Int32Array(cap).fill(-1);
@@ -356,17 +323,9 @@ export class FlowTable implements FlowStage {
     for (let i = 0; i < cap; i++) this.freeStack[i] = cap - 1 - i;
     this.freeTop = cap;
 
-    const hc = Math.max(0, opts.unansweredHistory ?? 256);
-    this.histCap = hc;
-    this.histSession = new Int32Array(hc);
-    this.histVni = new Int32Array(hc);
-    this.histDir = new Uint8Array(hc);
-    this.histVer = new Uint8Array(hc);
-    this.histProto = new Uint8Array(hc);
-    this.histAddr = new Uint32Array(hc * 8);
-    this.histPort = new Uint16Array(hc * 2);
-    this.histFirst = new Float64Array(hc);
-    this.histPkts = new Float64Array(hc);
+    this.storage = new FlowStorage(cap);
+    this.report = new FlowReport(this, opts);
+    this.endListeners.push((slot) => this.report.flowEnded(slot));
   }
 
   /** Flows in the table now. */
@@ -374,7 +333,7 @@ export class FlowTable implements FlowStage {
     return this.counters[FlowCounter.Active]!;
   }
 
-  /** Register another flow-end listener (called after onFlowEnd, in registration order). */
+  /** Register a flow-end listener (called in registration order, before the slot is freed). */
   addFlowEndListener(fn: FlowEndListener): void {
     this.endListeners.push(fn);
   }
@@ -384,6 +343,7 @@ export class FlowTable implements FlowStage {
   update(p: PacketView): void {
     p.flowIndex = -1;
     p.flowDirection = 0;
+    p.flowEstablished = false;
     const ver = p.ipVersion;
     const proto = p.ipProto;
     if ((ver !== 4 && ver !== 6) || proto < 0 || p.error !== 0) return;
@@ -477,7 +437,18 @@ export class FlowTable implements FlowStage {
       this.initSlot(slot, h, session, ver, proto, a, b, pa, pb, srcIsA, p);
     }
 
-    const toServer = (srcIsA ? 1 : 0) === this.clientIsA[slot];
+    let toServer = (srcIsA ? 1 : 0) === this.clientIsA[slot];
+    if (this.probeLeft[slot] !== 0 && p.payloadLen > 0) {
+      this.probeLeft[slot]--;
+      const sender = this.probe!.sender(p.buf, p.payloadOffset, p.payloadLen, sp, dp);
+      if (sender !== 0) {
+        this.probeLeft[slot] = 0;
+        if ((sender === 1) !== toServer) {
+          this.reverse(slot);
+          toServer = !toServer;
+        }
+      }
+    }
     const len = p.ipLen;
     const flags = p.tcpFlags;
     if (toServer) {
@@ -496,12 +467,16 @@ export class FlowTable implements FlowStage {
     }
 
     let cls: number;
+    // FLOW_PKT_ESTABLISHED: for TCP as it was before this packet's own state change (Suricata's
+    // FlowHandlePacketUpdate runs before stream handling); for others after counting it.
+    let pktEst = this.established[slot] === 1;
     if (proto === IPPROTO_TCP) {
       const st = this.tcpUpdate(slot, flags, toServer, created);
       cls = st === TcpState.Closed ? TimeoutClass.TcpClosed : this.established[slot] ? TimeoutClass.TcpEstablished : TimeoutClass.TcpNew;
     } else {
       if (this.established[slot] === 0 && this.pktsToServer[slot]! > 0 && this.pktsToClient[slot]! > 0) this.established[slot] = 1;
       const est = this.established[slot] === 1;
+      pktEst = est;
       cls = proto === IPPROTO_UDP ? (est ? TimeoutClass.UdpEstablished : TimeoutClass.UdpNew) : est ? TimeoutClass.OtherEstablished : TimeoutClass.OtherNew;
     }
     // Move to the tail of its class list: lists stay ordered by last-seen time.
@@ -512,6 +487,29 @@ export class FlowTable implements FlowStage {
 
     p.flowIndex = slot;
     p.flowDirection = toServer ? 1 : 2;
+    p.flowEstablished = pktEst;
+  }
+
+  /**
+   * Turn flow `slot` round (Suricata's FlowSwap): the server becomes the client, and the
+   * per-direction counters and flags follow. The caller sets the current packet's direction.
+   */
+  reverse(slot: number): void {
+    this.clientIsA[slot] ^= 1;
+    let x = this.pktsToServer[slot]!;
+    this.pktsToServer[slot] = this.pktsToClient[slot]!;
+    this.pktsToClient[slot] = x;
+    x = this.bytesToServer[slot]!;
+    this.bytesToServer[slot] = this.bytesToClient[slot]!;
+    this.bytesToClient[slot] = x;
+    x = this.tcpFlagsToServer[slot]!;
+    this.tcpFlagsToServer[slot] = this.tcpFlagsToClient[slot]!;
+    this.tcpFlagsToClient[slot] = x;
+    const fm = this.finMask[slot]!;
+    this.finMask[slot] = ((fm & 1) << 1) | ((fm & 2) >> 1);
+    this.replied[slot] = this.pktsToClient[slot]! > 0 ? 1 : 0;
+    this.probeLeft[slot] = 0;
+    this.counters[FlowCounter.MidstreamReversed]++;
   }
 
   private tcpUpdate(slot: number, flags: number, toServer: boolean, first: boolean): number {
@@ -689,11 +687,13 @@ export class FlowTable implements FlowStage {
     this.attempt[slot] =
       proto === IPPROTO_UDP || ((proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) && isEchoRequest(proto, p.icmpType)) ? 1 : 0;
     this.finMask[slot] = 0;
+    // Only an ACK pick-up (no SYN, no RST) may be turned round; it needs midstream on.
+    this.probeLeft[slot] =
+      this.probe !== null && this.midstream && proto === IPPROTO_TCP && (p.tcpFlags & (TCP_SYN | TCP_RST)) === 0 ? MIDSTREAM_PROBE_PACKETS : 0;
     this.sessionIndex[slot] = p.sessionIndex;
     this.firstDirection[slot] = p.direction;
     this.firstIcmpType[slot] = p.icmpType;
     this.firstIcmpCode[slot] = p.icmpCode;
-    this.alerted[slot] = 0;
 
     // Insert into the hash: first empty bucket of the probe sequence.
     const mask = this.bucketMask;
@@ -740,13 +740,10 @@ export class FlowTable implements FlowStage {
 
   /** End one flow now: listeners run, then the slot is freed. */
   private endFlow(slot: number, reason: FlowEndReason): void {
-    if (this.attempt[slot] === 1 && this.replied[slot] === 0) {
-      this.unanswered[this.unansweredIndex(this.sessionIndex[slot]!, this.firstDirection[slot]!)]++;
-      this.remember(slot);
-    }
-    if (this.onFlowEnd !== null) this.onFlowEnd(slot, reason);
     const ls = this.endListeners;
     for (let i = 0; i < ls.length; i++) ls[i]!(slot, reason);
+    // After the listeners, so outputs could still read every stage's state of the flow.
+    this.storage.clearSlot(slot);
 
     // Remove from the hash with backward-shift deletion (no tombstones, probes stay short).
     const buckets = this.buckets;
@@ -772,35 +769,6 @@ export class FlowTable implements FlowStage {
     this.slotClass[slot] = CLASS_FREE;
     this.freeStack[this.freeTop++] = slot;
     this.counters[FlowCounter.Active]--;
-  }
-
-  /** Index into `unanswered` for a session index (-1 = unknown) and Direction. */
-  unansweredIndex(sessionIndex: number, direction: number): number {
-    const si = sessionIndex >= 0 && sessionIndex < this.sessionCount ? sessionIndex + 1 : 0;
-    return si * 3 + (direction >= 0 && direction <= 2 ? direction : 0);
-  }
-
-  private remember(slot: number): void {
-    if (this.histCap === 0) return;
-    const h = this.histNext;
-    this.histSession[h] = this.sessionIndex[slot]!;
-    this.histVni[h] = this.keySession[slot]!;
-    this.histDir[h] = this.firstDirection[slot]!;
-    this.histVer[h] = this.keyVersion[slot]!;
-    this.histProto[h] = this.keyProto[slot]!;
-    const ca = this.clientIsA[slot] === 1;
-    const so = 8 * slot + (ca ? 0 : 4);
-    const doff = 8 * slot + (ca ? 4 : 0);
-    for (let w = 0; w < 4; w++) {
-      this.histAddr[8 * h + w] = this.keyAddr[so + w]!;
-      this.histAddr[8 * h + 4 + w] = this.keyAddr[doff + w]!;
-    }
-    this.histPort[2 * h] = this.keyPort[2 * slot + (ca ? 0 : 1)]!;
-    this.histPort[2 * h + 1] = this.keyPort[2 * slot + (ca ? 1 : 0)]!;
-    this.histFirst[h] = this.firstSec[slot]! + this.firstNsec[slot]! / 1e9;
-    this.histPkts[h] = this.pktsToServer[slot]!;
-    this.histNext = (h + 1) % this.histCap;
-    if (this.histCount < this.histCap) this.histCount++;
   }
 
   /** End flows idle past their timeout at packet time nowSec (at most expireBatch per class). */
@@ -865,29 +833,6 @@ export class FlowTable implements FlowStage {
     return this.established[i] === 1 ? 'established' : 'new';
   }
 
-  /** Client (src) and server (dest) of flow i as text. Not for the per-packet path. */
-  formatFlowAddresses(i: number, ipv6Style: Ipv6Style = 'full'): FlowAddresses {
-    const ca = this.clientIsA[i] === 1;
-    const o = 8 * i;
-    const so = o + (ca ? 0 : 4);
-    const dof = o + (ca ? 4 : 0);
-    const ver = this.keyVersion[i]!;
-    const fmt = (off: number) => (ver === 4 ? formatIpv4(this.keyAddr[off]!) : formatIpv6(this.keyAddr, off, ipv6Style));
-    const proto = this.keyProto[i]!;
-    const hasPorts = proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP;
-    return {
-      srcIp: fmt(so),
-      srcPort: hasPorts ? this.keyPort[2 * i + (ca ? 0 : 1)]! : 0,
-      destIp: fmt(dof),
-      destPort: hasPorts ? this.keyPort[2 * i + (ca ? 1 : 0)]! : 0,
-      proto: protoName(proto),
-      protoNumber: proto,
-      ipVersion: ver,
-      icmpType: this.firstIcmpType[i]!,
-      icmpCode: this.firstIcmpCode[i]!,
-    };
-  }
-
   /** Slots of all active flows (not hot: allocates the result). */
   activeSlots(): number[] {
     const out: number[] = [];
@@ -895,56 +840,5 @@ export class FlowTable implements FlowStage {
       for (let s = this.listHead[c]!; s >= 0; s = this.next[s]!) out.push(s);
     }
     return out;
-  }
-
-  /**
-   * Connection attempts with no reply seen: active ones, then the most recently ended ones (a
-   * short history), newest first. For GET /api/flows/unanswered; not hot.
-   */
-  listUnanswered(limit = 100): UnansweredFlow[] {
-    const rows: UnansweredFlow[] = [];
-    const sessionLabel = (idx: number, vni: number) =>
-      idx >= 0 && idx < this.sessionNames.length ? this.sessionNames[idx]! : 'unknown'; // as the session directory names it
-    for (const s of this.activeSlots()) {
-      if (this.attempt[s] !== 1 || this.replied[s] !== 0) continue;
-      const a = this.formatFlowAddresses(s, 'compressed');
-      rows.push({
-        session: sessionLabel(this.sessionIndex[s]!, this.keySession[s]!),
-        sessionIndex: this.sessionIndex[s]!,
-        vni: this.keySession[s]!,
-        direction: DIRECTION_NAMES[this.firstDirection[s]!] ?? 'unknown',
-        src: a.srcIp,
-        sport: a.srcPort,
-        dst: a.destIp,
-        dport: a.destPort,
-        proto: a.proto,
-        first_seen: new Date((this.firstSec[s]! + this.firstNsec[s]! / 1e9) * 1000).toISOString(),
-        packets: this.pktsToServer[s]!,
-        active: true,
-      });
-    }
-    for (let n = 0; n < this.histCount; n++) {
-      const h = (this.histNext - 1 - n + this.histCap) % this.histCap;
-      const ver = this.histVer[h]!;
-      const fmt = (off: number) => (ver === 4 ? formatIpv4(this.histAddr[off]!) : formatIpv6(this.histAddr, off, 'compressed'));
-      const proto = this.histProto[h]!;
-      const hasPorts = proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP;
-      rows.push({
-        session: sessionLabel(this.histSession[h]!, this.histVni[h]!),
-        sessionIndex: this.histSession[h]!,
-        vni: this.histVni[h]!,
-        direction: DIRECTION_NAMES[this.histDir[h]!] ?? 'unknown',
-        src: fmt(8 * h),
-        sport: hasPorts ? this.histPort[2 * h]! : 0,
-        dst: fmt(8 * h + 4),
-        dport: hasPorts ? this.histPort[2 * h + 1]! : 0,
-        proto: protoName(proto),
-        first_seen: new Date(this.histFirst[h]! * 1000).toISOString(),
-        packets: this.histPkts[h]!,
-        active: false,
-      });
-    }
-    rows.sort((x, y) => (x.first_seen < y.first_seen ? 1 : x.first_seen > y.first_seen ? -1 : 0));
-    return rows.slice(0, Math.max(0, limit));
   }
 }

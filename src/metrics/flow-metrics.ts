@@ -54,7 +54,7 @@ export function registerFlowMetrics(registry: Registry, getFlowTable: () => Flow
     labelNames: ['session', 'direction'],
     registers,
     collect() {
-      const t = getFlowTable();
+      const t = getFlowTable()?.report;
       const series: [{ session: string; direction: string }, number][] = [];
       if (t) {
         for (let s = -1; s < t.sessionCount; s++) {

@@ -18,14 +18,18 @@
  * injects anything, so nothing is blocked and reject is "allowed" too.
  *
  * Building a record allocates (strings), but only per alert; the rule's part is serialised
- * once at load (`ruleEveFragments`) and reused: no object + JSON.stringify per alert.
+ * once per rule (rule-text.ts) and reused: no object + JSON.stringify per alert.
  */
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, type PacketView } from '../decode/packet-view.js';
-import { protoName } from '../flow/flow-table.js';
+import { protoName } from '../flow/flow-report.js';
 import { formatIpv4, formatIpv6 } from '../net/ip-address.js';
 import type { AlertSink, LineWriter } from '../detect/alert-sink.js';
 import type { Rule } from '../detect/rule.js';
 import { formatEveTimestamp } from './eve-timestamp.js';
+import { eveFragmentsOf } from './rule-text.js';
+
+// Kept importable from here for existing callers.
+export { ruleEveFragments } from './rule-text.js';
 
 /** What the EVE alert needs from the flow table (FlowTable satisfies it). */
 export interface EveFlowSource {
@@ -46,26 +50,6 @@ export interface EveAlertOptions {
   pktSrc?: string;
   /** Session (mirror session) name by p.sessionIndex (-1 = unknown), for tunnel.session. */
   sessionName?: (sessionIndex: number) => string | undefined;
-}
-
-/** The pre-serialised `alert` object parts of a rule (stored on the rule by the loader). */
-export function ruleEveFragments(rule: Rule): { head: string; tail: string } {
-  const head =
-    `{"action":"allowed","gid":${rule.gid},"signature_id":${rule.sid},"rev":${rule.rev}` +
-    `,"signature":${JSON.stringify(rule.msg)},"category":${JSON.stringify(rule.category)},"severity":${rule.priority}`;
-  let tail = '';
-  if (rule.metadata.length > 0) {
-    const groups = new Map<string, string[]>();
-    for (const [k, v] of rule.metadata) {
-      let g = groups.get(k);
-      if (!g) groups.set(k, (g = []));
-      g.push(v);
-    }
-    const parts: string[] = [];
-    for (const [k, vs] of groups) parts.push(`${JSON.stringify(k)}:[${vs.map((v) => JSON.stringify(v)).join(',')}]`);
-    tail += `,"metadata":{${parts.join(',')}}`;
-  }
-  return { head, tail: tail + '}' };
 }
 
 /** Source/destination address of the (inner) packet as EVE text. */
@@ -110,9 +94,10 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
   const pktSrc = opts.pktSrc ?? 'wire/pcap';
   s += `,"pkt_src":"${pktSrc}"`;
 
-  s += `,"alert":${rule.eveAlertHead}`;
+  const frags = eveFragmentsOf(rule);
+  s += `,"alert":${frags.head}`;
   if (rule.target !== null) s += sourceTarget(p, rule, srcIp, dstIp);
-  s += rule.eveAlertTail;
+  s += frags.tail;
 
   if (p.tunnelDepth > 0) {
     const v6 = p.outerIpVersion === 6;

@@ -12,6 +12,8 @@
  * shutdown → "shutdown". IPv6 addresses use Suricata's zero-padded spelling.
  */
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP } from '../decode/packet-view.js';
+import { findFlowAlerts } from '../detect/flow-state.js';
+import { formatFlowAddresses } from '../flow/flow-report.js';
 import type { FlowEndReason, FlowTable } from '../flow/flow-table.js';
 import { formatEveTimestamp } from './eve-timestamp.js';
 
@@ -54,7 +56,7 @@ export interface EveFlowOptions {
 
 /** Build the EVE flow event of a slot that is ending (call from a flow-end listener). */
 export function eveFlowEvent(t: FlowTable, slot: number, reason: FlowEndReason, opts: EveFlowOptions = {}): Record<string, unknown> {
-  const a = t.formatFlowAddresses(slot, 'full');
+  const a = formatFlowAddresses(t, slot, 'full');
   const utc = opts.utc ?? false;
   const startSec = t.firstSec[slot]!;
   const startNsec = t.firstNsec[slot]!;
@@ -86,7 +88,8 @@ export function eveFlowEvent(t: FlowTable, slot: number, reason: FlowEndReason, 
     age: Math.max(0, Math.floor(endSec - startSec)),
     state: t.stateName(slot),
     reason: REASONS[reason],
-    alerted: t.alerted[slot] === 1,
+    // Detect's per-flow state, still intact: the table clears storage after its listeners.
+    alerted: findFlowAlerts(t.storage)?.isAlerted(slot) ?? false,
   };
   if (a.protoNumber === IPPROTO_TCP) {
     const ts = t.tcpFlagsToServer[slot]!;

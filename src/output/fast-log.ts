@@ -11,23 +11,20 @@
  */
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, type PacketView } from '../decode/packet-view.js';
 import type { AlertSink, LineWriter } from '../detect/alert-sink.js';
-import { Action, type Rule } from '../detect/rule.js';
-import { protoName } from '../flow/flow-table.js';
+import type { Rule } from '../detect/rule.js';
+import { protoName } from '../flow/flow-report.js';
 import { packetAddress } from './eve-alert.js';
 import { formatFastLogTimestamp } from './eve-timestamp.js';
+import { fastLogBodyOf } from './rule-text.js';
 
-/** The rule's constant part, stored on the rule by the loader. */
-export function ruleFastLogBody(rule: Rule): string {
-  const wdrop = rule.action === Action.Drop || rule.action === Action.Reject ? '[wDrop] ' : '';
-  return `${wdrop}[**] [${rule.gid}:${rule.sid}:${rule.rev}] ${rule.msg} [**] [Classification: ${rule.classtype === null ? '(null)' : rule.category}] [Priority: ${rule.priority}]`;
-}
+export { ruleFastLogBody } from './rule-text.js';
 
 export function formatFastLogLine(p: PacketView, rule: Rule): string {
   const icmp = p.ipProto === IPPROTO_ICMP || p.ipProto === IPPROTO_ICMPV6;
   const sp = icmp ? p.icmpType : p.sport < 0 ? 0 : p.sport;
   const dp = icmp ? p.icmpCode : p.dport < 0 ? 0 : p.dport;
   return (
-    `${formatFastLogTimestamp(p.tsSec, p.tsNsec)}  ${rule.fastLogBody} {${protoName(p.ipProto)}} ` +
+    `${formatFastLogTimestamp(p.tsSec, p.tsNsec)}  ${fastLogBodyOf(rule)} {${protoName(p.ipProto)}} ` +
     `${packetAddress(p, true)}:${sp} -> ${packetAddress(p, false)}:${dp}`
   );
 }

@@ -19,6 +19,7 @@
  *   written at the next close.
  */
 import { IPPROTO_TCP, type PacketView } from '../decode/packet-view.js';
+import { formatFlowAddresses, type FlowAddresses } from '../flow/flow-report.js';
 import type { FlowTable, FlowEndReason } from '../flow/flow-table.js';
 import type { PacketOutput } from '../pipeline/stages.js';
 import { awsTcpFlags, type FlowLogRecord, type LogStatus } from './flow-log-record.js';
@@ -232,11 +233,11 @@ export class FlowLogAggregator implements PacketOutput {
   private emitSlot(slot: number): void {
     const t = this.table;
     this.dirty[slot] = 0;
-    let addrs: ReturnType<FlowTable['formatFlowAddresses']> | null = null;
+    let addrs: FlowAddresses | null = null;
     for (let d = 0; d < 2; d++) {
       const k = 2 * slot + d;
       if (this.pkts[k] === 0) continue;
-      if (addrs === null) addrs = t.formatFlowAddresses(slot, 'compressed');
+      if (addrs === null) addrs = formatFlowAddresses(t, slot, 'compressed');
       const toServer = d === 0;
       const src = toServer ? addrs.srcIp : addrs.destIp;
       const dst = toServer ? addrs.destIp : addrs.srcIp;

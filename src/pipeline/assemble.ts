@@ -193,7 +193,7 @@ export async function assembleReplayStages(values: ReplayOptions, pipeline: Pipe
         byProto[label] = c[FlowCounter.TotalTcp + i]!;
         total += c[FlowCounter.TotalTcp + i]!;
       });
-      const unanswered = flows.table.listUnanswered(1 << 20).length;
+      const unanswered = flows.table.report.listUnanswered(1 << 20).length;
       return ['flows', { total, by_proto: byProto, tcp_established: c[FlowCounter.TcpSessions]!, evictions: c[FlowCounter.Evictions]!, unanswered, ...flows.outputs.summary() }];
     });
   }

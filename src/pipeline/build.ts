@@ -26,6 +26,7 @@ import type { SessionFilter } from '../metrics/filter-metrics.js';
 import type { PacketOutput } from './stages.js';
 import type { PipelineStages } from './pipeline.js';
 import { FlowTable, type FlowTableOptions, type FlowTimeouts } from '../flow/flow-table.js';
+import { midstreamProbe } from '../applayer/midstream-probe.js';
 import { loadRuleFiles } from '../detect/rule-loader.js';
 import { createDetectStage, type DetectEngine } from '../detect/engine.js';
 import { EveWriter } from '../output/eve-writer.js';
@@ -174,7 +175,8 @@ function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory:
   const tableOptions = flowTableOptions(opts, directory);
   const key = JSON.stringify({ flows: config.flows, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, pcapOut: ctx.pcapOut ?? null });
   if (previous !== null && previous.key === key) return previous;
-  const table = new FlowTable(tableOptions);
+  // The app-layer's probe turns midstream pick-ups round when the server spoke first.
+  const table = new FlowTable({ ...tableOptions, midstreamProbe });
   const l = opts.log;
   const outputs = createFlowOutputs({
     table,

@@ -62,6 +62,6 @@ export function registerApiRoutes(app: FastifyInstance, svc: ServedService): voi
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
       return reply.code(400).send({ error: `limit must be an integer from 1 to 10000, got '${raw}'` });
     }
-    return { flows: table.listUnanswered(limit) };
+    return { flows: table.report.listUnanswered(limit) };
   });
 }

@@ -10,7 +10,7 @@ export interface ServedService {
   readonly lifecycle: string;
   readonly registry: { metrics(): Promise<string>; contentType: string };
   /** The flow table when flows are on (GET /api/flows/unanswered). */
-  readonly flowTable: { listUnanswered(limit: number): unknown[] } | null;
+  readonly flowTable: { readonly report: { listUnanswered(limit: number): unknown[] } } | null;
   healthStatus(): { ok: boolean };
   /** GET /api/sessions */
   sessionsReport(): Record<string, unknown>;

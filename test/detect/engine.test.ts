@@ -37,7 +37,7 @@ describe('counters and flow marks', () => {
     expect(r.engine.alertsBySeverity[1]).toBe(2);
     expect(r.engine.alertsBySeverity[3]).toBe(1);
     expect(r.engine.alertsByRule[r.engine.ruleSet.bySid(1)!.id]).toBe(2);
-    expect(r.flow!.alerted[0]).toBe(1);
+    expect(r.engine.flowState!.alerted[0]).toBe(1);
     expect(r.engine.packets).toBe(5);
   });
 

@@ -7,6 +7,7 @@ import { loadRuleFiles, loadRulesText, splitRuleLines } from '../../src/detect/r
 import { Action, Proto } from '../../src/detect/rule.js';
 import { MirrorsinkError } from '../../src/errors.js';
 import { ContentOp, OpType } from '../../src/detect/keywords/payload.js';
+import { ruleEveFragments } from '../../src/output/rule-text.js';
 
 describe('option splitting', () => {
   it('splits on every ; not preceded by a backslash, without tracking quotes (as Suricata)', () => {
@@ -192,7 +193,7 @@ describe('meta keywords', () => {
       ['tag', 'a'],
       ['tag', 'b'],
     ]);
-    expect(r.eveAlertTail).toBe(',"metadata":{"created_at":["2024_01_01"],"tag":["a","b"]}}');
+    expect(ruleEveFragments(r).tail).toBe(',"metadata":{"created_at":["2024_01_01"],"tag":["a","b"]}}');
     expect(rs.bySid(8)!.priority).toBe(3);
     // No classtype: empty category, priority 3 (Suricata's default).
     expect([rs.bySid(9)!.category, rs.bySid(9)!.priority]).toEqual(['', 3]);

@@ -7,6 +7,7 @@ import { expect, it } from 'vitest';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import { readCaptureFile } from '../../src/source/capture-file.js';
 import { FlowTable } from '../../src/flow/flow-table.js';
+import { formatFlowAddresses } from '../../src/flow/flow-report.js';
 import { FlowCounter } from '../../src/flow/flow-counters.js';
 import { describeWithCorpus, pcapPath } from '../helpers/corpus.js';
 import { haveTool, runTool } from '../helpers/tools.js';
@@ -21,11 +22,11 @@ interface Conv {
 function runFlows(file: string, opts: ConstructorParameters<typeof FlowTable>[0] = {}) {
   const table = new FlowTable({ maxFlows: 4096, ...opts });
   const convs: Conv[] = [];
-  table.onFlowEnd = (slot) => {
-    const a = table.formatFlowAddresses(slot, 'compressed');
+  table.addFlowEndListener((slot) => {
+    const a = formatFlowAddresses(table, slot, 'compressed');
     if (a.proto !== 'TCP') return;
     convs.push({ client: `${a.srcIp}:${a.srcPort}`, server: `${a.destIp}:${a.destPort}`, toServer: table.pktsToServer[slot]!, toClient: table.pktsToClient[slot]! });
-  };
+  });
   const pipeline = new Pipeline({ flow: table });
   readCaptureFile(file, pipeline);
   pipeline.finish();

@@ -3,6 +3,7 @@ import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks
 import { PacketView, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/decode/packet-view.js';
 import { FlowTable, TcpState, type FlowEndReason } from '../../src/flow/flow-table.js';
 import { FlowCounter } from '../../src/flow/flow-counters.js';
+import { formatFlowAddresses } from '../../src/flow/flow-report.js';
 import { fill, reply, type PktSpec } from './make-packet.js';
 
 const SYN = TCP_SYN;
@@ -40,7 +41,7 @@ describe('FlowTable keying and orientation', () => {
     expect(t.startSec(slot)).toBe(1000);
     expect(t.lastSec[slot]).toBe(1000);
     expect(t.lastNsec[slot]).toBe(300_000_000);
-    const a = t.formatFlowAddresses(slot);
+    const a = formatFlowAddresses(t, slot);
     expect(a).toMatchObject({ srcIp: '10.0.0.1', srcPort: 40000, destIp: '10.0.0.2', destPort: 22, proto: 'TCP' });
   });
 
@@ -69,7 +70,7 @@ describe('FlowTable keying and orientation', () => {
     feed(t, p, reply(C, { flags: SYNACK }));
     const slot = p.flowIndex;
     expect(p.flowDirection).toBe(2);
-    expect(t.formatFlowAddresses(slot)).toMatchObject({ srcIp: '10.0.0.1', srcPort: 40000, destIp: '10.0.0.2', destPort: 22 });
+    expect(formatFlowAddresses(t, slot)).toMatchObject({ srcIp: '10.0.0.1', srcPort: 40000, destIp: '10.0.0.2', destPort: 22 });
     feed(t, p, { ...C, flags: ACK, ts: 1000.1 });
     expect(p.flowDirection).toBe(1);
     expect(t.pktsToClient[slot]).toBe(1);
@@ -85,7 +86,7 @@ describe('FlowTable keying and orientation', () => {
     feed(t, p, reply(q));
     expect(p.flowIndex).toBe(slot);
     expect(p.flowDirection).toBe(2);
-    expect(t.formatFlowAddresses(slot)).toMatchObject({
+    expect(formatFlowAddresses(t, slot)).toMatchObject({
       srcIp: '2001:0db8:0000:0000:0000:0000:0000:0020',
       srcPort: 5353,
       destIp: '2001:0db8:0000:0000:0000:0000:0000:0001',
@@ -93,7 +94,7 @@ describe('FlowTable keying and orientation', () => {
       proto: 'UDP',
       ipVersion: 6,
     });
-    expect(t.formatFlowAddresses(slot, 'compressed').srcIp).toBe('2001:db8::20');
+    expect(formatFlowAddresses(t, slot, 'compressed').srcIp).toBe('2001:db8::20');
   });
 
   it('keys ICMP echo by identifier and other ICMP by address pair', () => {
@@ -114,7 +115,7 @@ describe('FlowTable keying and orientation', () => {
     feed(t, p, { ...unreach, icmpCode: 3 });
     expect(p.flowIndex).toBe(u);
     expect(t.counters[FlowCounter.TotalIcmp]).toBe(3);
-    expect(t.formatFlowAddresses(u)).toMatchObject({ proto: 'ICMP', srcPort: 0, destPort: 0, icmpType: 3, icmpCode: 1 });
+    expect(formatFlowAddresses(t, u)).toMatchObject({ proto: 'ICMP', srcPort: 0, destPort: 0, icmpType: 3, icmpCode: 1 });
   });
 
   it('does not track non-first fragments, tracks first fragments', () => {
@@ -241,7 +242,7 @@ describe('FlowTable timeouts, eviction, generation, flow_id', () => {
     const t = new FlowTable({ maxFlows: 16 });
     const p = new PacketView();
     const ended: Array<[number, FlowEndReason, number]> = [];
-    t.onFlowEnd = (slot, reason) => ended.push([slot, reason, t.pktsToServer[slot]!]);
+    t.addFlowEndListener((slot, reason) => ended.push([slot, reason, t.pktsToServer[slot]!]));
     // UDP new (30 s), TCP established (600 s), TCP closed (10 s)
     feed(t, p, { ...C, proto: 'udp', ts: 1000 });
     const udp = p.flowIndex;
@@ -274,7 +275,7 @@ describe('FlowTable timeouts, eviction, generation, flow_id', () => {
     const t = new FlowTable({ maxFlows: 16 });
     const p = new PacketView();
     const ended: FlowEndReason[] = [];
-    t.onFlowEnd = (_s, r) => ended.push(r);
+    t.addFlowEndListener((_s, r) => ended.push(r));
     const q: PktSpec = { ...C, proto: 'udp' };
     feed(t, p, { ...q, ts: 1000 });
     const slot = p.flowIndex;
@@ -297,7 +298,7 @@ describe('FlowTable timeouts, eviction, generation, flow_id', () => {
     expect(t.capacity).toBe(4);
     const p = new PacketView();
     const ended: Array<[number, FlowEndReason]> = [];
-    t.onFlowEnd = (s, r) => ended.push([s, r]);
+    t.addFlowEndListener((s, r) => ended.push([s, r]));
     const slots: number[] = [];
     for (let i = 0; i < 4; i++) {
       feed(t, p, { ...C, proto: 'udp', sport: 1000 + i, ts: 100 + i });
@@ -321,7 +322,7 @@ describe('FlowTable timeouts, eviction, generation, flow_id', () => {
     const t = new FlowTable({ maxFlows: 2 });
     const p = new PacketView();
     const ended: number[] = [];
-    t.onFlowEnd = (s) => ended.push(t.pktsToClient[s]!);
+    t.addFlowEndListener((s) => ended.push(t.pktsToClient[s]!));
     const U: PktSpec = { ...C, proto: 'udp', ts: 100 };
     feed(t, p, U);
     feed(t, p, reply(U));
@@ -419,17 +420,17 @@ describe('FlowTable unanswered', () => {
     // A mid-stream ACK is not an attempt.
     feed(t, p, { ...C, sport: 40002, flags: ACK, ts: 104 });
 
-    const live = t.listUnanswered(10);
+    const live = t.report.listUnanswered(10);
     expect(live.map((r) => [r.session, r.direction, r.dst, r.dport, r.proto, r.packets, r.active])).toEqual([
       ['web', 'egress', '8.8.8.8', 53, 'UDP', 2, true],
       ['db', 'ingress', '10.0.0.2', 22, 'TCP', 1, true],
     ]);
     expect(live[1]!.first_seen).toBe('1970-01-01T00:01:40.000Z');
     t.flush();
-    expect(t.unanswered[t.unansweredIndex(1, 1)]).toBe(1);
-    expect(t.unanswered[t.unansweredIndex(0, 2)]).toBe(1);
-    expect(t.unanswered.reduce((x, y) => x + y, 0)).toBe(2);
-    const ended = t.listUnanswered(1);
+    expect(t.report.unanswered[t.report.unansweredIndex(1, 1)]).toBe(1);
+    expect(t.report.unanswered[t.report.unansweredIndex(0, 2)]).toBe(1);
+    expect(t.report.unanswered.reduce((x, y) => x + y, 0)).toBe(2);
+    const ended = t.report.listUnanswered(1);
     expect(ended.length).toBe(1);
     expect(ended[0]).toMatchObject({ session: 'web', src: '10.0.0.1', sport: 5000, active: false });
   });

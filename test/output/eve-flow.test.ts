@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PacketView, TCP_ACK, TCP_SYN, TCP_FIN } from '../../src/decode/packet-view.js';
+import { DetectFlowState } from '../../src/detect/flow-state.js';
 import { FlowTable } from '../../src/flow/flow-table.js';
 import { EveFlowWriter, eveTimestamp } from '../../src/output/eve-flow.js';
 import { fill, reply, type PktSpec } from '../flow/make-packet.js';
@@ -26,7 +27,9 @@ describe('EVE flow events', () => {
     ]) {
       t.update(fill(p, s));
     }
-    t.alerted[p.flowIndex] = 1;
+    const detectState = new DetectFlowState(t.capacity);
+    t.storage.register(detectState);
+    detectState.alerted[p.flowIndex] = 1;
     const id = t.flowId(p.flowIndex);
     t.expire(1491600291); // closed timeout 10 s
     expect(lines.length).toBe(1);

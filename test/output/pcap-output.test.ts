@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import { readCaptureFile } from '../../src/source/capture-file.js';
 import { FlowTable } from '../../src/flow/flow-table.js';
+import { formatFlowAddresses } from '../../src/flow/flow-report.js';
 import { SinglePcapOutput } from '../../src/output/pcap-single.js';
 import { RotatingPcapOutput } from '../../src/output/pcap-rotating.js';
 import { FlowPacketRing } from '../../src/output/pcap-flow-ring.js';
@@ -102,13 +103,13 @@ describeWithCorpus('pcap outputs', () => {
     let dumped: string | null = null;
     let slotOf55470 = -1;
     // Dump when the flow of client port 55470 ends, as an alert would (before the slot is freed).
-    table.onFlowEnd = (slot) => {
-      const a = table.formatFlowAddresses(slot);
+    table.addFlowEndListener((slot) => {
+      const a = formatFlowAddresses(table, slot);
       if (a.srcPort === 55470) {
         slotOf55470 = slot;
         dumped = ring.dumpFlow(slot);
       }
-    };
+    });
     replay(VXLAN(), [ring], table);
     expect(slotOf55470).toBeGreaterThanOrEqual(0);
     // Only 2 ring entries: 55470 (first flow, t=0) lost its entry to the third flow (t=14.6 s)
@@ -118,12 +119,12 @@ describeWithCorpus('pcap outputs', () => {
     const table2 = new FlowTable({ maxFlows: 1024 });
     const ring2 = new FlowPacketRing({ table: table2, dir, flows: 64, packetsPerFlow: 16 });
     let file: string | null = null;
-    table2.onFlowEnd = (slot) => {
-      if (table2.formatFlowAddresses(slot).srcPort === 55470) {
+    table2.addFlowEndListener((slot) => {
+      if (formatFlowAddresses(table2, slot).srcPort === 55470) {
         file = ring2.dumpFlow(slot);
         expect(file).toBe(path.join(dir, `flow-${table2.flowId(slot)}.pcap`));
       }
-    };
+    });
     replay(VXLAN(), [ring2], table2);
     expect(file).not.toBeNull();
     const original = frames(ORIGINAL());

@@ -87,7 +87,7 @@ flows:
     const registry = new Registry();
     registerFlowMetrics(registry, () => table);
     await retireStages(built, null);
-    const bySrc = Object.fromEntries(table.listUnanswered(10).map((f) => [f.src, f.session]));
+    const bySrc = Object.fromEntries(table.report.listUnanswered(10).map((f) => [f.src, f.session]));
     expect(bySrc).toEqual({ '10.0.1.10': 'eni-a', '10.0.2.20': 'eni-b', '10.0.9.9': 'unknown' });
     const m = parseMetrics(await registry.metrics());
     for (const session of ['eni-a', 'eni-b', 'unknown']) {
