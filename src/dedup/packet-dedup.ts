@@ -48,6 +48,8 @@ export const DEDUP_COUNTER_NAMES = ['checked', 'duplicates', 'evicted'] as const
 
 export class PacketDedup {
   readonly windowMs: number;
+  /** tableSize as asked for; `size` is it rounded up to a power of two. */
+  readonly requestedSize: number;
   readonly size: number;
   readonly counters = new Float64Array(DedupCounter.Count);
   private readonly mask: number;
@@ -59,8 +61,9 @@ export class PacketDedup {
 
   constructor(opts: DedupOptions = {}) {
     this.windowMs = opts.windowMs ?? DEFAULT_DEDUP_WINDOW_MS;
+    this.requestedSize = opts.tableSize ?? DEFAULT_DEDUP_TABLE_SIZE;
     let n = 1;
-    while (n < (opts.tableSize ?? DEFAULT_DEDUP_TABLE_SIZE)) n *= 2;
+    while (n < this.requestedSize) n *= 2;
     this.size = n;
     this.mask = n - 1;
     this.fpA = new Int32Array(n);
