@@ -170,6 +170,18 @@ export interface PcapOutputConfig {
   maxTotalBytes: number | null;
 }
 
+/**
+ * Dropping the second mirror copy of a packet (src/dedup/): for when both ends of a
+ * conversation are mirror sources, so AWS sends every packet between them twice.
+ */
+export interface DedupConfig {
+  enabled: boolean;
+  /** Copies further apart than this (packet time, ms) are distinct packets. */
+  windowMs: number;
+  /** Packets remembered at once. */
+  tableSize: number;
+}
+
 /** The flow table and what hangs off its flows (`flows:`); null in MirrorsinkConfig = flows off. */
 export interface FlowsConfig {
   /** null = the flow table's default. */
@@ -199,6 +211,7 @@ export interface MirrorsinkConfig {
   sessions: SessionConfig[];
   /** Packets the mirror filter rejects still reach flows and rules (counted as dropped all the same). */
   keepFilterRejected: boolean;
+  dedup: DedupConfig;
   rules: RulesConfig;
   /** EVE JSON (alerts, flow events) and, on request, Suricata's fast.log line format. */
   eve: { path: string | null; fastLog: string | null };

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseCidr, type ParsedCidr } from '../net/cidr.js';
 import { ConfigProblems, type KeyPath } from './problems.js';
 import { DEFAULT_LOG_FORMAT, parseLogFormat } from './flow-log-format.js';
+import { DEFAULT_DEDUP_TABLE_SIZE, DEFAULT_DEDUP_WINDOW_MS } from '../dedup/packet-dedup.js';
 import {
   DEFAULTS,
   DIRECTION_MODES,
@@ -15,6 +16,7 @@ import {
   RECEIVER_METHODS,
   type ReceiverMethod,
   type CaptureConfig,
+  type DedupConfig,
   type DirectionMode,
   type FixedDirection,
   type HealthConfig,
@@ -203,6 +205,7 @@ const TOP_KEYS = [
   'allowed_senders',
   'sessions',
   'keep_filter_rejected',
+  'dedup',
   'rules',
   'eve',
   'flows',
@@ -569,6 +572,16 @@ function validateCapture(c: Checker, raw: unknown): CaptureConfig {
   };
 }
 
+function validateDedup(c: Checker, raw: unknown): DedupConfig {
+  const at = ['dedup'];
+  const o = c.object(raw, at, ['enabled', 'window_ms', 'table_size']);
+  return {
+    enabled: c.bool(o.enabled, [...at, 'enabled'], false),
+    windowMs: c.int(o.window_ms, [...at, 'window_ms'], 1, 60_000, DEFAULT_DEDUP_WINDOW_MS),
+    tableSize: c.int(o.table_size, [...at, 'table_size'], 64, 1 << 24, DEFAULT_DEDUP_TABLE_SIZE),
+  };
+}
+
 function validateHealth(c: Checker, raw: unknown): HealthConfig {
   const at = ['health'];
   const o = c.object(raw, at, ['max_event_loop_lag_seconds', 'max_kernel_drops_per_second']);
@@ -606,6 +619,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
   }
   const sessions = validateSessions(c, o.sessions);
   const keepFilterRejected = c.bool(o.keep_filter_rejected, ['keep_filter_rejected'], false);
+  const dedup = validateDedup(c, o.dedup);
   const rules = validateRules(c, o.rules);
 
   let evePath: string | null = null;
@@ -632,6 +646,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     allowedSenders,
     sessions,
     keepFilterRejected,
+    dedup,
     rules,
     eve: { path: evePath, fastLog },
     flows,

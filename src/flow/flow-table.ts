@@ -8,7 +8,9 @@
  *  - session = p.vni, not p.sessionIndex: the VNI is on every tunnelled packet even when the
  *    session is unknown, and two mirror sessions never share a VNI, so flows never merge
  *    across sessions (the same connection mirrored from both ENIs is two flows, as AWS gives
- *    two flow-log records). -1 for packets that were not tunnelled.
+ *    two flow-log records). -1 for packets that were not tunnelled. With `mergeSessions` (on
+ *    when dedup is: both ends mirrored, second copies dropped) the key leaves the VNI out, so
+ *    the copies that survive from either ENI make one flow with both directions.
  *  - ICMP/ICMPv6 echo request/reply key the echo identifier as both "ports" so a ping and its
  *    reply share a flow and two pings with different ids do not; every other ICMP type keys
  *    ports 0/0 (one flow per address pair for errors and the like). VPC Flow Logs print ICMP
@@ -119,6 +121,8 @@ export interface FlowTableOptions {
   midstreamProbe?: MidstreamProbe | null;
   /** How many ended unanswered flows listUnanswered() remembers. Default 256. */
   unansweredHistory?: number;
+  /** Key flows without the VNI (one flow per conversation whichever ENI mirrored it). Default false. */
+  mergeSessions?: boolean;
 }
 
 /**
@@ -180,6 +184,7 @@ function isEcho(proto: number, type: number): boolean {
 export class FlowTable implements FlowStage {
   /** Number of slots (a power of two). */
   readonly capacity: number;
+  readonly mergeSessions: boolean;
   readonly midstream: boolean;
   readonly timeouts: Readonly<FlowTimeouts>;
   /** Seconds per TimeoutClass. */
@@ -267,6 +272,7 @@ export class FlowTable implements FlowStage {
     const cap = roundPow2(Math.max(1, Math.floor(opts.maxFlows ?? 65536)));
     this.capacity = cap;
     this.midstream = opts.midstream ?? false;
+    this.mergeSessions = opts.mergeSessions ?? false;
     const t: FlowTimeouts = { ...DEFAULT_FLOW_TIMEOUTS, ...opts.timeouts };
     this.timeouts = t;
     this.classTimeout[TimeoutClass.TcpNew] = t.tcpNew;
@@ -401,7 +407,7 @@ export class FlowTable implements FlowStage {
     const b = srcIsA ? d : s;
     const pa = srcIsA ? sp : dp;
     const pb = srcIsA ? dp : sp;
-    const session = p.vni;
+    const session = this.mergeSessions ? 0 : p.vni;
 
     let h = hashWord(this.seed, session);
     h = hashWord(h, (ver << 8) | proto);

@@ -9,6 +9,7 @@ import { TypedHistogram } from './typed-histogram.js';
 import { DecodeEvent, Layer, decodeEventNames, layerNames, type DecodeCounters } from '../decode/decode-events.js';
 import { DIRECTION_NAMES } from '../decode/packet-view.js';
 import { dropCauseNames } from '../pipeline/stages.js';
+import { DedupCounter } from '../dedup/packet-dedup.js';
 import type { SessionCounters } from '../session/session-counters.js';
 import { DIRECTIONS } from '../session/session-counters.js';
 import { publishCounter } from './registry.js';
@@ -37,6 +38,8 @@ export interface CoreMetricsSource {
   receive: ReceiveCounters;
   /** Current session counters (they change on reload). */
   sessionCounters(): SessionCounters | null;
+  /** The dedup stage's counters (DedupCounter), null when dedup is off. */
+  dedupCounters(): Float64Array | null;
   /** Total kernel drops of our sockets, null when unknown. */
   kernelDrops(): number | null;
   /** Receive buffer per listener (bytes, as getRecvBufferSize() reports). */
@@ -147,11 +150,20 @@ export function registerCoreMetrics(registry: Registry, src: CoreMetricsSource):
 
   new Counter({
     name: 'mirrorsink_dropped_packets_total',
-    help: 'Packets dropped by cause: unknown_vni, disallowed_sender, malformed (decode error), filter (mirror filter rejected).',
+    help: 'Packets dropped by cause: unknown_vni, disallowed_sender, malformed (decode error), filter (mirror filter rejected), duplicate (second mirror copy, dedup).',
     labelNames: ['cause'],
     registers,
     collect() {
       publishCounter(this, dropCauseNames.map((cause, i) => [{ cause }, src.drops[i]!] as const));
+    },
+  });
+
+  new Counter({
+    name: 'mirrorsink_dedup_evictions_total',
+    help: 'Remembered packets the dedup table overwrote before their window ended (a later copy of them is not recognised): raise dedup.table_size if this grows.',
+    registers,
+    collect() {
+      publishCounter(this, [[{}, src.dedupCounters()?.[DedupCounter.Evicted] ?? 0]]);
     },
   });
 

@@ -46,6 +46,8 @@ export interface ReplayOptions {
   pcapOuter?: boolean;
   alertPcapDir?: string;
   midstream?: boolean;
+  dedup?: boolean;
+  dedupWindow?: string;
 }
 
 export interface AssembledStages {
@@ -105,6 +107,11 @@ function replayOverrides(values: ReplayOptions, configHasRules: boolean): Overri
   }
   if (typeof values.fastLog === 'string') add(['eve', 'fast_log'], values.fastLog, '--fast-log');
   if (values.midstream === true) add(['flows', 'midstream'], true, '--midstream');
+  if (values.dedup === true) add(['dedup', 'enabled'], true, '--dedup');
+  if (values.dedupWindow !== undefined) {
+    if (values.dedup !== true) throw new MirrorsinkError(ErrorCode.Usage, 'replay: --dedup-window needs --dedup');
+    add(['dedup', 'window_ms'], Number(values.dedupWindow), '--dedup-window');
+  }
   if (typeof values.flowsDir === 'string') {
     add(['flows', 'log', 'dir'], path.resolve(values.flowsDir), '--flows-dir');
     if (values.aggregation !== undefined) add(['flows', 'log', 'aggregation_sec'], Number(values.aggregation), '--aggregation');

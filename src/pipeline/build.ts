@@ -22,6 +22,7 @@ import { SessionDirectory } from '../session/session-directory.js';
 import { loadFilterFile } from '../filter/load.js';
 import { compileFilter, type CompiledFilter } from '../filter/compile.js';
 import { SessionFilterStage } from '../filter/stage.js';
+import { PacketDedup } from '../dedup/packet-dedup.js';
 import type { SessionFilter } from '../metrics/filter-metrics.js';
 import type { PacketOutput } from './stages.js';
 import type { PipelineStages } from './pipeline.js';
@@ -53,6 +54,8 @@ export interface ServiceStages {
   /** Who a packet belongs to (by p.sessionIndex), shared by every stage and output. */
   sessions: SessionDirectory;
   session: SessionResolver;
+  /** Second mirror copies dropped (dedup.enabled), null when off. */
+  dedup: PacketDedup | null;
   filter: SessionFilterStage | null;
   /** One entry per session that has a filter (for metrics). */
   filters: SessionFilter[];
@@ -70,7 +73,7 @@ export interface ServiceStages {
 }
 
 export function pipelineStagesOf(s: ServiceStages): PipelineStages {
-  return { session: s.session, filter: s.filter, flow: s.flows?.table ?? null, detect: s.detect, outputs: s.outputs };
+  return { session: s.session, dedup: s.dedup, filter: s.filter, flow: s.flows?.table ?? null, detect: s.detect, outputs: s.outputs };
 }
 
 /** Thrown when stages cannot be built: `problems` lists each, naming the key and file. */
@@ -123,11 +126,13 @@ function buildFilters(config: MirrorsinkConfig, problems: string[], warnings: st
 // ---------------------------------------------------------------- flows options
 
 /** The flow table's options from the validated `flows:` section (config/validate.ts checked it). */
-function flowTableOptions(flows: FlowsConfig, directory: SessionDirectory): FlowTableOptions {
+function flowTableOptions(flows: FlowsConfig, directory: SessionDirectory, mergeSessions: boolean): FlowTableOptions {
   const table: FlowTableOptions = {
     sessionCount: directory.size,
     sessionNames: directory.names,
     midstream: flows.midstream,
+    // Dedup leaves one copy of each packet, from either ENI: both must land in one flow.
+    mergeSessions,
   };
   if (flows.maxFlows !== null) table.maxFlows = flows.maxFlows;
   if (flows.unansweredHistory !== null) table.unansweredHistory = flows.unansweredHistory;
@@ -172,8 +177,8 @@ export interface StageContext {
 
 function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory: SessionDirectory, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
   const sessions = directory.sessions;
-  const tableOptions = flowTableOptions(opts, directory);
-  const key = JSON.stringify({ flows: config.flows, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, pcapOut: ctx.pcapOut ?? null });
+  const tableOptions = flowTableOptions(opts, directory, config.dedup.enabled);
+  const key = JSON.stringify({ flows: config.flows, merge: config.dedup.enabled, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, pcapOut: ctx.pcapOut ?? null });
   if (previous !== null && previous.key === key) return previous;
   // The app-layer's probe turns midstream pick-ups round when the server spoke first.
   const table = new FlowTable({ ...tableOptions, midstreamProbe });
@@ -193,6 +198,14 @@ function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory:
   return { key, table, outputs, files: outputs.files };
 }
 
+/** The dedup table, kept across a reload that leaves its settings alone (copies in flight still meet). */
+function buildDedup(config: MirrorsinkConfig, previous: PacketDedup | null): PacketDedup | null {
+  const d = config.dedup;
+  if (!d.enabled) return null;
+  if (previous !== null && previous.windowMs === d.windowMs && previous.requestedSize === d.tableSize) return previous;
+  return new PacketDedup({ windowMs: d.windowMs, tableSize: d.tableSize });
+}
+
 /**
  * Build every stage for `config`. Throws StageBuildError listing every problem.
  */
@@ -204,6 +217,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
   const sessions = SessionDirectory.fromConfig(config.sessions);
   const session = SessionResolver.fromConfig(config, ctx.drops, previous?.session ?? null, sessions);
   const { stage: filter, filters } = buildFilters(config, problems, warnings);
+  const dedup = buildDedup(config, previous?.dedup ?? null);
 
   const flowOpts = config.flows;
 
@@ -277,6 +291,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
   return {
     sessions,
     session,
+    dedup,
     filter,
     filters,
     flows,

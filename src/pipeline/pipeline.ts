@@ -6,13 +6,14 @@
 import { PacketView, TunnelKind } from '../decode/packet-view.js';
 import { DecodeCounters } from '../decode/decode-events.js';
 import { decodeFrame, decodeTunnelPayload } from '../decode/decoder.js';
-import { DropCause, type DetectStage, type FilterStage, type FlowStage, type FrameSink, type PacketOutput, type SessionStage, type TunnelDatagramSink } from './stages.js';
+import { DropCause, type DedupStage, type DetectStage, type FilterStage, type FlowStage, type FrameSink, type PacketOutput, type SessionStage, type TunnelDatagramSink } from './stages.js';
 
 // The drop causes are part of the stage contracts (stages count into the pipeline's drops array).
 export { DropCause, dropCauseNames } from './stages.js';
 
 export interface PipelineStages {
   session?: SessionStage | null;
+  dedup?: DedupStage | null;
   filter?: FilterStage | null;
   flow?: FlowStage | null;
   detect?: DetectStage | null;
@@ -37,6 +38,7 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
   private frameCount = 0;
   private lastExpireSec = 0;
   private session: SessionStage | null = null;
+  private dedup: DedupStage | null = null;
   private filter: FilterStage | null = null;
   private flow: FlowStage | null = null;
   private detect: DetectStage | null = null;
@@ -51,6 +53,7 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
   setStages(stages: PipelineStages): void {
     this.current = stages;
     this.session = stages.session ?? null;
+    this.dedup = stages.dedup ?? null;
     this.filter = stages.filter ?? null;
     this.flow = stages.flow ?? null;
     this.detect = stages.detect ?? null;
@@ -112,6 +115,11 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
       return;
     }
     if (this.session !== null && !this.session.resolve(p)) return;
+    // After the session stage (each copy counts for its own session), before anything that keeps state.
+    if (this.dedup !== null && this.dedup.isDuplicate(p)) {
+      this.drops[DropCause.Duplicate]++;
+      return;
+    }
     if (this.filter !== null && !this.filter.evaluate(p)) {
       this.drops[DropCause.Filter]++;
       if (!this.keepFilterRejected) return;

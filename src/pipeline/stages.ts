@@ -10,10 +10,12 @@ export const enum DropCause {
   DisallowedSender = 1,
   Malformed = 2,
   Filter = 3,
-  Count = 4,
+  /** The second mirror copy of a packet (dedup). */
+  Duplicate = 4,
+  Count = 5,
 }
 
-export const dropCauseNames: readonly string[] = ['unknown_vni', 'disallowed_sender', 'malformed', 'filter'];
+export const dropCauseNames: readonly string[] = ['unknown_vni', 'disallowed_sender', 'malformed', 'filter', 'duplicate'];
 
 /** The pipeline's datagram entry point (what a UDP listener feeds): a tunnel payload with its
  *  outer tuple; IPv4 addresses are int32 bits (see Pipeline.onTunnelDatagram). */
@@ -51,6 +53,11 @@ export interface FrameSink {
  *  (unknown VNI under the drop policy, disallowed sender); the resolver counts why. */
 export interface SessionStage {
   resolve(p: PacketView): boolean;
+}
+
+/** dedup/: true when the packet is a second mirror copy of one already seen (then dropped). */
+export interface DedupStage {
+  isDuplicate(p: PacketView): boolean;
 }
 
 /** filter/: sets p.filterVerdict and p.filterRule; returns true when the packet would be mirrored. */

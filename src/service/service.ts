@@ -118,6 +118,7 @@ export class MirrorsinkService {
       drops: this.pipeline.drops,
       receive: this.receive,
       sessionCounters: () => this.stages?.session.counters ?? null,
+      dedupCounters: () => this.stages?.dedup?.counters ?? null,
       kernelDrops: () => this.kernelDrops.read()?.drops ?? null,
       receiveBuffers: () => this.receiveBuffers(),
       eventLoopLagSeconds: () => this.health.lagSeconds,

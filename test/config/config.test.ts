@@ -288,3 +288,15 @@ flows:
     expect(problemsOf(() => loadConfig({ file: writeConfig(tmpDir(), 'flows: { log: yes-please }\n'), env: {} }))[0]).toMatch(/:1: flows\.log: must be a mapping with at least dir/);
   });
 });
+
+describe('dedup section', () => {
+  it('is off by default, typed when given, and bad values name file:line and key', () => {
+    expect(loadConfig({ file: writeConfig(tmpDir(), 'sessions: []\n'), env: {} }).config.dedup).toEqual({ enabled: false, windowMs: 100, tableSize: 65536 });
+    expect(loadConfig({ file: writeConfig(tmpDir(), 'dedup: { enabled: true, window_ms: 20 }\n'), env: {} }).config.dedup).toEqual({ enabled: true, windowMs: 20, tableSize: 65536 });
+    const file = writeConfig(tmpDir(), 'dedup:\n  enabled: yes-please\n  window_ms: 0\n  size: 5\n');
+    const problems = problemsOf(() => loadConfig({ file, env: {} }));
+    for (const re of [/:2: dedup\.enabled: /, /:3: dedup\.window_ms: must be an integer from 1 to 60000, got 0/, /:4: dedup\.size: /]) {
+      expect(problems.some((p) => p.startsWith(file) && re.test(p)), `${re} in:\n${problems.join('\n')}`).toBe(true);
+    }
+  });
+});

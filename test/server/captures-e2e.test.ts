@@ -68,7 +68,7 @@ function truth(files: string[]) {
         }
       }
       expect(got).toEqual(truth(files));
-      expect(api.drops).toEqual({ unknown_vni: 0, disallowed_sender: 0, malformed: 0, filter: 0 });
+      expect(api.drops).toEqual({ unknown_vni: 0, disallowed_sender: 0, malformed: 0, filter: 0, duplicate: 0 });
     } finally {
       await s.stop();
     }

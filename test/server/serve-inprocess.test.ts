@@ -102,7 +102,7 @@ describe('serve (in-process): sessions, directions, metrics', () => {
     expect(byName['eni-b'].bytes).toEqual({ unknown: 0, ingress: 7 * 64 + 160, egress: 9001, total: 7 * 64 + 160 + 9001 });
     expect(byName['db-ingress'].packets).toEqual({ unknown: 0, ingress: 4, egress: 0, total: 4 });
     expect(byName.unknown.packets.total).toBe(0);
-    expect(api.drops).toEqual({ unknown_vni: 0, disallowed_sender: 0, malformed: 0, filter: 0 });
+    expect(api.drops).toEqual({ unknown_vni: 0, disallowed_sender: 0, malformed: 0, filter: 0, duplicate: 0 });
 
     const m = await metricsOf(s);
     const sp = (session: string, vni: string, direction: string) => metric(m, 'mirrorsink_session_packets_total', { session, vni, direction });

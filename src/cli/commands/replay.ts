@@ -32,6 +32,8 @@ const REPLAY_OPTIONS: OptionSpec = {
   'pcap-outer': { type: 'boolean' },
   'alert-pcap-dir': { type: 'string' },
   midstream: { type: 'boolean' },
+  dedup: { type: 'boolean' },
+  'dedup-window': { type: 'string' },
 };
 
 const REPLAY_OPTIONS_HELP = `  -c, --config FILE       sessions (VNI, ENI, addresses, direction, filters), rules and
@@ -58,7 +60,10 @@ const REPLAY_OPTIONS_HELP = `  -c, --config FILE       sessions (VNI, ENI, addre
   --pcap-dir DIR          write delivered packets to pcap files rotated by size and time
   --pcap-outer            pcap outputs keep the outer (VXLAN) packet instead
   --alert-pcap-dir DIR    per alert, the packets of its flow as DIR/<flow_id>.pcap
-  --midstream             pick up TCP flows without a seen handshake (Suricata's midstream)`;
+  --midstream             pick up TCP flows without a seen handshake (Suricata's midstream)
+  --dedup                 drop the second copy of packets mirrored twice (both ends of a
+                          conversation are mirror sources), see dedup: in the configuration
+  --dedup-window MS       copies further apart than this are distinct (default 100)`;
 
 /** The replay flags as typed options for pipeline/assemble.ts. */
 export function replayOptionsOf(v: Record<string, unknown>): ReplayOptions {
@@ -71,11 +76,13 @@ export function replayOptionsOf(v: Record<string, unknown>): ReplayOptions {
     keepRejected: flag('keep-rejected'),
     pcapOuter: flag('pcap-outer'),
     midstream: flag('midstream'),
+    dedup: flag('dedup'),
   };
   const set = <K extends keyof ReplayOptions>(key: K, value: ReplayOptions[K] | undefined) => {
     if (value !== undefined) o[key] = value;
   };
   set('config', str('config'));
+  set('dedupWindow', str('dedup-window'));
   set('rules', list('rules'));
   set('vars', list('var'));
   set('eve', str('eve'));
