@@ -110,7 +110,7 @@ function parseVars(raw: unknown): Record<string, string> | undefined {
   return vars;
 }
 
-function replayOverrides(values: Record<string, unknown>, configHasRules: boolean): Override[] {
+function replayOverrides(values: Record<string, unknown>, configHasRules: boolean, configHasMaxFlows: boolean): Override[] {
   const out: Override[] = [];
   const add = (p: (string | number)[], value: unknown, origin: string) => out.push({ path: p, value, origin });
   const rules = values.rules as string[] | undefined;
@@ -140,16 +140,18 @@ function replayOverrides(values: Record<string, unknown>, configHasRules: boolea
     add(['flows', 'pcap', 'mode'], mode, '--pcap-outer');
   }
   if (typeof values['alert-pcap-dir'] === 'string') add(['flows', 'alert_pcap_dir'], path.resolve(values['alert-pcap-dir']), '--alert-pcap-dir');
-  // Replay always tracks flows: flow keywords in rules and the summary need them.
-  add(['flows', 'max_flows'], 1 << 20, 'replay');
+  // Replay always tracks flows: flow keywords in rules and the summary need them. A table of
+  // 2^20 flows unless the configuration sizes it (small replays, e.g. test harnesses, do).
+  if (!configHasMaxFlows) add(['flows', 'max_flows'], 1 << 20, 'replay');
   return out;
 }
 
 export async function assembleReplayStages(values: Record<string, unknown>, pipeline: Pipeline): Promise<AssembledStages> {
   const configFile = typeof values.config === 'string' ? values.config : null;
-  // A first load tells whether the configuration names rules (then the bundled set is not added).
+  // A first load tells whether the configuration names rules (then the bundled set is not added)
+  // and sizes the flow table.
   const base = configFile !== null ? loadConfig({ file: configFile, env: {}, cli: [] }).config : null;
-  const { config } = loadConfig({ file: configFile, env: {}, cli: replayOverrides(values, (base?.rules.files.length ?? 0) > 0) });
+  const { config } = loadConfig({ file: configFile, env: {}, cli: replayOverrides(values, (base?.rules.files.length ?? 0) > 0, base?.flows?.max_flows !== undefined) });
 
   const pcapOut = typeof values['pcap-out'] === 'string' ? { path: values['pcap-out'], mode: values['pcap-outer'] === true ? ('outer' as const) : ('inner' as const) } : undefined;
   const built: ServiceStages = await buildStages(config, { drops: pipeline.drops, clock: 'packet', pcapCnt: true, alertsShownElsewhere: true, ...(pcapOut ? { pcapOut } : {}) }, null);
