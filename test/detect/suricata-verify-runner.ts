@@ -499,25 +499,32 @@ export async function replayToEve(pcap: string, values: Record<string, unknown>,
     configFile = tmpFile('.yaml');
     writeFileSync(configFile, JSON.stringify(config));
   }
-  const pipeline = new Pipeline();
-  const assembled = await assembleReplayStages({ ...values, eve, ...(configFile !== null ? { config: configFile } : {}) }, pipeline);
+  let text = '';
+  let rules: { loaded: number; failed: number } | undefined;
+  let warnings: string[] = [];
   try {
-    pipeline.setStages(assembled.stages);
-    pipeline.keepFilterRejected = assembled.keepFilterRejected;
-    readCaptureFile(pcap, pipeline);
-    pipeline.finish();
+    const pipeline = new Pipeline();
+    const assembled = await assembleReplayStages({ ...values, eve, ...(configFile !== null ? { config: configFile } : {}) }, pipeline);
+    warnings = assembled.warnings;
+    try {
+      pipeline.setStages(assembled.stages);
+      pipeline.keepFilterRejected = assembled.keepFilterRejected;
+      readCaptureFile(pcap, pipeline);
+      pipeline.finish();
+    } finally {
+      await assembled.close();
+    }
+    rules = assembled.summarySections().rules as typeof rules;
+    text = existsSync(eve) ? readFileSync(eve, 'utf8') : '';
   } finally {
-    await assembled.close();
+    rmSync(eve, { force: true });
+    if (configFile !== null) rmSync(configFile, { force: true });
   }
-  const rules = assembled.summarySections().rules as { loaded: number; failed: number } | undefined;
-  const text = existsSync(eve) ? readFileSync(eve, 'utf8') : '';
-  rmSync(eve, { force: true });
-  if (configFile !== null) rmSync(configFile, { force: true });
   const events = text
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { events, rulesLoaded: rules?.loaded ?? 0, rulesFailed: rules?.failed ?? 0, ruleFailures: assembled.warnings.filter((w) => w.startsWith('rule skipped:')).map((w) => w.slice('rule skipped: '.length)) };
+  return { events, rulesLoaded: rules?.loaded ?? 0, rulesFailed: rules?.failed ?? 0, ruleFailures: warnings.filter((w) => w.startsWith('rule skipped:')).map((w) => w.slice('rule skipped: '.length)) };
 }
 
 /** Runs one suricata-verify test; never throws (a crash is a fail with its reason). */
@@ -547,7 +554,7 @@ export async function runTest(root: string, t: PoolTest): Promise<TestResult> {
   try {
     out = await replayToEve(path.join(root, t.pcap), values, config);
   } catch (err) {
-    return done('fail', `replay failed: ${message(err)}`);
+    return done('fail', `replay failed: ${message(err).split(root + path.sep).join('')}`);
   } finally {
     if (inline !== null) rmSync(inline, { force: true });
   }
