@@ -87,7 +87,7 @@ describeWithCorpus('suricata-verify-pool', () => {
         if (UPDATE) return;
         const e = expected.get(t.name);
         if (e?.status === 'pass' && r.status !== 'pass') {
-          expect.fail(`${t.name} is expected to pass but is ${r.status}: ${r.reason}`);
+          expect.fail(`${t.name} is expected to pass but is ${r.status}: ${r.detail}`);
         }
       },
       60_000,
@@ -107,7 +107,7 @@ describeWithCorpus('suricata-verify-pool', () => {
     } else {
       const regressed = index.filter((t) => expected.get(t.name)?.status === 'pass' && results.has(t.name) && results.get(t.name)?.status !== 'pass');
       if (regressed.length > 0) {
-        lines.push(`REGRESSION: ${regressed.length} suricata-verify-pool test(s) expected to pass do not:`, ...regressed.map((t) => `  ${t.name}: ${results.get(t.name)?.reason}`));
+        lines.push(`REGRESSION: ${regressed.length} suricata-verify-pool test(s) expected to pass do not:`, ...regressed.map((t) => `  ${t.name}: ${results.get(t.name)?.detail}`));
       }
       const nowPass = index.filter((t) => results.get(t.name)?.status === 'pass' && expected.get(t.name)?.status !== 'pass');
       if (nowPass.length > 0) {

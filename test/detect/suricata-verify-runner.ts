@@ -277,9 +277,10 @@ export function evaluateAlertChecks(checks: readonly CheckSpec[], events: readon
   return out;
 }
 
-export function describeOutcome(o: CheckOutcome): string {
-  const m = JSON.stringify(o.match);
-  return o.error !== undefined ? `check ${o.index}: error ${o.error} (${m})` : `check ${o.index}: expected ${o.expected} got ${o.got} (${m})`;
+/** `check N: expected X got Y`, with the check's match when `withMatch` (not for the expectations file). */
+export function describeOutcome(o: CheckOutcome, withMatch = false): string {
+  const m = withMatch ? ` (${JSON.stringify(o.match)})` : '';
+  return o.error !== undefined ? `check ${o.index}: error ${o.error}${m}` : `check ${o.index}: expected ${o.expected} got ${o.got}${m}`;
 }
 
 // ------------------------------------------------------------------ test definition
@@ -449,8 +450,10 @@ export type Status = 'pass' | 'fail' | 'not-applicable';
 export interface TestResult {
   name: string;
   status: Status;
-  /** Empty for a pass. */
+  /** Empty for a pass; our own words (kept in the expectations file). */
   reason: string;
+  /** The reason with the failing check's match (for the console). */
+  detail: string;
   /** How many alert checks were evaluated. */
   checks: number;
   alerts: number;
@@ -530,7 +533,7 @@ export async function replayToEve(pcap: string, values: Record<string, unknown>,
 /** Runs one suricata-verify test; never throws (a crash is a fail with its reason). */
 export async function runTest(root: string, t: PoolTest): Promise<TestResult> {
   const started = performance.now();
-  const done = (status: Status, reason: string, checks = 0, alerts = 0, rulesFailed = 0): TestResult => ({ name: t.name, status, reason, checks, alerts, rulesFailed, ms: Math.round(performance.now() - started) });
+  const done = (status: Status, reason: string, checks = 0, alerts = 0, rulesFailed = 0, detail = reason): TestResult => ({ name: t.name, status, reason, detail, checks, alerts, rulesFailed, ms: Math.round(performance.now() - started) });
   let def: TestDefinition;
   try {
     def = readDefinition(t.dir);
@@ -576,7 +579,8 @@ export async function runTest(root: string, t: PoolTest): Promise<TestResult> {
   const bad = outcomes.filter((o) => !o.ok);
   if (bad.length === 0) return done('pass', '', outcomes.length, alerts, out.rulesFailed);
   const extra = unmapped.length > 0 ? ` [unmapped: ${unmapped.join(', ')}]` : '';
-  return done('fail', `${skipped}${bad.length}/${outcomes.length} checks: ${describeOutcome(bad[0]!)}${extra}`, outcomes.length, alerts, out.rulesFailed);
+  const head = `${skipped}${bad.length}/${outcomes.length} checks: `;
+  return done('fail', `${head}${describeOutcome(bad[0]!)}${extra}`, outcomes.length, alerts, out.rulesFailed, `${head}${bad.map((o) => describeOutcome(o, true)).join('; ')}${extra}`);
 }
 
 /** INDEX.tsv of the pool: test, pcap, needs. */
