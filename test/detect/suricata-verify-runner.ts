@@ -385,6 +385,10 @@ export function replayOptionsFor(s: SuricataSettings): { values: Record<string, 
     const v = setting(s, key);
     if (v !== undefined && !(key === 'stream.inline' && !suricataTrue(v)) && !(key === 'stream.async-oneside' && !suricataTrue(v))) unmapped.push(`${key}=${String(v)}`);
   }
+  for (const key of ['packet-alert-max', 'threshold-file', 'reputation-files', 'decoder.vxlan.enabled', 'vlan.use-for-tracking', 'detect.guess-applayer-tx']) {
+    const v = setting(s, key);
+    if (v !== undefined) unmapped.push(`${key}=${typeof v === 'object' ? '…' : String(v)}`);
+  }
   if (s.bpf !== null) unmapped.push(`bpf '${s.bpf}'`);
   return { values, config, unmapped };
 }
