@@ -5,7 +5,8 @@
  * held against suricata-verify-pool.expected.tsv:
  *   - a test expected to pass that does not is a failure here (a regression), with its reason;
  *   - a test expected to fail that now passes is listed in a notice: update the file;
- *   - MIRRORSINK_UPDATE_SV_EXPECTED=1 rewrites the file from this run's results.
+ *   - MIRRORSINK_UPDATE_SV_EXPECTED=1 rewrites the file from this run's results (tests left out
+ *     with -t keep their line); MIRRORSINK_SV_VERBOSE=1 lists every test that does not pass.
  * The expectations hold test names and our own reasons only (no corpus content).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { cleanupTemp, readPoolIndex, runTest, type PoolTest, type TestResult } f
 
 const EXPECTED_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'suricata-verify-pool.expected.tsv');
 const UPDATE = process.env.MIRRORSINK_UPDATE_SV_EXPECTED === '1';
+/** MIRRORSINK_SV_VERBOSE=1: every test that does not pass, with its failing checks' matches. */
+const VERBOSE = process.env.MIRRORSINK_SV_VERBOSE === '1';
 const POOL_SIZE = 738;
 const ROOT = corpusPath('suricata-verify-pool');
 
@@ -116,6 +119,12 @@ describeWithCorpus('suricata-verify-pool', () => {
           `  (MIRRORSINK_UPDATE_SV_EXPECTED=1 npx vitest run test/detect/suricata-verify-pool.test.ts):`,
           ...nowPass.map((t) => `  ${t.name} (was: ${expected.get(t.name)?.reason ?? 'not listed'})`),
         );
+      }
+    }
+    if (VERBOSE) {
+      for (const t of index) {
+        const r = results.get(t.name);
+        if (r !== undefined && r.status !== 'pass') lines.push(`  ${t.name}: ${r.status}: ${r.detail}`);
       }
     }
     const slow = [...results.values()].sort((a, b) => b.ms - a.ms).slice(0, 3);
