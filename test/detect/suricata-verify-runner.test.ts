@@ -4,8 +4,13 @@
  * Suricata 9.0, which checks are about alerts, and the mapping of args / suricata.yaml to
  * replay options.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
+  cleanupTemp,
+  runTest,
   countMatches,
   evaluateAlertChecks,
   findValue,
@@ -162,5 +167,39 @@ describe('configuration → replay options', () => {
   it('midstream stays off unless set true', () => {
     expect(replayOptionsFor(settingsOf(null, ['--set stream.midstream=false'])).values).toEqual({});
     expect(replayOptionsFor(settingsOf({ stream: { midstream: true } }, [])).values).toEqual({ midstream: true });
+  });
+});
+
+describe('runTest never throws', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'mirrorsink-sv-runner-'));
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+    cleanupTemp();
+  });
+  const make = (name: string, files: Record<string, string>) => {
+    const dir = path.join(root, 'tests', name);
+    mkdirSync(dir, { recursive: true });
+    for (const [f, text] of Object.entries(files)) writeFileSync(path.join(dir, f), text);
+    return { name, dir, pcap: `tests/${name}/input.pcap`, needs: '-' };
+  };
+  const yaml = 'checks:\n  - filter:\n      count: 1\n      match:\n        event_type: alert\n';
+
+  it('a capture replay cannot read is a fail with its reason', async () => {
+    const t = make('not-a-pcap', { 'test.yaml': yaml, 'test.rules': 'alert ip any any -> any any (sid:1;)\n', 'input.pcap': 'hello, not a capture' });
+    const r = await runTest(root, t);
+    expect(r.status).toBe('fail');
+    expect(r.reason).toMatch(/^replay failed: tests\/not-a-pcap\/input.pcap: /);
+  });
+
+  it('an unreadable test.yaml is a fail with its reason', async () => {
+    const t = make('bad-yaml', { 'test.yaml': 'checks: [\n', 'input.pcap': '' });
+    const r = await runTest(root, t);
+    expect(r.status).toBe('fail');
+    expect(r.reason).toMatch(/^test definition unreadable: /);
+  });
+
+  it('a test without alert checks is not applicable', async () => {
+    const t = make('no-alert-checks', { 'test.yaml': 'checks:\n  - filter:\n      count: 1\n      match:\n        event_type: flow\n' });
+    expect((await runTest(root, t)).status).toBe('not-applicable');
   });
 });

@@ -534,6 +534,15 @@ export async function replayToEve(pcap: string, values: Record<string, unknown>,
 /** Runs one suricata-verify test; never throws (a crash is a fail with its reason). */
 export async function runTest(root: string, t: PoolTest): Promise<TestResult> {
   const started = performance.now();
+  try {
+    return await runTestUnguarded(root, t, started);
+  } catch (err) {
+    const reason = `harness error: ${message(err)}`;
+    return { name: t.name, status: 'fail', reason, detail: reason, checks: 0, alerts: 0, rulesFailed: 0, ms: Math.round(performance.now() - started) };
+  }
+}
+
+async function runTestUnguarded(root: string, t: PoolTest, started: number): Promise<TestResult> {
   const done = (status: Status, reason: string, checks = 0, alerts = 0, rulesFailed = 0, detail = reason): TestResult => ({ name: t.name, status, reason, detail, checks, alerts, rulesFailed, ms: Math.round(performance.now() - started) });
   let def: TestDefinition;
   try {
