@@ -382,10 +382,11 @@ export function replayOptionsFor(s: SuricataSettings): { values: Record<string, 
   for (const key of ['stream.inline', 'stream.async-oneside']) {
     if (suricataTrue(setting(s, key))) unmapped.push(`${key}=true`);
   }
-  for (const key of ['stream.reassembly.depth', 'stream.midstream-policy', 'stream.reassembly.urgent.policy', 'packet-alert-max', 'threshold-file', 'reputation-files', 'decoder.vxlan.enabled', 'vlan.use-for-tracking', 'detect.guess-applayer-tx']) {
+  for (const key of ['stream.reassembly.depth', 'stream.midstream-policy', 'stream.reassembly.urgent.policy', 'packet-alert-max', 'decoder.vxlan.enabled', 'vlan.use-for-tracking', 'detect.guess-applayer-tx']) {
     const v = setting(s, key);
     if (v !== undefined) unmapped.push(`${key}=${typeof v === 'object' ? '…' : String(v)}`);
   }
+  for (const key of ['threshold-file', 'reputation-files']) if (setting(s, key) !== undefined) unmapped.push(key);
   if (s.bpf !== null) unmapped.push(`bpf '${s.bpf}'`);
   return { values, config, unmapped };
 }
@@ -416,6 +417,13 @@ export function readDefinition(dir: string): TestDefinition {
   const syPath = path.join(dir, 'suricata.yaml');
   const suricataYaml = existsSync(syPath) ? parseYaml11(readFileSync(syPath, 'utf8')) : null;
   const args = Array.isArray(config.args) ? (config.args as unknown[]).map(String) : [];
+  if (typeof config.command === 'string') {
+    // A test's own command line: its --set and -k options count as args would.
+    const words = config.command.replace(/\\\n/g, ' ').split(/\s+/);
+    words.forEach((w, i) => {
+      if ((w === '--set' || w === '-k') && i + 1 < words.length) args.push(`${w} ${words[i + 1]!.replace(/"/g, '')}`);
+    });
+  }
   const settings = settingsOf(suricataYaml, args);
 
   let ruleFiles: string[] = [];
