@@ -90,7 +90,7 @@ function parseVars(raw: unknown): Record<string, string> | undefined {
   return vars;
 }
 
-function replayOverrides(values: ReplayOptions, configHasRules: boolean): Override[] {
+function replayOverrides(values: ReplayOptions, configHasRules: boolean, configHasMaxFlows: boolean): Override[] {
   const out: Override[] = [];
   const add = (p: (string | number)[], value: unknown, origin: string) => out.push({ path: p, value, origin });
   const rules = values.rules;
@@ -125,16 +125,18 @@ function replayOverrides(values: ReplayOptions, configHasRules: boolean): Overri
     add(['flows', 'pcap', 'mode'], mode, '--pcap-outer');
   }
   if (typeof values.alertPcapDir === 'string') add(['flows', 'alert_pcap_dir'], path.resolve(values.alertPcapDir), '--alert-pcap-dir');
-  // Replay always tracks flows: flow keywords in rules and the summary need them.
-  add(['flows', 'max_flows'], 1 << 20, 'replay');
+  // Replay always tracks flows: flow keywords in rules and the summary need them. A table of
+  // 2^20 flows unless the configuration sizes it (small replays, e.g. test harnesses, do).
+  if (!configHasMaxFlows) add(['flows', 'max_flows'], 1 << 20, 'replay');
   return out;
 }
 
 export async function assembleReplayStages(values: ReplayOptions, pipeline: Pipeline): Promise<AssembledStages> {
   const configFile = typeof values.config === 'string' ? values.config : null;
-  // A first load tells whether the configuration names rules (then the bundled set is not added).
+  // A first load tells whether the configuration names rules (then the bundled set is not added)
+  // and sizes the flow table.
   const base = configFile !== null ? loadConfig({ file: configFile, env: {}, cli: [] }).config : null;
-  const { config } = loadConfig({ file: configFile, env: {}, cli: replayOverrides(values, (base?.rules.files.length ?? 0) > 0) });
+  const { config } = loadConfig({ file: configFile, env: {}, cli: replayOverrides(values, (base?.rules.files.length ?? 0) > 0, (base?.flows?.maxFlows ?? null) !== null) });
 
   const pcapOut = typeof values.pcapOut === 'string' ? { path: values.pcapOut, mode: values.pcapOuter === true ? ('outer' as const) : ('inner' as const) } : undefined;
   const built: ServiceStages = await buildStages(config, { drops: pipeline.drops, clock: 'packet', pcapCnt: true, alertsShownElsewhere: true, ...(pcapOut ? { pcapOut } : {}) }, null);

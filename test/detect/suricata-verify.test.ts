@@ -2,7 +2,8 @@
  * suricata-verify, packet-level slice: each test's pcap through the real pipeline (capture
  * reader → decoder → flow table → detect → EVE), EVE lines parsed back, and every `checks`
  * filter of its test.yaml asserted as an exact count of records matching all `match` keys
- * (dotted keys like alert.signature_id reach into objects), as suricata-verify's runner does.
+ * (dotted keys like alert.signature_id reach into objects), as suricata-verify's runner does
+ * (matching shared with the pool harness: suricata-verify-runner.ts).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import { MemoryLineWriter } from '../../src/output/eve-writer.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import { readCaptureFile } from '../../src/source/capture-file.js';
 import { corpusPath, describeWithCorpus } from '../helpers/corpus.js';
+import { countMatches } from './suricata-verify-runner.js';
 
 interface IndexEntry {
   name: string;
@@ -26,21 +28,6 @@ interface IndexEntry {
 
 interface Check {
   filter?: { count: number; match: Record<string, unknown> };
-}
-
-function lookup(rec: unknown, dotted: string): unknown {
-  let v: unknown = rec;
-  for (const k of dotted.split('.')) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[k];
-  }
-  return v;
-}
-
-/** suricata-verify compares loosely (YAML numbers vs JSON numbers, strings as strings). */
-function equal(a: unknown, b: unknown): boolean {
-  if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b);
-  return a === b;
 }
 
 describeWithCorpus('suricata-verify (packet-level slice)', () => {
@@ -69,7 +56,7 @@ describeWithCorpus('suricata-verify (packet-level slice)', () => {
         if (!c.filter) continue;
         n++;
         const { count, match } = c.filter;
-        const got = records.filter((r) => Object.entries(match).every(([k, v]) => equal(lookup(r, k), v))).length;
+        const got = countMatches(match, records);
         expect(got, `${t.name}: ${JSON.stringify(match)}`).toBe(count);
       }
       expect(n).toBeGreaterThan(0);
