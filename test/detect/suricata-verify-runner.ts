@@ -16,6 +16,7 @@ import { assembleReplayStages } from '../../src/pipeline/assemble.js';
 import { replayOptionsOf } from '../../src/cli/commands/replay.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import { readCaptureFile } from '../../src/source/capture-file.js';
+import { CorruptCaptureError } from '../../src/source/capture-errors.js';
 
 // ------------------------------------------------------------------ versions (run.py Version)
 
@@ -523,7 +524,12 @@ export async function replayToEve(pcap: string, values: Record<string, unknown>,
     try {
       pipeline.setStages(assembled.stages);
       pipeline.keepFilterRejected = assembled.keepFilterRejected;
-      readCaptureFile(pcap, pipeline);
+      try {
+        readCaptureFile(pcap, pipeline);
+      } catch (err) {
+        // As Suricata: reading ends at a damaged record, what came before is still logged.
+        if (!(err instanceof CorruptCaptureError)) throw err;
+      }
       pipeline.finish();
     } finally {
       await assembled.close();

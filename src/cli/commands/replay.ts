@@ -5,6 +5,7 @@
 import { statSync } from 'node:fs';
 import { parseCommandArgs, type OptionSpec } from '../args.js';
 import { readCaptureFile } from '../../source/capture-file.js';
+import { CorruptCaptureError } from '../../source/capture-errors.js';
 import { Pipeline, dropCauseNames } from '../../pipeline/pipeline.js';
 import { ProgressSink } from '../progress.js';
 import { assembleReplayStages, type AssembledStages, type ReplayOptions } from '../../pipeline/assemble.js';
@@ -114,7 +115,7 @@ ${REPLAY_OPTIONS_HELP}
 `;
 
 export interface ReplaySummary {
-  files: { path: string; format: string; frames: number; bytes: number; truncated_tail?: boolean }[];
+  files: { path: string; format: string; frames: number; bytes: number; truncated_tail?: boolean; corrupt?: string }[];
   packets: number;
   bytes: number;
   seconds: number;
@@ -151,8 +152,21 @@ export async function run(args: string[]): Promise<number> {
 
   const files: ReplaySummary['files'] = [];
   const started = process.hrtime.bigint();
+  let corrupt = 0;
   for (const path of positionals) {
-    const r = readCaptureFile(path, sink);
+    const framesBefore = pipeline.frames;
+    let r: ReturnType<typeof readCaptureFile>;
+    try {
+      r = readCaptureFile(path, sink);
+    } catch (err) {
+      if (!(err instanceof CorruptCaptureError)) throw err;
+      // The records before the damage went through the pipeline: keep their results, say where
+      // reading stopped, and fail the exit status (tcpdump and Suricata stop there too).
+      corrupt++;
+      files.push({ path, format: err.format, frames: pipeline.frames - framesBefore, bytes: 0, corrupt: err.message });
+      process.stderr.write(`mirrorsink: error: ${err.message}; the ${pipeline.frames - framesBefore} records before it were replayed\n`);
+      continue;
+    }
     files.push({ path, format: r.format, frames: r.frames, bytes: r.bytes, ...(r.truncatedTail ? { truncated_tail: true } : {}) });
     // As tcpdump does: a file cut inside its last record is read up to that record, and said so.
     if (r.truncatedTail) process.stderr.write(`mirrorsink: warning: ${path}: truncated dump file (last record incomplete, not read)\n`);
@@ -164,7 +178,7 @@ export async function run(args: string[]): Promise<number> {
 
   const summary = buildSummary(pipeline, files, seconds, assembled);
   process.stdout.write(values.json === true ? JSON.stringify(summary) + '\n' : formatSummary(summary));
-  return 0;
+  return corrupt > 0 ? 1 : 0;
 }
 
 function safeSize(path: string): number {
@@ -203,7 +217,7 @@ export function formatSummary(s: ReplaySummary): string {
   out.push(
     `replayed ${s.files.length} file${s.files.length === 1 ? '' : 's'}: ${n(s.packets)} packets, ${n(s.bytes)} bytes in ${s.seconds.toFixed(3)} s (${n(s.packets_per_second)} packets/s)`,
   );
-  for (const f of s.files) out.push(`  ${f.path} (${f.format}): ${n(f.frames)} packets`);
+  for (const f of s.files) out.push(`  ${f.path} (${f.format}): ${n(f.frames)} packets${f.corrupt !== undefined ? ' (reading stopped at a corrupt record)' : ''}`);
   out.push('', 'decoder:');
   for (const [k, v] of Object.entries(s.decoder)) if (v > 0) out.push(`  ${k.padEnd(28)} ${n(v)}`);
   const problems = Object.entries(s.decode_problems);
