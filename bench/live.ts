@@ -48,7 +48,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchRow } from './bench-row.js';
 import { loadUdpBatchAddon } from '../src/source/batch-socket.js';
-import { BatchSender } from '../src/output/batch-sender.js';
+import { BatchSender } from '../src/emulator/batch-sender.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** dist/bench → repo root (also works from the source tree via the built file). */

@@ -26,9 +26,10 @@ import { parseCommandArgs, intOption } from '../args.js';
 import { ErrorCode, ExitCode, MirrorsinkError } from '../../errors.js';
 import { readCaptureFile } from '../../source/capture-file.js';
 import type { FrameSink } from '../../pipeline/stages.js';
-import { AWS_SPORT_BASE, symmetricSourcePortOfFrame } from '../../output/flow-hash.js';
-import { MAX_PACKET_LENGTH, VXLAN_HEADER_LEN, VXLAN_PORT, writeVxlanHeader } from '../../output/vxlan-encap.js';
-import { BatchSender } from '../../output/batch-sender.js';
+import { AWS_SPORT_BASE, symmetricSourcePortOfFrame } from '../../emulator/source-port.js';
+import { MAX_PACKET_LENGTH, writeVxlanHeader } from '../../decode/vxlan-encap.js';
+import { VXLAN_HEADER_LEN, VXLAN_PORT } from '../../decode/vxlan.js';
+import { BatchSender } from '../../emulator/batch-sender.js';
 import { loadUdpBatchAddon, type NativeBatchModule } from '../../source/batch-socket.js';
 
 export const HELP = `Usage: mirrorsink send FILE... --to HOST:PORT [options]

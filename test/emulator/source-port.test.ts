@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { portFromHash, symmetricFrameHash, symmetricSourcePort, symmetricSourcePortOfFrame } from '../../src/output/flow-hash.js';
+import { portFromHash, symmetricFrameHash, symmetricSourcePort, symmetricSourcePortOfFrame } from '../../src/emulator/source-port.js';
 import {
   ACK,
   ETHERTYPE_IPV4,
@@ -21,7 +21,7 @@ import {
   u8,
   udpDatagram,
   udpPacket,
-} from '../../src/captures/packet-builder.js';
+} from '../../src/emulator/captures/packet-builder.js';
 import { PacketView } from '../../src/decode/packet-view.js';
 import { DecodeCounters } from '../../src/decode/decode-events.js';
 import { decodeFrame } from '../../src/decode/decoder.js';

@@ -1,7 +1,7 @@
 import { Capture, ENI_A, MIRROR_TARGET, type Scenario } from '../kit.js';
 import { ETHERTYPE_IPV4, PROTO_TCP, SYN, ethernet, ipv4, macBytes, mssOption, tcpPacket, tcpSegment } from '../packet-builder.js';
-import { ipv4HeaderChecksum, wrapFrame } from '../../output/vxlan-encap.js';
-import { symmetricSourcePortOfFrame } from '../../output/flow-hash.js';
+import { ipv4HeaderChecksum, wrapFrame } from '../../../decode/vxlan-encap.js';
+import { symmetricSourcePortOfFrame } from '../../source-port.js';
 
 const PEER = '198.51.100.23';
 

@@ -3,9 +3,9 @@
  * step (which ENI's session copies a packet, with which VNI and inner MACs), TCP conversations
  * that keep seq/ack right, and the pcap assembly. Deterministic: no clock, no Math.random.
  */
-import { symmetricSourcePortOfFrame } from '../output/flow-hash.js';
-import { PcapBufferWriter, LINKTYPE_ETHERNET } from '../output/pcap-writer.js';
-import { wrapFrame, VXLAN_IPV4_OVERHEAD } from '../output/vxlan-encap.js';
+import { symmetricSourcePortOfFrame } from '../source-port.js';
+import { PcapBufferWriter, LINKTYPE_ETHERNET } from '../../output/pcap-writer.js';
+import { wrapFrame, VXLAN_IPV4_OVERHEAD } from '../../decode/vxlan-encap.js';
 import {
   ACK,
   ETHERTYPE_IPV4,
