@@ -178,13 +178,16 @@ export class Capture {
     this.wrapped(tUs, eni, s.vni, frame, s.packetLength);
   }
 
-  /** Wrap an inner Ethernet frame as ENI `eni`'s session `vni` sends it. */
-  wrapped(tUs: number, eni: Eni, vni: number, frame: Uint8Array, packetLength?: number, vxlanFlags?: number): void {
+  /**
+   * Wrap an inner Ethernet frame as ENI `eni`'s session `vni` sends it. The outer source port
+   * is the symmetric hash of the decoded frame unless `sport` is given (frames decode/ rejects).
+   */
+  wrapped(tUs: number, eni: Eni, vni: number, frame: Uint8Array, packetLength?: number, vxlanFlags?: number, sport?: number): void {
     const n = wrapFrame(this.wrapBuf, frame, 0, frame.length, {
       outerSrc: eni.ip,
       outerDst: MIRROR_TARGET,
       vni,
-      sport: symmetricSourcePortOfFrame(frame, 0, frame.length),
+      sport: sport ?? symmetricSourcePortOfFrame(frame, 0, frame.length),
       packetLength,
       vxlanFlags,
     });
