@@ -62,13 +62,13 @@ export function decodeFrame(p: PacketView, c: DecodeCounters, openTunnels = true
       break;
     case LINKTYPE_IPV4:
       c.layers[Layer.Raw]++;
-      p.etherType = ETHERTYPE_IPV4;
-      l3 = off;
+      p.etherType = p.linkProto = ETHERTYPE_IPV4;
+      p.linkPayloadOffset = l3 = off;
       break;
     case LINKTYPE_IPV6:
       c.layers[Layer.Raw]++;
-      p.etherType = ETHERTYPE_IPV6;
-      l3 = off;
+      p.etherType = p.linkProto = ETHERTYPE_IPV6;
+      p.linkPayloadOffset = l3 = off;
       break;
     default:
       decodeError(p, c, DecodeEvent.UnsupportedLinktype);
