@@ -192,19 +192,15 @@ export class Capture {
       vxlanFlags,
     });
     this.raw(tUs, this.wrapBuf.slice(0, n));
+    this.vniCounts.set(vni, (this.vniCounts.get(vni) ?? 0) + 1);
   }
 
   /** Add a finished outer frame as is. */
   raw(tUs: number, frame: Uint8Array): void {
     this.records.push({ tUs: Math.round(tUs), seq: this.seq++, frame });
-    // Untagged outer IPv4/UDP 4789 with a whole VXLAN header: count its VNI.
-    if (frame.length >= 50 && frame[12] === 0x08 && frame[13] === 0 && frame[23] === 17 && frame[36] === 0x12 && frame[37] === 0xb5) {
-      const vni = (frame[46]! << 16) | (frame[47]! << 8) | frame[48]!;
-      this.vniCounts.set(vni, (this.vniCounts.get(vni) ?? 0) + 1);
-    }
   }
 
-  /** Packets per VNI (frames too short for a VXLAN header are not counted). */
+  /** Packets per VNI, counted as they are wrapped (raw() frames carry no whole VXLAN header). */
   readonly vniCounts = new Map<number, number>();
 
   get packetCount(): number {
