@@ -15,9 +15,10 @@
  *
  * Two entry points: `symmetricSourcePort(p)` from a decoded PacketView, and
  * `symmetricSourcePortOfFrame(buf, off, len)` for a raw Ethernet frame, which decodes it with
- * decode/ into a reused view first (only decode/ parses frames). Neither allocates.
- * What decode/ rejects hashes with what it did read: an IP header it could not decode as a
- * non-IP frame, an L4 header it could not decode with ports 0.
+ * decode/ into a reused view first (only decode/ parses frames). The first allocates nothing,
+ * the second only the view's DataView when handed a buffer other than the last one.
+ * A frame decode/ rejects hashes with what decode/ did read: an IP header it could not decode
+ * as a non-IP frame (MACs + EtherType), an L4 header it could not decode with ports 0.
  */
 import { hashFinish, hashWord } from '../flow/flow-hash.js';
 import { DecodeCounters } from '../decode/decode-events.js';
@@ -29,7 +30,6 @@ export const AWS_SPORT_BASE = 0xff80;
 export const AWS_SPORT_MASK = 0x7f;
 
 const SEED = 0x6d697272; // "mirr"
-
 
 /** Map a 32-bit hash to 65408-65535 as AWS does: 0xFF80 | (hash & 0x7F). */
 export function portFromHash(h: number): number {
