@@ -48,7 +48,12 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchRow } from './bench-row.js';
 import { loadUdpBatchAddon } from '../src/source/batch-socket.js';
-import { BatchSender } from '../src/output/batch-sender.js';
+import { BatchSender } from '../src/emulator/batch-sender.js';
+import { DecodeCounters } from '../src/decode/decode-events.js';
+import { ipv4HeaderChecksum, writeVxlanPayload } from '../src/decode/vxlan-encap.js';
+import { ETHERTYPE_IPV4, decodeEthernet } from '../src/decode/ethernet.js';
+import { PacketView } from '../src/decode/packet-view.js';
+import { VXLAN_HEADER_LEN, decodeVxlan } from '../src/decode/vxlan.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** dist/bench → repo root (also works from the source tree via the built file). */
@@ -103,11 +108,9 @@ function innerFrame(len: number, flow: number): Uint8Array {
   const ip = 14;
   const total = len - 14;
   f.set([0x45, 0, total >> 8, total & 0xff, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 1, 10, 198, 51, 100, 1 + (flow & 0x3f)], ip);
-  let sum = 0;
-  for (let i = 0; i < 20; i += 2) sum += (f[ip + i]! << 8) | f[ip + i + 1]!;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  f[ip + 10] = (~sum >> 8) & 0xff;
-  f[ip + 11] = ~sum & 0xff;
+  const ck = ipv4HeaderChecksum(f, ip, 20);
+  f[ip + 10] = ck >> 8;
+  f[ip + 11] = ck & 0xff;
   const u = ip + 20;
   const sport = 40000 + flow;
   const ulen = total - 20;
@@ -117,12 +120,8 @@ function innerFrame(len: number, flow: number): Uint8Array {
 }
 
 function vxlanDatagram(vni: number, inner: Uint8Array): Buffer {
-  const b = Buffer.alloc(8 + inner.length);
-  b[0] = 0x08;
-  b[4] = (vni >>> 16) & 0xff;
-  b[5] = (vni >>> 8) & 0xff;
-  b[6] = vni & 0xff;
-  b.set(inner, 8);
+  const b = Buffer.alloc(VXLAN_HEADER_LEN + inner.length);
+  writeVxlanPayload(b, 0, inner, 0, inner.length, vni);
   return b;
 }
 
@@ -195,21 +194,24 @@ async function senderChild(): Promise<void> {
   process.send!({ ready: true });
 }
 
-/** Bare receiver child: counts datagrams whose VXLAN + Ethernet header parse; replies to 'count'. */
+/**
+ * Bare receiver child: counts datagrams whose VXLAN + Ethernet header decode (decode/'s two
+ * header decoders on one reused view, no pipeline); replies to 'count'.
+ */
 async function bareReceiverChild(): Promise<void> {
   const sock = dgram.createSocket('udp4');
   let received = 0;
   let parsed = 0;
   let vniSum = 0;
+  const view = new PacketView();
+  const counters = new DecodeCounters();
   sock.on('message', (msg) => {
     received++;
-    if (msg.length >= 22 && (msg[0]! & 0x08) !== 0) {
-      const vni = (msg[4]! << 16) | (msg[5]! << 8) | msg[6]!;
-      const etherType = (msg[20]! << 8) | msg[21]!;
-      if (etherType === 0x0800) {
-        parsed++;
-        vniSum += vni;
-      }
+    view.setFrame(msg, 0, msg.length, msg.length, -1); // a socket datagram: no link layer
+    const l2 = decodeVxlan(view, counters, 0, msg.length);
+    if (l2 >= 0 && decodeEthernet(view, counters, l2, msg.length) >= 0 && view.etherType === ETHERTYPE_IPV4) {
+      parsed++;
+      vniSum += view.vni;
     }
   });
   await new Promise<void>((r) => sock.bind(0, LOOPBACK, r));

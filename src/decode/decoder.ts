@@ -30,8 +30,12 @@ const ALLOW_NONE = 0;
 const ALLOW_VXLAN = 1;
 const ALLOW_GENEVE = 2;
 
-/** Decode the frame p.setFrame() pointed at (p.frameOffset, p.caplen, p.linktype). */
-export function decodeFrame(p: PacketView, c: DecodeCounters): void {
+/**
+ * Decode the frame p.setFrame() pointed at (p.frameOffset, p.caplen, p.linktype). With
+ * `openTunnels` false a VXLAN/GENEVE datagram stays the UDP packet it is (the emulator reads
+ * the frames it is about to wrap, whatever port they use).
+ */
+export function decodeFrame(p: PacketView, c: DecodeCounters, openTunnels = true): void {
   c.layers[Layer.Pkts]++;
   c.layers[Layer.Bytes] += p.caplen;
   const off = p.frameOffset;
@@ -58,20 +62,20 @@ export function decodeFrame(p: PacketView, c: DecodeCounters): void {
       break;
     case LINKTYPE_IPV4:
       c.layers[Layer.Raw]++;
-      p.etherType = ETHERTYPE_IPV4;
-      l3 = off;
+      p.etherType = p.linkProto = ETHERTYPE_IPV4;
+      p.linkPayloadOffset = l3 = off;
       break;
     case LINKTYPE_IPV6:
       c.layers[Layer.Raw]++;
-      p.etherType = ETHERTYPE_IPV6;
-      l3 = off;
+      p.etherType = p.linkProto = ETHERTYPE_IPV6;
+      p.linkPayloadOffset = l3 = off;
       break;
     default:
       decodeError(p, c, DecodeEvent.UnsupportedLinktype);
       return;
   }
   if (l3 < 0) return;
-  decodeL3(p, c, p.etherType, l3, end, ALLOW_VXLAN | ALLOW_GENEVE);
+  decodeL3(p, c, p.etherType, l3, end, openTunnels ? ALLOW_VXLAN | ALLOW_GENEVE : ALLOW_NONE);
 }
 
 /**

@@ -29,6 +29,7 @@ export function decodeEthernet(p: PacketView, c: DecodeCounters, off: number, en
   }
   const b = p.buf;
   p.l2Offset = off;
+  p.linkSrcMacOffset = off + 6;
   return decodeVlanTags(p, c, (b[off + 12]! << 8) | b[off + 13]!, off + ETHERNET_HEADER_LEN, end);
 }
 
@@ -38,6 +39,8 @@ export function decodeEthernet(p: PacketView, c: DecodeCounters, off: number, en
  */
 export function decodeVlanTags(p: PacketView, c: DecodeCounters, type: number, off: number, end: number): number {
   const b = p.buf;
+  p.linkPayloadOffset = off;
+  p.linkProto = type;
   while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_9100) {
     if (p.vlanCount >= MAX_VLAN_TAGS) {
       decodeError(p, c, DecodeEvent.VlanTooManyLayers);

@@ -32,5 +32,7 @@ export function decodeNull(p: PacketView, c: DecodeCounters, off: number, end: n
   if (family === AF_INET) p.etherType = ETHERTYPE_IPV4;
   else if (family === AF_INET6_BSD || family === AF_INET6_FREEBSD || family === AF_INET6_DARWIN) p.etherType = ETHERTYPE_IPV6;
   else p.etherType = 0;
+  p.linkProto = p.etherType;
+  p.linkPayloadOffset = off + NULL_HEADER_LEN;
   return off + NULL_HEADER_LEN;
 }

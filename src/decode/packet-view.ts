@@ -89,6 +89,15 @@ export class PacketView {
   // ---- inner link layer ----
   /** Offset of the (inner) Ethernet header, -1 when the link layer has none. */
   l2Offset = -1;
+  /** First byte after the link-layer header (Ethernet, SLL, NULL; the frame start for raw IP),
+   *  where VLAN tags or the network layer begin; -1 when no link header was decoded. */
+  linkPayloadOffset = -1;
+  /** Protocol named by the link-layer header before any VLAN tag, as written (may be an 802.3
+   *  length); for NULL and raw IP the EtherType of the family/version. */
+  linkProto = 0;
+  /** Offset of the 6-byte source MAC the link header carries (Ethernet; SLL with a 6-byte
+   *  address), -1 when none. */
+  linkSrcMacOffset = -1;
   /** EtherType after VLAN tags (0 when unknown). */
   etherType = 0;
   vlanCount = 0;
@@ -209,6 +218,9 @@ export class PacketView {
   /** Clear the inner-packet fields (used again when a tunnel is entered). */
   resetInner(): void {
     this.l2Offset = -1;
+    this.linkPayloadOffset = -1;
+    this.linkProto = 0;
+    this.linkSrcMacOffset = -1;
     this.etherType = 0;
     this.vlanCount = 0;
     this.ipVersion = 0;

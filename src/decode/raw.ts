@@ -26,5 +26,7 @@ export function decodeRaw(p: PacketView, c: DecodeCounters, off: number, end: nu
     decodeError(p, c, DecodeEvent.RawInvalidIpVersion);
     return -1;
   }
+  p.linkProto = p.etherType;
+  p.linkPayloadOffset = off;
   return off;
 }

@@ -21,6 +21,7 @@ export function decodeSll(p: PacketView, c: DecodeCounters, off: number, end: nu
     return -1;
   }
   const b = p.buf;
+  if (((b[off + 4]! << 8) | b[off + 5]!) === 6) p.linkSrcMacOffset = off + 6; // halen 6: a MAC
   // libpcap re-inserts a stripped VLAN tag after the header, so tags may follow.
   return decodeVlanTags(p, c, (b[off + 14]! << 8) | b[off + 15]!, off + SLL_HEADER_LEN, end);
 }
@@ -32,5 +33,6 @@ export function decodeSll2(p: PacketView, c: DecodeCounters, off: number, end: n
     return -1;
   }
   const b = p.buf;
+  if (b[off + 11] === 6) p.linkSrcMacOffset = off + 12; // halen 6: a MAC
   return decodeVlanTags(p, c, (b[off]! << 8) | b[off + 1]!, off + SLL2_HEADER_LEN, end);
 }

@@ -13,7 +13,7 @@ export function hashWord(h: number, w: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
-/** Final avalanche; returns an unsigned 32-bit value. (src/output/flow-hash.ts uses this too.) */
+/** Final avalanche; returns an unsigned 32-bit value. (src/emulator/source-port.ts uses this too.) */
 export function hashFinish(h: number, len: number): number {
   return hashFinishI32(h, len) >>> 0;
 }

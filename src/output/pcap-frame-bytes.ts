@@ -9,7 +9,7 @@
  */
 import { TunnelKind, type PacketView } from '../decode/packet-view.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from './pcap-writer.js';
-import { wrapFrame, type WrapOptions } from './vxlan-encap.js';
+import { wrapFrame, type WrapOptions } from '../decode/vxlan-encap.js';
 
 export type PcapMode = 'inner' | 'outer';
 

@@ -3,7 +3,7 @@
  * BATCH_SLOTS datagrams per system call into one ArrayBuffer of fixed slots, and one call into
  * JavaScript hands the batch over with a Uint32Array of lengths, sender addresses and the
  * kernel's arrival time of each datagram (SO_TIMESTAMPNS). The same
- * addon sends with sendmmsg(2) (src/output/batch-sender.ts).
+ * addon sends with sendmmsg(2) (src/emulator/batch-sender.ts).
  *
  * Node's dgram costs about 6-8 µs of CPU per datagram on these machines (a system call, a
  * Buffer, an rinfo object with the address as text and a JavaScript callback, each per

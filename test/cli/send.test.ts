@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/corpus.js';
 import { CLI } from '../helpers/tools.js';
 import { buildPcap, LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../../src/output/pcap-writer.js';
-import { ACK, ETHERTYPE_IPV4, ETHERTYPE_IPV6, PSH, SYN, concat, ethernet, icmpPacket, macBytes, tcpPacket, u16, udpPacket } from '../../src/captures/packet-builder.js';
+import { ACK, ETHERTYPE_IPV4, ETHERTYPE_IPV6, PSH, SYN, concat, ethernet, icmpPacket, macBytes, tcpPacket, u16, udpPacket } from '../../src/emulator/captures/packet-builder.js';
 import { tsharkFields } from '../output/tshark.js';
 import { parseHostPort } from '../../src/cli/commands/send.js';
 import { loadUdpBatchAddon } from '../../src/source/batch-socket.js';

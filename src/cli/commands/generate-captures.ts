@@ -22,7 +22,7 @@ export async function run(args: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new MirrorsinkError(ErrorCode.Usage, "generate-captures: expected exactly one output directory (see 'mirrorsink generate-captures --help')");
   }
-  const { generateCaptures } = await import('../../captures/index.js');
+  const { generateCaptures } = await import('../../emulator/captures/index.js');
   const dir = positionals[0]!;
   const results = generateCaptures(dir);
   for (const r of results) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { portFromHash, symmetricFrameHash, symmetricSourcePort, symmetricSourcePortOfFrame } from '../../src/output/flow-hash.js';
+import { portFromHash, symmetricFrameHash, symmetricSourcePort, symmetricSourcePortOfFrame } from '../../src/emulator/source-port.js';
 import {
   ACK,
   ETHERTYPE_IPV4,
@@ -21,7 +21,7 @@ import {
   u8,
   udpDatagram,
   udpPacket,
-} from '../../src/captures/packet-builder.js';
+} from '../../src/emulator/captures/packet-builder.js';
 import { PacketView } from '../../src/decode/packet-view.js';
 import { DecodeCounters } from '../../src/decode/decode-events.js';
 import { decodeFrame } from '../../src/decode/decoder.js';
@@ -96,6 +96,21 @@ describe('symmetric outer source port', () => {
     expect(port(v1)).toBe(port(v2));
     expect(viewPort(v1)).toBe(port(v1));
     expect(viewPort(v2)).toBe(port(v2));
+  });
+
+  it('keeps the ports of an IPv6 atomic fragment (offset 0, M clear), in both forms', () => {
+    const d = udpDatagram('2001:db8:ff::7', '2001:db8:1::10', 4000, 5001, new Uint8Array(8));
+    const atomic = eth6(ipv6({ src: '2001:db8:ff::7', dst: '2001:db8:1::10' }, PROTO_UDP, d, [fragmentHeader(0, false, 7)]));
+    const plain = eth6(ipv6({ src: '2001:db8:ff::7', dst: '2001:db8:1::10' }, PROTO_UDP, d));
+    expect(port(atomic)).toBe(port(plain));
+    expect(viewPort(atomic)).toBe(port(plain));
+  });
+
+  it('hashes a frame that is itself VXLAN by its own UDP flow (AWS does not open it)', () => {
+    const inner = eth4(tcpPacket({ src: '10.9.9.9', dst: '10.8.8.8' }, { sport: 1, dport: 2, seq: 1, flags: SYN }));
+    const vx = eth4(udpPacket({ src: '10.0.1.10', dst: '10.0.100.5' }, 65500, 4789, concat(u8(8, 0, 0, 0, 0, 0, 7, 0), inner)));
+    const sameFlow = eth4(udpPacket({ src: '10.0.1.10', dst: '10.0.100.5' }, 65500, 4789, new Uint8Array(4)));
+    expect(port(vx)).toBe(port(sameFlow));
   });
 
   it('hashes non-IP frames by MAC pair and EtherType, symmetrically', () => {

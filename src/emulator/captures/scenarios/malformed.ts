@@ -1,7 +1,9 @@
 import { Capture, ENI_A, MIRROR_TARGET, type Scenario } from '../kit.js';
 import { ETHERTYPE_IPV4, PROTO_TCP, SYN, ethernet, ipv4, macBytes, mssOption, tcpPacket, tcpSegment } from '../packet-builder.js';
-import { ipv4HeaderChecksum, wrapFrame } from '../../output/vxlan-encap.js';
-import { symmetricSourcePortOfFrame } from '../../output/flow-hash.js';
+import { ipv4HeaderChecksum, wrapFrame } from '../../../decode/vxlan-encap.js';
+import { portFromHash, symmetricHash4, symmetricSourcePortOfFrame } from '../../source-port.js';
+import { parseIpv4 } from '../../../net/ip-address.js';
+import { IPPROTO_TCP } from '../../../decode/packet-view.js';
 
 const PEER = '198.51.100.23';
 
@@ -48,10 +50,15 @@ export const malformed: Scenario = {
     const syn = () => tcpPacket({ ...hdr, id: rng.int(1, 0xffff) }, { sport, dport: 22, seq: rng.u32(), flags: SYN, window: 64240, options: mssOption(1460) });
     cap.ip(100_000, syn());
     const badIhl = ipv4({ ...hdr, id: rng.int(1, 0xffff) }, PROTO_TCP, tcpSegment(PEER, ENI_A.ip, { sport, dport: 22, seq: rng.u32(), flags: SYN, options: mssOption(1460) }), { ihlOverride: 3 });
-    cap.wrapped(200_000, ENI_A, ENI_A.vni, ingressFrame(badIhl));
+    // decode/ rejects these two inner headers, so their outer ports are given here: AWS reads
+    // no ports behind an IHL it cannot use (the 3-tuple), but the ports in a TCP header with a
+    // bad data offset (the flow's own port).
+    const peer = parseIpv4(PEER)!;
+    const eni = parseIpv4(ENI_A.ip)!;
+    cap.wrapped(200_000, ENI_A, ENI_A.vni, ingressFrame(badIhl), undefined, undefined, portFromHash(symmetricHash4(IPPROTO_TCP, peer, 0, eni, 0)));
     cap.wrapped(300_000, ENI_A, ENI_A.vni, ingressFrame(syn()), undefined, 0x00);
     cap.raw(400_000, shortVxlan(4, ingressFrame(syn())));
     const badOff = tcpPacket({ ...hdr, id: rng.int(1, 0xffff) }, { sport, dport: 22, seq: rng.u32(), flags: SYN, window: 64240, dataOffsetOverride: 15 });
-    cap.wrapped(500_000, ENI_A, ENI_A.vni, ingressFrame(badOff));
+    cap.wrapped(500_000, ENI_A, ENI_A.vni, ingressFrame(badOff), undefined, undefined, portFromHash(symmetricHash4(IPPROTO_TCP, peer, sport, eni, 22)));
   },
 };

@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateCaptures } from '../../src/captures/index.js';
-import { REPO_ROOT } from '../helpers/corpus.js';
-import { tsharkPackets, type TsharkPacket } from '../output/tshark.js';
+import { generateCaptures } from '../../../src/emulator/captures/index.js';
+import { REPO_ROOT } from '../../helpers/corpus.js';
+import { tsharkPackets, type TsharkPacket } from '../../output/tshark.js';
 
 const CAPTURES = path.join(REPO_ROOT, 'captures');
 const cap = (f: string) => path.join(CAPTURES, f);

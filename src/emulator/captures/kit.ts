@@ -3,9 +3,9 @@
  * step (which ENI's session copies a packet, with which VNI and inner MACs), TCP conversations
  * that keep seq/ack right, and the pcap assembly. Deterministic: no clock, no Math.random.
  */
-import { symmetricSourcePortOfFrame } from '../output/flow-hash.js';
-import { PcapBufferWriter, LINKTYPE_ETHERNET } from '../output/pcap-writer.js';
-import { wrapFrame, VXLAN_IPV4_OVERHEAD } from '../output/vxlan-encap.js';
+import { symmetricSourcePortOfFrame } from '../source-port.js';
+import { PcapBufferWriter, LINKTYPE_ETHERNET } from '../../output/pcap-writer.js';
+import { wrapFrame, VXLAN_IPV4_OVERHEAD } from '../../decode/vxlan-encap.js';
 import {
   ACK,
   ETHERTYPE_IPV4,
@@ -178,30 +178,29 @@ export class Capture {
     this.wrapped(tUs, eni, s.vni, frame, s.packetLength);
   }
 
-  /** Wrap an inner Ethernet frame as ENI `eni`'s session `vni` sends it. */
-  wrapped(tUs: number, eni: Eni, vni: number, frame: Uint8Array, packetLength?: number, vxlanFlags?: number): void {
+  /**
+   * Wrap an inner Ethernet frame as ENI `eni`'s session `vni` sends it. The outer source port
+   * is the symmetric hash of the decoded frame unless `sport` is given (frames decode/ rejects).
+   */
+  wrapped(tUs: number, eni: Eni, vni: number, frame: Uint8Array, packetLength?: number, vxlanFlags?: number, sport?: number): void {
     const n = wrapFrame(this.wrapBuf, frame, 0, frame.length, {
       outerSrc: eni.ip,
       outerDst: MIRROR_TARGET,
       vni,
-      sport: symmetricSourcePortOfFrame(frame, 0, frame.length),
+      sport: sport ?? symmetricSourcePortOfFrame(frame, 0, frame.length),
       packetLength,
       vxlanFlags,
     });
     this.raw(tUs, this.wrapBuf.slice(0, n));
+    this.vniCounts.set(vni, (this.vniCounts.get(vni) ?? 0) + 1);
   }
 
   /** Add a finished outer frame as is. */
   raw(tUs: number, frame: Uint8Array): void {
     this.records.push({ tUs: Math.round(tUs), seq: this.seq++, frame });
-    // Untagged outer IPv4/UDP 4789 with a whole VXLAN header: count its VNI.
-    if (frame.length >= 50 && frame[12] === 0x08 && frame[13] === 0 && frame[23] === 17 && frame[36] === 0x12 && frame[37] === 0xb5) {
-      const vni = (frame[46]! << 16) | (frame[47]! << 8) | frame[48]!;
-      this.vniCounts.set(vni, (this.vniCounts.get(vni) ?? 0) + 1);
-    }
   }
 
-  /** Packets per VNI (frames too short for a VXLAN header are not counted). */
+  /** Packets per VNI, counted as they are wrapped (raw() frames carry no whole VXLAN header). */
   readonly vniCounts = new Map<number, number>();
 
   get packetCount(): number {

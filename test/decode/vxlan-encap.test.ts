@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { VXLAN_IPV4_OVERHEAD, ipv4HeaderChecksum, parseMac, truncatedLength, wrapFrame, writeVxlanHeader, writeVxlanPayload } from '../../src/output/vxlan-encap.js';
-import { symmetricSourcePortOfFrame } from '../../src/output/flow-hash.js';
+import { VXLAN_IPV4_OVERHEAD, ipv4HeaderChecksum, parseMac, truncatedLength, wrapFrame, writeVxlanHeader, writeVxlanPayload } from '../../src/decode/vxlan-encap.js';
+import { symmetricSourcePortOfFrame } from '../../src/emulator/source-port.js';
 import { buildPcap, LINKTYPE_ETHERNET } from '../../src/output/pcap-writer.js';
-import { ACK, ETHERTYPE_IPV4, PSH, SYN, ethernet, macBytes, tcpPacket, udpPacket } from '../../src/captures/packet-builder.js';
-import { tsharkFields } from './tshark.js';
+import { ACK, ETHERTYPE_IPV4, PSH, SYN, ethernet, macBytes, tcpPacket, udpPacket } from '../../src/emulator/captures/packet-builder.js';
+import { tsharkFields } from '../output/tshark.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vxlan-encap-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

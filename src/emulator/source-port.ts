@@ -13,23 +13,23 @@
  *    other protocol: ports 0 (the 3-tuple), so every fragment of a datagram gets one port.
  *  - Non-IP frames (ARP, LLC...): the two MAC addresses and the EtherType.
  *
- * Two entry points that agree on well-formed packets: `symmetricSourcePort(p)` from a decoded
- * PacketView, and `symmetricSourcePortOfFrame(buf, off, len)` which parses a raw Ethernet frame
- * itself (Ethernet, up to 3 VLAN tags, IPv4, IPv6 with extension headers). Neither allocates.
+ * Two entry points: `symmetricSourcePort(p)` from a decoded PacketView, and
+ * `symmetricSourcePortOfFrame(buf, off, len)` for a raw Ethernet frame, which decodes it with
+ * decode/ into a reused view first (only decode/ parses frames). The first allocates nothing,
+ * the second only the view's DataView when handed a buffer other than the last one.
+ * A frame decode/ rejects hashes with what decode/ did read: an IP header it could not decode
+ * as a non-IP frame (MACs + EtherType), an L4 header it could not decode with ports 0.
  */
 import { hashFinish, hashWord } from '../flow/flow-hash.js';
-import type { PacketView } from '../decode/packet-view.js';
+import { DecodeCounters } from '../decode/decode-events.js';
+import { LINKTYPE_ETHERNET, decodeFrame } from '../decode/decoder.js';
+import { IPPROTO_ICMP as PROTO_ICMP, IPPROTO_ICMPV6 as PROTO_ICMPV6, IPPROTO_TCP as PROTO_TCP, IPPROTO_UDP as PROTO_UDP, PacketView } from '../decode/packet-view.js';
 
 /** Lowest outer source port AWS uses; the hash supplies the low 7 bits. */
 export const AWS_SPORT_BASE = 0xff80;
 export const AWS_SPORT_MASK = 0x7f;
 
 const SEED = 0x6d697272; // "mirr"
-
-const PROTO_ICMP = 1;
-const PROTO_TCP = 6;
-const PROTO_UDP = 17;
-const PROTO_ICMPV6 = 58;
 
 /** Map a 32-bit hash to 65408-65535 as AWS does: 0xFF80 | (hash & 0x7F). */
 export function portFromHash(h: number): number {
@@ -130,7 +130,9 @@ export function symmetricFlowHash(p: PacketView): number {
   const proto = p.ipProto < 0 ? 0 : p.ipProto;
   let sp = 0;
   let dp = 0;
-  if (!p.isFragment) {
+  // An IPv6 atomic fragment (offset 0, M clear) is a whole datagram: it keeps its ports.
+  const fragment = p.isFragment && (p.ipVersion === 4 || p.fragOffset > 0 || (p.ipFlags & 1) !== 0);
+  if (!fragment) {
     if ((proto === PROTO_TCP || proto === PROTO_UDP) && p.sport >= 0 && p.dport >= 0) {
       sp = p.sport;
       dp = p.dport;
@@ -141,84 +143,18 @@ export function symmetricFlowHash(p: PacketView): number {
   return p.ipVersion === 4 ? symmetricHash4(proto, p.src4, sp, p.dst4, dp) : symmetricHash6(proto, p.src6, sp, p.dst6, dp);
 }
 
-const ETH_VLAN = 0x8100;
-const ETH_QINQ = 0x88a8;
-const ETH_QINQ_9100 = 0x9100;
-const ETH_IPV4 = 0x0800;
-const ETH_IPV6 = 0x86dd;
+/** One view and counter set for the raw-frame form: reused, never reallocated. */
+const frameView = new PacketView();
+const frameCounters = new DecodeCounters();
 
-function rd16(b: Uint8Array, o: number): number {
-  return (b[o]! << 8) | b[o + 1]!;
-}
-
-function rd32(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-}
-
-/** Ports (or echo id) of the L4 header at `l4`, packed as sport * 65536 + dport; 0 when none. */
-function l4Ports(b: Uint8Array, l4: number, end: number, proto: number): number {
-  if (proto === PROTO_TCP || proto === PROTO_UDP) {
-    if (end - l4 < 4) return 0;
-    return rd16(b, l4) * 65536 + rd16(b, l4 + 2);
-  }
-  if (proto === PROTO_ICMP || proto === PROTO_ICMPV6) {
-    if (end - l4 < 8 || !isEcho(proto, b[l4]!)) return 0;
-    const id = rd16(b, l4 + 4);
-    return id * 65536 + id;
-  }
-  return 0;
-}
-
-/** The symmetric flow hash of a raw Ethernet frame of `len` captured bytes at `off`. */
+/**
+ * The symmetric flow hash of a raw Ethernet frame of `len` captured bytes at `off`: decoded by
+ * decode/ without opening tunnels (AWS hashes the frame it mirrors, even a VXLAN one).
+ */
 export function symmetricFrameHash(b: Uint8Array, off: number, len: number): number {
-  const end = off + len;
-  if (len < 14) return 0;
-  let type = rd16(b, off + 12);
-  let cur = off + 14;
-  for (let tags = 0; (type === ETH_VLAN || type === ETH_QINQ || type === ETH_QINQ_9100) && tags < 3; tags++) {
-    if (end - cur < 4) return macHash(b, off, type);
-    type = rd16(b, cur + 2);
-    cur += 4;
-  }
-  if (type === ETH_IPV4 && end - cur >= 20 && b[cur]! >> 4 === 4) {
-    const ihl = (b[cur]! & 0x0f) << 2;
-    const proto = b[cur + 9]!;
-    const frag = rd16(b, cur + 6) & 0x3fff; // MF + offset
-    let ports = 0;
-    if (frag === 0 && ihl >= 20) ports = l4Ports(b, cur + ihl, end, proto);
-    return symmetricHash4(proto, rd32(b, cur + 12), Math.floor(ports / 65536), rd32(b, cur + 16), ports % 65536);
-  }
-  if (type === ETH_IPV6 && end - cur >= 40 && b[cur]! >> 4 === 6) {
-    for (let i = 0; i < 4; i++) {
-      wa[i] = rd32(b, cur + 8 + 4 * i);
-      wb[i] = rd32(b, cur + 24 + 4 * i);
-    }
-    let nh = b[cur + 6]!;
-    let l4 = cur + 40;
-    let fragment = false;
-    for (let n = 0; n < 8; n++) {
-      if (nh === 0 || nh === 43 || nh === 60 || nh === 51) {
-        if (end - l4 < 2) break;
-        const hl = nh === 51 ? (b[l4 + 1]! + 2) << 2 : (b[l4 + 1]! + 1) << 3;
-        nh = b[l4]!;
-        l4 += hl;
-      } else if (nh === 44) {
-        if (end - l4 < 8) break;
-        const fo = rd16(b, l4 + 2);
-        nh = b[l4]!;
-        l4 += 8;
-        if ((fo & 0xfff9) !== 0) {
-          fragment = true; // offset (upper 13 bits) or M (bit 0) set
-          break;
-        }
-      } else {
-        break;
-      }
-    }
-    const ports = fragment ? 0 : l4Ports(b, l4, end, nh);
-    return symmetricHash6(nh, wa, Math.floor(ports / 65536), wb, ports % 65536);
-  }
-  return macHash(b, off, type);
+  frameView.setFrame(b, off, len, len, LINKTYPE_ETHERNET);
+  decodeFrame(frameView, frameCounters, false);
+  return symmetricFlowHash(frameView);
 }
 
 /** Outer UDP source port (65408-65535) for a raw Ethernet frame. */

@@ -4,7 +4,7 @@
  * DNS, TLS and SSH encodings the scenarios put inside. Everything returns fresh Uint8Arrays:
  * this is generator code, not a hot path.
  */
-import { parseIpv4, parseIpv6 } from '../net/ip-address.js';
+import { parseIpv4, parseIpv6 } from '../../net/ip-address.js';
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_IPV6 = 0x86dd;

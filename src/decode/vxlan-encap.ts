@@ -8,14 +8,14 @@
  * A session's PacketLength counts bytes after the VXLAN header: the inner frame is cut to that
  * many bytes and the outer IPv4/UDP lengths describe what is left, while the inner IP header
  * keeps its original total length (that mismatch is how AWS truncation looks).
+ *
+ * The inverse of decoding, kept next to decode/vxlan.ts (whose header constants it uses): the
+ * AWS emulator (src/emulator/) wraps frames with it and the pcap outer mode (output/) rebuilds
+ * the outer headers the kernel stripped from socket datagrams; stages may not import emulator/.
  */
 import { parseIpv4 } from '../net/ip-address.js';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
-
-export const VXLAN_PORT = 4789;
-export const VXLAN_HEADER_LEN = 8;
-/** The I flag: the VNI field is valid (RFC 7348). */
-export const VXLAN_FLAG_I = 0x08;
+import { VXLAN_FLAG_I, VXLAN_HEADER_LEN, VXLAN_PORT } from './vxlan.js';
 /** Outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8. */
 export const VXLAN_IPV4_OVERHEAD = 50;
 export const OUTER_ETHERNET_LEN = 14;
@@ -32,7 +32,7 @@ export interface WrapOptions {
   outerDst: string | number;
   /** 24-bit VXLAN network identifier (the session's VirtualNetworkId). */
   vni: number;
-  /** Outer UDP source port (see flow-hash.ts: symmetricSourcePortOfFrame). */
+  /** Outer UDP source port (see emulator/source-port.ts). */
   sport: number;
   /** Outer Ethernet source MAC ("aa:bb:..." or 6 bytes); default 02:00 + outer source IP. */
   srcMac?: string | Uint8Array;

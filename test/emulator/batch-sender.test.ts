@@ -1,11 +1,11 @@
 /**
- * sendmmsg through the native addon (src/output/batch-sender.ts) to a real dgram socket over
+ * sendmmsg through the native addon (src/emulator/batch-sender.ts) to a real dgram socket over
  * loopback: every datagram byte for byte and in order, partial ranges, refused sends reported
  * with their errno name, and argument checks that keep it inside its buffers.
  */
 import { describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
-import { BatchSender } from '../../src/output/batch-sender.js';
+import { BatchSender } from '../../src/emulator/batch-sender.js';
 import { loadUdpBatchAddon } from '../../src/source/batch-socket.js';
 import { waitFor } from '../server/harness.js';
 
