@@ -12,12 +12,17 @@
  * wall time for serve. A file is written to `NAME.tmp` and renamed when its window closes, so
  * a reader never sees half a gzip stream. The hash is derived from the file's identity
  * (id, account, region, window): a replay of the same capture reproduces the same names.
+ *
+ * Lines are streamed: each open file holds one bounded chunk of text that is deflated and
+ * written when full (see chunked-gzip-file.ts), so memory does not grow with the records of a
+ * window. A file that fails to write is abandoned; its later records are counted in
+ * recordsLost and the first error is thrown by close().
  */
-import { createWriteStream, mkdirSync, renameSync, type WriteStream } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { createGzip, type Gzip } from 'node:zlib';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
+import { ChunkedGzipFile } from './chunked-gzip-file.js';
 import { formatFlowLogRecord, type FlowLogFormat, type FlowLogRecord } from './flow-log-record.js';
 
 export interface FlowLogFileOptions {
@@ -38,9 +43,7 @@ interface OpenFile {
   window: number;
   finalPath: string;
   tmpPath: string;
-  gzip: Gzip;
-  out: WriteStream;
-  done: Promise<void>;
+  gz: ChunkedGzipFile | null;
   records: number;
 }
 
@@ -50,8 +53,9 @@ export class FlowLogFileWriter {
   /** Completed files, in the order they were closed. */
   readonly files: string[] = [];
   recordsWritten = 0;
+  /** Records not written because their file failed. */
+  recordsLost = 0;
   private readonly open = new Map<string, OpenFile>();
-  private readonly pending: Promise<void>[] = [];
   private readonly errors: Error[] = [];
   private readonly rotateSec: number;
   private readonly flowLogId: string;
@@ -78,7 +82,17 @@ export class FlowLogFileWriter {
       f = this.start(account, region, window);
       this.open.set(key, f);
     }
-    f.gzip.write(formatFlowLogRecord(rec, this.opts.format) + '\n');
+    if (f.gz === null) {
+      this.recordsLost++;
+      return;
+    }
+    try {
+      f.gz.write(formatFlowLogRecord(rec, this.opts.format) + '\n');
+    } catch (err) {
+      this.fail(f, err as Error);
+      this.recordsLost++;
+      return;
+    }
     f.records++;
     this.recordsWritten++;
   }
@@ -100,7 +114,6 @@ export class FlowLogFileWriter {
     this.closed = true;
     for (const f of this.open.values()) this.finish(f);
     this.open.clear();
-    await Promise.all(this.pending);
     if (this.errors.length > 0) {
       throw new MirrorsinkError(ErrorCode.FileUnreadable, `flow-log files: ${this.errors[0]!.message}`);
     }
@@ -131,33 +144,33 @@ export class FlowLogFileWriter {
     } catch (err) {
       throw new MirrorsinkError(ErrorCode.FileUnreadable, `cannot create ${path.dirname(finalPath)}: ${(err as Error).message}`);
     }
-    const gzip = createGzip();
-    const out = createWriteStream(tmpPath);
-    gzip.pipe(out);
-    const done = new Promise<void>((resolve) => {
-      const fail = (err: Error) => {
-        this.errors.push(err);
-        resolve();
-      };
-      gzip.on('error', fail);
-      out.on('error', fail);
-      out.on('close', () => resolve());
-    });
-    gzip.write(this.opts.format.header + '\n');
-    return { window, finalPath, tmpPath, gzip, out, done, records: 0 };
+    let gz: ChunkedGzipFile | null = null;
+    try {
+      gz = new ChunkedGzipFile(tmpPath);
+      gz.write(this.opts.format.header + '\n');
+    } catch (err) {
+      gz?.abandon();
+      gz = null;
+      this.errors.push(err as Error);
+    }
+    return { window, finalPath, tmpPath, gz, records: 0 };
   }
 
   private finish(f: OpenFile): void {
-    f.gzip.end();
-    this.pending.push(
-      f.done.then(() => {
-        try {
-          renameSync(f.tmpPath, f.finalPath);
-          this.files.push(f.finalPath);
-        } catch (err) {
-          this.errors.push(err as Error);
-        }
-      }),
-    );
+    if (f.gz === null) return;
+    try {
+      f.gz.close();
+      renameSync(f.tmpPath, f.finalPath);
+      this.files.push(f.finalPath);
+    } catch (err) {
+      this.errors.push(err as Error);
+    }
+    f.gz = null;
+  }
+
+  private fail(f: OpenFile, err: Error): void {
+    f.gz?.abandon();
+    f.gz = null;
+    this.errors.push(err);
   }
 }
