@@ -40,7 +40,11 @@ export interface FlowLogFileOptions {
 }
 
 interface OpenFile {
+  account: string;
+  region: string;
   window: number;
+  /** Finished (renamed or failed): no longer in `open`. */
+  closed: boolean;
   finalPath: string;
   tmpPath: string;
   gz: ChunkedGzipFile | null;
@@ -56,6 +60,8 @@ export class FlowLogFileWriter {
   /** Records not written because their file failed. */
   recordsLost = 0;
   private readonly open = new Map<string, OpenFile>();
+  /** The file the previous record went to. */
+  private last: OpenFile | null = null;
   private readonly errors: Error[] = [];
   private readonly rotateSec: number;
   private readonly flowLogId: string;
@@ -71,23 +77,28 @@ export class FlowLogFileWriter {
     const account = rec.accountId ?? this.opts.accountId ?? 'unknown';
     const region = rec.region ?? this.opts.region ?? 'unknown';
     const window = this.windowNow();
-    const key = `${account}\u0000${region}`;
-    let f = this.open.get(key);
-    if (f !== undefined && window > f.window) {
+    let f = this.last;
+    // Records come in runs of one account and region: skip the key and map lookup for those.
+    if (f === null || f.account !== account || f.region !== region || f.closed) {
+      f = this.open.get(`${account}\u0000${region}`) ?? null;
+    }
+    if (f !== null && window > f.window) {
       this.finish(f);
-      this.open.delete(key);
-      f = undefined;
+      this.open.delete(`${account}\u0000${region}`);
+      f = null;
     }
-    if (f === undefined) {
+    if (f === null) {
       f = this.start(account, region, window);
-      this.open.set(key, f);
+      this.open.set(`${account}\u0000${region}`, f);
     }
+    this.last = f;
     if (f.gz === null) {
       this.recordsLost++;
       return;
     }
     try {
-      f.gz.write(formatFlowLogRecord(rec, this.opts.format) + '\n');
+      f.gz.write(formatFlowLogRecord(rec, this.opts.format));
+      f.gz.write('\n');
     } catch (err) {
       this.fail(f, err as Error);
       this.recordsLost++;
@@ -95,6 +106,13 @@ export class FlowLogFileWriter {
     }
     f.records++;
     this.recordsWritten++;
+  }
+
+  /** Text held in memory, not yet compressed: at most one chunk per open file. */
+  bufferedChars(): number {
+    let n = 0;
+    for (const f of this.open.values()) if (f.gz !== null) n += f.gz.buffered;
+    return n;
   }
 
   /** Close files whose window has passed (serve: call from a timer). */
@@ -153,10 +171,11 @@ export class FlowLogFileWriter {
       gz = null;
       this.errors.push(err as Error);
     }
-    return { window, finalPath, tmpPath, gz, records: 0 };
+    return { account, region, window, closed: false, finalPath, tmpPath, gz, records: 0 };
   }
 
   private finish(f: OpenFile): void {
+    f.closed = true;
     if (f.gz === null) return;
     try {
       f.gz.close();
