@@ -1,7 +1,7 @@
 /**
- * A gzip file written synchronously in bounded chunks: text is appended to a pending string
- * and each full chunk (64 Ki characters) is deflated (zlib, in this thread) and written at
- * once. Memory held is one chunk, whatever the file's length; nothing queues up behind a stream that a synchronous
+ * A gzip file written synchronously in bounded chunks: text is appended to a fixed buffer and
+ * each full chunk (64 KiB) is deflated (zlib, in this thread) and written at once. Memory held
+ * is one chunk, whatever the file's length; nothing queues up behind a stream that a synchronous
  * replay loop never lets drain (an async zlib stream there kept every line until the end).
  *
  * The file is one ordinary gzip member (RFC 1952): Node's header, raw deflate data, CRC-32 and
@@ -41,6 +41,9 @@ export function crc32Js(data: Uint8Array, value = 0): number {
   return ~c >>> 0;
 }
 
+/** Longest UTF-8 encoding of one UTF-16 code unit. */
+const MAX_BYTES_PER_CHAR = 3;
+
 const crc32: Crc32 = (zlib as unknown as { crc32?: Crc32 }).crc32 ?? crc32Js;
 
 export class ChunkedGzipFile {
@@ -51,18 +54,18 @@ export class ChunkedGzipFile {
   /** Chunks deflated and written. */
   chunks = 0;
   private fd: number;
-  /** Text not yet deflated: appended strings (V8 joins them lazily), at most chunkChars long. */
-  private pending = '';
+  /** Text not yet deflated: one chunk at most. */
+  private readonly buf: Buffer;
+  private used = 0;
   private crc = 0;
-  private readonly chunkChars: number;
   private readonly deflateOpts: zlib.ZlibOptions;
 
   /** Opens (truncates) `path`; throws the fs error if it cannot. */
   constructor(
     readonly path: string,
-    opts: { chunkChars?: number; level?: number } = {},
+    opts: { chunkBytes?: number; level?: number } = {},
   ) {
-    this.chunkChars = Math.max(1024, opts.chunkChars ?? 64 * 1024);
+    this.buf = Buffer.allocUnsafe(Math.max(1024, opts.chunkBytes ?? 64 * 1024));
     const level = opts.level ?? DEFAULT_GZIP_LEVEL;
     // Each chunk ends with a sync flush, not a final block: the chunks form one deflate stream.
     this.deflateOpts = { level, finishFlush: zlib.constants.Z_SYNC_FLUSH };
@@ -73,23 +76,46 @@ export class ChunkedGzipFile {
     this.put(header);
   }
 
-  /** Characters buffered and not yet deflated (bounded by the chunk size). */
+  /** Bytes buffered and not yet deflated (less than the chunk size). */
   get buffered(): number {
-    return this.pending.length;
+    return this.used;
   }
 
-  /** Append text; a full chunk is deflated and written at once. Throws the fs error if that fails. */
+  /** Append text (UTF-8); a full chunk is deflated and written. Throws the fs error if that fails. */
   write(text: string): void {
-    this.pending += text;
-    if (this.pending.length >= this.chunkChars) this.flush();
+    if (this.used + text.length * MAX_BYTES_PER_CHAR > this.buf.length) {
+      this.flush();
+      if (text.length * MAX_BYTES_PER_CHAR > this.buf.length) {
+        // Longer than a whole chunk (never for flow-log lines): deflated on its own.
+        this.deflate(Buffer.from(text, 'utf8'));
+        return;
+      }
+    }
+    this.used += this.buf.write(text, this.used, 'utf8');
+  }
+
+  /** Append bytes[0, length) (already encoded text). Throws the fs error if a flush fails. */
+  writeBytes(bytes: Uint8Array, length: number): void {
+    if (this.used + length > this.buf.length) {
+      this.flush();
+      if (length > this.buf.length) {
+        this.deflate(bytes.subarray(0, length));
+        return;
+      }
+    }
+    // A line is short: a loop beats creating a subarray view per call.
+    const buf = this.buf;
+    let u = this.used;
+    for (let i = 0; i < length; i++) buf[u++] = bytes[i]!;
+    this.used = u;
   }
 
   /** Deflate and write what is buffered. */
   flush(): void {
-    if (this.pending.length === 0) return;
-    const text = Buffer.from(this.pending, 'utf8');
-    this.pending = '';
-    this.deflate(text);
+    if (this.used === 0) return;
+    const n = this.used;
+    this.used = 0;
+    this.deflate(this.buf.subarray(0, n));
   }
 
   /** Flush, end the stream, write the trailer and close the file. */

@@ -13,8 +13,8 @@
  * a reader never sees half a gzip stream. The hash is derived from the file's identity
  * (id, account, region, window): a replay of the same capture reproduces the same names.
  *
- * Lines are streamed: each open file holds one bounded chunk of text that is deflated and
- * written when full (see chunked-gzip-file.ts), so memory does not grow with the records of a
+ * Lines are streamed: each record is encoded straight to bytes (no strings per field) into one
+ * bounded chunk per open file, deflated and written when full (see chunked-gzip-file.ts), so memory does not grow with the records of a
  * window. A file that fails to write is abandoned; its later records are counted in
  * recordsLost and the first error is thrown by close().
  */
@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
 import { ChunkedGzipFile } from './chunked-gzip-file.js';
-import { formatFlowLogRecord, type FlowLogFormat, type FlowLogRecord } from './flow-log-record.js';
+import { encodeFlowLogRecord, formatFlowLogRecord, type FlowLogFormat, type FlowLogRecord } from './flow-log-record.js';
 
 export interface FlowLogFileOptions {
   dir: string;
@@ -62,6 +62,8 @@ export class FlowLogFileWriter {
   private readonly open = new Map<string, OpenFile>();
   /** The file the previous record went to. */
   private last: OpenFile | null = null;
+  /** One encoded line (reused): lines longer than this take the string path. */
+  private readonly line = new Uint8Array(2048);
   private readonly errors: Error[] = [];
   private readonly rotateSec: number;
   private readonly flowLogId: string;
@@ -97,8 +99,9 @@ export class FlowLogFileWriter {
       return;
     }
     try {
-      f.gz.write(formatFlowLogRecord(rec, this.opts.format));
-      f.gz.write('\n');
+      const n = encodeFlowLogRecord(rec, this.opts.format, this.line);
+      if (n >= 0) f.gz.writeBytes(this.line, n);
+      else f.gz.write(formatFlowLogRecord(rec, this.opts.format) + '\n');
     } catch (err) {
       this.fail(f, err as Error);
       this.recordsLost++;

@@ -201,62 +201,71 @@ function val(v: string | number | null): string {
   return v === null ? '-' : String(v);
 }
 
-/** The text of one field of a record. */
-export function fieldText(rec: FlowLogRecord, def: FlowLogFieldDef, version: number): string {
+/**
+ * The value of one field of a record; null prints as '-'. The one mapping from fields to
+ * record values: fieldText() renders it as a string, encodeFlowLogRecord() as bytes.
+ */
+export function fieldValue(rec: FlowLogRecord, def: FlowLogFieldDef, version: number): string | number | null {
   switch (def.code) {
     case Field.Version:
-      return String(version);
+      return version;
     case Field.AccountId:
-      return val(rec.accountId);
+      return rec.accountId;
     case Field.InterfaceId:
-      return val(rec.interfaceId);
+      return rec.interfaceId;
     case Field.Srcaddr:
-      return val(rec.srcaddr);
+      return rec.srcaddr;
     case Field.Dstaddr:
-      return val(rec.dstaddr);
+      return rec.dstaddr;
     case Field.Srcport:
-      return val(rec.srcport);
+      return rec.srcport;
     case Field.Dstport:
-      return val(rec.dstport);
+      return rec.dstport;
     case Field.Protocol:
-      return val(rec.protocol);
+      return rec.protocol;
     case Field.Packets:
-      return val(rec.packets);
+      return rec.packets;
     case Field.Bytes:
-      return val(rec.bytes);
+      return rec.bytes;
     case Field.Start:
-      return String(rec.start);
+      return rec.start;
     case Field.End:
-      return String(rec.end);
+      return rec.end;
     case Field.Action:
-      return val(rec.action);
+      return rec.action;
     case Field.LogStatus:
       return rec.logStatus;
     case Field.VpcId:
-      return val(rec.vpcId);
+      return rec.vpcId;
     case Field.SubnetId:
-      return val(rec.subnetId);
+      return rec.subnetId;
     case Field.InstanceId:
-      return val(rec.instanceId);
+      return rec.instanceId;
     case Field.TcpFlags:
-      return val(rec.tcpFlags);
+      return rec.tcpFlags;
     case Field.Type:
-      return val(rec.type);
+      return rec.type;
     case Field.PktSrcaddr:
-      return val(rec.pktSrcaddr);
+      return rec.pktSrcaddr;
     case Field.PktDstaddr:
-      return val(rec.pktDstaddr);
+      return rec.pktDstaddr;
     case Field.Region:
-      return val(rec.region);
+      return rec.region;
     case Field.AzId:
-      return val(rec.azId);
+      return rec.azId;
     case Field.FlowDirection:
-      return val(rec.flowDirection);
+      return rec.flowDirection;
     default:
       // sublocation, AWS-service, traffic-path, ECS and reject-reason: nothing a mirror
       // target can know (traffic-path needs the route taken; REJECT records never occur).
-      return '-';
+      return null;
   }
+}
+
+
+/** The text of one field of a record. */
+export function fieldText(rec: FlowLogRecord, def: FlowLogFieldDef, version: number): string {
+  return val(fieldValue(rec, def, version));
 }
 
 /** One line of a flow-log file (no newline). */
@@ -268,4 +277,84 @@ export function formatFlowLogRecord(rec: FlowLogRecord, format: FlowLogFormat): 
     out += fieldText(rec, fs[i]!, format.version);
   }
   return out;
+}
+
+const DASH = 0x2d;
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+const utf8 = new TextEncoder();
+
+/**
+ * Write one line of a flow-log file, newline included, as UTF-8 into `out` from 0; returns its
+ * length, or -1 when it does not fit (then use formatFlowLogRecord). The files' path: no string
+ * is built per field or line. Text is the same as formatFlowLogRecord(rec, format) + '\n'.
+ */
+export function encodeFlowLogRecord(rec: FlowLogRecord, format: FlowLogFormat, out: Uint8Array): number {
+  const fs = format.fields;
+  let pos = 0;
+  for (let i = 0; i < fs.length; i++) {
+    if (i > 0) {
+      if (pos >= out.length) return -1;
+      out[pos++] = SPACE;
+    }
+    const v = fieldValue(rec, fs[i]!, format.version);
+    if (v === null) {
+      if (pos >= out.length) return -1;
+      out[pos++] = DASH;
+    } else if (typeof v === 'number') {
+      pos = encodeNumber(v, out, pos);
+    } else {
+      pos = encodeString(v, out, pos);
+    }
+    if (pos < 0) return -1;
+  }
+  if (pos >= out.length) return -1;
+  out[pos++] = NEWLINE;
+  return pos;
+}
+
+/** Digits of a safe non-negative integer (what the fields hold), else String(v)'s text. */
+function encodeNumber(v: number, out: Uint8Array, pos: number): number {
+  if (!(v >= 0 && v <= 0x7fffffff && (v | 0) === v)) {
+    // Beyond int32 (byte counts of long flows), fractions, negatives: rare.
+    return Number.isSafeInteger(v) && v >= 0 ? encodeWideInteger(v, out, pos) : encodeString(String(v), out, pos);
+  }
+  let digits = 1;
+  for (let x = v; x >= 10; x = (x / 10) | 0) digits++;
+  if (pos + digits > out.length) return -1;
+  let x = v;
+  for (let k = pos + digits - 1; k >= pos; k--) {
+    const q = (x / 10) | 0;
+    out[k] = 0x30 + x - q * 10;
+    x = q;
+  }
+  return pos + digits;
+}
+
+function encodeWideInteger(v: number, out: Uint8Array, pos: number): number {
+  let digits = 1;
+  for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+  if (pos + digits > out.length) return -1;
+  let x = v;
+  for (let k = pos + digits - 1; k >= pos; k--) {
+    out[k] = 0x30 + (x % 10);
+    x = Math.floor(x / 10);
+  }
+  return pos + digits;
+}
+
+function encodeString(s: string, out: Uint8Array, pos: number): number {
+  const n = s.length;
+  if (pos + n > out.length) return -1;
+  for (let k = 0; k < n; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 0x80) {
+      // Not ASCII (a name from the config): let the encoder do UTF-8 from here.
+      const r = utf8.encodeInto(s.slice(k), out.subarray(pos + k));
+      if (r.read! < n - k) return -1;
+      return pos + k + r.written!;
+    }
+    out[pos + k] = c;
+  }
+  return pos + n;
 }
