@@ -319,16 +319,21 @@ function encodeNumber(v: number, out: Uint8Array, pos: number): number {
     // Beyond int32 (byte counts of long flows), fractions, negatives: rare.
     return Number.isSafeInteger(v) && v >= 0 ? encodeWideInteger(v, out, pos) : encodeString(String(v), out, pos);
   }
-  let digits = 1;
-  for (let x = v; x >= 10; x = (x / 10) | 0) digits++;
+  const digits = decimalDigits(v);
   if (pos + digits > out.length) return -1;
   let x = v;
-  for (let k = pos + digits - 1; k >= pos; k--) {
+  for (let k = pos + digits - 1; k > pos; k--) {
     const q = (x / 10) | 0;
     out[k] = 0x30 + x - q * 10;
     x = q;
   }
+  out[pos] = 0x30 + x;
   return pos + digits;
+}
+
+function decimalDigits(v: number): number {
+  if (v < 100000) return v < 100 ? (v < 10 ? 1 : 2) : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+  return v < 10000000 ? (v < 1000000 ? 6 : 7) : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
 }
 
 function encodeWideInteger(v: number, out: Uint8Array, pos: number): number {
