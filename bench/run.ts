@@ -8,12 +8,15 @@
  *   replay (no rules)     `mirrorsink replay --no-rules` child process: the whole pipeline
  *   replay (N rules)      the same with N generated content rules (10 … 10 000)
  *   tcpdump -w /dev/null  the C reference reader
+ *   1 M flows             replay --no-rules of a generated capture of 1 M single-packet flows,
+ *                         without and with --flows-dir (VPC Flow Logs files): the flow-log cost
  *
- * Options: --packets N (default 1 000 000), --rules 10,100,1000,10000 (or none), --live (adds the
- * UDP receive benchmark: highest loss-free send rate, full pipeline vs a bare dgram loop).
+ * Options: --packets N (default 1 000 000), --rules 10,100,1000,10000 (or none), --flows N (single-
+ * packet flows for the flow-log rows, default 1 000 000, 0 skips them), --live (adds the UDP
+ * receive benchmark: highest loss-free send rate, full pipeline vs a bare dgram loop).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCaptureFile } from '../src/source/capture-file.js';
@@ -25,6 +28,7 @@ import type { BenchRow } from './bench-row.js';
 import { benchBareWalk, benchReadCaptureFile, benchTcpdump, formatBenchRows } from './capture-read.js';
 import { buildLargeCapture, defaultLargeCapturePath, repoRoot } from './large-capture.js';
 import { collectPayloads, generateContentRules } from './detect-rules.js';
+import { buildFlowCapture, defaultFlowCapturePath } from './flow-capture.js';
 
 const CLI = path.join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
 
@@ -59,7 +63,7 @@ function benchReplay(name: string, file: string, extra: string[]): BenchRow {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { packets: { type: 'string' }, rules: { type: 'string' }, live: { type: 'boolean' }, file: { type: 'string' } },
+    options: { packets: { type: 'string' }, rules: { type: 'string' }, live: { type: 'boolean' }, file: { type: 'string' }, flows: { type: 'string' } },
   });
   const minPackets = Number(values.packets ?? 1_000_000);
   const file = values.file ?? buildLargeCapture(defaultLargeCapturePath(), minPackets);
@@ -89,6 +93,21 @@ async function main(): Promise<void> {
     }
   }
 
+  const flowCount = Number(values.flows ?? 1_000_000);
+  let flowRows: [BenchRow, BenchRow] | null = null;
+  if (flowCount > 0) {
+    const flowFile = buildFlowCapture(defaultFlowCapturePath(flowCount), flowCount);
+    const outDir = path.join(repoRoot(), 'bench', 'out', 'flows-dir');
+    rmSync(outDir, { recursive: true, force: true });
+    const label = `${(flowCount / 1e6).toLocaleString('en-US')} M 1-packet flows`;
+    const without = benchReplay(`replay ${label}, no rules`, flowFile, ['--no-rules']);
+    push(without);
+    const withLogs = benchReplay(`replay ${label}, --flows-dir`, flowFile, ['--no-rules', '--flows-dir', outDir]);
+    push(withLogs);
+    rmSync(outDir, { recursive: true, force: true });
+    flowRows = [without, withLogs];
+  }
+
   if (values.live === true) {
     const { benchLive } = await import('./live.js');
     for (const row of await benchLive()) push(row);
@@ -98,6 +117,7 @@ async function main(): Promise<void> {
   const tcpdump = rows.find((r) => r.name.includes('tcpdump'));
   const replay = rows.find((r) => r.name.startsWith('replay, whole pipeline'));
   if (tcpdump && replay) process.stdout.write(`\nreplay / tcpdump packet rate: ${(replay.pps / tcpdump.pps).toFixed(2)}\n`);
+  if (flowRows) process.stdout.write(`flow logs on / off packet rate (single-packet flows): ${(flowRows[1].pps / flowRows[0].pps).toFixed(2)}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -43,10 +43,17 @@ export interface FlowLogAggregatorOptions {
   maxGapIntervals?: number;
 }
 
+const NO_INTERVAL = 0xffffffff;
+
 export class FlowLogAggregator implements PacketOutput {
   readonly aggregationSec: number;
   readonly sessions: SessionDirectory;
   recordsEmitted = 0;
+  /**
+   * Flows holding counts not yet written as records. At most the flow table's capacity: a
+   * flow's records are written when its interval closes or it ends, never kept longer.
+   */
+  pendingFlows = 0;
   /** Start of the open interval (packet time), -1 before the first packet. */
   currentInterval = -1;
 
@@ -58,16 +65,17 @@ export class FlowLogAggregator implements PacketOutput {
   private readonly noData: boolean;
   private readonly maxGap: number;
 
-  // per slot
-  private readonly ivStart: Float64Array;
+  // per slot. Seconds fit in Uint32 (to 2106): 1 M slots cost ~61 MB instead of ~81 MB.
+  /** Start of the interval the slot's counts belong to; NO_INTERVAL when none. */
+  private readonly ivStart: Uint32Array;
   private readonly dirty: Uint8Array;
   private dirtyList: Int32Array;
   private dirtyCount = 0;
   // per slot*2 + (0 to_server, 1 to_client)
   private readonly pkts: Float64Array;
   private readonly bytes: Float64Array;
-  private readonly first: Float64Array;
-  private readonly last: Float64Array;
+  private readonly first: Uint32Array;
+  private readonly last: Uint32Array;
   private readonly flags: Uint8Array;
   private readonly eniDir: Uint8Array;
   // per session
@@ -88,13 +96,13 @@ export class FlowLogAggregator implements PacketOutput {
     this.noData = opts.noData ?? true;
     this.maxGap = opts.maxGapIntervals ?? 1440;
     const n = this.table.capacity;
-    this.ivStart = new Float64Array(n).fill(-1);
+    this.ivStart = new Uint32Array(n).fill(NO_INTERVAL);
     this.dirty = new Uint8Array(n);
     this.dirtyList = new Int32Array(Math.max(16, n));
     this.pkts = new Float64Array(2 * n);
     this.bytes = new Float64Array(2 * n);
-    this.first = new Float64Array(2 * n);
-    this.last = new Float64Array(2 * n);
+    this.first = new Uint32Array(2 * n);
+    this.last = new Uint32Array(2 * n);
     this.flags = new Uint8Array(2 * n);
     this.eniDir = new Uint8Array(2 * n);
     this.sessPkts = new Float64Array(this.sessions.sessions.length);
@@ -135,6 +143,7 @@ export class FlowLogAggregator implements PacketOutput {
     this.eniDir[k] = p.direction;
     if (this.dirty[slot] === 0) {
       this.dirty[slot] = 1;
+      this.pendingFlows++;
       if (this.dirtyCount === this.dirtyList.length) this.compactDirtyList();
       this.dirtyList[this.dirtyCount++] = slot;
     }
@@ -156,7 +165,7 @@ export class FlowLogAggregator implements PacketOutput {
 
   private onFlowEnd(slot: number): void {
     if (this.dirty[slot] === 1) this.emitSlot(slot);
-    this.ivStart[slot] = -1;
+    this.ivStart[slot] = NO_INTERVAL;
   }
 
   private advance(iv: number): void {
@@ -196,28 +205,31 @@ export class FlowLogAggregator implements PacketOutput {
   }
 
   private statusRecord(s: SessionInfo | null, iv: number, status: LogStatus): FlowLogRecord {
-    return {
-      ...this.sessionFields(s),
-      srcaddr: null,
-      dstaddr: null,
-      srcport: null,
-      dstport: null,
-      protocol: null,
-      packets: null,
-      bytes: null,
-      start: iv,
-      end: iv + this.aggregationSec - 1,
-      action: null,
-      logStatus: status,
-      tcpFlags: null,
-      type: null,
-      pktSrcaddr: null,
-      pktDstaddr: null,
-      flowDirection: null,
-    };
+    return this.record(s, null, null, null, null, null, null, null, iv, iv + this.aggregationSec - 1, null, status, null, null, null);
   }
 
-  private sessionFields(s: SessionInfo | null) {
+  /**
+   * Every record is built here, as one literal with every field in one order: a single object
+   * shape. (Spreading the session fields into a literal and adding the rest gave each record a
+   * slow dictionary-like path: about half of a 1 M-flow replay's time.)
+   */
+  private record(
+    s: SessionInfo | null,
+    srcaddr: string | null,
+    dstaddr: string | null,
+    srcport: number | null,
+    dstport: number | null,
+    protocol: number | null,
+    packets: number | null,
+    bytes: number | null,
+    start: number,
+    end: number,
+    action: FlowLogRecord['action'],
+    logStatus: LogStatus,
+    tcpFlags: number | null,
+    type: FlowLogRecord['type'],
+    flowDirection: FlowLogRecord['flowDirection'],
+  ): FlowLogRecord {
     return {
       accountId: s?.accountId ?? this.accountId,
       interfaceId: s?.eniId ?? null,
@@ -227,12 +239,29 @@ export class FlowLogAggregator implements PacketOutput {
       region: s?.region ?? this.region,
       azId: s?.azId ?? null,
       session: s?.name ?? null,
+      srcaddr,
+      dstaddr,
+      srcport,
+      dstport,
+      protocol,
+      packets,
+      bytes,
+      start,
+      end,
+      action,
+      logStatus,
+      tcpFlags,
+      type,
+      pktSrcaddr: srcaddr,
+      pktDstaddr: dstaddr,
+      flowDirection,
     };
   }
 
   private emitSlot(slot: number): void {
     const t = this.table;
     this.dirty[slot] = 0;
+    this.pendingFlows--;
     let addrs: FlowAddresses | null = null;
     for (let d = 0; d < 2; d++) {
       const k = 2 * slot + d;
@@ -243,25 +272,25 @@ export class FlowLogAggregator implements PacketOutput {
       const dst = toServer ? addrs.destIp : addrs.srcIp;
       const sess = this.sessions.info(t.sessionIndex[slot]!);
       const ed = this.eniDir[k];
-      this.emit({
-        ...this.sessionFields(sess),
-        srcaddr: src,
-        dstaddr: dst,
-        srcport: toServer ? addrs.srcPort : addrs.destPort,
-        dstport: toServer ? addrs.destPort : addrs.srcPort,
-        protocol: addrs.protoNumber,
-        packets: this.pkts[k]!,
-        bytes: this.bytes[k]!,
-        start: this.first[k]!,
-        end: this.last[k]!,
-        action: 'ACCEPT',
-        logStatus: 'OK',
-        tcpFlags: addrs.protoNumber === IPPROTO_TCP ? this.flags[k]! : 0,
-        type: addrs.ipVersion === 6 ? 'IPv6' : 'IPv4',
-        pktSrcaddr: src,
-        pktDstaddr: dst,
-        flowDirection: ed === 1 ? 'ingress' : ed === 2 ? 'egress' : null,
-      });
+      this.emit(
+        this.record(
+          sess,
+          src,
+          dst,
+          toServer ? addrs.srcPort : addrs.destPort,
+          toServer ? addrs.destPort : addrs.srcPort,
+          addrs.protoNumber,
+          this.pkts[k]!,
+          this.bytes[k]!,
+          this.first[k]!,
+          this.last[k]!,
+          'ACCEPT',
+          'OK',
+          addrs.protoNumber === IPPROTO_TCP ? this.flags[k]! : 0,
+          addrs.ipVersion === 6 ? 'IPv6' : 'IPv4',
+          ed === 1 ? 'ingress' : ed === 2 ? 'egress' : null,
+        ),
+      );
       this.pkts[k] = 0;
       this.bytes[k] = 0;
       this.flags[k] = 0;

@@ -12,13 +12,18 @@
  * wall time for serve. A file is written to `NAME.tmp` and renamed when its window closes, so
  * a reader never sees half a gzip stream. The hash is derived from the file's identity
  * (id, account, region, window): a replay of the same capture reproduces the same names.
+ *
+ * Lines are streamed: each record is encoded straight to bytes (no strings per field) into one
+ * bounded chunk per open file, deflated and written when full (see chunked-gzip-file.ts), so memory does not grow with the records of a
+ * window. A file that fails to write is abandoned; its later records are counted in
+ * recordsLost and the first error is thrown by close().
  */
-import { createWriteStream, mkdirSync, renameSync, type WriteStream } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { createGzip, type Gzip } from 'node:zlib';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
-import { formatFlowLogRecord, type FlowLogFormat, type FlowLogRecord } from './flow-log-record.js';
+import { ChunkedGzipFile } from './chunked-gzip-file.js';
+import { encodeFlowLogRecord, formatFlowLogRecord, type FlowLogFormat, type FlowLogRecord } from './flow-log-record.js';
 
 export interface FlowLogFileOptions {
   dir: string;
@@ -35,12 +40,14 @@ export interface FlowLogFileOptions {
 }
 
 interface OpenFile {
+  account: string;
+  region: string;
   window: number;
+  /** Finished (renamed or failed): no longer in `open`. */
+  closed: boolean;
   finalPath: string;
   tmpPath: string;
-  gzip: Gzip;
-  out: WriteStream;
-  done: Promise<void>;
+  gz: ChunkedGzipFile | null;
   records: number;
 }
 
@@ -50,8 +57,13 @@ export class FlowLogFileWriter {
   /** Completed files, in the order they were closed. */
   readonly files: string[] = [];
   recordsWritten = 0;
+  /** Records not written because their file failed. */
+  recordsLost = 0;
   private readonly open = new Map<string, OpenFile>();
-  private readonly pending: Promise<void>[] = [];
+  /** The file the previous record went to. */
+  private last: OpenFile | null = null;
+  /** One encoded line (reused): lines longer than this take the string path. */
+  private readonly line = new Uint8Array(2048);
   private readonly errors: Error[] = [];
   private readonly rotateSec: number;
   private readonly flowLogId: string;
@@ -67,20 +79,43 @@ export class FlowLogFileWriter {
     const account = rec.accountId ?? this.opts.accountId ?? 'unknown';
     const region = rec.region ?? this.opts.region ?? 'unknown';
     const window = this.windowNow();
-    const key = `${account}\u0000${region}`;
-    let f = this.open.get(key);
-    if (f !== undefined && window > f.window) {
+    let f = this.last;
+    // Records come in runs of one account and region: skip the key and map lookup for those.
+    if (f === null || f.account !== account || f.region !== region || f.closed) {
+      f = this.open.get(`${account}\u0000${region}`) ?? null;
+    }
+    if (f !== null && window > f.window) {
       this.finish(f);
-      this.open.delete(key);
-      f = undefined;
+      this.open.delete(`${account}\u0000${region}`);
+      f = null;
     }
-    if (f === undefined) {
+    if (f === null) {
       f = this.start(account, region, window);
-      this.open.set(key, f);
+      this.open.set(`${account}\u0000${region}`, f);
     }
-    f.gzip.write(formatFlowLogRecord(rec, this.opts.format) + '\n');
+    this.last = f;
+    if (f.gz === null) {
+      this.recordsLost++;
+      return;
+    }
+    try {
+      const n = encodeFlowLogRecord(rec, this.opts.format, this.line);
+      if (n >= 0) f.gz.writeBytes(this.line, n);
+      else f.gz.write(formatFlowLogRecord(rec, this.opts.format) + '\n');
+    } catch (err) {
+      this.fail(f, err as Error);
+      this.recordsLost++;
+      return;
+    }
     f.records++;
     this.recordsWritten++;
+  }
+
+  /** Text held in memory, not yet compressed: at most one chunk per open file. */
+  bufferedChars(): number {
+    let n = 0;
+    for (const f of this.open.values()) if (f.gz !== null) n += f.gz.buffered;
+    return n;
   }
 
   /** Close files whose window has passed (serve: call from a timer). */
@@ -100,7 +135,6 @@ export class FlowLogFileWriter {
     this.closed = true;
     for (const f of this.open.values()) this.finish(f);
     this.open.clear();
-    await Promise.all(this.pending);
     if (this.errors.length > 0) {
       throw new MirrorsinkError(ErrorCode.FileUnreadable, `flow-log files: ${this.errors[0]!.message}`);
     }
@@ -131,33 +165,34 @@ export class FlowLogFileWriter {
     } catch (err) {
       throw new MirrorsinkError(ErrorCode.FileUnreadable, `cannot create ${path.dirname(finalPath)}: ${(err as Error).message}`);
     }
-    const gzip = createGzip();
-    const out = createWriteStream(tmpPath);
-    gzip.pipe(out);
-    const done = new Promise<void>((resolve) => {
-      const fail = (err: Error) => {
-        this.errors.push(err);
-        resolve();
-      };
-      gzip.on('error', fail);
-      out.on('error', fail);
-      out.on('close', () => resolve());
-    });
-    gzip.write(this.opts.format.header + '\n');
-    return { window, finalPath, tmpPath, gzip, out, done, records: 0 };
+    let gz: ChunkedGzipFile | null = null;
+    try {
+      gz = new ChunkedGzipFile(tmpPath);
+      gz.write(this.opts.format.header + '\n');
+    } catch (err) {
+      gz?.abandon();
+      gz = null;
+      this.errors.push(err as Error);
+    }
+    return { account, region, window, closed: false, finalPath, tmpPath, gz, records: 0 };
   }
 
   private finish(f: OpenFile): void {
-    f.gzip.end();
-    this.pending.push(
-      f.done.then(() => {
-        try {
-          renameSync(f.tmpPath, f.finalPath);
-          this.files.push(f.finalPath);
-        } catch (err) {
-          this.errors.push(err as Error);
-        }
-      }),
-    );
+    f.closed = true;
+    if (f.gz === null) return;
+    try {
+      f.gz.close();
+      renameSync(f.tmpPath, f.finalPath);
+      this.files.push(f.finalPath);
+    } catch (err) {
+      this.errors.push(err as Error);
+    }
+    f.gz = null;
+  }
+
+  private fail(f: OpenFile, err: Error): void {
+    f.gz?.abandon();
+    f.gz = null;
+    this.errors.push(err);
   }
 }

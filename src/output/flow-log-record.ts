@@ -1,9 +1,9 @@
 /**
- * VPC Flow Logs records: the text of one record in a log format. The aggregator decides what
- * goes into records; this file only knows the format. The field catalogue and the `${field}`
- * syntax are in config/flow-log-format.ts (re-exported here).
+ * VPC Flow Logs records: the text (and bytes) of one record in a log format. The aggregator
+ * decides what goes into records; this file only knows the format. The field catalogue and the
+ * `${field}` syntax are in config/flow-log-format.ts (re-exported here).
  */
-import type { FlowLogFieldDef, FlowLogFormat } from '../config/flow-log-format.js';
+import { FlowLogFieldCode as Field, type FlowLogFieldDef, type FlowLogFormat } from '../config/flow-log-format.js';
 
 export {
   FLOW_LOG_FIELDS,
@@ -14,6 +14,7 @@ export {
   type FlowLogFieldDef,
   type FlowLogFormat,
 } from '../config/flow-log-format.js';
+
 
 export type LogStatus = 'OK' | 'NODATA' | 'SKIPDATA';
 
@@ -65,62 +66,71 @@ function val(v: string | number | null): string {
   return v === null ? '-' : String(v);
 }
 
-/** The text of one field of a record. */
-export function fieldText(rec: FlowLogRecord, def: FlowLogFieldDef, version: number): string {
-  switch (def.name) {
-    case 'version':
-      return String(version);
-    case 'account-id':
-      return val(rec.accountId);
-    case 'interface-id':
-      return val(rec.interfaceId);
-    case 'srcaddr':
-      return val(rec.srcaddr);
-    case 'dstaddr':
-      return val(rec.dstaddr);
-    case 'srcport':
-      return val(rec.srcport);
-    case 'dstport':
-      return val(rec.dstport);
-    case 'protocol':
-      return val(rec.protocol);
-    case 'packets':
-      return val(rec.packets);
-    case 'bytes':
-      return val(rec.bytes);
-    case 'start':
-      return String(rec.start);
-    case 'end':
-      return String(rec.end);
-    case 'action':
-      return val(rec.action);
-    case 'log-status':
+/**
+ * The value of one field of a record; null prints as '-'. The one mapping from fields to
+ * record values: fieldText() renders it as a string, encodeFlowLogRecord() as bytes.
+ */
+export function fieldValue(rec: FlowLogRecord, def: FlowLogFieldDef, version: number): string | number | null {
+  switch (def.code) {
+    case Field.Version:
+      return version;
+    case Field.AccountId:
+      return rec.accountId;
+    case Field.InterfaceId:
+      return rec.interfaceId;
+    case Field.Srcaddr:
+      return rec.srcaddr;
+    case Field.Dstaddr:
+      return rec.dstaddr;
+    case Field.Srcport:
+      return rec.srcport;
+    case Field.Dstport:
+      return rec.dstport;
+    case Field.Protocol:
+      return rec.protocol;
+    case Field.Packets:
+      return rec.packets;
+    case Field.Bytes:
+      return rec.bytes;
+    case Field.Start:
+      return rec.start;
+    case Field.End:
+      return rec.end;
+    case Field.Action:
+      return rec.action;
+    case Field.LogStatus:
       return rec.logStatus;
-    case 'vpc-id':
-      return val(rec.vpcId);
-    case 'subnet-id':
-      return val(rec.subnetId);
-    case 'instance-id':
-      return val(rec.instanceId);
-    case 'tcp-flags':
-      return val(rec.tcpFlags);
-    case 'type':
-      return val(rec.type);
-    case 'pkt-srcaddr':
-      return val(rec.pktSrcaddr);
-    case 'pkt-dstaddr':
-      return val(rec.pktDstaddr);
-    case 'region':
-      return val(rec.region);
-    case 'az-id':
-      return val(rec.azId);
-    case 'flow-direction':
-      return val(rec.flowDirection);
+    case Field.VpcId:
+      return rec.vpcId;
+    case Field.SubnetId:
+      return rec.subnetId;
+    case Field.InstanceId:
+      return rec.instanceId;
+    case Field.TcpFlags:
+      return rec.tcpFlags;
+    case Field.Type:
+      return rec.type;
+    case Field.PktSrcaddr:
+      return rec.pktSrcaddr;
+    case Field.PktDstaddr:
+      return rec.pktDstaddr;
+    case Field.Region:
+      return rec.region;
+    case Field.AzId:
+      return rec.azId;
+    case Field.FlowDirection:
+      return rec.flowDirection;
     default:
       // sublocation, AWS-service, traffic-path, ECS and reject-reason: nothing a mirror
       // target can know (traffic-path needs the route taken; REJECT records never occur).
-      return '-';
+      return null;
   }
+}
+
+
+/** The text of one field of a record. */
+export function fieldText(rec: FlowLogRecord, def: FlowLogFieldDef, version: number): string {
+  return val(fieldValue(rec, def, version));
 }
 
 /** One line of a flow-log file (no newline). */
@@ -132,4 +142,89 @@ export function formatFlowLogRecord(rec: FlowLogRecord, format: FlowLogFormat): 
     out += fieldText(rec, fs[i]!, format.version);
   }
   return out;
+}
+
+const DASH = 0x2d;
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+const utf8 = new TextEncoder();
+
+/**
+ * Write one line of a flow-log file, newline included, as UTF-8 into `out` from 0; returns its
+ * length, or -1 when it does not fit (then use formatFlowLogRecord). The files' path: no string
+ * is built per field or line. Text is the same as formatFlowLogRecord(rec, format) + '\n'.
+ */
+export function encodeFlowLogRecord(rec: FlowLogRecord, format: FlowLogFormat, out: Uint8Array): number {
+  const fs = format.fields;
+  let pos = 0;
+  for (let i = 0; i < fs.length; i++) {
+    if (i > 0) {
+      if (pos >= out.length) return -1;
+      out[pos++] = SPACE;
+    }
+    const v = fieldValue(rec, fs[i]!, format.version);
+    if (v === null) {
+      if (pos >= out.length) return -1;
+      out[pos++] = DASH;
+    } else if (typeof v === 'number') {
+      pos = encodeNumber(v, out, pos);
+    } else {
+      pos = encodeString(v, out, pos);
+    }
+    if (pos < 0) return -1;
+  }
+  if (pos >= out.length) return -1;
+  out[pos++] = NEWLINE;
+  return pos;
+}
+
+/** Digits of a safe non-negative integer (what the fields hold), else String(v)'s text. */
+function encodeNumber(v: number, out: Uint8Array, pos: number): number {
+  if (!(v >= 0 && v <= 0x7fffffff && (v | 0) === v)) {
+    // Beyond int32 (byte counts of long flows), fractions, negatives: rare.
+    return Number.isSafeInteger(v) && v >= 0 ? encodeWideInteger(v, out, pos) : encodeString(String(v), out, pos);
+  }
+  const digits = decimalDigits(v);
+  if (pos + digits > out.length) return -1;
+  let x = v;
+  for (let k = pos + digits - 1; k > pos; k--) {
+    const q = (x / 10) | 0;
+    out[k] = 0x30 + x - q * 10;
+    x = q;
+  }
+  out[pos] = 0x30 + x;
+  return pos + digits;
+}
+
+function decimalDigits(v: number): number {
+  if (v < 100000) return v < 100 ? (v < 10 ? 1 : 2) : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+  return v < 10000000 ? (v < 1000000 ? 6 : 7) : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+}
+
+function encodeWideInteger(v: number, out: Uint8Array, pos: number): number {
+  let digits = 1;
+  for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+  if (pos + digits > out.length) return -1;
+  let x = v;
+  for (let k = pos + digits - 1; k >= pos; k--) {
+    out[k] = 0x30 + (x % 10);
+    x = Math.floor(x / 10);
+  }
+  return pos + digits;
+}
+
+function encodeString(s: string, out: Uint8Array, pos: number): number {
+  const n = s.length;
+  if (pos + n > out.length) return -1;
+  for (let k = 0; k < n; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 0x80) {
+      // Not ASCII (a name from the config): let the encoder do UTF-8 from here.
+      const r = utf8.encodeInto(s.slice(k), out.subarray(pos + k));
+      if (r.read! < n - k) return -1;
+      return pos + k + r.written!;
+    }
+    out[pos + k] = c;
+  }
+  return pos + n;
 }
