@@ -1,12 +1,12 @@
 /**
- * The packet's journey: decode → session/direction → filter → flow → detect → outputs.
+ * The packet's journey: decode → session/direction → filter → flow → stream → detect → outputs.
  * One Pipeline owns one PacketView and is fed either whole frames (capture files, libpcap) or
  * tunnel datagrams from a UDP socket. Stages are swapped atomically on reload.
  */
 import { PacketView, TunnelKind } from '../decode/packet-view.js';
 import { DecodeCounters } from '../decode/decode-events.js';
 import { decodeFrame, decodeTunnelPayload } from '../decode/decoder.js';
-import type { DetectStage, FilterStage, FlowStage, FrameSink, PacketOutput, SessionStage } from './stages.js';
+import type { DetectStage, FilterStage, FlowStage, FrameSink, PacketOutput, SessionStage, StreamStage } from './stages.js';
 
 export const enum DropCause {
   UnknownVni = 0,
@@ -22,6 +22,7 @@ export interface PipelineStages {
   session?: SessionStage | null;
   filter?: FilterStage | null;
   flow?: FlowStage | null;
+  stream?: StreamStage | null;
   detect?: DetectStage | null;
   outputs?: PacketOutput[];
 }
@@ -46,6 +47,7 @@ export class Pipeline implements FrameSink {
   private session: SessionStage | null = null;
   private filter: FilterStage | null = null;
   private flow: FlowStage | null = null;
+  private stream: StreamStage | null = null;
   private detect: DetectStage | null = null;
   private outputs: PacketOutput[] = [];
   private current: PipelineStages = {};
@@ -62,7 +64,14 @@ export class Pipeline implements FrameSink {
     this.flow = stages.flow ?? null;
     this.detect = stages.detect ?? null;
     this.outputs = stages.outputs ?? [];
+    this.stream = stages.stream ?? null;
+    if (this.stream !== null) this.stream.pseudoSink = this.pseudoFn;
   }
+
+  /** Flow-end pseudo packets from the stream stage: detection only (no outputs, not delivered). */
+  private readonly pseudoFn = (p: PacketView): void => {
+    if (this.detect !== null) this.detect.inspect(p);
+  };
 
   get stages(): PipelineStages {
     return this.current;
@@ -131,7 +140,10 @@ export class Pipeline implements FrameSink {
       }
       flow.update(p);
     }
+    const stream = this.stream;
+    if (stream !== null) stream.update(p);
     if (this.detect !== null) this.detect.inspect(p);
+    if (stream !== null) stream.afterDetect(p);
     const outputs = this.outputs;
     for (let i = 0; i < outputs.length; i++) outputs[i]!.write(p);
     this.delivered++;

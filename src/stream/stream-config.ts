@@ -1,0 +1,54 @@
+/**
+ * Stream settings, with Suricata's names (suricata.yaml `stream:`) and defaults
+ * (src/stream-tcp.c: StreamTcpInitConfig). Sizes are bytes.
+ *
+ * Deliberate differences, documented:
+ *  - `reassembly.randomize-chunk-size` is off: chunk sizes are exactly 2560 so results do not
+ *    depend on a random draw at startup (Suricata's yaml turns it on: ±5%).
+ *  - `checksum-validation` is off: Suricata's pcap mode switches it off by itself
+ *    (`pcap-file.checksum-checks: auto`), and mirrored packets often carry offloaded checksums.
+ *  - the overlap policy is BSD for every host (Suricata's `OS_POLICY_DEFAULT`); host-os-policy
+ *    is not read.
+ */
+export interface StreamConfig {
+  /** Pick up sessions whose handshake was not seen (`stream.midstream`). */
+  midstream: boolean;
+  /** Accept sessions where only one side is seen (`stream.async-oneside`). */
+  asyncOneside: boolean;
+  /** Session memory cap (`stream.memcap`): bounds the number of sessions. */
+  memcap: number;
+  /** Segment memory cap (`stream.reassembly.memcap`): bounds stored bytes and segments. */
+  reassemblyMemcap: number;
+  /** Bytes per direction that are reassembled (`stream.reassembly.depth`); 0 = unlimited. */
+  depth: number;
+  /** ACKed bytes a direction waits for before raw inspection (`reassembly.toserver-chunk-size`). */
+  toserverChunkSize: number;
+  toclientChunkSize: number;
+  /** Raw (content) inspection of the stream (`stream.reassembly.raw`). */
+  raw: boolean;
+  /** Compare overlapping bytes (`stream.reassembly.check-overlap-different-data`). */
+  checkOverlapDifferentData: boolean;
+}
+
+export const DEFAULT_STREAM_CONFIG: Readonly<StreamConfig> = {
+  midstream: false,
+  asyncOneside: false,
+  memcap: 64 * 1024 * 1024,
+  reassemblyMemcap: 256 * 1024 * 1024,
+  depth: 1024 * 1024,
+  toserverChunkSize: 2560,
+  toclientChunkSize: 2560,
+  raw: true,
+  checkOverlapDifferentData: false,
+};
+
+/** Bytes one session is charged against `stream.memcap` (about sizeof(TcpSession)). */
+export const SESSION_BYTES = 320;
+/** Bytes one stored segment record is charged against the reassembly memcap (TcpSegment). */
+export const SEGMENT_BYTES = 64;
+/** Streaming-buffer block size, as Suricata's default. */
+export const BLOCK_SIZE = 2048;
+
+export function streamConfig(over: Partial<StreamConfig> = {}): StreamConfig {
+  return { ...DEFAULT_STREAM_CONFIG, ...over };
+}
