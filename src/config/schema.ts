@@ -148,6 +148,9 @@ export interface MirrorsinkConfig {
   eve: { path: string | null; fastLog: string | null };
   /** Flow-table / flow-log options, passed through to src/flow (null = flows off). */
   flows: Record<string, unknown> | null;
+  /** `stream:` TCP reassembly options with Suricata's names (src/stream/stream-config.ts);
+   *  null = defaults (on when flows are on); `stream: false` = { enabled: false }. */
+  stream: Record<string, unknown> | null;
   capture: CaptureConfig;
   health: HealthConfig;
   /** How long shutdown keeps reading already-queued datagrams (ms). */

@@ -201,6 +201,7 @@ const TOP_KEYS = [
   'rules',
   'eve',
   'flows',
+  'stream',
   'capture',
   'health',
   'drain_ms',
@@ -511,6 +512,13 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     else flows = { ...o.flows };
   }
 
+  let stream: Record<string, unknown> | null = null;
+  if (o.stream === false) stream = { enabled: false };
+  else if (o.stream !== undefined && o.stream !== null && o.stream !== true) {
+    if (!isObject(o.stream)) problems.add(['stream'], `must be a mapping of stream options (or true/false), got ${describe(o.stream)}`);
+    else stream = { ...o.stream };
+  }
+
   const capture = validateCapture(c, o.capture);
   const health = validateHealth(c, o.health);
   const drainMs = c.int(o.drain_ms, ['drain_ms'], 0, 60_000, DEFAULTS.drainMs);
@@ -527,6 +535,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     rules,
     eve: { path: evePath, fastLog },
     flows,
+    stream,
     capture,
     health,
     drainMs,

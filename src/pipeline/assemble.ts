@@ -42,6 +42,7 @@ export const REPLAY_OPTIONS: OptionSpec = {
   'pcap-outer': { type: 'boolean' },
   'alert-pcap-dir': { type: 'string' },
   midstream: { type: 'boolean' },
+  'no-stream': { type: 'boolean' },
 };
 
 export const REPLAY_OPTIONS_HELP = `  -c, --config FILE       sessions (VNI, ENI, addresses, direction, filters), rules and
@@ -68,7 +69,8 @@ export const REPLAY_OPTIONS_HELP = `  -c, --config FILE       sessions (VNI, ENI
   --pcap-dir DIR          write delivered packets to pcap files rotated by size and time
   --pcap-outer            pcap outputs keep the outer (VXLAN) packet instead
   --alert-pcap-dir DIR    per alert, the packets of its flow as DIR/<flow_id>.pcap
-  --midstream             pick up TCP flows without a seen handshake (Suricata's midstream)`;
+  --midstream             pick up TCP flows without a seen handshake (Suricata's midstream)
+  --no-stream             no TCP reassembly: rules inspect each packet on its own`;
 
 export interface AssembledStages {
   stages: PipelineStages;
@@ -127,6 +129,7 @@ function replayOverrides(values: Record<string, unknown>, configHasRules: boolea
   }
   if (typeof values['fast-log'] === 'string') add(['eve', 'fast_log'], values['fast-log'], '--fast-log');
   if (values.midstream === true) add(['flows', 'midstream'], true, '--midstream');
+  if (values['no-stream'] === true) add(['stream', 'enabled'], false, '--no-stream');
   if (typeof values['flows-dir'] === 'string') {
     add(['flows', 'log', 'dir'], path.resolve(values['flows-dir']), '--flows-dir');
     if (values.aggregation !== undefined) add(['flows', 'log', 'aggregation_sec'], Number(values.aggregation), '--aggregation');
@@ -186,6 +189,8 @@ export async function assembleReplayStages(values: Record<string, unknown>, pipe
     }
   }
 
+  const stream = built.flows?.stream ?? null;
+  if (stream !== null) sections.push(() => ['stream', stream.counterSnapshot()]);
   const detect = built.detect;
   sections.push(() => ['rules', { loaded: built.summary.rules_loaded, failed: built.summary.rules_failed, files: config.rules.files.map((f) => path.relative(process.cwd(), f) || f) }]);
   if (detect !== null) {

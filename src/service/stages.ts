@@ -24,6 +24,10 @@ import type { SessionFilter } from '../metrics/filter-metrics.js';
 import type { PacketOutput } from '../pipeline/stages.js';
 import type { PipelineStages } from '../pipeline/pipeline.js';
 import { FlowTable, type FlowTableOptions, type FlowTimeouts } from '../flow/flow-table.js';
+import { TcpStreamStage } from '../stream/stream-stage.js';
+import { parseStreamOptions, type StreamConfig } from '../stream/stream-config.js';
+
+type StreamOptions = { enabled: boolean; cfg: Partial<StreamConfig> };
 import { loadRuleFiles } from '../detect/rule-loader.js';
 import { createDetectStage, type DetectEngine } from '../detect/engine.js';
 import { EveWriter } from '../output/eve-writer.js';
@@ -41,6 +45,8 @@ import type { AlertSink } from '../detect/alert-sink.js';
 export interface FlowBundle {
   key: string;
   table: FlowTable;
+  /** TCP stream reassembly over the table's slots (null when `stream.enabled: false`). */
+  stream: TcpStreamStage | null;
   outputs: FlowOutputs;
   files: FlowLogFileWriter | null;
 }
@@ -64,7 +70,7 @@ export interface ServiceStages {
 }
 
 export function pipelineStagesOf(s: ServiceStages): PipelineStages {
-  return { session: s.session, filter: s.filter, flow: s.flows?.table ?? null, detect: s.detect, outputs: s.outputs };
+  return { session: s.session, filter: s.filter, flow: s.flows?.table ?? null, stream: s.flows?.stream ?? null, detect: s.detect, outputs: s.outputs };
 }
 
 /** Thrown when stages cannot be built: `problems` lists each, naming the key and file. */
@@ -290,11 +296,14 @@ export interface StageContext {
   pcapOut?: { path: string; mode: PcapMode };
 }
 
-function buildFlowBundle(config: MirrorsinkConfig, opts: FlowOptions, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
+function buildFlowBundle(config: MirrorsinkConfig, opts: FlowOptions, streamOpts: StreamOptions, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
   const sessions = sessionInfos(config);
-  const key = JSON.stringify({ flows: config.flows, sessions, names: opts.table.sessionNames, eve: opts.eve ? config.eve.path : null, pcapOut: ctx.pcapOut ?? null });
+  const key = JSON.stringify({ flows: config.flows, stream: config.stream, sessions, names: opts.table.sessionNames, eve: opts.eve ? config.eve.path : null, pcapOut: ctx.pcapOut ?? null });
   if (previous !== null && previous.key === key) return previous;
-  const table = new FlowTable(opts.table);
+  // One midstream switch: flows.midstream (replay --midstream) or stream.midstream sets both.
+  const midstream = opts.table.midstream === true || streamOpts.cfg.midstream === true;
+  const table = new FlowTable({ ...opts.table, midstream });
+  const stream = streamOpts.enabled ? new TcpStreamStage(table, { ...streamOpts.cfg, midstream }) : null;
   const l = opts.log;
   const outputs = createFlowOutputs({
     table,
@@ -308,7 +317,7 @@ function buildFlowBundle(config: MirrorsinkConfig, opts: FlowOptions, eve: EveWr
     ...(ctx.pcapOut !== undefined ? { pcapOut: ctx.pcapOut.path, pcapMode: ctx.pcapOut.mode } : {}),
     ...(opts.alertPcapDir !== null ? { flowRing: { dir: opts.alertPcapDir } } : {}),
   });
-  return { key, table, outputs, files: outputs.files };
+  return { key, table, stream, outputs, files: outputs.files };
 }
 
 /**
@@ -322,6 +331,9 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
   const { stage: filter, filters } = buildFilters(config, problems, warnings);
 
   const flowOpts = config.flows !== null ? parseFlowOptions(config.flows, config, problems) : null;
+  const streamProblems: string[] = [];
+  const streamOpts = parseStreamOptions(config.stream ?? {}, streamProblems);
+  for (const p of streamProblems) problems.push(`${where(config, `stream.${p}`)}`);
 
   let ruleSet: ReturnType<typeof loadRuleFiles> | null = null;
   if (config.rules.files.length > 0) {
@@ -363,7 +375,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
   let flows: FlowBundle | null = null;
   if (flowOpts !== null) {
     try {
-      flows = buildFlowBundle(config, flowOpts, eve, ctx, previous?.flows ?? null);
+      flows = buildFlowBundle(config, flowOpts, streamOpts, eve, ctx, previous?.flows ?? null);
     } catch (err) {
       if (eve !== null && eve !== previous?.eve) await eve.close();
       throw new StageBuildError([`${where(config, 'flows')}: ${(err as Error).message}`]);
