@@ -29,7 +29,7 @@ export class Reassembler {
     if ((df & DirFlag.NoReassembly) !== 0) return;
     const start = ssn.rel(k, p.tcpSeq);
     const end = start + len;
-    if (end > ssn.nextRel[k]!) ssn.nextRel[k] = end;
+    ssn.advance(k, end);
     const base = ssn.rawProgress[k]!;
     if (end <= base) {
       // Wholly before what was already inspected and released: no stream handling.

@@ -126,8 +126,10 @@ export class TcpStreamStage implements StreamStage, FlowStorageClientLike {
     if ((flags & TCP_ACK) !== 0 && st >= TcpSsnState.SynRecv) {
       const a = ssn.rel(o, p.tcpAck);
       if (a > ssn.lastAck[o]!) ssn.lastAck[o] = a;
-      if ((ssn.dirFlags[o]! & DirFlag.Fin) !== 0 && a > ssn.finRel[o]!) ssn.dirFlags[o]! |= DirFlag.FinAcked;
-      this.checkClosed(slot);
+      if ((ssn.dirFlags[o]! & DirFlag.Fin) !== 0 && a > ssn.finRel[o]!) {
+        ssn.dirFlags[o]! |= DirFlag.FinAcked;
+        this.checkClosed(slot);
+      }
     }
     st = ssn.state[slot]!;
     if (st >= TcpSsnState.Established) {
@@ -198,6 +200,8 @@ export class TcpStreamStage implements StreamStage, FlowStorageClientLike {
       if (!cfg.midstream && !cfg.asyncOneside) return false;
       state = TcpSsnState.SynRecv;
       sflags = SsnFlag.Midstream | SsnFlag.MidstreamSynAck;
+      // Only the server may ever be seen: its next packet establishes (StreamTcpPacketStateSynRecv).
+      if (cfg.asyncOneside) sflags |= SsnFlag.Async;
     } else if (ack) {
       if (!cfg.midstream) return false;
       state = TcpSsnState.Established;
@@ -271,7 +275,7 @@ export class TcpStreamStage implements StreamStage, FlowStorageClientLike {
         }
         return false;
       case TcpSsnState.SynRecv:
-        if (fromClient && (flags & TCP_SYN) === 0 && (flags & TCP_ACK) !== 0) {
+        if ((flags & TCP_SYN) === 0 && (flags & TCP_ACK) !== 0 && (fromClient || (ssn.flags[slot]! & SsnFlag.Async) !== 0)) {
           ssn.state[slot] = TcpSsnState.Established;
           this.handleFin(p, slot, k, flags);
           return true;

@@ -42,8 +42,6 @@ export const DirFlag = {
   FinAcked: 16,
 } as const;
 
-const TWO32 = 4294967296;
-
 export class TcpSessionTable {
   readonly capacity: number;
   readonly state: Uint8Array;
@@ -53,8 +51,10 @@ export class TcpSessionTable {
   // ---- per direction ----
   /** Sequence number of stream offset 0 (ISN + 1). */
   readonly baseSeq: Uint32Array;
-  /** Highest stream offset seen (next_seq). */
+  /** Highest stream offset seen (next_seq), and its sequence number (kept in step, so that
+   *  unwrapping a sequence number needs no floating-point modulo). */
   readonly nextRel: Float64Array;
+  readonly nextSeq: Uint32Array;
   /** Offset the other side has ACKed (last_ack). */
   readonly lastAck: Float64Array;
   /** Raw inspection progress: every byte before it has been handed to detection. */
@@ -73,6 +73,7 @@ export class TcpSessionTable {
     const n = capacity * 2;
     this.baseSeq = new Uint32Array(n);
     this.nextRel = new Float64Array(n);
+    this.nextSeq = new Uint32Array(n);
     this.lastAck = new Float64Array(n);
     this.rawProgress = new Float64Array(n);
     this.finRel = new Float64Array(n);
@@ -88,6 +89,7 @@ export class TcpSessionTable {
       const k = slot * 2 + d;
       this.baseSeq[k] = 0;
       this.nextRel[k] = 0;
+      this.nextSeq[k] = 0;
       this.lastAck[k] = 0;
       this.rawProgress[k] = 0;
       this.finRel[k] = -1;
@@ -100,15 +102,22 @@ export class TcpSessionTable {
   setBase(k: number, seq: number): void {
     this.baseSeq[k] = seq >>> 0;
     this.nextRel[k] = 0;
+    this.nextSeq[k] = seq >>> 0;
     this.lastAck[k] = 0;
     this.rawProgress[k] = 0;
   }
 
   /** Stream offset of sequence number `seq` in direction k, unwrapped near next_seq. */
   rel(k: number, seq: number): number {
+    return this.nextRel[k]! + ((seq - this.nextSeq[k]!) | 0);
+  }
+
+  /** Move next_seq forward to stream offset `end`. */
+  advance(k: number, end: number): void {
     const nr = this.nextRel[k]!;
-    const expected = (this.baseSeq[k]! + (nr % TWO32)) % TWO32;
-    return nr + ((seq - expected) | 0);
+    if (end <= nr) return;
+    this.nextSeq[k] = (this.nextSeq[k]! + (end - nr)) >>> 0;
+    this.nextRel[k] = end;
   }
 
   close(slot: number): void {
