@@ -52,6 +52,11 @@ export class RawInspection {
     const ssn = this.ssn;
     const st = ssn.state[slot]!;
     if (st < TcpSsnState.Established) return false;
+    if (!flush) {
+      const dfl = ssn.dirFlags[k]!;
+      if ((dfl & DirFlag.RawDirty) === 0) return false;
+      ssn.dirFlags[k] = dfl & ~DirFlag.RawDirty;
+    }
     const prog = ssn.rawProgress[k]!;
     const stored = this.store.storedEnd(k);
     if (stored <= prog) return false;
@@ -79,6 +84,8 @@ export class RawInspection {
     if (end > limit) end = limit;
     if (end - start > this.window.length) end = start + this.window.length;
     if (end <= start) return false;
+    // More may be ready after this window (gaps, window size): look again next time.
+    ssn.dirFlags[k]! |= DirFlag.RawDirty;
     this.store.read(k, start, end - start, this.window, 0);
     p.streamBuf = this.window;
     p.streamOff = 0;

@@ -64,12 +64,15 @@ export class Reassembler {
         p.streamEvents |= 1 << StreamEvent.ReassemblyOverlapDifferentData;
       }
     }
-    if (r === InsertResult.Ok) this.counters[StreamCounter.Segments]++;
+    if (r === InsertResult.Ok) {
+      this.counters[StreamCounter.Segments]++;
+      ssn.dirFlags[k]! |= DirFlag.RawDirty;
+    }
     p.streamFlags |= STREAM_ADDED;
   }
 
   private reachDepth(p: PacketView, k: number): void {
-    this.ssn.dirFlags[k]! |= DirFlag.DepthReached;
+    this.ssn.dirFlags[k]! |= DirFlag.DepthReached | DirFlag.RawDirty;
     this.counters[StreamCounter.StreamDepthReached]++;
     p.streamEvents |= 1 << StreamEvent.ReassemblyDepthReached;
   }

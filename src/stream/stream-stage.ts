@@ -125,7 +125,10 @@ export class TcpStreamStage implements StreamStage, FlowStorageClientLike {
     if (addData && (flags & TCP_RST) === 0) this.reasm.add(p, k);
     if ((flags & TCP_ACK) !== 0 && st >= TcpSsnState.SynRecv) {
       const a = ssn.rel(o, p.tcpAck);
-      if (a > ssn.lastAck[o]!) ssn.lastAck[o] = a;
+      if (a > ssn.lastAck[o]!) {
+        ssn.lastAck[o] = a;
+        ssn.dirFlags[o]! |= DirFlag.RawDirty;
+      }
       if ((ssn.dirFlags[o]! & DirFlag.Fin) !== 0 && a > ssn.finRel[o]!) {
         ssn.dirFlags[o]! |= DirFlag.FinAcked;
         this.checkClosed(slot);
@@ -248,6 +251,7 @@ export class TcpStreamStage implements StreamStage, FlowStorageClientLike {
       if (st !== TcpSsnState.Closed) {
         ssn.state[slot] = TcpSsnState.Closed;
         ssn.flags[slot]! |= SsnFlag.ClosedByRst;
+        this.markClosedDirty(slot);
       }
       return false;
     }
@@ -307,9 +311,16 @@ export class TcpStreamStage implements StreamStage, FlowStorageClientLike {
   private checkClosed(slot: number): void {
     const ssn = this.sessions;
     const want = DirFlag.Fin | DirFlag.FinAcked;
-    if ((ssn.dirFlags[slot * 2]! & want) === want && (ssn.dirFlags[slot * 2 + 1]! & want) === want) {
+    if ((ssn.dirFlags[slot * 2]! & want) === want && (ssn.dirFlags[slot * 2 + 1]! & want) === want && ssn.state[slot] !== TcpSsnState.Closed) {
       ssn.state[slot] = TcpSsnState.Closed;
+      this.markClosedDirty(slot);
     }
+  }
+
+  /** CLOSED flushes at once: both directions are worth a look. */
+  private markClosedDirty(slot: number): void {
+    this.sessions.dirFlags[slot * 2]! |= DirFlag.RawDirty;
+    this.sessions.dirFlags[slot * 2 + 1]! |= DirFlag.RawDirty;
   }
 
   private setSizes(p: PacketView, slot: number): void {

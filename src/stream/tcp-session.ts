@@ -40,6 +40,9 @@ export const DirFlag = {
   HasGap: 8,
   /** The FIN of this direction was ACKed by the other side. */
   FinAcked: 16,
+  /** Something raw readiness depends on changed (data, last_ack, state, depth) since the
+   *  last check: only then is the direction looked at again (keeps idle packets cheap). */
+  RawDirty: 32,
 } as const;
 
 export class TcpSessionTable {
