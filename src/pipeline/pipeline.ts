@@ -58,6 +58,13 @@ export class Pipeline implements FrameSink {
 
   /** Replace the stages in one step: the next packet sees the whole new set. */
   setStages(stages: PipelineStages): void {
+    const oldStream = this.stream;
+    const oldDetect = this.detect;
+    if (oldStream !== null && oldStream !== (stages.stream ?? null)) {
+      // A replaced stream stage's flows end after the swap (retire): their pseudo packets go to
+      // the detect stage that ran over that flow table, not to the new one.
+      oldStream.pseudoSink = oldDetect !== null ? (p: PacketView) => oldDetect.inspect(p) : null;
+    }
     this.current = stages;
     this.session = stages.session ?? null;
     this.filter = stages.filter ?? null;

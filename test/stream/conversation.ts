@@ -2,7 +2,7 @@
  * Test helper: a TCP conversation as Ethernet frames (optionally VXLAN-wrapped as AWS mirrors
  * send them), and a pipeline with the real flow table and stream stage.
  */
-import { eth, ipv4, tcp, awsVxlan } from '../decode/builders.js';
+import { eth, ipv4, ipv6, tcp, awsVxlan } from '../decode/builders.js';
 import { FlowTable } from '../../src/flow/flow-table.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { DetectStage } from '../../src/pipeline/stages.js';
@@ -32,20 +32,17 @@ export interface Seg {
   ack?: number;
 }
 
-export function frame(s: Seg, vxlan = false): Uint8Array {
+export function frame(s: Seg, vxlan = false, v6 = false): Uint8Array {
   const c = s.from === 'c';
   const myIsn = c ? C_ISN : S_ISN;
   const otherIsn = c ? S_ISN : C_ISN;
   const seq = s.seq ?? (s.flags & SYN ? myIsn : myIsn + 1 + (s.rel ?? 0));
   const ack = s.ack ?? ((s.flags & ACK) !== 0 ? otherIsn + 1 + (s.ackRel ?? 0) : 0);
   const payload = new TextEncoder().encode(s.data ?? '');
-  const inner = eth(
-    { type: 0x0800 },
-    ipv4(
-      { proto: 6, src: c ? '10.0.0.1' : '10.0.0.2', dst: c ? '10.0.0.2' : '10.0.0.1' },
-      tcp({ sport: c ? 40000 : 80, dport: c ? 80 : 40000, seq: seq >>> 0, ack: ack >>> 0, flags: s.flags }, payload),
-    ),
-  );
+  const l4 = tcp({ sport: c ? 40000 : 80, dport: c ? 80 : 40000, seq: seq >>> 0, ack: ack >>> 0, flags: s.flags }, payload);
+  const inner = v6
+    ? eth({ type: 0x86dd }, ipv6({ nh: 6, src: c ? '2001:db8::1' : '2001:db8::2', dst: c ? '2001:db8::2' : '2001:db8::1' }, l4))
+    : eth({ type: 0x0800 }, ipv4({ proto: 6, src: c ? '10.0.0.1' : '10.0.0.2', dst: c ? '10.0.0.2' : '10.0.0.1' }, l4));
   return vxlan ? awsVxlan(inner) : inner;
 }
 

@@ -22,7 +22,7 @@ interface Alert {
   pkt_src: string;
 }
 
-function detect(rules: string, segs: Seg[], opts: { vxlan?: boolean; stream?: boolean; cfg?: Partial<StreamConfig> } = {}): Alert[] {
+function detect(rules: string, segs: Seg[], opts: { vxlan?: boolean; v6?: boolean; stream?: boolean; cfg?: Partial<StreamConfig> } = {}): Alert[] {
   const rs = loadRulesText(rules);
   expect(rs.failures).toEqual([]);
   const ft = new FlowTable({ hashSeed: 1, maxFlows: 64, midstream: opts.cfg?.midstream ?? false });
@@ -32,7 +32,7 @@ function detect(rules: string, segs: Seg[], opts: { vxlan?: boolean; stream?: bo
   const pipeline = new Pipeline({ flow: ft, stream, detect: engine });
   let ts = 1_700_000_000;
   for (const s of segs) {
-    const f = frame(s, opts.vxlan ?? false);
+    const f = frame(s, opts.vxlan ?? false, opts.v6 ?? false);
     pipeline.onFrame(f, 0, f.length, f.length, 1, ts++, 0);
   }
   pipeline.finish();
@@ -84,6 +84,12 @@ describe('stream detection', () => {
   it('no FIN: the match comes from the flow-end pseudo packet (no pcap_cnt)', () => {
     const segs = split('in').slice(0, 6);
     expect(detect(RULE, segs)).toEqual([{ sid: 1, pcap_cnt: undefined, pkt_src: 'stream (flow timeout)' }]);
+  });
+
+  it('IPv6: the flow-end pseudo packet carries the flow\'s addresses and ports', () => {
+    const rs = 'alert tcp 2001:db8::1 40000 -> 2001:db8::2 80 (content:"evilpayload"; sid:1;)';
+    const alerts = detect(rs, split('in').slice(0, 6), { v6: true });
+    expect(alerts).toEqual([{ sid: 1, pcap_cnt: undefined, pkt_src: 'stream (flow timeout)' }]);
   });
 
   it('overlap, BSD policy: the first-seen bytes are what the stream rule sees; packet rules see each packet', () => {
