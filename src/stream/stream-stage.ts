@@ -257,6 +257,19 @@ export class TcpStreamStage implements StreamStage, FlowStorageClientLike {
     }
     switch (st) {
       case TcpSsnState.SynSent:
+        if ((ssn.flags[slot]! & SsnFlag.FourWhs) !== 0) {
+          // Split handshake (StreamTcpPacketStateSynSent, 4WHS): the client's SYN/ACK answers
+          // the server's SYN; the server's ACK then establishes.
+          if (fromClient && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && (p.tcpAck >>> 0) === ssn.baseSeq[o]) {
+            ssn.state[slot] = TcpSsnState.SynRecv;
+          }
+          return false;
+        }
+        if (!fromClient && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
+          ssn.flags[slot]! |= SsnFlag.FourWhs;
+          ssn.setBase(k, p.tcpSeq + 1);
+          return false;
+        }
         if (!fromClient) {
           if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && (p.tcpAck >>> 0) === ssn.baseSeq[o]) {
             this.counters[StreamCounter.SynAck]++;
@@ -279,7 +292,13 @@ export class TcpStreamStage implements StreamStage, FlowStorageClientLike {
         }
         return false;
       case TcpSsnState.SynRecv:
-        if ((flags & TCP_SYN) === 0 && (flags & TCP_ACK) !== 0 && (fromClient || (ssn.flags[slot]! & SsnFlag.Async) !== 0)) {
+        // The handshake's last ACK comes from the client, or from the server in a split
+        // handshake; from either side of an async one-sided session.
+        if (
+          (flags & TCP_SYN) === 0 &&
+          (flags & TCP_ACK) !== 0 &&
+          ((ssn.flags[slot]! & SsnFlag.FourWhs) !== 0 ? !fromClient : fromClient || (ssn.flags[slot]! & SsnFlag.Async) !== 0)
+        ) {
           ssn.state[slot] = TcpSsnState.Established;
           this.handleFin(p, slot, k, flags);
           return true;

@@ -28,6 +28,8 @@ export const SsnFlag = {
   MidstreamSynAck: 2,
   Async: 4,
   ClosedByRst: 8,
+  /** Split handshake: the server answered the SYN with its own SYN (STREAMTCP_FLAG_4WHS). */
+  FourWhs: 16,
 } as const;
 
 /** Per-direction flags (TcpStream.flags). */

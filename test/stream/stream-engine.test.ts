@@ -179,6 +179,19 @@ describe('stream engine: session states', () => {
     expect(on.rec.text(C)).toBe('one side');
   });
 
+  it('split handshake (SYN answered by SYN, then SYN/ACK, ACK from the server) establishes', () => {
+    const { rec } = run([
+      { from: 'c', flags: SYN },
+      { from: 's', flags: SYN },
+      { from: 'c', flags: SYN | ACK, seq: 1000, ack: 5001 },
+      { from: 's', flags: ACK, ackRel: 0 },
+      { from: 'c', flags: ACK, rel: 0, data: 'EVIL' },
+      { from: 's', flags: ACK, ackRel: 4 },
+    ]);
+    expect(rec.added(4)).toBe(true);
+    expect(rec.text(C)).toBe('EVIL');
+  });
+
   it('data before the handshake completes is not stream-added', () => {
     const { rec } = run([{ from: 'c', flags: SYN }, { from: 's', flags: SYN | ACK }, { from: 'c', flags: PSH, rel: 0, data: 'early' }]);
     expect(rec.added(2)).toBe(false);
