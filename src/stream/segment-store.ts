@@ -15,6 +15,10 @@
  *  - Memory: blocks and records grow in steps up to `memcap` bytes (BLOCK_SIZE per block,
  *    SEGMENT_BYTES per record); an insert that would pass it is refused and counted by the
  *    caller (tcp.segment_memcap_drop). Nothing here throws on any input.
+ *  - Allocation: bytes are copied with TypedArray.set over a subarray view of the source (one
+ *    small view per stored or read piece; Buffer.copy makes the same view internally and a
+ *    byte loop is several times slower for full-size segments). Nothing else is allocated
+ *    per packet; pools grow in steps and are reused.
  */
 import { BLOCK_SIZE, SEGMENT_BYTES } from './stream-config.js';
 
