@@ -5,7 +5,9 @@
  *   bare header walk      the capture's record headers walked in memory (upper bound)
  *   read only             readCaptureFile with a no-op sink
  *   decode only           read + decode into the packet view
- *   replay (no rules)     `mirrorsink replay --no-rules` child process: the whole pipeline
+ *   replay (no rules)     `mirrorsink replay --no-rules --no-stream` child process: the whole
+ *                         pipeline without TCP reassembly (the pipeline before issue 12)
+ *   replay, stream on     `mirrorsink replay --no-rules`: the same with TCP stream reassembly
  *   replay (N rules)      the same with N generated content rules (10 … 10 000)
  *   tcpdump -w /dev/null  the C reference reader
  *   1 M flows             replay --no-rules of a generated capture of 1 M single-packet flows,
@@ -79,7 +81,8 @@ async function main(): Promise<void> {
   push(benchBareWalk(file));
   push(benchReadCaptureFile(file));
   push(benchDecodeOnly(file));
-  push(benchReplay('replay, whole pipeline, no rules', file, ['--no-rules']));
+  push(benchReplay('replay, whole pipeline, no rules', file, ['--no-rules', '--no-stream']));
+  push(benchReplay('replay, stream reassembly on, no rules', file, ['--no-rules']));
   push(benchTcpdump(file, rows[0]!.packets));
 
   if (ruleCounts.length > 0) {
@@ -118,6 +121,8 @@ async function main(): Promise<void> {
   const replay = rows.find((r) => r.name.startsWith('replay, whole pipeline'));
   if (tcpdump && replay) process.stdout.write(`\nreplay / tcpdump packet rate: ${(replay.pps / tcpdump.pps).toFixed(2)}\n`);
   if (flowRows) process.stdout.write(`flow logs on / off packet rate (single-packet flows): ${(flowRows[1].pps / flowRows[0].pps).toFixed(2)}\n`);
+  const withStream = rows.find((r) => r.name.startsWith('replay, stream reassembly on'));
+  if (replay && withStream) process.stdout.write(`stream on / no-stream replay packet rate: ${(withStream.pps / replay.pps).toFixed(2)}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -6,6 +6,7 @@
  * Precedence: command-line flag > environment variable > file > default.
  */
 import type { ParsedCidr } from '../net/cidr.js';
+import type { StreamConfig } from '../stream/stream-config.js';
 
 export type DirectionMode = 'auto' | 'vni' | 'addresses' | 'mac';
 export const DIRECTION_MODES: readonly DirectionMode[] = ['auto', 'vni', 'addresses', 'mac'];
@@ -182,6 +183,14 @@ export interface DedupConfig {
   tableSize: number;
 }
 
+/**
+ * `stream:` (Suricata's key names: midstream, async-oneside, memcap, reassembly.depth, ...);
+ * `enabled` is ours: `stream: false` turns TCP reassembly off (rules then see single packets).
+ */
+export interface StreamSection extends StreamConfig {
+  enabled: boolean;
+}
+
 /** The flow table and what hangs off its flows (`flows:`); null in MirrorsinkConfig = flows off. */
 export interface FlowsConfig {
   /** null = the flow table's default. */
@@ -217,6 +226,8 @@ export interface MirrorsinkConfig {
   eve: { path: string | null; fastLog: string | null };
   /** Flow table, flow logs, EVE flow records and pcap outputs (null = flows off). */
   flows: FlowsConfig | null;
+  /** `stream:` TCP reassembly with Suricata's names and defaults (on whenever flows are). */
+  stream: StreamSection;
   capture: CaptureConfig;
   health: HealthConfig;
   /** How long shutdown keeps reading already-queued datagrams (ms). */

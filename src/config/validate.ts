@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseCidr, type ParsedCidr } from '../net/cidr.js';
 import { ConfigProblems, type KeyPath } from './problems.js';
 import { DEFAULT_LOG_FORMAT, parseLogFormat } from './flow-log-format.js';
+import { DEFAULT_STREAM_CONFIG, parseSize } from '../stream/stream-config.js';
 import { DEFAULT_DEDUP_TABLE_SIZE, DEFAULT_DEDUP_WINDOW_MS } from '../dedup/packet-dedup.js';
 import {
   DEFAULTS,
@@ -16,6 +17,7 @@ import {
   RECEIVER_METHODS,
   type ReceiverMethod,
   type CaptureConfig,
+  type StreamSection,
   type DedupConfig,
   type DirectionMode,
   type FixedDirection,
@@ -209,6 +211,7 @@ const TOP_KEYS = [
   'rules',
   'eve',
   'flows',
+  'stream',
   'capture',
   'health',
   'drain_ms',
@@ -582,6 +585,56 @@ function validateDedup(c: Checker, raw: unknown): DedupConfig {
   };
 }
 
+const STREAM_KEYS = ['enabled', 'midstream', 'async-oneside', 'memcap', 'reassembly', 'checksum-validation'];
+const REASSEMBLY_KEYS = ['memcap', 'depth', 'toserver-chunk-size', 'toclient-chunk-size', 'raw', 'check-overlap-different-data', 'randomize-chunk-size'];
+
+/** A Suricata size: bytes, or "64mb", "1 MiB", "256kb"... */
+function size(c: Checker, v: unknown, at: KeyPath, min: number, fallback: number): number {
+  if (v === undefined || v === null) return fallback;
+  const n = parseSize(v);
+  if (n === null || n < min) {
+    c.problems.add(at, `must be a size (bytes, or like "64mb") of at least ${min}, got ${describe(v)}`);
+    return fallback;
+  }
+  return n;
+}
+
+/**
+ * `stream:` with Suricata's key names. `flows.midstream` and `stream.midstream` are one switch
+ * (either turns it on). Settings mirrorsink cannot honour are refused by name.
+ */
+function validateStream(c: Checker, raw: unknown, flowsMidstream: boolean): StreamSection {
+  const d = DEFAULT_STREAM_CONFIG;
+  const base: StreamSection = { ...d, midstream: flowsMidstream, enabled: raw !== false };
+  if (raw === undefined || raw === null || raw === true || raw === false) return base;
+  const at: KeyPath = ['stream'];
+  if (!isObject(raw)) {
+    c.problems.add(at, `must be a mapping of stream options (or true/false), got ${describe(raw)}`);
+    return base;
+  }
+  const o = c.object(raw, at, STREAM_KEYS);
+  if (c.bool(o['checksum-validation'], [...at, 'checksum-validation'], false)) {
+    c.problems.add([...at, 'checksum-validation'], 'is not supported (checksums are not validated, as Suricata does in pcap mode by default)');
+  }
+  const r = o.reassembly === undefined || o.reassembly === null ? {} : c.object(o.reassembly, [...at, 'reassembly'], REASSEMBLY_KEYS);
+  const ra: KeyPath = [...at, 'reassembly'];
+  if (c.bool(r['randomize-chunk-size'], [...ra, 'randomize-chunk-size'], false)) {
+    c.problems.add([...ra, 'randomize-chunk-size'], 'is not supported: chunk sizes are exact so results are deterministic');
+  }
+  return {
+    enabled: c.bool(o.enabled, [...at, 'enabled'], true),
+    midstream: c.bool(o.midstream, [...at, 'midstream'], false) || flowsMidstream,
+    asyncOneside: c.bool(o['async-oneside'], [...at, 'async-oneside'], d.asyncOneside),
+    memcap: size(c, o.memcap, [...at, 'memcap'], 1, d.memcap),
+    reassemblyMemcap: size(c, r.memcap, [...ra, 'memcap'], 1, d.reassemblyMemcap),
+    depth: size(c, r.depth, [...ra, 'depth'], 0, d.depth),
+    toserverChunkSize: size(c, r['toserver-chunk-size'], [...ra, 'toserver-chunk-size'], 1, d.toserverChunkSize),
+    toclientChunkSize: size(c, r['toclient-chunk-size'], [...ra, 'toclient-chunk-size'], 1, d.toclientChunkSize),
+    raw: c.bool(r.raw, [...ra, 'raw'], d.raw),
+    checkOverlapDifferentData: c.bool(r['check-overlap-different-data'], [...ra, 'check-overlap-different-data'], d.checkOverlapDifferentData),
+  };
+}
+
 function validateHealth(c: Checker, raw: unknown): HealthConfig {
   const at = ['health'];
   const o = c.object(raw, at, ['max_event_loop_lag_seconds', 'max_kernel_drops_per_second']);
@@ -633,6 +686,8 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
 
   const flows = validateFlows(c, o.flows, evePath);
 
+  const stream = validateStream(c, o.stream, flows?.midstream ?? false);
+
   const capture = validateCapture(c, o.capture);
   const health = validateHealth(c, o.health);
   const drainMs = c.int(o.drain_ms, ['drain_ms'], 0, 60_000, DEFAULTS.drainMs);
@@ -650,6 +705,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     rules,
     eve: { path: evePath, fastLog },
     flows,
+    stream,
     capture,
     health,
     drainMs,

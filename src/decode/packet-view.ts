@@ -43,6 +43,12 @@ export const TCP_URG = 0x20;
 export const TCP_ECE = 0x40;
 export const TCP_CWR = 0x80;
 
+/** p.streamFlags bits, set by the stream stage (Suricata's PKT_STREAM_* flags). */
+export const STREAM_ADDED = 1; // payload went into the stream (PKT_STREAM_ADD)
+export const STREAM_EST = 2; // session state >= ESTABLISHED after this packet (PKT_STREAM_EST)
+export const HAS_STREAM_DATA = 4; // streamBuf[streamOff, +streamLen) is raw stream data to inspect
+export const STREAM_PSEUDO = 8; // flow-end pseudo packet (PKT_PSEUDO_STREAM_END)
+
 export class PacketView {
   /** The frame's bytes (captured part only). Re-pointed per packet, never copied. */
   buf: Uint8Array = new Uint8Array(0);
@@ -178,6 +184,20 @@ export class PacketView {
    */
   flowEstablished = false;
 
+  // ---- stream stage ----
+  /** STREAM_ADDED | STREAM_EST | HAS_STREAM_DATA | STREAM_PSEUDO. */
+  streamFlags = 0;
+  /** Stream events raised by this packet (bit = StreamEvent, src/stream/stream-events.ts). */
+  streamEvents = 0;
+  /** Raw stream window to inspect (HAS_STREAM_DATA): a buffer reused by the stream stage;
+   *  gaps are skipped, never joined. */
+  streamBuf: Uint8Array = new Uint8Array(0);
+  streamOff = 0;
+  streamLen = 0;
+  /** Bytes sent per direction as stream_size counts them (next_seq - isn); -1 without session. */
+  streamSizeToServer = -1;
+  streamSizeToClient = -1;
+
   /** Point the view at a new frame and clear all decoded fields. */
   setFrame(buf: Uint8Array, offset: number, caplen: number, wirelen: number, linktype: number): void {
     // Readers hand the same chunk object again and again: one identity check keeps the
@@ -213,6 +233,11 @@ export class PacketView {
     this.flowIndex = -1;
     this.flowDirection = 0;
     this.flowEstablished = false;
+    this.streamFlags = 0;
+    this.streamEvents = 0;
+    this.streamLen = 0;
+    this.streamSizeToServer = -1;
+    this.streamSizeToClient = -1;
   }
 
   /** Clear the inner-packet fields (used again when a tunnel is entered). */

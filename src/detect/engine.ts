@@ -20,9 +20,15 @@
  *     - otherwise the alert goes to every sink (at most MAX_ALERTS_PER_PACKET per packet, as
  *       Suricata's packet-alert-max) and is counted by severity and by rule.
  *
- * Only the packet's own payload is inspected: there is no TCP stream reassembly, so content
- * split across segments is missed (and only_stream/no_stream are accepted but change nothing),
- * and no IP defragmentation: the first fragment is inspected with the part of the payload it
+ * Stream vs packet (src/detect-engine.c: DetectEngineInspectRulePayloadMatches): a TCP rule
+ * whose payload keywords inspect the stream (rule.sigFlags, rule-parser.ts classifyStream)
+ * runs them over the raw stream window the stream stage put on the packet (HAS_STREAM_DATA);
+ * failing that, a packet that went into the stream (STREAM_ADDED) is not inspected on its own
+ * unless the rule also requires the packet, and only_stream rules stop there; otherwise the
+ * packet payload is inspected. Flow-end pseudo packets run stream rules only. The prefilter
+ * scans the stream window as well as the payload. Without a stream stage no packet carries
+ * stream flags and every packet is inspected on its own, as before.
+ * There is no IP defragmentation: the first fragment is inspected with the part of the payload it
  * carries, later fragments have no ports and no payload (so only port-`any` rules without
  * payload keywords can match them).
  *
@@ -35,7 +41,8 @@
  * Nothing on this path allocates, except what sinks do for an alert and the latin1 string a
  * pcre needs (once per packet, only when a rule gets that far).
  */
-import { type PacketView } from '../decode/packet-view.js';
+import { HAS_STREAM_DATA, STREAM_ADDED, STREAM_PSEUDO, type PacketView } from '../decode/packet-view.js';
+import { matchStreamSize } from './keywords/stream-size.js';
 import type { DetectStage } from '../pipeline/stages.js';
 import type { FlowStorage } from '../flow/flow-storage.js';
 import type { AlertSink } from './alert-sink.js';
@@ -45,7 +52,7 @@ import { matchFlow } from './keywords/flow.js';
 import { FlowbitCmd, type FlowbitOp } from './keywords/flowbits.js';
 import { matchDecodeEvent, matchFragbits, matchHeaderCheck, matchIpopts, matchSameip, matchTcpFlags } from './keywords/header.js';
 import { PayloadInspector } from './payload-match.js';
-import { Action, Proto, type Rule } from './rule.js';
+import { Action, Proto, SigFlag, type Rule } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
 import { bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
 import { ThresholdTable } from './threshold.js';
@@ -205,6 +212,15 @@ export class DetectEngine implements DetectStage {
     this.addGroup(bucket.any, p, buf, off, len);
     if (p.dport >= 0) this.addGroup(bucket.byDport.groupFor(p.dport), p, buf, off, len);
     if (p.sport >= 0) this.addGroup(bucket.bySport.groupFor(p.sport), p, buf, off, len);
+    if ((p.streamFlags & HAS_STREAM_DATA) !== 0) {
+      // PrefilterPktStream: the stream window too (groups' `always` rules are marked again: harmless).
+      const sb = p.streamBuf;
+      const so = p.streamOff;
+      const sl = p.streamLen;
+      this.addGroup(bucket.any, p, sb, so, sl);
+      if (p.dport >= 0) this.addGroup(bucket.byDport.groupFor(p.dport), p, sb, so, sl);
+      if (p.sport >= 0) this.addGroup(bucket.bySport.groupFor(p.sport), p, sb, so, sl);
+    }
     if (this.maxWord < 0) return;
 
     const cand = this.cand;
@@ -255,7 +271,11 @@ export class DetectEngine implements DetectStage {
   matchRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number): boolean {
     const proto = rule.proto;
     if (proto === Proto.Ipv4 ? p.ipVersion !== 4 : proto === Proto.Ipv6 ? p.ipVersion !== 6 : false) return false;
-    if (rule.requirePayload && p.payloadLen === 0) return false;
+    const sf = p.streamFlags;
+    const stream = (rule.sigFlags & SigFlag.RequireStream) !== 0;
+    // Pseudo (flow-end) packets carry only stream data: packet rules are skipped on them.
+    if ((sf & STREAM_PSEUDO) !== 0 && !stream) return false;
+    if (rule.requirePayload && p.payloadLen === 0 && !(stream && (sf & HAS_STREAM_DATA) !== 0)) return false;
     if (rule.requireNoPayload && p.payloadLen !== 0) return false;
     if (!matchAddressesPorts(rule, p)) return false;
     if (rule.flow !== 0 && !matchFlow(rule.flow, slot >= 0 ? p.flowDirection : 0, established)) return false;
@@ -268,7 +288,14 @@ export class DetectEngine implements DetectStage {
     for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return false;
     const fc = rule.flowbitChecks;
     for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return false;
+    if (rule.streamSize !== null && !matchStreamSize(rule.streamSize, p)) return false;
     if (rule.payload.length > 0) {
+      if (stream) {
+        if ((sf & HAS_STREAM_DATA) !== 0 && this.inspector.match(rule.payload, p.streamBuf, p.streamOff, p.streamLen)) return true;
+        if ((rule.sigFlags & SigFlag.OnlyStream) !== 0) return false;
+        if ((sf & (STREAM_ADDED | STREAM_PSEUDO)) !== 0 && (rule.sigFlags & SigFlag.RequirePacket) === 0) return false;
+        if (p.payloadLen === 0) return false;
+      }
       return this.inspector.match(rule.payload, p.buf, p.payloadOffset, p.payloadLen);
     }
     return true;

@@ -51,6 +51,9 @@ export class PayloadInspector {
   private str = '';
   private nodeBuf: Buffer = Buffer.alloc(0);
   private nodeSrc: Uint8Array = new Uint8Array(0);
+  private strSrc: Uint8Array | null = null;
+  private strBase = 0;
+  private strLen = 0;
   /** Bumped by the engine for every packet: invalidates the pcre string. */
   stamp = 0;
   /** pcre executions (for metrics/bench). */
@@ -196,7 +199,11 @@ export class PayloadInspector {
   }
 
   private payloadString(buf: Uint8Array, base: number, len: number): string {
-    if (this.strStamp === this.stamp) return this.str;
+    // Keyed by buffer and range too: one packet may be inspected as stream window and payload.
+    if (this.strStamp === this.stamp && this.strSrc === buf && this.strBase === base && this.strLen === len) return this.str;
+    this.strSrc = buf;
+    this.strBase = base;
+    this.strLen = len;
     if (buf !== this.nodeSrc) {
       this.nodeSrc = buf;
       this.nodeBuf = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -16,7 +16,8 @@
 import { parseAddressSet, type AddressSet } from './address-set.js';
 import type { Classification } from './classification.js';
 import { parsePortSet, type PortSet } from './port-set.js';
-import { Action, FlowbitsRole, Proto, type ActionValue, type ProtoValue, type Rule } from './rule.js';
+import { Action, FlowFlag, FlowbitsRole, Proto, SigFlag, type ActionValue, type ProtoValue, type Rule } from './rule.js';
+import { parseStreamSize } from './keywords/stream-size.js';
 import { RuleError, invalidValue, unsupportedKeyword, unsupportedProtocol } from './rule-error.js';
 import {
   Cmp,
@@ -151,7 +152,7 @@ const SUPPORTED = new Set([
   'pcre', 'byte_test', 'byte_jump', 'byte_extract', 'isdataat', 'pkt_data',
   'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
   'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
-  'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event',
+  'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream_size',
 ]);
 
 export function isSupportedKeyword(name: string): boolean {
@@ -246,6 +247,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     decodeEvent: 0,
     flow: 0,
     requirePayload: false,
+    sigFlags: 0,
+    streamSize: null,
     requireNoPayload: false,
     payload: [],
     byteVars: 0,
@@ -510,6 +513,10 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
         }
         break;
       }
+      case 'stream_size':
+        if (rule.streamSize !== null) throw invalidValue(name, 'given twice');
+        rule.streamSize = parseStreamSize(need());
+        break;
       default:
         throw unsupportedKeyword(name);
     }
@@ -536,12 +543,48 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   if (payload.length > 0) rule.requirePayload = true;
   if (rule.requirePayload && rule.requireNoPayload) throw new RuleError('rule needs a payload and no payload at once', 'contradiction');
   rule.prefilterPattern = choosePrefilterPattern(payload);
+  rule.sigFlags = classifyStream(rule, protoText);
+  if ((rule.sigFlags & SigFlag.OnlyStream) !== 0 && (rule.sigFlags & SigFlag.RequirePacket) !== 0) {
+    // SigValidatePacketStream: packet-only keywords with only_stream / tcp-stream.
+    throw new RuleError('packet keywords (dsize, header keywords, no_stream, tcp-pkt) with only_stream/tcp-stream', 'contradiction');
+  }
 
   // ---- flowbits role for ordering ----
   const reads = rule.flowbitChecks.length > 0;
   const writes = rule.flowbitActions.some((a) => a.cmd === FlowbitCmd.Set || a.cmd === FlowbitCmd.Unset || a.cmd === FlowbitCmd.Toggle);
   rule.flowbitsRole = reads && writes ? FlowbitsRole.SetRead : writes ? FlowbitsRole.Set : reads ? FlowbitsRole.Read : FlowbitsRole.None;
   return rule;
+}
+
+/**
+ * Stream vs packet inspection (src/detect-parse.c: SigConsolidateTcpBuffer and the keywords'
+ * setup functions): dsize, flow:no_stream, tcp-pkt and header keywords require the packet;
+ * flow:only_stream and tcp-stream require the stream only. A TCP rule with payload keywords
+ * and neither already set inspects the stream, and also the packet when a content has
+ * depth/offset or the rule has stream_size. Rules of other protocols inspect packets (0).
+ */
+export function classifyStream(rule: Rule, protoText: string): number {
+  let f = 0;
+  if (
+    (rule.flow & FlowFlag.NoStream) !== 0 ||
+    protoText === 'tcp-pkt' ||
+    rule.headerChecks.length > 0 ||
+    rule.tcpFlags !== null ||
+    rule.fragbits !== null ||
+    rule.ipopts !== null
+  ) {
+    f |= SigFlag.RequirePacket;
+  }
+  if ((rule.flow & FlowFlag.OnlyStream) !== 0 || protoText === 'tcp-stream') f |= SigFlag.RequireStream | SigFlag.OnlyStream;
+  if (rule.proto === Proto.Tcp && rule.payload.length > 0 && (f & (SigFlag.RequirePacket | SigFlag.RequireStream)) === 0) {
+    f |= SigFlag.RequireStream;
+    if (rule.streamSize !== null) f |= SigFlag.RequirePacket;
+    for (const op of rule.payload) {
+      if (op.type === OpType.Content && (op.hasDepth || op.hasOffset)) f |= SigFlag.RequirePacket;
+    }
+  }
+  if (rule.proto !== Proto.Tcp) f &= ~(SigFlag.RequireStream | SigFlag.OnlyStream);
+  return f;
 }
 
 /** Distinct byte values: Suricata-style tie breaker for equally long patterns. */

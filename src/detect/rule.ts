@@ -9,6 +9,7 @@ import type { HeaderCheck, TcpFlagsCheck, FragbitsCheck, IpoptsCheck } from './k
 import type { PayloadOp } from './keywords/payload.js';
 import type { FlowbitOp } from './keywords/flowbits.js';
 import type { ThresholdSpec } from './keywords/threshold.js';
+import type { StreamSizeCheck } from './keywords/stream-size.js';
 
 /** Action, numbered in Suricata's default action-order (pass first). */
 export const Action = {
@@ -46,6 +47,21 @@ export const FlowFlag = {
   Stateless: 16,
   OnlyFrag: 32,
   NoFrag: 64,
+  OnlyStream: 128,
+  NoStream: 256,
+} as const;
+
+/**
+ * What a rule's payload keywords inspect, as Suricata's SIG_FLAG_REQUIRE_PACKET/_STREAM
+ * (src/detect-parse.c: SigConsolidateTcpBuffer): see rule-parser.ts classifyStream().
+ */
+export const SigFlag = {
+  /** Inspects the reassembled stream (raw window) of TCP packets that carry one. */
+  RequireStream: 1,
+  /** Inspects the packet payload even when the packet went into the stream. */
+  RequirePacket: 2,
+  /** flow:only_stream / tcp-stream: never the packet payload. */
+  OnlyStream: 4,
 } as const;
 
 /** How the flowbits of a rule read/write, for Suricata's rule ordering. */
@@ -99,6 +115,10 @@ export interface Rule {
   flow: number;
   /** Payload must be non-empty (any payload keyword, or dsize forms that exclude 0). */
   requirePayload: boolean;
+  /** SigFlag bits: stream vs packet inspection (0 for non-TCP rules: packet). */
+  sigFlags: number;
+  /** stream_size check, null when none. */
+  streamSize: StreamSizeCheck | null;
   /** Payload must be empty (dsize:0). */
   requireNoPayload: boolean;
 

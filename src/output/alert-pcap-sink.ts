@@ -4,7 +4,7 @@
  * the logs, not thrown.
  */
 import { mkdirSync } from 'node:fs';
-import type { PacketView } from '../decode/packet-view.js';
+import { STREAM_PSEUDO, type PacketView } from '../decode/packet-view.js';
 import type { AlertSink } from '../detect/alert-sink.js';
 import type { FlowPacketRing } from './pcap-flow-ring.js';
 
@@ -24,7 +24,8 @@ export class AlertPcapSink implements AlertSink {
   alert(p: PacketView): void {
     if (p.flowIndex < 0) return;
     try {
-      if (this.ring.dumpFlow(p.flowIndex, undefined, p) !== null) this.written++;
+      // A flow-end pseudo packet (stream stage) is no wire packet: not recorded.
+      if (this.ring.dumpFlow(p.flowIndex, undefined, (p.streamFlags & STREAM_PSEUDO) !== 0 ? undefined : p) !== null) this.written++;
     } catch (err) {
       this.failed++;
       this.lastError = (err as Error).message;

@@ -20,7 +20,7 @@
  * Building a record allocates (strings), but only per alert; the rule's part is serialised
  * once per rule (rule-text.ts) and reused: no object + JSON.stringify per alert.
  */
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, type PacketView } from '../decode/packet-view.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, STREAM_PSEUDO, type PacketView } from '../decode/packet-view.js';
 import { protoName } from '../flow/flow-report.js';
 import { formatIpv4, formatIpv6 } from '../net/ip-address.js';
 import type { AlertSink, LineWriter } from '../detect/alert-sink.js';
@@ -91,7 +91,8 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
   if (ports) s += `,"dest_port":${p.dport}`;
   s += `,"proto":"${protoName(p.ipProto)}","ip_v":${p.ipVersion}`;
   if (isIcmp(p) && p.icmpType >= 0) s += `,"icmp_type":${p.icmpType},"icmp_code":${p.icmpCode}`;
-  const pktSrc = opts.pktSrc ?? 'wire/pcap';
+  // Flow-end pseudo packets of the stream stage, as Suricata names them.
+  const pktSrc = (p.streamFlags & STREAM_PSEUDO) !== 0 ? 'stream (flow timeout)' : (opts.pktSrc ?? 'wire/pcap');
   s += `,"pkt_src":"${pktSrc}"`;
 
   const frags = eveFragmentsOf(rule);

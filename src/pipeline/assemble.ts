@@ -48,6 +48,8 @@ export interface ReplayOptions {
   midstream?: boolean;
   dedup?: boolean;
   dedupWindow?: string;
+  /** No TCP reassembly: rules inspect each packet on its own. */
+  noStream?: boolean;
 }
 
 export interface AssembledStages {
@@ -112,6 +114,7 @@ function replayOverrides(values: ReplayOptions, configHasRules: boolean, configH
     if (values.dedup !== true) throw new MirrorsinkError(ErrorCode.Usage, 'replay: --dedup-window needs --dedup');
     add(['dedup', 'window_ms'], Number(values.dedupWindow), '--dedup-window');
   }
+  if (values.noStream === true) add(['stream', 'enabled'], false, '--no-stream');
   if (typeof values.flowsDir === 'string') {
     add(['flows', 'log', 'dir'], path.resolve(values.flowsDir), '--flows-dir');
     if (values.aggregation !== undefined) add(['flows', 'log', 'aggregation_sec'], Number(values.aggregation), '--aggregation');
@@ -173,6 +176,8 @@ export async function assembleReplayStages(values: ReplayOptions, pipeline: Pipe
     }
   }
 
+  const stream = built.flows?.stream ?? null;
+  if (stream !== null) sections.push(() => ['stream', stream.counterSnapshot()]);
   const detect = built.detect;
   sections.push(() => ['rules', { loaded: built.summary.rules_loaded, failed: built.summary.rules_failed, files: config.rules.files.map((f) => path.relative(process.cwd(), f) || f) }]);
   if (detect !== null) {

@@ -28,6 +28,7 @@ import type { PacketOutput } from './stages.js';
 import type { PipelineStages } from './pipeline.js';
 import { FlowTable, type FlowTableOptions, type FlowTimeouts } from '../flow/flow-table.js';
 import { midstreamProbe } from '../applayer/midstream-probe.js';
+import { TcpStreamStage } from '../stream/stream-stage.js';
 import { loadRuleFiles } from '../detect/rule-loader.js';
 import { createDetectStage, type DetectEngine } from '../detect/engine.js';
 import { EveWriter } from '../output/eve-writer.js';
@@ -46,6 +47,8 @@ import type { AlertSink } from '../detect/alert-sink.js';
 export interface FlowBundle {
   key: string;
   table: FlowTable;
+  /** TCP stream reassembly over the table's slots (null when `stream.enabled: false`). */
+  stream: TcpStreamStage | null;
   outputs: FlowOutputs;
   files: FlowLogFileWriter | null;
 }
@@ -73,7 +76,7 @@ export interface ServiceStages {
 }
 
 export function pipelineStagesOf(s: ServiceStages): PipelineStages {
-  return { session: s.session, dedup: s.dedup, filter: s.filter, flow: s.flows?.table ?? null, detect: s.detect, outputs: s.outputs };
+  return { session: s.session, dedup: s.dedup, filter: s.filter, flow: s.flows?.table ?? null, stream: s.flows?.stream ?? null, detect: s.detect, outputs: s.outputs };
 }
 
 /** Thrown when stages cannot be built: `problems` lists each, naming the key and file. */
@@ -178,10 +181,14 @@ export interface StageContext {
 function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory: SessionDirectory, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
   const sessions = directory.sessions;
   const tableOptions = flowTableOptions(opts, directory, config.dedup.enabled);
-  const key = JSON.stringify({ flows: config.flows, merge: config.dedup.enabled, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, pcapOut: ctx.pcapOut ?? null });
+  const key = JSON.stringify({ flows: config.flows, stream: config.stream, merge: config.dedup.enabled, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, pcapOut: ctx.pcapOut ?? null });
   if (previous !== null && previous.key === key) return previous;
+  // One midstream switch: flows.midstream (replay --midstream) or stream.midstream sets both.
+  const midstream = config.stream.midstream;
   // The app-layer's probe turns midstream pick-ups round when the server spoke first.
-  const table = new FlowTable({ ...tableOptions, midstreamProbe });
+  const table = new FlowTable({ ...tableOptions, midstream, midstreamProbe });
+  // Created before the flow outputs: its flow-end inspection must run before EVE flow records.
+  const stream = config.stream.enabled ? new TcpStreamStage(table, config.stream) : null;
   const l = opts.log;
   const outputs = createFlowOutputs({
     table,
@@ -195,7 +202,7 @@ function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory:
     ...(ctx.pcapOut !== undefined ? { pcapOut: ctx.pcapOut.path, pcapMode: ctx.pcapOut.mode } : {}),
     ...(opts.alertPcapDir !== null ? { flowRing: { dir: opts.alertPcapDir } } : {}),
   });
-  return { key, table, outputs, files: outputs.files };
+  return { key, table, stream, outputs, files: outputs.files };
 }
 
 /** The dedup table, kept across a reload that leaves its settings alone (copies in flight still meet). */

@@ -1,12 +1,12 @@
 /**
- * The packet's journey: decode → session/direction → filter → flow → detect → outputs.
+ * The packet's journey: decode → session/direction → filter → flow → stream → detect → outputs.
  * One Pipeline owns one PacketView and is fed either whole frames (capture files, libpcap) or
  * tunnel datagrams from a UDP socket. Stages are swapped atomically on reload.
  */
 import { PacketView, TunnelKind } from '../decode/packet-view.js';
 import { DecodeCounters } from '../decode/decode-events.js';
 import { decodeFrame, decodeTunnelPayload } from '../decode/decoder.js';
-import { DropCause, type DedupStage, type DetectStage, type FilterStage, type FlowStage, type FrameSink, type PacketOutput, type SessionStage, type TunnelDatagramSink } from './stages.js';
+import { DropCause, type DedupStage, type DetectStage, type FilterStage, type FlowStage, type FrameSink, type PacketOutput, type SessionStage, type StreamStage, type TunnelDatagramSink } from './stages.js';
 
 // The drop causes are part of the stage contracts (stages count into the pipeline's drops array).
 export { DropCause, dropCauseNames } from './stages.js';
@@ -16,6 +16,7 @@ export interface PipelineStages {
   dedup?: DedupStage | null;
   filter?: FilterStage | null;
   flow?: FlowStage | null;
+  stream?: StreamStage | null;
   detect?: DetectStage | null;
   outputs?: PacketOutput[];
 }
@@ -41,6 +42,7 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
   private dedup: DedupStage | null = null;
   private filter: FilterStage | null = null;
   private flow: FlowStage | null = null;
+  private stream: StreamStage | null = null;
   private detect: DetectStage | null = null;
   private outputs: PacketOutput[] = [];
   private current: PipelineStages = {};
@@ -51,6 +53,13 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
 
   /** Replace the stages in one step: the next packet sees the whole new set. */
   setStages(stages: PipelineStages): void {
+    const oldStream = this.stream;
+    const oldDetect = this.detect;
+    if (oldStream !== null && oldStream !== (stages.stream ?? null)) {
+      // A replaced stream stage's flows end after the swap (retire): their pseudo packets go to
+      // the detect stage that ran over that flow table, not to the new one.
+      oldStream.pseudoSink = oldDetect !== null ? (p: PacketView) => oldDetect.inspect(p) : null;
+    }
     this.current = stages;
     this.session = stages.session ?? null;
     this.dedup = stages.dedup ?? null;
@@ -58,7 +67,14 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
     this.flow = stages.flow ?? null;
     this.detect = stages.detect ?? null;
     this.outputs = stages.outputs ?? [];
+    this.stream = stages.stream ?? null;
+    if (this.stream !== null) this.stream.pseudoSink = this.pseudoFn;
   }
+
+  /** Flow-end pseudo packets from the stream stage: detection only (no outputs, not delivered). */
+  private readonly pseudoFn = (p: PacketView): void => {
+    if (this.detect !== null) this.detect.inspect(p);
+  };
 
   get stages(): PipelineStages {
     return this.current;
@@ -132,7 +148,10 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
       }
       flow.update(p);
     }
+    const stream = this.stream;
+    if (stream !== null) stream.update(p);
     if (this.detect !== null) this.detect.inspect(p);
+    if (stream !== null) stream.afterDetect(p);
     const outputs = this.outputs;
     for (let i = 0; i < outputs.length; i++) outputs[i]!.write(p);
     this.delivered++;

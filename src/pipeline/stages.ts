@@ -74,6 +74,16 @@ export interface FlowStage {
   flush(): void;
 }
 
+/** stream/: TCP session tracking and reassembly (sets p.streamFlags, the raw window and
+ *  stream events). Runs after flow.update and before detect; afterDetect() runs after detect
+ *  (Suricata's DetectRunCleanup -> StreamReassembleRawUpdateProgress). At flow end it sends
+ *  pseudo packets (flushed stream data) to pseudoSink, which the pipeline points at detect. */
+export interface StreamStage {
+  update(p: PacketView): void;
+  afterDetect(p: PacketView): void;
+  pseudoSink: ((p: PacketView) => void) | null;
+}
+
 /** detect/: runs rules over the packet (and its flow). */
 export interface DetectStage {
   inspect(p: PacketView): void;

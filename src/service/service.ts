@@ -30,6 +30,7 @@ import { HealthMonitor, type HealthStatus } from './health.js';
 import { StageBuildError, buildStages, pipelineStagesOf, retireStages, tickStages, type ServiceStages, type StageContext } from '../pipeline/build.js';
 import { registerDetectMetrics } from '../metrics/detect-metrics.js';
 import { registerFlowMetrics } from '../metrics/flow-metrics.js';
+import { registerStreamMetrics } from '../metrics/stream-metrics.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import { registerRoutes } from '../server/app.js';
 
@@ -125,6 +126,7 @@ export class MirrorsinkService {
     });
     registerFilterMetrics(this.registry, () => this.stages?.filters ?? []);
     registerDetectMetrics(this.registry, () => this.stages?.detect ?? null);
+    registerStreamMetrics(this.registry, () => this.stages?.flows?.stream ?? null);
     registerFlowMetrics(this.registry, () => this.stages?.flows?.table ?? null, {
       recordsWritten: () => this.retiredFlowRecords + (this.stages?.flows?.files?.recordsWritten ?? 0),
     });

@@ -283,7 +283,8 @@ describe('unsupported things are named', () => {
     ['file_data; content:"a";', "unsupported keyword 'file_data'"],
     ['dns.query; content:"a";', "unsupported keyword 'dns.query'"],
     ['tls.sni; content:"a";', "unsupported keyword 'tls.sni'"],
-    ['stream_size:server,>,10;', "unsupported keyword 'stream_size'"],
+    // stream_size is supported since the stream stage (issue 12); stream-event is not yet.
+    ['stream-event:reassembly_seq_gap;', "unsupported keyword 'stream-event'"],
     ['content:"a"; pcre:"/a/U";', 'unsupported pcre modifier'],
     ['byte_test:1,=,1,0,dce;', "unsupported keyword 'byte_test' dce"],
     ['decode-event:ipv4.opt_invalid;', "unsupported decode-event 'ipv4.opt_invalid'"],

@@ -152,7 +152,7 @@ checks:
 });
 
 describe('configuration → replay options', () => {
-  it('maps --set stream.midstream and suricata.yaml vars, reports what it cannot map', () => {
+  it('maps --set stream.* and suricata.yaml vars, reports what it cannot map', () => {
     const s = settingsOf(
       { vars: { 'address-groups': { HOME_NET: '[10.0.0.0/8]' }, 'port-groups': { FTP_PORTS: 2121 } }, stream: { midstream: false } },
       ['-k none --set stream.midstream=true', '--set stream.reassembly.depth=0', '-k none port 22'],
@@ -161,7 +161,8 @@ describe('configuration → replay options', () => {
     expect(s.bpf).toBe('port 22');
     const r = replayOptionsFor(s);
     expect(r.values).toEqual({ midstream: true, var: ['HOME_NET=[10.0.0.0/8]', 'FTP_PORTS=2121'] });
-    expect(r.unmapped).toEqual(['stream.reassembly.depth=0', "bpf 'port 22'"]);
+    expect(r.config.stream).toEqual({ reassembly: { depth: '0' } });
+    expect(r.unmapped).toEqual(["bpf 'port 22'"]);
   });
 
   it('midstream stays off unless set true', () => {

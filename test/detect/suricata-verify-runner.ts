@@ -381,10 +381,20 @@ export function replayOptionsFor(s: SuricataSettings): { values: Record<string, 
   // Checksums: mirrorsink does not validate them (as `-k none`); Suricata's "auto" also lets
   // a pcap's bad checksums through once it sees most are bad (offloading), so nothing to map.
   // Not (yet) in mirrorsink: named in a failing test's reason. Switches count when on.
-  for (const key of ['stream.inline', 'stream.async-oneside']) {
+  // The stream: section takes Suricata's key names as they are.
+  const stream: Record<string, unknown> = {};
+  if (suricataTrue(setting(s, 'stream.async-oneside'))) stream['async-oneside'] = true;
+  const reassembly: Record<string, unknown> = {};
+  for (const key of ['depth', 'toserver-chunk-size', 'toclient-chunk-size', 'raw', 'check-overlap-different-data']) {
+    const v = setting(s, `stream.reassembly.${key}`);
+    if (v !== undefined && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) reassembly[key] = v;
+  }
+  if (Object.keys(reassembly).length > 0) stream.reassembly = reassembly;
+  if (Object.keys(stream).length > 0) config.stream = stream;
+  for (const key of ['stream.inline']) {
     if (suricataTrue(setting(s, key))) unmapped.push(`${key}=true`);
   }
-  for (const key of ['stream.reassembly.depth', 'stream.midstream-policy', 'stream.reassembly.urgent.policy', 'packet-alert-max', 'decoder.vxlan.enabled', 'vlan.use-for-tracking', 'detect.guess-applayer-tx']) {
+  for (const key of ['stream.midstream-policy', 'stream.reassembly.urgent.policy', 'packet-alert-max', 'decoder.vxlan.enabled', 'vlan.use-for-tracking', 'detect.guess-applayer-tx']) {
     const v = setting(s, key);
     if (v !== undefined) unmapped.push(`${key}=${typeof v === 'object' ? '…' : String(v)}`);
   }

@@ -32,6 +32,9 @@ export const METRICS: Record<string, readonly string[]> = {
   mirrorsink_flows_total: ['proto'],
   mirrorsink_flow_evictions_total: [],
   mirrorsink_flow_unanswered_total: ['session', 'direction'],
+  mirrorsink_stream_events_total: ['counter'],
+  mirrorsink_stream_sessions_active: [],
+  mirrorsink_stream_reassembly_memuse_bytes: [],
 };
 
 /** Labels Prometheus adds to every scraped series. */

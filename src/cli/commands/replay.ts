@@ -33,6 +33,7 @@ const REPLAY_OPTIONS: OptionSpec = {
   'pcap-outer': { type: 'boolean' },
   'alert-pcap-dir': { type: 'string' },
   midstream: { type: 'boolean' },
+  'no-stream': { type: 'boolean' },
   dedup: { type: 'boolean' },
   'dedup-window': { type: 'string' },
 };
@@ -62,6 +63,7 @@ const REPLAY_OPTIONS_HELP = `  -c, --config FILE       sessions (VNI, ENI, addre
   --pcap-outer            pcap outputs keep the outer (VXLAN) packet instead
   --alert-pcap-dir DIR    per alert, the packets of its flow as DIR/<flow_id>.pcap
   --midstream             pick up TCP flows without a seen handshake (Suricata's midstream)
+  --no-stream             no TCP reassembly: rules inspect each packet on its own
   --dedup                 drop the second copy of packets mirrored twice (both ends of a
                           conversation are mirror sources), see dedup: in the configuration
   --dedup-window MS       copies further apart than this are distinct (default 100)`;
@@ -78,6 +80,7 @@ export function replayOptionsOf(v: Record<string, unknown>): ReplayOptions {
     pcapOuter: flag('pcap-outer'),
     midstream: flag('midstream'),
     dedup: flag('dedup'),
+    noStream: flag('no-stream'),
   };
   const set = <K extends keyof ReplayOptions>(key: K, value: ReplayOptions[K] | undefined) => {
     if (value !== undefined) o[key] = value;

@@ -7,8 +7,9 @@
  *    later packets do); for other protocols once both directions have been seen, the first
  *    reply included. The engine works out the "before this packet" part (engine.ts).
  *  - not_established: the opposite; stateless: any packet, with or without a flow.
- *  - only_stream / no_stream: accepted; there is no reassembled stream here, every packet is
- *    inspected on its own, so they do not restrict anything.
+ *  - only_stream / no_stream: decide what the rule's payload keywords inspect (the reassembled
+ *    stream only / the packet only, see rule-parser.ts classifyStream and engine.ts); they do
+ *    not restrict which packets match otherwise.
  *  - only_frag / no_frag: refer to reassembled fragments, which are never produced here:
  *    no_frag always holds, only_frag never does.
  * A packet without a flow (no flow table, untracked fragment) matches only not_established
@@ -46,7 +47,10 @@ export function parseFlow(value: string): number {
         flags |= FlowFlag.NoFrag;
         break;
       case 'only_stream':
+        flags |= FlowFlag.OnlyStream;
+        break;
       case 'no_stream':
+        flags |= FlowFlag.NoStream;
         break;
       default:
         throw invalidValue('flow', `unknown option '${raw.trim()}'`);
@@ -58,6 +62,9 @@ export function parseFlow(value: string): number {
   const stateBits = flags & (FlowFlag.Established | FlowFlag.NotEstablished | FlowFlag.Stateless);
   if (stateBits !== 0 && (stateBits & (stateBits - 1)) !== 0) {
     throw invalidValue('flow', 'established, not_established and stateless are exclusive');
+  }
+  if ((flags & FlowFlag.OnlyStream) !== 0 && (flags & FlowFlag.NoStream) !== 0) {
+    throw invalidValue('flow', 'only_stream and no_stream together');
   }
   if ((flags & FlowFlag.OnlyFrag) !== 0 && (flags & FlowFlag.NoFrag) !== 0) {
     throw invalidValue('flow', 'only_frag and no_frag together');

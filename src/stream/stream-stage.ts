@@ -1,0 +1,418 @@
+/**
+ * The stream stage: TCP session tracking and reassembly per flow slot, with Suricata's
+ * semantics (src/stream-tcp.c, stream-tcp-reassemble.c, stream-tcp-list.c), between flow and
+ * detect. Per packet it
+ *  1. runs the session state machine (handshake, midstream and async pick-up, FIN/RST),
+ *  2. adds the payload to its direction's stream when the session is established
+ *     (p.streamFlags STREAM_ADDED),
+ *  3. takes the ACK as the other direction's last_ack,
+ *  4. hands detection the raw window of the packet's own direction when one is ready
+ *     (HAS_STREAM_DATA, see raw-inspection.ts);
+ * and after detection (afterDetect) moves the raw progress. At flow end (timeout, eviction,
+ * end of input) it sends pseudo packets (PKT_PSEUDO_STREAM_END, pkt_src "stream (flow
+ * timeout)") per direction through `pseudoSink` so that data never inspected (small streams,
+ * unACKed data) is inspected once, then frees the slot's segments.
+ *
+ * Simplifications (documented): RSTs are accepted without Suricata's per-OS sequence check;
+ * window checks are not done (mirrored traffic is what the wire had); TCP Fast Open data on
+ * the SYN is not stored; the session reaches CLOSED when both FINs were ACKed (Suricata:
+ * LAST_ACK/TIME_WAIT + ACK) or on RST.
+ *
+ * Nothing here throws on any packet; nothing allocates per packet.
+ */
+import type { FlowStorage, FlowStorageClient } from '../flow/flow-storage.js';
+import {
+  IPPROTO_TCP,
+  PacketView,
+  STREAM_EST,
+  STREAM_PSEUDO,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_RST,
+  TCP_SYN,
+} from '../decode/packet-view.js';
+import { DecodeCounters } from '../decode/decode-events.js';
+import { decodeFrame } from '../decode/decoder.js';
+import { LINKTYPE_RAW } from '../decode/raw.js';
+import type { StreamStage } from '../pipeline/stages.js';
+import { RawInspection } from './raw-inspection.js';
+import { Reassembler } from './reassembly.js';
+import { SegmentStore } from './segment-store.js';
+import { SESSION_BYTES, streamConfig, type StreamConfig } from './stream-config.js';
+import { STREAM_COUNTER_NAMES, StreamCounter } from './stream-counters.js';
+import { StreamEvent } from './stream-events.js';
+import { DirFlag, SsnFlag, TcpSessionTable, TcpSsnState } from './tcp-session.js';
+
+/** What the stage needs from the flow table (FlowTable satisfies it structurally). */
+export interface StreamFlowSource {
+  readonly capacity: number;
+  readonly keyVersion: Uint8Array;
+  readonly keyAddr: Uint32Array;
+  readonly keyPort: Uint16Array;
+  readonly keyProto: Uint8Array;
+  readonly keySession: Int32Array;
+  readonly clientIsA: Uint8Array;
+  readonly sessionIndex: Int32Array;
+  readonly lastSec: Float64Array;
+  readonly lastNsec: Uint32Array;
+  readonly storage: FlowStorage;
+  addFlowEndListener(fn: (slot: number, reason: string) => void): void;
+}
+
+export class TcpStreamStage implements StreamStage, FlowStorageClient {
+  readonly name = 'stream';
+  readonly cfg: StreamConfig;
+  readonly sessions: TcpSessionTable;
+  readonly store: SegmentStore;
+  readonly counters = new Float64Array(StreamCounter.Count);
+  /** Receives flow-end pseudo packets (the pipeline points it at detection). */
+  pseudoSink: ((p: PacketView) => void) | null = null;
+  private readonly reasm: Reassembler;
+  private readonly raw: RawInspection;
+  private readonly maxSessions: number;
+  private readonly flows: StreamFlowSource;
+
+  // ---- pseudo packet (its own view and frame: the current packet's view is never touched) ----
+  readonly pseudo = new PacketView();
+  private readonly pseudoFrame = new Uint8Array(60);
+  private readonly pseudoDecode = new DecodeCounters();
+
+  constructor(flows: StreamFlowSource, cfg: Partial<StreamConfig> = {}) {
+    this.cfg = streamConfig(cfg);
+    this.flows = flows;
+    this.sessions = new TcpSessionTable(flows.capacity);
+    this.store = new SegmentStore(flows.capacity * 2, this.cfg.reassemblyMemcap);
+    this.store.compareOverlaps = this.cfg.checkOverlapDifferentData;
+    this.reasm = new Reassembler(this.cfg, this.sessions, this.store, this.counters);
+    this.raw = new RawInspection(this.cfg, this.sessions, this.store, this.counters);
+    this.maxSessions = Math.max(1, Math.floor(this.cfg.memcap / SESSION_BYTES));
+    // Flow end: the final (pseudo-packet) inspection, while the flow's other state is intact;
+    // the storage registry then clears the slot whatever way it is freed.
+    flows.addFlowEndListener((slot) => this.flowEnd(slot));
+    flows.storage.register(this);
+  }
+
+  /** Counters by Suricata name (not for the hot path). */
+  counterSnapshot(): Record<string, number> {
+    const o: Record<string, number> = {};
+    for (let i = 0; i < StreamCounter.Count; i++) o[STREAM_COUNTER_NAMES[i]!] = this.counters[i]!;
+    o['tcp.active_sessions'] = this.sessions.active;
+    o['tcp.reassembly_memuse'] = this.store.memuse;
+    return o;
+  }
+
+  /** Per packet, after flow.update and before detection. */
+  update(p: PacketView): void {
+    if (p.ipProto !== IPPROTO_TCP || p.flowIndex < 0 || p.flowDirection === 0 || p.tcpHeaderLen === 0) return;
+    const slot = p.flowIndex;
+    const d = p.flowDirection - 1;
+    const ssn = this.sessions;
+    const flags = p.tcpFlags;
+    let st = ssn.state[slot]!;
+    let addData = false;
+    if (st === TcpSsnState.None) {
+      if (!this.startSession(p, slot, d, flags)) return;
+      st = ssn.state[slot]!;
+      addData = st >= TcpSsnState.Established;
+    } else {
+      addData = this.stateUpdate(p, slot, d, flags);
+      st = ssn.state[slot]!;
+    }
+    const k = slot * 2 + d;
+    const o = slot * 2 + (d ^ 1);
+    if (addData && (flags & TCP_RST) === 0) this.reasm.add(p, k);
+    if ((flags & TCP_ACK) !== 0 && st >= TcpSsnState.SynRecv) {
+      const a = ssn.rel(o, p.tcpAck);
+      if (a > ssn.lastAck[o]!) {
+        ssn.lastAck[o] = a;
+        ssn.dirFlags[o]! |= DirFlag.RawDirty;
+      }
+      if ((ssn.dirFlags[o]! & DirFlag.Fin) !== 0 && a > ssn.finRel[o]!) {
+        ssn.dirFlags[o]! |= DirFlag.FinAcked;
+        this.checkClosed(slot);
+      }
+    }
+    st = ssn.state[slot]!;
+    if (st >= TcpSsnState.Established) {
+      p.streamFlags |= STREAM_EST;
+      this.raw.prepare(p, slot, k, false);
+    }
+    this.setSizes(p, slot);
+  }
+
+  /** After detection: raw progress moves past the window that was inspected. */
+  afterDetect(_p: PacketView): void {
+    this.raw.commit();
+  }
+
+  /** FlowStorageClient: forget slot's session and free its segments. */
+  clear(slot: number): void {
+    this.store.clear(slot * 2);
+    this.store.clear(slot * 2 + 1);
+    this.sessions.close(slot);
+  }
+
+  /** Flow end: pseudo packets flush what was never inspected, then the slot is cleared. */
+  flowEnd(slot: number): void {
+    const ssn = this.sessions;
+    if (ssn.state[slot]! >= TcpSsnState.Established && this.pseudoSink !== null && this.cfg.raw) {
+      for (let d = 0; d < 2; d++) {
+        const k = slot * 2 + d;
+        if (this.store.storedEnd(k) <= ssn.rawProgress[k]!) continue;
+        const p = this.buildPseudo(slot, d);
+        if (p === null) continue;
+        // Each window once; gaps split the rest into several windows.
+        for (let guard = 0; guard < 1 << 16; guard++) {
+          p.streamFlags = STREAM_PSEUDO | STREAM_EST;
+          p.streamEvents = 0;
+          p.streamLen = 0;
+          if (!this.raw.prepare(p, slot, k, true)) break;
+          this.counters[StreamCounter.Pseudo]++;
+          this.setSizes(p, slot);
+          this.pseudoSink(p);
+          this.raw.commit();
+        }
+      }
+    }
+    this.clear(slot);
+  }
+
+  // ------------------------------------------------------------------ state machine
+
+  /** StreamTcpPacketStateNone: returns true when a session was started. */
+  private startSession(p: PacketView, slot: number, d: number, flags: number): boolean {
+    const ssn = this.sessions;
+    const cfg = this.cfg;
+    if ((flags & TCP_RST) !== 0) {
+      p.streamEvents |= 1 << StreamEvent.RstButNoSession;
+      return false;
+    }
+    const syn = (flags & TCP_SYN) !== 0;
+    const ack = (flags & TCP_ACK) !== 0;
+    if (!syn && (flags & TCP_FIN) !== 0 && !cfg.midstream) {
+      p.streamEvents |= 1 << StreamEvent.FinButNoSession;
+      return false;
+    }
+    let state: number;
+    let sflags = 0;
+    if (syn && !ack) {
+      state = TcpSsnState.SynSent;
+    } else if (syn && ack) {
+      if (!cfg.midstream && !cfg.asyncOneside) return false;
+      state = TcpSsnState.SynRecv;
+      sflags = SsnFlag.Midstream | SsnFlag.MidstreamSynAck;
+      // Only the server may ever be seen: its next packet establishes (StreamTcpPacketStateSynRecv).
+      if (cfg.asyncOneside) sflags |= SsnFlag.Async;
+    } else if (ack) {
+      if (!cfg.midstream) return false;
+      state = TcpSsnState.Established;
+      sflags = SsnFlag.Midstream;
+    } else {
+      return false;
+    }
+    if (ssn.active >= this.maxSessions) {
+      this.counters[StreamCounter.SsnMemcapDrop]++;
+      return false;
+    }
+    this.counters[StreamCounter.Sessions]++;
+    const k = slot * 2 + d;
+    const o = slot * 2 + (d ^ 1);
+    if (state === TcpSsnState.SynSent) {
+      this.counters[StreamCounter.Syn]++;
+      ssn.open(slot, state, d, 0);
+      ssn.setBase(k, p.tcpSeq + 1);
+    } else if (state === TcpSsnState.SynRecv) {
+      // The SYN/ACK sender is the server (PacketSwap + FlowSwap in Suricata).
+      this.counters[StreamCounter.SynAck]++;
+      this.counters[StreamCounter.Midstream]++;
+      ssn.open(slot, state, d ^ 1, sflags);
+      ssn.setBase(k, p.tcpSeq + 1);
+      ssn.setBase(o, p.tcpAck);
+    } else {
+      this.counters[StreamCounter.Midstream]++;
+      ssn.open(slot, state, d, sflags);
+      ssn.setBase(k, p.tcpSeq);
+      ssn.setBase(o, p.tcpAck);
+    }
+    return true;
+  }
+
+  /** States after None. Returns true when p's payload may be added to its stream. */
+  private stateUpdate(p: PacketView, slot: number, d: number, flags: number): boolean {
+    const ssn = this.sessions;
+    const st = ssn.state[slot]!;
+    const k = slot * 2 + d;
+    const o = slot * 2 + (d ^ 1);
+    const fromClient = d === ssn.clientDir[slot];
+    if ((flags & TCP_RST) !== 0) {
+      this.counters[StreamCounter.Rst]++;
+      if (st !== TcpSsnState.Closed) {
+        ssn.state[slot] = TcpSsnState.Closed;
+        ssn.flags[slot]! |= SsnFlag.ClosedByRst;
+        this.markClosedDirty(slot);
+      }
+      return false;
+    }
+    switch (st) {
+      case TcpSsnState.SynSent:
+        if ((ssn.flags[slot]! & SsnFlag.FourWhs) !== 0) {
+          // Split handshake (StreamTcpPacketStateSynSent, 4WHS): the client's SYN/ACK answers
+          // the server's SYN; the server's ACK then establishes.
+          if (fromClient && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && (p.tcpAck >>> 0) === ssn.baseSeq[o]) {
+            ssn.state[slot] = TcpSsnState.SynRecv;
+          }
+          return false;
+        }
+        if (!fromClient && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
+          ssn.flags[slot]! |= SsnFlag.FourWhs;
+          ssn.setBase(k, p.tcpSeq + 1);
+          return false;
+        }
+        if (!fromClient) {
+          if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && (p.tcpAck >>> 0) === ssn.baseSeq[o]) {
+            this.counters[StreamCounter.SynAck]++;
+            ssn.setBase(k, p.tcpSeq + 1);
+            ssn.state[slot] = TcpSsnState.SynRecv;
+          }
+          return false;
+        }
+        if ((flags & TCP_SYN) !== 0) {
+          // SYN again: a retransmission, or a new ISN (port reuse) — follow the latest.
+          if ((p.tcpSeq + 1) >>> 0 !== ssn.baseSeq[k]) ssn.setBase(k, p.tcpSeq + 1);
+          return false;
+        }
+        if (this.cfg.asyncOneside && (flags & TCP_ACK) !== 0) {
+          // SYN then the same side's ACK: the server side is not seen.
+          ssn.state[slot] = TcpSsnState.Established;
+          ssn.flags[slot]! |= SsnFlag.Async;
+          ssn.setBase(o, p.tcpAck);
+          return true;
+        }
+        return false;
+      case TcpSsnState.SynRecv:
+        // The handshake's last ACK comes from the client, or from the server in a split
+        // handshake; from either side of an async one-sided session.
+        if (
+          (flags & TCP_SYN) === 0 &&
+          (flags & TCP_ACK) !== 0 &&
+          ((ssn.flags[slot]! & SsnFlag.FourWhs) !== 0 ? !fromClient : fromClient || (ssn.flags[slot]! & SsnFlag.Async) !== 0)
+        ) {
+          ssn.state[slot] = TcpSsnState.Established;
+          this.handleFin(p, slot, k, flags);
+          return true;
+        }
+        return false;
+      default:
+        if ((flags & TCP_SYN) !== 0) return false;
+        this.handleFin(p, slot, k, flags);
+        return true;
+    }
+  }
+
+  private handleFin(p: PacketView, slot: number, k: number, flags: number): void {
+    if ((flags & TCP_FIN) === 0) return;
+    const ssn = this.sessions;
+    if ((ssn.dirFlags[k]! & DirFlag.Fin) === 0) {
+      ssn.dirFlags[k]! |= DirFlag.Fin;
+      ssn.finRel[k] = ssn.rel(k, p.tcpSeq) + p.payloadLen;
+    }
+    const st = ssn.state[slot]!;
+    if (st === TcpSsnState.Established) {
+      ssn.state[slot] = (k & 1) === ssn.clientDir[slot] ? TcpSsnState.FinWait1 : TcpSsnState.CloseWait;
+    } else if (st < TcpSsnState.Closed && (ssn.dirFlags[k ^ 1]! & DirFlag.Fin) !== 0) {
+      ssn.state[slot] = TcpSsnState.Closing;
+    }
+  }
+
+  /** Both FINs seen and ACKed: CLOSED. */
+  private checkClosed(slot: number): void {
+    const ssn = this.sessions;
+    const want = DirFlag.Fin | DirFlag.FinAcked;
+    if ((ssn.dirFlags[slot * 2]! & want) === want && (ssn.dirFlags[slot * 2 + 1]! & want) === want && ssn.state[slot] !== TcpSsnState.Closed) {
+      ssn.state[slot] = TcpSsnState.Closed;
+      this.markClosedDirty(slot);
+    }
+  }
+
+  /** CLOSED flushes at once: both directions are worth a look. */
+  private markClosedDirty(slot: number): void {
+    this.sessions.dirFlags[slot * 2]! |= DirFlag.RawDirty;
+    this.sessions.dirFlags[slot * 2 + 1]! |= DirFlag.RawDirty;
+  }
+
+  private setSizes(p: PacketView, slot: number): void {
+    const ssn = this.sessions;
+    if (ssn.state[slot] === TcpSsnState.None) return;
+    // next_seq - isn: data bytes plus the SYN.
+    p.streamSizeToServer = ssn.nextRel[slot * 2]! + 1;
+    p.streamSizeToClient = ssn.nextRel[slot * 2 + 1]! + 1;
+  }
+
+  // ------------------------------------------------------------------ pseudo packets
+
+  /** A header-only TCP packet in flow direction d of slot, decoded into this.pseudo. */
+  private buildPseudo(slot: number, d: number): PacketView | null {
+    const f = this.flows;
+    const v = f.keyVersion[slot]!;
+    const buf = this.pseudoFrame;
+    buf.fill(0);
+    // Client = A when clientIsA; to_server (d 0) goes client -> server.
+    const srcIsA = (f.clientIsA[slot] === 1) === (d === 0);
+    const sa = 8 * slot + (srcIsA ? 0 : 4);
+    const da = 8 * slot + (srcIsA ? 4 : 0);
+    const sport = f.keyPort[2 * slot + (srcIsA ? 0 : 1)]!;
+    const dport = f.keyPort[2 * slot + (srcIsA ? 1 : 0)]!;
+    let l4: number;
+    let len: number;
+    if (v === 4) {
+      buf[0] = 0x45;
+      buf[3] = 40;
+      buf[8] = 64;
+      buf[9] = IPPROTO_TCP;
+      writeU32(buf, 12, f.keyAddr[sa]!);
+      writeU32(buf, 16, f.keyAddr[da]!);
+      l4 = 20;
+      len = 40;
+    } else if (v === 6) {
+      buf[0] = 0x60;
+      buf[5] = 20;
+      buf[6] = IPPROTO_TCP;
+      buf[7] = 64;
+      for (let w = 0; w < 4; w++) {
+        writeU32(buf, 8 + 4 * w, f.keyAddr[sa + w]!);
+        writeU32(buf, 24 + 4 * w, f.keyAddr[da + w]!);
+      }
+      l4 = 40;
+      len = 60;
+    } else {
+      return null;
+    }
+    buf[l4] = sport >> 8;
+    buf[l4 + 1] = sport & 255;
+    buf[l4 + 2] = dport >> 8;
+    buf[l4 + 3] = dport & 255;
+    buf[l4 + 12] = 0x50;
+    buf[l4 + 13] = TCP_ACK;
+    const p = this.pseudo;
+    p.setFrame(buf, 0, len, len, LINKTYPE_RAW);
+    decodeFrame(p, this.pseudoDecode);
+    if (p.error !== 0) return null;
+    p.frameNo = 0;
+    p.tsSec = f.lastSec[slot]!;
+    p.tsNsec = f.lastNsec[slot]!;
+    p.vni = f.keySession[slot]!;
+    p.sessionIndex = f.sessionIndex[slot]!;
+    p.flowIndex = slot;
+    p.flowDirection = d + 1;
+    // Only built for sessions that reached ESTABLISHED (flowEnd checks): FLOW_PKT_ESTABLISHED.
+    p.flowEstablished = true;
+    return p;
+  }
+}
+
+function writeU32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 24;
+  b[o + 1] = (v >>> 16) & 255;
+  b[o + 2] = (v >>> 8) & 255;
+  b[o + 3] = v & 255;
+}
