@@ -152,7 +152,7 @@ export async function assembleReplayStages(values: Record<string, unknown>, pipe
   const { config } = loadConfig({ file: configFile, env: {}, cli: replayOverrides(values, (base?.rules.files.length ?? 0) > 0) });
 
   const pcapOut = typeof values['pcap-out'] === 'string' ? { path: values['pcap-out'], mode: values['pcap-outer'] === true ? ('outer' as const) : ('inner' as const) } : undefined;
-  const built: ServiceStages = await buildStages(config, { drops: pipeline.drops, clock: 'packet', pcapCnt: true, alertsShownElsewhere: true, ...(pcapOut ? { pcapOut } : {}) }, null);
+  const built: ServiceStages = await buildStages(config, { drops: pipeline.drops, clock: 'packet', syncWrites: true, pcapCnt: true, alertsShownElsewhere: true, ...(pcapOut ? { pcapOut } : {}) }, null);
   const warnings = [...built.warnings];
   const stages = pipelineStagesOf(built);
   const sections: (() => [string, unknown])[] = [];
