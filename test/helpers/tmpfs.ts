@@ -14,6 +14,10 @@ export interface Tmpfs {
 }
 
 export function mountTmpfs(sizeKiB: number): Tmpfs | null {
+  if (process.env.MIRRORSINK_TEST_NO_TMPFS === '1') {
+    console.warn('NOTICE: MIRRORSINK_TEST_NO_TMPFS=1: the tmpfs variant is skipped');
+    return null;
+  }
   const dir = mkdtempSync(path.join(tmpdir(), 'mirrorsink-tmpfs-'));
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKiB}k`, 'tmpfs', dir], { encoding: 'utf8' });
   if (r.status !== 0) {
