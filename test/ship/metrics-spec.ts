@@ -32,6 +32,8 @@ export const METRICS: Record<string, readonly string[]> = {
   mirrorsink_flows_total: ['proto'],
   mirrorsink_flow_evictions_total: [],
   mirrorsink_flow_unanswered_total: ['session', 'direction'],
+  mirrorsink_output_write_errors_total: ['output', 'code'],
+  mirrorsink_output_dropped_total: ['output'],
 };
 
 /** Labels Prometheus adds to every scraped series. */
