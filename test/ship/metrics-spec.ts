@@ -32,6 +32,7 @@ export const METRICS: Record<string, readonly string[]> = {
   mirrorsink_flows_total: ['proto'],
   mirrorsink_flow_evictions_total: [],
   mirrorsink_flow_unanswered_total: ['session', 'direction'],
+  mirrorsink_flow_records_written_total: [],
   mirrorsink_output_write_errors_total: ['output', 'code'],
   mirrorsink_output_dropped_total: ['output'],
 };
