@@ -58,7 +58,7 @@ describe('EveWriter', () => {
 
   it('flushes on its timer', async () => {
     const f = path.join(tmp(), 'eve.json');
-    const w = new EveWriter(f, { flushIntervalMs: 20 });
+    const w = new EveWriter(f, { flushIntervalMs: 20, sync: true });
     w.write('tick');
     await new Promise((r) => setTimeout(r, 120));
     expect(lines(f)).toEqual(['tick']);
