@@ -14,15 +14,22 @@
  * (id, account, region, window): a replay of the same capture reproduces the same names.
  *
  * Lines are streamed: each record is encoded straight to bytes (no strings per field) into one
- * bounded chunk per open file, deflated and written when full (see chunked-gzip-file.ts), so memory does not grow with the records of a
- * window. A file that fails to write is abandoned; its later records are counted in
- * recordsLost and the first error is thrown by close().
+ * bounded chunk per open file, deflated and written when full (see chunked-gzip-file.ts), so
+ * memory does not grow with the records of a window.
+ *
+ * Write failures (ENOSPC, EACCES, a vanished directory...) never throw and never stop the
+ * sink: the failed file is abandoned (its .tmp removed), its records and those arriving in the
+ * next `retryMs` are dropped and counted, the error is counted in OutputErrors ("flow_log",
+ * code), and the next record after that starts the file again. `recordsWritten` counts a
+ * file's records only once the file is complete on disk (renamed), so it never counts what a
+ * failure lost. Writes are synchronous and bounded (one chunk), so close() cannot hang.
  */
-import { mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
 import { ChunkedGzipFile } from './chunked-gzip-file.js';
+import { errnoCode, outputErrors, type OutputErrors } from './output-errors.js';
 import { encodeFlowLogRecord, formatFlowLogRecord, type FlowLogFormat, type FlowLogRecord } from './flow-log-record.js';
 
 export interface FlowLogFileOptions {
@@ -37,7 +44,13 @@ export interface FlowLogFileOptions {
   /** Path components for records that carry no account / region. */
   accountId?: string;
   region?: string;
+  /** After a failed file, drop records this long before trying a new file. Default 1000 ms. */
+  retryMs?: number;
+  /** Where write errors and drops are counted (default: the process's outputErrors). */
+  errors?: OutputErrors;
 }
+
+const OUTPUT = 'flow_log';
 
 interface OpenFile {
   account: string;
@@ -47,8 +60,12 @@ interface OpenFile {
   closed: boolean;
   finalPath: string;
   tmpPath: string;
+  /** null once failed (abandoned) or finished. */
   gz: ChunkedGzipFile | null;
   records: number;
+  /** A write failed: `failedAt` (ms, wall time) paces the retry. */
+  failed: boolean;
+  failedAt: number;
 }
 
 const p2 = (n: number) => String(n).padStart(2, '0');
@@ -56,15 +73,18 @@ const p2 = (n: number) => String(n).padStart(2, '0');
 export class FlowLogFileWriter {
   /** Completed files, in the order they were closed. */
   readonly files: string[] = [];
+  /** Records in files complete on disk. */
   recordsWritten = 0;
-  /** Records not written because their file failed. */
-  recordsLost = 0;
+  /** Records lost to write failures. */
+  recordsDropped = 0;
+  /** Failed file writes, opens, renames. */
+  writeErrors = 0;
   private readonly open = new Map<string, OpenFile>();
   /** The file the previous record went to. */
   private last: OpenFile | null = null;
   /** One encoded line (reused): lines longer than this take the string path. */
   private readonly line = new Uint8Array(2048);
-  private readonly errors: Error[] = [];
+  private readonly errors: OutputErrors;
   private readonly rotateSec: number;
   private readonly flowLogId: string;
   private closed = false;
@@ -72,6 +92,14 @@ export class FlowLogFileWriter {
   constructor(private readonly opts: FlowLogFileOptions) {
     this.rotateSec = opts.rotateSec ?? 300;
     this.flowLogId = opts.flowLogId ?? 'fl-mirrorsink';
+    this.errors = opts.errors ?? outputErrors;
+  }
+
+  /** Records in open files, not yet on disk. */
+  get recordsPending(): number {
+    let n = 0;
+    for (const f of this.open.values()) n += f.records;
+    return n;
   }
 
   write(rec: FlowLogRecord): void {
@@ -89,13 +117,24 @@ export class FlowLogFileWriter {
       this.open.delete(`${account}\u0000${region}`);
       f = null;
     }
+    if (f !== null && f.failed) {
+      // Disk full (or similar): do not reopen per record, try again after retryMs.
+      if (Date.now() - f.failedAt < (this.opts.retryMs ?? 1000)) {
+        this.last = f;
+        this.drop(1);
+        return;
+      }
+      f.closed = true;
+      this.open.delete(`${account}\u0000${region}`);
+      f = null;
+    }
     if (f === null) {
       f = this.start(account, region, window);
       this.open.set(`${account}\u0000${region}`, f);
     }
     this.last = f;
     if (f.gz === null) {
-      this.recordsLost++;
+      this.drop(1);
       return;
     }
     try {
@@ -103,12 +142,11 @@ export class FlowLogFileWriter {
       if (n >= 0) f.gz.writeBytes(this.line, n);
       else f.gz.write(formatFlowLogRecord(rec, this.opts.format) + '\n');
     } catch (err) {
-      this.fail(f, err as Error);
-      this.recordsLost++;
+      f.records++;
+      this.abandon(f, err);
       return;
     }
     f.records++;
-    this.recordsWritten++;
   }
 
   /** Text held in memory, not yet compressed: at most one chunk per open file. */
@@ -129,15 +167,12 @@ export class FlowLogFileWriter {
     }
   }
 
-  /** Close every file and wait until they are on disk. */
+  /** Close every file (each on disk, or counted as failed). Never throws. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const f of this.open.values()) this.finish(f);
     this.open.clear();
-    if (this.errors.length > 0) {
-      throw new MirrorsinkError(ErrorCode.FileUnreadable, `flow-log files: ${this.errors[0]!.message}`);
-    }
   }
 
   private windowNow(): number {
@@ -160,21 +195,15 @@ export class FlowLogFileWriter {
   private start(account: string, region: string, window: number): OpenFile {
     const finalPath = this.filePath(account, region, window);
     const tmpPath = finalPath + '.tmp';
+    const f: OpenFile = { account, region, window, closed: false, finalPath, tmpPath, gz: null, records: 0, failed: false, failedAt: 0 };
     try {
       mkdirSync(path.dirname(finalPath), { recursive: true });
+      f.gz = new ChunkedGzipFile(tmpPath);
+      f.gz.write(this.opts.format.header + '\n');
     } catch (err) {
-      throw new MirrorsinkError(ErrorCode.FileUnreadable, `cannot create ${path.dirname(finalPath)}: ${(err as Error).message}`);
+      this.abandon(f, err);
     }
-    let gz: ChunkedGzipFile | null = null;
-    try {
-      gz = new ChunkedGzipFile(tmpPath);
-      gz.write(this.opts.format.header + '\n');
-    } catch (err) {
-      gz?.abandon();
-      gz = null;
-      this.errors.push(err as Error);
-    }
-    return { account, region, window, closed: false, finalPath, tmpPath, gz, records: 0 };
+    return f;
   }
 
   private finish(f: OpenFile): void {
@@ -182,17 +211,37 @@ export class FlowLogFileWriter {
     if (f.gz === null) return;
     try {
       f.gz.close();
+      f.gz = null;
       renameSync(f.tmpPath, f.finalPath);
       this.files.push(f.finalPath);
+      this.recordsWritten += f.records;
+      f.records = 0;
     } catch (err) {
-      this.errors.push(err as Error);
+      this.abandon(f, err);
     }
-    f.gz = null;
   }
 
-  private fail(f: OpenFile, err: Error): void {
+  private drop(records: number): void {
+    if (records <= 0) return;
+    this.recordsDropped += records;
+    this.errors.dropped(OUTPUT, records);
+  }
+
+  /** A file failed: count it, drop its records, free it and its half-written .tmp. */
+  private abandon(f: OpenFile, err: unknown): void {
+    if (f.failed) return;
+    f.failed = true;
+    f.failedAt = Date.now();
+    this.writeErrors++;
+    this.errors.error(OUTPUT, errnoCode(err), `${f.tmpPath}: ${err instanceof Error ? err.message : String(err)}`);
+    this.drop(f.records);
+    f.records = 0;
     f.gz?.abandon();
     f.gz = null;
-    this.errors.push(err);
+    try {
+      unlinkSync(f.tmpPath);
+    } catch {
+      // Best effort: it may not exist (open failed) or the directory may be gone.
+    }
   }
 }

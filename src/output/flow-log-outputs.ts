@@ -18,7 +18,7 @@ import { FlowLogFileWriter } from './flow-log-files.js';
 import { DEFAULT_LOG_FORMAT, parseLogFormat, type FlowLogFormat, type FlowLogRecord } from './flow-log-record.js';
 import type { SessionDirectory, SessionInfo } from '../session/session-directory.js';
 import { EveFlowWriter } from './eve-flow.js';
-import { LineFile } from './flow-log-line-file.js';
+import { BufferedLineWriter } from './line-writer.js';
 import { FlowPacketRing } from './pcap-flow-ring.js';
 import { RotatingPcapOutput, type RotatingPcapOptions } from './pcap-rotating.js';
 import { SinglePcapOutput } from './pcap-single.js';
@@ -48,6 +48,8 @@ export interface FlowOutputsOptions {
   /** EVE flow events: a line sink (the shared EVE writer) or a file path. */
   eveFlow?: ((line: string) => void) | string;
   eveUtc?: boolean;
+  /** Write the EVE flow file (eveFlow as a path) synchronously (replay). */
+  syncWrites?: boolean;
   /** Cumulative packets lost by the source (socket/kernel drops) for SKIPDATA. */
   getDrops?: () => number;
   /** --pcap-out FILE */
@@ -109,12 +111,12 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
     outputs.push(aggregator);
   }
 
-  let eveFile: LineFile | null = null;
+  let eveFile: BufferedLineWriter | null = null;
   let eve: EveFlowWriter | null = null;
   if (o.eveFlow !== undefined) {
     let sink: (line: string) => void;
     if (typeof o.eveFlow === 'string') {
-      const lf = new LineFile(o.eveFlow);
+      const lf = new BufferedLineWriter(o.eveFlow, { output: 'eve_flow', sync: o.syncWrites === true, bufferBytes: 256 * 1024 });
       eveFile = lf;
       sink = (line) => lf.write(line);
     } else {
@@ -146,7 +148,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
     tick() {
       if (aggregator) aggregator.tick(clock());
       if (files) files.tick();
-      if (eveFile) eveFile.flush();
+      if (eveFile) void eveFile.flush();
     },
     summary() {
       const s: Record<string, unknown> = {};
@@ -161,7 +163,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
       if (closed) return;
       closed = true;
       if (aggregator) aggregator.close();
-      if (eveFile) eveFile.close();
+      if (eveFile) await eveFile.close();
       if (pcapDir) pcapDir.close();
       if (pcapOut) pcapOut.close();
       if (files) await files.close();

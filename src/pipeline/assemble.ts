@@ -142,7 +142,7 @@ export async function assembleReplayStages(values: ReplayOptions, pipeline: Pipe
   const { config } = loadConfig({ file: configFile, env: {}, cli: replayOverrides(values, (base?.rules.files.length ?? 0) > 0, (base?.flows?.maxFlows ?? null) !== null) });
 
   const pcapOut = typeof values.pcapOut === 'string' ? { path: values.pcapOut, mode: values.pcapOuter === true ? ('outer' as const) : ('inner' as const) } : undefined;
-  const built: ServiceStages = await buildStages(config, { drops: pipeline.drops, clock: 'packet', pcapCnt: true, alertsShownElsewhere: true, ...(pcapOut ? { pcapOut } : {}) }, null);
+  const built: ServiceStages = await buildStages(config, { drops: pipeline.drops, clock: 'packet', syncWrites: true, pcapCnt: true, alertsShownElsewhere: true, ...(pcapOut ? { pcapOut } : {}) }, null);
   const warnings = [...built.warnings];
   const stages = pipelineStagesOf(built);
   const sections: (() => [string, unknown])[] = [];

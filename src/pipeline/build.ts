@@ -174,6 +174,12 @@ export interface StageContext {
   pcapCnt?: boolean;
   /** Alerts are reported without an output file (replay's summary): no warning for a missing eve.path. */
   alertsShownElsewhere?: boolean;
+  /**
+   * Write EVE / fast.log / EVE flow lines synchronously (replay: it reads its files without
+   * yielding, so async writes would only pile up). serve writes asynchronously, off the
+   * receive path.
+   */
+  syncWrites?: boolean;
   /** A single pcap of every delivered packet (replay --pcap-out). */
   pcapOut?: { path: string; mode: PcapMode };
 }
@@ -247,7 +253,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     if (previous?.eve && previous.eve.target === config.eve.path) eve = previous.eve;
     else {
       try {
-        eve = new EveWriter(config.eve.path);
+        eve = new EveWriter(config.eve.path, { output: 'eve', sync: ctx.syncWrites === true });
       } catch (err) {
         throw new StageBuildError([`${where(config, 'eve.path')}: ${(err as Error).message}`]);
       }
@@ -258,7 +264,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     if (previous?.fastLog && previous.fastLog.target === config.eve.fastLog) fastLog = previous.fastLog;
     else {
       try {
-        fastLog = new EveWriter(config.eve.fastLog);
+        fastLog = new EveWriter(config.eve.fastLog, { output: 'fast_log', sync: ctx.syncWrites === true });
       } catch (err) {
         if (eve !== null && eve !== previous?.eve) await eve.close();
         throw new StageBuildError([`${where(config, 'eve.fast_log')}: ${(err as Error).message}`]);

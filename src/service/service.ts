@@ -31,6 +31,8 @@ import { StageBuildError, buildStages, pipelineStagesOf, retireStages, tickStage
 import { registerDetectMetrics } from '../metrics/detect-metrics.js';
 import { registerFlowMetrics } from '../metrics/flow-metrics.js';
 import { registerStreamMetrics } from '../metrics/stream-metrics.js';
+import { registerOutputMetrics } from '../metrics/output-metrics.js';
+import { outputErrors } from '../output/output-errors.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import { registerRoutes } from '../server/app.js';
 
@@ -41,6 +43,8 @@ export interface ServiceOptions {
   logStream?: NodeJS.WritableStream;
   /** Health sampling interval in ms (default 1000). */
   healthIntervalMs?: number;
+  /** Output write failures are logged at most once per this interval, summed (default 10000). */
+  outputErrorLogMs?: number;
 }
 
 export interface BoundSocket {
@@ -88,6 +92,7 @@ export class MirrorsinkService {
   private receiveFailures: string[] = [];
   private lastReload: { at: string; ok: boolean; error?: string } | null = null;
   private ticker: NodeJS.Timeout | null = null;
+  private lastOutputErrorLog = 0;
   /** Flow-log records written by flow bundles a reload replaced (the counter stays monotonic). */
   private retiredFlowRecords = 0;
   private readonly stageContext: StageContext = {
@@ -127,6 +132,7 @@ export class MirrorsinkService {
     registerFilterMetrics(this.registry, () => this.stages?.filters ?? []);
     registerDetectMetrics(this.registry, () => this.stages?.detect ?? null);
     registerStreamMetrics(this.registry, () => this.stages?.flows?.stream ?? null);
+    registerOutputMetrics(this.registry, outputErrors);
     registerFlowMetrics(this.registry, () => this.stages?.flows?.table ?? null, {
       recordsWritten: () => this.retiredFlowRecords + (this.stages?.flows?.files?.recordsWritten ?? 0),
     });
@@ -178,7 +184,7 @@ export class MirrorsinkService {
     this.health.start();
     // Wall-clock housekeeping: idle flows expire, flow-log intervals close, files rotate even
     // when no packet arrives.
-    this.ticker = setInterval(() => tickStages(this.stages, Date.now() / 1000), 1000);
+    this.ticker = setInterval(() => this.tick(), 1000);
     this.ticker.unref();
     registerRoutes(this.app, this);
     try {
@@ -239,6 +245,34 @@ export class MirrorsinkService {
     }
     const sockets = this.kernelDrops.attach(this.listeners.map((l) => l.port));
     if (sockets === 0 && process.platform === 'linux') this.log.warn('could not find our sockets in /proc/net/udp: kernel drops are not counted');
+  }
+
+  private tick(): void {
+    try {
+      tickStages(this.stages, Date.now() / 1000);
+    } catch (err) {
+      // Housekeeping must not take the process down (outputs count their own write errors).
+      this.log.error({ err }, 'flow housekeeping failed');
+    }
+    const now = Date.now();
+    if (now - this.lastOutputErrorLog >= (this.opts.outputErrorLogMs ?? 10_000)) {
+      this.lastOutputErrorLog = now;
+      this.logOutputErrors();
+    }
+  }
+
+  /** One log line per output and error code since the last call (not one per failed write). */
+  private logOutputErrors(): void {
+    for (const e of outputErrors.takeReport()) {
+      if (e.count === 0) {
+        this.log.warn({ output: e.output, dropped: e.dropped }, `output ${e.output}: ${e.dropped} lines/records dropped (target not taking writes)`);
+        continue;
+      }
+      this.log.error(
+        { output: e.output, code: e.code, errors: e.count, dropped: e.dropped },
+        `output ${e.output}: ${e.count} failed write${e.count === 1 ? '' : 's'} (${e.code}) since the last report, ${e.dropped} dropped; receiving and detection go on; last: ${e.message}`,
+      );
+    }
   }
 
   boundSockets(): BoundSocket[] {
@@ -384,7 +418,13 @@ export class MirrorsinkService {
     this.batch.flush();
     // Flows end (records emitted), then every writer is flushed and closed.
     this.pipeline.finish();
-    await retireStages(this.stages, null);
+    try {
+      // Bounded: every writer's close gives up after its timeout (what is left is counted).
+      await retireStages(this.stages, null);
+    } catch (err) {
+      this.log.error({ err }, 'closing the outputs failed');
+    }
+    this.logOutputErrors();
     this.health.stop();
     const summary = {
       datagrams: Object.fromEntries(LISTENER_NAMES.map((l, i) => [l, this.receive.datagrams[i]])),

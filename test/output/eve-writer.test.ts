@@ -11,7 +11,7 @@ const lines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n'
 describe('EveWriter', () => {
   it('buffers, writes in chunks, and close() leaves every record on disk', async () => {
     const f = path.join(tmp(), 'sub', 'eve.json');
-    const w = new EveWriter(f, { bufferBytes: 1000, flushIntervalMs: 0 });
+    const w = new EveWriter(f, { bufferBytes: 1000, flushIntervalMs: 0, sync: true });
     w.write('{"a":1}');
     // Below the buffer size: nothing written yet.
     expect(lines(f)).toEqual([]);
@@ -58,7 +58,7 @@ describe('EveWriter', () => {
 
   it('flushes on its timer', async () => {
     const f = path.join(tmp(), 'eve.json');
-    const w = new EveWriter(f, { flushIntervalMs: 20 });
+    const w = new EveWriter(f, { flushIntervalMs: 20, sync: true });
     w.write('tick');
     await new Promise((r) => setTimeout(r, 120));
     expect(lines(f)).toEqual(['tick']);

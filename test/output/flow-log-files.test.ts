@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fillUp, mountTmpfs } from '../helpers/tmpfs.js';
 import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
@@ -91,5 +92,64 @@ describe('FlowLogFileWriter', () => {
     await w.close();
     const again = new FlowLogFileWriter({ dir, format: parseLogFormat(DEFAULT_LOG_FORMAT), clock: () => 1700000100 });
     expect(again.filePath('123456789012', 'us-east-1', 1700000100)).toBe(w.files[0]);
+  });
+});
+
+describe('FlowLogFileWriter write failures', () => {
+  it('a directory that cannot be created (a file in the way): counted, records dropped, never thrown; resumes when it is gone', async () => {
+    const { OutputErrors } = await import('../../src/output/output-errors.js');
+    const { writeFileSync, rmSync } = await import('node:fs');
+    const dir = mkdtempSync(path.join(tmpdir(), 'flowlogs-'));
+    writeFileSync(path.join(dir, 'AWSLogs'), 'not a directory');
+    const errors = new OutputErrors();
+    const now = 1700000100;
+    const w = new FlowLogFileWriter({ dir, format: parseLogFormat(DEFAULT_LOG_FORMAT), clock: () => now, errors, retryMs: 0 });
+    w.write(rec({ srcport: 1 }));
+    w.write(rec({ srcport: 2 }));
+    expect(errors.errorSeries().map((e) => [e.output, e.code])).toEqual([['flow_log', 'ENOTDIR']]);
+    expect(w.recordsDropped).toBe(2);
+    rmSync(path.join(dir, 'AWSLogs'));
+    w.write(rec({ srcport: 3 }));
+    await w.close();
+    expect(w.recordsWritten).toBe(1);
+    const files = walk(dir);
+    expect(files).toHaveLength(1);
+    expect(gunzipSync(readFileSync(files[0]!)).toString('utf8').split('\n')[1]).toContain(' 3 443 ');
+  });
+});
+
+describe('FlowLogFileWriter on a full filesystem', () => {
+  const fs = mountTmpfs(64);
+  afterAll(() => fs?.unmount());
+  it.skipIf(fs === null)('ENOSPC: close() does not throw or hang, written + dropped = given, no .tmp left; a later file succeeds once space returns', async () => {
+    const { OutputErrors } = await import('../../src/output/output-errors.js');
+    const { unlinkSync } = await import('node:fs');
+    const dir = fs!.dir;
+    const errors = new OutputErrors();
+    let now = 1700000100;
+    const w = new FlowLogFileWriter({ dir, format: parseLogFormat(DEFAULT_LOG_FORMAT), clock: () => now, errors, retryMs: 0 });
+    // Directories first (they take inodes, not blocks), then fill every block.
+    w.write(rec({ srcport: 1 }));
+    const filler = fillUp(dir);
+    // Enough records that their compressed bytes need more blocks than the file already has.
+    for (let i = 0; i < 3000; i++) w.write(rec({ srcport: 1000 + i, dstport: (i * 7919) % 65536 }));
+    now += 300; // window ends: the file is finished and fails on its first block
+    w.tick();
+    const deadline = Date.now() + 20000;
+    while (errors.total('flow_log') === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(errors.errorSeries()).toEqual([{ output: 'flow_log', code: 'ENOSPC', count: expect.any(Number) }]);
+    // Writes are synchronous: a failed file's .tmp is removed at once, which frees its blocks,
+    // so a retry may complete a smaller file. Nothing is lost silently: every record is either
+    // in a complete file or counted as dropped.
+    expect(w.recordsDropped).toBeGreaterThan(0);
+    expect(w.recordsWritten + w.recordsDropped).toBe(3001);
+    const written = w.recordsWritten;
+    unlinkSync(filler);
+    w.write(rec({ srcport: 7 }));
+    await w.close();
+    expect(w.recordsWritten).toBe(written + 1);
+    const files = walk(dir);
+    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(files).toHaveLength(written > 0 ? 2 : 1);
   });
 });

@@ -35,6 +35,10 @@ export const METRICS: Record<string, readonly string[]> = {
   mirrorsink_stream_events_total: ['counter'],
   mirrorsink_stream_sessions_active: [],
   mirrorsink_stream_reassembly_memuse_bytes: [],
+  mirrorsink_flow_records_written_total: [],
+  mirrorsink_output_write_errors_total: ['output', 'code'],
+  mirrorsink_output_dropped_total: ['output'],
+  mirrorsink_dedup_evictions_total: [],
 };
 
 /** Labels Prometheus adds to every scraped series. */

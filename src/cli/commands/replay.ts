@@ -10,6 +10,8 @@ import { Pipeline, dropCauseNames } from '../../pipeline/pipeline.js';
 import { ProgressSink } from '../progress.js';
 import { assembleReplayStages, type AssembledStages, type ReplayOptions } from '../../pipeline/assemble.js';
 import { ErrorCode, MirrorsinkError } from '../../errors.js';
+import { guardStdout, stdoutClosed } from '../../output/line-writer.js';
+import { outputErrors } from '../../output/output-errors.js';
 
 const REPLAY_OPTIONS: OptionSpec = {
   config: { type: 'string', short: 'c' },
@@ -143,6 +145,9 @@ export async function run(args: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new MirrorsinkError(ErrorCode.Usage, "replay: no capture file given (see 'mirrorsink replay --help')");
 
+  // `replay ... --eve - | head -1`: the reader leaving is not an error (EPIPE is swallowed,
+  // the rest of the output dropped, exit 0).
+  guardStdout();
   const pipeline = new Pipeline();
   const assembled: AssembledStages = await assembleReplayStages(replayOptionsOf(values), pipeline);
   for (const w of assembled.warnings) process.stderr.write(`mirrorsink: warning: ${w}\n`);
@@ -179,7 +184,13 @@ export async function run(args: string[]): Promise<number> {
   if (sink instanceof ProgressSink) sink.done();
   await assembled.close();
 
+  // Outputs count write failures instead of throwing: say so (stdout's reader leaving is not one).
+  for (const e of outputErrors.takeReport()) {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED' || (e.count === 0 && stdoutClosed())) continue;
+    process.stderr.write(`mirrorsink: warning: output ${e.output}: ${e.count} failed write${e.count === 1 ? '' : 's'} (${e.code}), ${e.dropped} dropped; last: ${e.message}\n`);
+  }
   const summary = buildSummary(pipeline, files, seconds, assembled);
+  if (stdoutClosed()) return 0;
   process.stdout.write(values.json === true ? JSON.stringify(summary) + '\n' : formatSummary(summary));
   return corrupt > 0 ? 1 : 0;
 }

@@ -126,6 +126,8 @@ export async function run(args: string[]): Promise<number> {
         (err: unknown) => {
           svc.log.error({ err }, 'error while stopping');
           resolve(1);
+          // A failed stop must not leave the process running either.
+          setTimeout(() => process.exit(1), 2000).unref();
         },
       );
     };
