@@ -149,6 +149,15 @@ export class PacketView {
   error: DecodeEvent = 0;
   /** The IP length claims more bytes than were captured (snaplen or AWS PacketLength). */
   truncated = false;
+  /** Non-fatal events on this packet (EngineEvent bits: defrag overlap, too large...). */
+  engineEvents = 0;
+
+  // ---- defragmentation ----
+  /** This view holds a datagram rebuilt from fragments (Suricata's PKT_REBUILT_FRAGMENT). */
+  rebuilt = false;
+  /** For a rebuilt datagram: frameNo of the fragment that completed it (frameNo itself is 0,
+   *  as Suricata does not give the pseudo packet a pcap_cnt). */
+  rootFrameNo = 0;
 
   // ---- later stages ----
   /** Index of the session in the session table, -1 = unknown VNI. */
@@ -197,6 +206,8 @@ export class PacketView {
     this.filterRule = -1;
     this.flowIndex = -1;
     this.flowDirection = 0;
+    this.rebuilt = false;
+    this.rootFrameNo = 0;
   }
 
   /** Clear the inner-packet fields (used again when a tunnel is entered). */
@@ -238,6 +249,7 @@ export class PacketView {
     this.payloadLen = 0;
     this.error = 0;
     this.truncated = false;
+    this.engineEvents = 0;
   }
 
   /** Timestamp as float seconds (for output only, not the hot path). */
