@@ -45,6 +45,8 @@ export const enum DecodeEvent {
   Ipv6FragOverlap,
   Ipv6FragIgnored,
   Ipv6FragInvalidLength,
+  Ipv6ExthdrUselessFh,
+  Ipv6ExthdrDuplFh,
   Count,
 }
 
@@ -88,6 +90,8 @@ export const decodeEventNames: readonly string[] = [
   'ipv6.frag_overlap',
   'ipv6.frag_ignored',
   'ipv6.frag_invalid_length',
+  'ipv6.exthdr_useless_fh',
+  'ipv6.exthdr_dupl_fh',
 ];
 
 /**
@@ -102,6 +106,10 @@ export const enum EngineEvent {
   Ipv6FragOverlap = 1 << 4,
   Ipv6FragIgnored = 1 << 5,
   Ipv6FragInvalidLength = 1 << 6,
+  /** A fragment header with offset 0 and no more fragments (atomic fragment). */
+  Ipv6ExthdrUselessFh = 1 << 7,
+  /** More than one fragment header. */
+  Ipv6ExthdrDuplFh = 1 << 8,
 }
 
 /** Engine event bit → DecodeEvent (for counting), by bit index. */
@@ -113,6 +121,8 @@ const engineEventCounter: readonly DecodeEvent[] = [
   DecodeEvent.Ipv6FragOverlap,
   DecodeEvent.Ipv6FragIgnored,
   DecodeEvent.Ipv6FragInvalidLength,
+  DecodeEvent.Ipv6ExthdrUselessFh,
+  DecodeEvent.Ipv6ExthdrDuplFh,
 ];
 
 /** Rule spelling (decode-event:NAME, without "decoder.") → EngineEvent bit. */
@@ -124,6 +134,8 @@ export const engineEventByName: Readonly<Record<string, number>> = {
   'ipv6.frag_overlap': EngineEvent.Ipv6FragOverlap,
   'ipv6.frag_ignored': EngineEvent.Ipv6FragIgnored,
   'ipv6.frag_invalid_length': EngineEvent.Ipv6FragInvalidLength,
+  'ipv6.exthdr_useless_fh': EngineEvent.Ipv6ExthdrUselessFh,
+  'ipv6.exthdr_dupl_fh': EngineEvent.Ipv6ExthdrDuplFh,
 };
 
 /** Set a non-fatal event on the packet, counted once per packet. */

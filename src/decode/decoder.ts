@@ -97,6 +97,9 @@ function decodeL3(p: PacketView, c: DecodeCounters, etherType: number, off: numb
   // Ethernet padding past the IP length is not payload.
   const claimed = p.l3Offset + p.ipLen;
   const ipEnd = claimed < end ? claimed : end;
+  // A first fragment too short for the fixed L4 header is not malformed: the header goes on
+  // in the next fragment (Suricata decodes no L4 for fragments; src/defrag rebuilds it).
+  if (p.isFragment && ipEnd - l4 < (p.ipProto === IPPROTO_TCP ? 20 : 8)) return;
   switch (p.ipProto) {
     case IPPROTO_TCP:
       decodeTcp(p, c, l4, ipEnd);
@@ -219,6 +222,7 @@ export function decodeRebuilt(dst: PacketView, src: PacketView, buf: Uint8Array,
  * (the rebuilt datagram carries them).
  */
 export function fragmentHeaderOnly(p: PacketView): void {
+  p.headerOnly = true;
   p.sport = -1;
   p.dport = -1;
   p.tcpFlags = 0;

@@ -149,6 +149,8 @@ export class PacketView {
   error: DecodeEvent = 0;
   /** The IP length claims more bytes than were captured (snaplen or AWS PacketLength). */
   truncated = false;
+  /** A fragment inspected on its IP header only (defrag took it; L4 fields cleared). */
+  headerOnly = false;
   /** Non-fatal events on this packet (EngineEvent bits: defrag overlap, too large...). */
   engineEvents = 0;
 
@@ -250,6 +252,7 @@ export class PacketView {
     this.error = 0;
     this.truncated = false;
     this.engineEvents = 0;
+    this.headerOnly = false;
   }
 
   /** Timestamp as float seconds (for output only, not the hot path). */

@@ -47,7 +47,7 @@ import { matchDecodeEvent, matchFragbits, matchHeaderCheck, matchIpopts, matchSa
 import { PayloadInspector } from './payload-match.js';
 import { Action, Proto, type Rule } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
-import { bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
+import { Bucket, bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
 import { ThresholdTable } from './threshold.js';
 
 /** What the engine needs from the flow table (FlowTable satisfies it structurally). */
@@ -201,7 +201,9 @@ export class DetectEngine implements DetectStage {
       }
     }
 
-    const bucket = this.buckets[bucketOf(p.ipProto)]!;
+    // A fragment inspected on its IP header only (defrag on) has no L4 protocol, as in
+    // Suricata: tcp/udp/icmp rules wait for the rebuilt datagram, ip rules see it.
+    const bucket = this.buckets[p.headerOnly ? Bucket.Other : bucketOf(p.ipProto)]!;
     const buf = p.buf;
     const off = p.payloadOffset;
     const len = p.payloadLen;
