@@ -6,6 +6,7 @@
  * Precedence: command-line flag > environment variable > file > default.
  */
 import type { ParsedCidr } from '../net/cidr.js';
+import type { DefragConfig } from '../defrag/defrag-config.js';
 
 export type DirectionMode = 'auto' | 'vni' | 'addresses' | 'mac';
 export const DIRECTION_MODES: readonly DirectionMode[] = ['auto', 'vni', 'addresses', 'mac'];
@@ -148,6 +149,8 @@ export interface MirrorsinkConfig {
   eve: { path: string | null; fastLog: string | null };
   /** Flow-table / flow-log options, passed through to src/flow (null = flows off). */
   flows: Record<string, unknown> | null;
+  /** IP defragmentation (`defrag:`, Suricata's names and defaults; see src/defrag/defrag-config.ts). */
+  defrag: DefragConfig;
   capture: CaptureConfig;
   health: HealthConfig;
   /** How long shutdown keeps reading already-queued datagrams (ms). */

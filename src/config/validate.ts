@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { parseCidr, type ParsedCidr } from '../net/cidr.js';
+import { validateDefragSection } from '../defrag/defrag-config.js';
 import { ConfigProblems, type KeyPath } from './problems.js';
 import {
   DEFAULTS,
@@ -201,6 +202,7 @@ const TOP_KEYS = [
   'rules',
   'eve',
   'flows',
+  'defrag',
   'capture',
   'health',
   'drain_ms',
@@ -511,6 +513,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     else flows = { ...o.flows };
   }
 
+  const defrag = validateDefragSection(o.defrag, (at, m) => problems.add(at, m));
   const capture = validateCapture(c, o.capture);
   const health = validateHealth(c, o.health);
   const drainMs = c.int(o.drain_ms, ['drain_ms'], 0, 60_000, DEFAULTS.drainMs);
@@ -527,6 +530,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     rules,
     eve: { path: evePath, fastLog },
     flows,
+    defrag,
     capture,
     health,
     drainMs,

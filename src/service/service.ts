@@ -30,6 +30,7 @@ import { HealthMonitor, type HealthStatus } from './health.js';
 import { StageBuildError, buildStages, pipelineStagesOf, retireStages, tickStages, type ServiceStages, type StageContext } from './stages.js';
 import { registerDetectMetrics } from '../metrics/detect-metrics.js';
 import { registerFlowMetrics } from '../metrics/flow-metrics.js';
+import { registerDefragMetrics } from '../metrics/defrag-metrics.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import { registerRoutes } from '../server/app.js';
 
@@ -124,6 +125,7 @@ export class MirrorsinkService {
     });
     registerFilterMetrics(this.registry, () => this.stages?.filters ?? []);
     registerDetectMetrics(this.registry, () => this.stages?.detect ?? null);
+    registerDefragMetrics(this.registry, () => this.pipeline.defrag);
     registerFlowMetrics(this.registry, () => this.stages?.flows?.table ?? null, {
       recordsWritten: () => this.retiredFlowRecords + (this.stages?.flows?.files?.recordsWritten ?? 0),
     });

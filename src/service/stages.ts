@@ -36,6 +36,7 @@ import type { SessionInfo } from '../output/flow-log-sessions.js';
 import { createFlowOutputs, type FlowOutputs } from '../output/flow-log-outputs.js';
 import type { PcapMode } from '../output/pcap-frame-bytes.js';
 import type { AlertSink } from '../detect/alert-sink.js';
+import { Defragmenter } from '../defrag/defragmenter.js';
 
 /** Flow table and what hangs off its flow-end events (flow logs, EVE flows, pcaps); replaced as one. */
 export interface FlowBundle {
@@ -56,6 +57,8 @@ export interface ServiceStages {
   /** fast.log (eve.fast_log): one line per alert. */
   fastLog: EveWriter | null;
   outputs: PacketOutput[];
+  /** IP defragmentation (null when defrag.enabled is no); kept across reloads while its settings stay. */
+  defrag: Defragmenter | null;
   /** Non-fatal findings (filter warnings, rules that failed to parse...), logged. */
   warnings: string[];
   summary: { sessions: number; filters: number; rules_loaded: number; rules_failed: number; flows: boolean; flow_logs: string | null; eve: string | null };
@@ -64,7 +67,7 @@ export interface ServiceStages {
 }
 
 export function pipelineStagesOf(s: ServiceStages): PipelineStages {
-  return { session: s.session, filter: s.filter, flow: s.flows?.table ?? null, detect: s.detect, outputs: s.outputs };
+  return { session: s.session, filter: s.filter, flow: s.flows?.table ?? null, detect: s.detect, outputs: s.outputs, defrag: s.defrag };
 }
 
 /** Thrown when stages cannot be built: `problems` lists each, naming the key and file. */
@@ -390,6 +393,15 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     if (eve === null && fastLog === null && ctx.alertsShownElsewhere !== true) warnings.push('rules loaded but no eve.path: alerts are counted (mirrorsink_detect_alerts_total) but not written');
   }
 
+  // Same settings as before a reload: the datagrams being reassembled carry over.
+  let defrag: Defragmenter | null = null;
+  if (config.defrag.enabled) {
+    const prev = previous?.defrag ?? null;
+    defrag = prev !== null && JSON.stringify(prev.config) === JSON.stringify(config.defrag) ? prev : new Defragmenter(config.defrag);
+    // Counters stay cumulative (Prometheus counters never go back) when the defragmenter is replaced.
+    if (prev !== null && defrag !== prev) defrag.counters.values.set(prev.counters.values);
+  }
+
   return {
     session,
     filter,
@@ -399,6 +411,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     eve,
     fastLog,
     outputs,
+    defrag,
     warnings,
     summary: {
       sessions: config.sessions.length,
