@@ -108,7 +108,8 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
   s += `,"proto":"${protoName(p.ipProto)}","ip_v":${p.ipVersion}`;
   if (isIcmp(p) && p.icmpType >= 0) s += `,"icmp_type":${p.icmpType},"icmp_code":${p.icmpCode}`;
   const pktSrc = opts.pktSrc ?? 'wire/pcap';
-  s += `,"pkt_src":"${pktSrc}"`;
+  // A datagram rebuilt from fragments is Suricata's pseudo packet: pkt_src "defrag".
+  s += `,"pkt_src":"${p.rebuilt ? 'defrag' : pktSrc}"`;
 
   s += `,"alert":${rule.eveAlertHead}`;
   if (rule.target !== null) s += sourceTarget(p, rule, srcIp, dstIp);
@@ -119,7 +120,9 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
     const osrc = v6 ? formatIpv6(p.outerSrc6, 0, 'full') : formatIpv4(p.outerSrc4);
     const odst = v6 ? formatIpv6(p.outerDst6, 0, 'full') : formatIpv4(p.outerDst4);
     s += `,"tunnel":{"src_ip":"${osrc}","src_port":${p.outerSport},"dest_ip":"${odst}","dest_port":${p.outerDport},"proto":"UDP","depth":${p.tunnelDepth}`;
-    if (opts.pcapCnt !== false && p.frameNo > 0) s += `,"pcap_cnt":${p.frameNo}`;
+    // The tunnel object names the packet that arrived (for a rebuilt datagram, the fragment).
+    const rootNo = p.rebuilt ? p.rootFrameNo : p.frameNo;
+    if (opts.pcapCnt !== false && rootNo > 0) s += `,"pcap_cnt":${rootNo}`;
     s += `,"pkt_src":"${pktSrc}"`;
     if (p.vni >= 0) s += `,"vni":${p.vni}`;
     const name = p.sessionIndex >= 0 && opts.sessionName ? opts.sessionName(p.sessionIndex) : undefined;

@@ -58,7 +58,7 @@ function run(file: string) {
   const pipeline = new Pipeline({ flow: ft, detect: engine, outputs: [pcapLike] });
   readCaptureFile(file, pipeline);
   pipeline.finish();
-  const alerts = eve.lines.map((l) => JSON.parse(l) as { alert: { signature_id: number }; pcap_cnt?: number; tunnel?: { vni: number } });
+  const alerts = eve.lines.map((l) => JSON.parse(l) as { alert: { signature_id: number }; pcap_cnt?: number; pkt_src: string; tunnel?: { vni: number; pcap_cnt: number } });
   const bySid = (sid: number) => alerts.filter((a) => a.alert.signature_id === sid);
   return { alerts, bySid, ft, seen, pipeline };
 }
@@ -79,7 +79,12 @@ describe('defrag in the pipeline', () => {
       expect(r.bySid(1)).toHaveLength(1);
       expect(r.bySid(3)).toHaveLength(1);
       expect(r.bySid(1)[0]!.pcap_cnt).toBeUndefined();
-      if (name.includes('VXLAN')) expect(r.bySid(1)[0]!.tunnel?.vni).toBe(77);
+      expect(r.bySid(1)[0]!.pkt_src).toBe('defrag');
+      if (name.includes('VXLAN')) {
+        expect(r.bySid(1)[0]!.tunnel?.vni).toBe(77);
+        // The tunnel object names the completing fragment's pcap_cnt (Suricata: the root packet's).
+        expect(r.bySid(1)[0]!.tunnel?.pcap_cnt).toBe(3);
+      }
       // sid 2 (ip, header only): the two IPv4 fragments with MF set (fragbits is IPv4-only).
       expect(r.bySid(2)).toHaveLength(v === 4 ? 2 : 0);
       // One flow, created by the rebuilt datagram; fragments create none.
