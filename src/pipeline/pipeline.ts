@@ -126,8 +126,9 @@ export class Pipeline implements FrameSink {
    * Fragments (defrag on): the fragment goes on as it arrived (filter, detect on its IP header
    * only, outputs: pcap files see it) but creates no flow (Suricata: fragments never reach flow
    * setup). When it completes a datagram, the rebuilt datagram is decoded into rebuiltView and
-   * goes through filter → flow → detect after it, but not to the packet outputs (they write
-   * packets as they arrived). It counts as a packet of its flow, as Suricata's pseudo packet does.
+   * goes through filter → flow → detect after it, and only to outputs that ask for it
+   * (acceptsRebuilt: flow logs, whose flows the fragments never reach); packet writers write
+   * packets as they arrived. It counts as a packet of its flow, as Suricata's pseudo packet does.
    */
   private afterDecode(p: PacketView): void {
     if (p.error !== 0) {
@@ -175,8 +176,11 @@ export class Pipeline implements FrameSink {
       flow.update(p);
     }
     if (this.detect !== null) this.detect.inspect(p);
-    if (p.rebuilt) return;
     const outputs = this.outputs;
+    if (p.rebuilt) {
+      for (let i = 0; i < outputs.length; i++) if (outputs[i]!.acceptsRebuilt === true) outputs[i]!.write(p);
+      return;
+    }
     for (let i = 0; i < outputs.length; i++) outputs[i]!.write(p);
     this.delivered++;
   }

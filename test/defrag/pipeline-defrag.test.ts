@@ -55,12 +55,14 @@ function run(file: string) {
   const engine = new DetectEngine(rs, ft, [new EveAlertSink(eve, { flow: ft })]);
   const seen: { frameNo: number; rebuilt: boolean; fragment: boolean }[] = [];
   const pcapLike = { write: (p: PacketView) => seen.push({ frameNo: p.frameNo, rebuilt: p.rebuilt, fragment: p.isFragment }) };
-  const pipeline = new Pipeline({ flow: ft, detect: engine, outputs: [pcapLike] });
+  const flowAware: boolean[] = [];
+  const flowLogLike = { acceptsRebuilt: true, write: (p: PacketView) => flowAware.push(p.rebuilt) };
+  const pipeline = new Pipeline({ flow: ft, detect: engine, outputs: [pcapLike, flowLogLike] });
   readCaptureFile(file, pipeline);
   pipeline.finish();
   const alerts = eve.lines.map((l) => JSON.parse(l) as { alert: { signature_id: number }; pcap_cnt?: number; pkt_src: string; tunnel?: { vni: number; pcap_cnt: number } });
   const bySid = (sid: number) => alerts.filter((a) => a.alert.signature_id === sid);
-  return { alerts, bySid, ft, seen, pipeline };
+  return { alerts, bySid, ft, seen, pipeline, flowAware };
 }
 
 describe('defrag in the pipeline', () => {
@@ -93,6 +95,8 @@ describe('defrag in the pipeline', () => {
       expect(r.seen.map((s) => s.frameNo)).toEqual([1, 2, 3]);
       expect(r.seen.every((s) => s.fragment && !s.rebuilt)).toBe(true);
       expect(r.pipeline.delivered).toBe(3);
+      // An output that asks for rebuilt datagrams (flow logs) gets it after the fragments.
+      expect(r.flowAware).toEqual([false, false, false, true]);
       const c = r.pipeline.defrag!.counters.values;
       expect(c[v === 4 ? DefragCounter.Ipv4Reassembled : DefragCounter.Ipv6Reassembled]).toBe(1);
     });
