@@ -273,11 +273,11 @@ export class Defragmenter {
   // ------------------------------------------------------------------ trackers
 
   private hash(p: PacketView, v4: boolean, proto: number): number {
-    let h = (p.ipId + proto * 0x9e3779b1 + (p.vni >= 0 ? p.vni : 0) * 0x85ebca6b) | 0;
+    let h = (p.ipId + Math.imul(proto, 0x9e3779b1) + Math.imul(p.vni >= 0 ? p.vni : 0, 0x85ebca6b)) | 0;
     // Symmetric in src/dst: the key matches either order.
     if (v4) h = (h + p.src4 + p.dst4) | 0;
     else for (let i = 0; i < 4; i++) h = (h + p.src6[i]! + p.dst6[i]!) | 0;
-    for (let i = 0; i < p.vlanCount; i++) h = (h + p.vlanIds[i]! * 0x27d4eb2d) | 0;
+    for (let i = 0; i < p.vlanCount; i++) h = (h + Math.imul(p.vlanIds[i]!, 0x27d4eb2d)) | 0;
     h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
     h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
     return (h ^ (h >>> 16)) & this.hashMask;
