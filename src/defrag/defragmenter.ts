@@ -195,7 +195,8 @@ export class Defragmenter {
       this.curDataStart = l3 + hlen;
       this.curDataLen = p.ipLen - hlen;
     } else {
-      if (!this.findIpv6FragHeader(b, l3, p.ipLen, p.caplen + p.frameOffset)) return DefragResult.NotFragment;
+      const capEnd6 = p.frameOffset + p.caplen < b.length ? p.frameOffset + p.caplen : b.length;
+      if (!this.findIpv6FragHeader(b, l3, p.ipLen, capEnd6)) return DefragResult.NotFragment;
       const fh = this.curFragHdr;
       const fo = (b[fh + 2]! << 8) | b[fh + 3]!;
       fragOffset = fo & 0xfff8;

@@ -265,7 +265,7 @@ export class DetectEngine implements DetectStage {
     if (rule.requirePayload && p.payloadLen === 0) return false;
     if (rule.requireNoPayload && p.payloadLen !== 0) return false;
     if (!matchAddressesPorts(rule, p)) return false;
-    if (rule.flow !== 0 && !matchFlow(rule.flow, slot >= 0 ? p.flowDirection : 0, established)) return false;
+    if (rule.flow !== 0 && !matchFlow(rule.flow, slot >= 0 ? p.flowDirection : 0, established, p.rebuilt)) return false;
     if (rule.tcpFlags !== null && !matchTcpFlags(rule.tcpFlags, p)) return false;
     if (rule.fragbits !== null && !matchFragbits(rule.fragbits, p)) return false;
     if (rule.ipopts !== null && !matchIpopts(rule.ipopts, p)) return false;

@@ -30,6 +30,8 @@ const RULES = [
   'alert udp any any -> any any (msg:"spans two fragments"; content:"EVIL-STRING"; sid:1;)',
   'alert ip any any -> any any (msg:"more fragments bit"; fragbits:M; sid:2;)',
   'alert udp any any -> any 53 (msg:"any udp to 53"; sid:3;)',
+  'alert udp any any -> any any (msg:"rebuilt only"; flow:only_frag; sid:4;)',
+  'alert ip any any -> any any (msg:"not rebuilt"; flow:no_frag; sid:5;)',
 ].join('\n');
 
 /** UDP datagram of 256 + 8 bytes whose "EVIL-STRING" straddles byte 120 of the IP payload. */
@@ -80,6 +82,9 @@ describe('defrag in the pipeline', () => {
       // sid 1 and sid 3: once, on the rebuilt datagram (no pcap_cnt of its own, as Suricata).
       expect(r.bySid(1)).toHaveLength(1);
       expect(r.bySid(3)).toHaveLength(1);
+      // flow:only_frag matches the rebuilt datagram, flow:no_frag the three fragments.
+      expect(r.bySid(4)).toHaveLength(1);
+      expect(r.bySid(5)).toHaveLength(3);
       expect(r.bySid(1)[0]!.pcap_cnt).toBeUndefined();
       expect(r.bySid(1)[0]!.pkt_src).toBe('defrag');
       if (name.includes('VXLAN')) {
