@@ -643,12 +643,16 @@ export class Defragmenter {
     }
     // Suricata's completeness test: a running sum of lengths, each start within it.
     let sum = 0;
+    let maxEnd = 0;
     for (let f = first; f >= 0; f = this.fNext[f]!) {
       if (this.fOffset[f]! > sum) return DefragResult.Held;
       sum += this.fDataLen[f]!;
+      if (this.fOffset[f]! + this.fDataLen[f]! > maxEnd) maxEnd = this.fOffset[f]! + this.fDataLen[f]!;
     }
     const out = this.out;
-    out.fill(0);
+    // Holes the running-sum test lets through read as zeros (only the part written is cleared).
+    const clear = this.fHdrLen[first]! + maxEnd;
+    out.fill(0, 0, clear < out.length ? clear : out.length);
     let fragmentableOffset = 0;
     let fragmentableLen = 0;
     let hlen = 0;
