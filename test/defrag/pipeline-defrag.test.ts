@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PacketView } from '../../src/decode/packet-view.js';
+import { TunnelKind, type PacketView } from '../../src/decode/packet-view.js';
 import { DefragCounter } from '../../src/defrag/defrag-counters.js';
 import { DetectEngine } from '../../src/detect/engine.js';
 import { loadRuleFiles } from '../../src/detect/rule-loader.js';
@@ -112,6 +112,24 @@ describe('defrag in the pipeline', () => {
       expect(c[v === 4 ? DefragCounter.Ipv4Reassembled : DefragCounter.Ipv6Reassembled]).toBe(1);
     });
   }
+
+  it('datagrams from the UDP socket (VXLAN header first) are reassembled the same way', () => {
+    const rulesFile = path.join(tmp, 'socket.rules');
+    writeFileSync(rulesFile, RULES);
+    const rs = loadRuleFiles([rulesFile]);
+    const ft = new FlowTable({ hashSeed: 1 });
+    const eve = new MemoryLineWriter();
+    const pipeline = new Pipeline({ flow: ft, detect: new DetectEngine(rs, ft, [new EveAlertSink(eve, { flow: ft })]) });
+    const frames = split(payload(), 120).map((f) => awsVxlan(frag4(f, { proto: 17, id: 5 }), 77));
+    for (const f of frames) {
+      // What the socket hands over: the UDP payload (VXLAN onwards) and the outer addresses.
+      const dgram = f.slice(42);
+      pipeline.onTunnelDatagram(dgram, 0, dgram.length, TunnelKind.Vxlan, 4, 0x0a00010a, 0x0a000214, null, 65500, 4789, 1700000000, 0);
+    }
+    const sids = eve.lines.map((l) => (JSON.parse(l) as { alert: { signature_id: number } }).alert.signature_id);
+    expect(sids.filter((x) => x === 1)).toHaveLength(1);
+    expect(pipeline.defrag!.counters.values[DefragCounter.Ipv4Reassembled]).toBe(1);
+  });
 
   it('with defrag off, the same capture gives no content alert (the old per-fragment path)', () => {
     const file = writeCapture('off.pcap', split(payload(), 120).map((f) => frag4(f, { proto: 17, id: 5 })));
