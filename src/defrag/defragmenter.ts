@@ -207,16 +207,17 @@ export class Defragmenter {
       // An atomic fragment (offset 0, no more fragments) is a whole datagram (RFC 6946).
       if (fragOffset === 0 && moreFrags === 0) return DefragResult.NotFragment;
     }
-    const counters = this.counters.values;
-    counters[v4 ? DefragCounter.Ipv4Fragments : DefragCounter.Ipv6Fragments]++;
     const dataLen = this.curDataLen;
-    if (dataLen < 0) {
-      counters[DefragCounter.ReassemblyFailed]++;
+    if (!v4 && moreFrags !== 0 && (dataLen & 7) !== 0) {
+      // RFC 8200: every fragment but the last carries a multiple of 8 bytes. Suricata's IPv6
+      // decoder refuses it before defrag sees it (not counted as a fragment).
+      engineEvent(p, c, EngineEvent.Ipv6FragInvalidLength);
       return DefragResult.Refused;
     }
-    if (!v4 && moreFrags !== 0 && (dataLen & 7) !== 0) {
-      // RFC 8200: every fragment but the last carries a multiple of 8 bytes.
-      engineEvent(p, c, EngineEvent.Ipv6FragInvalidLength);
+    const counters = this.counters.values;
+    counters[v4 ? DefragCounter.Ipv4Fragments : DefragCounter.Ipv6Fragments]++;
+    if (dataLen < 0) {
+      counters[DefragCounter.ReassemblyFailed]++;
       return DefragResult.Refused;
     }
     if (v4 ? 20 + fragOffset + dataLen > IPV4_MAXPACKET_LEN : fragOffset + dataLen > IPV6_MAXPACKET) {
