@@ -7,6 +7,7 @@
  */
 import type { ParsedCidr } from '../net/cidr.js';
 import type { StreamConfig } from '../stream/stream-config.js';
+import type { DefragConfig } from '../defrag/defrag-config.js';
 
 export type DirectionMode = 'auto' | 'vni' | 'addresses' | 'mac';
 export const DIRECTION_MODES: readonly DirectionMode[] = ['auto', 'vni', 'addresses', 'mac'];
@@ -228,6 +229,8 @@ export interface MirrorsinkConfig {
   flows: FlowsConfig | null;
   /** `stream:` TCP reassembly with Suricata's names and defaults (on whenever flows are). */
   stream: StreamSection;
+  /** IP defragmentation (`defrag:`, Suricata's names and defaults; see src/defrag/defrag-config.ts). */
+  defrag: DefragConfig;
   capture: CaptureConfig;
   health: HealthConfig;
   /** How long shutdown keeps reading already-queued datagrams (ms). */

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { parseCidr, type ParsedCidr } from '../net/cidr.js';
+import { validateDefragSection } from '../defrag/defrag-config.js';
 import { ConfigProblems, type KeyPath } from './problems.js';
 import { DEFAULT_LOG_FORMAT, parseLogFormat } from './flow-log-format.js';
 import { DEFAULT_STREAM_CONFIG, parseSize } from '../stream/stream-config.js';
@@ -212,6 +213,7 @@ const TOP_KEYS = [
   'eve',
   'flows',
   'stream',
+  'defrag',
   'capture',
   'health',
   'drain_ms',
@@ -688,6 +690,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
 
   const stream = validateStream(c, o.stream, flows?.midstream ?? false);
 
+  const defrag = validateDefragSection(o.defrag, (at, m) => problems.add(at, m));
   const capture = validateCapture(c, o.capture);
   const health = validateHealth(c, o.health);
   const drainMs = c.int(o.drain_ms, ['drain_ms'], 0, 60_000, DEFAULTS.drainMs);
@@ -706,6 +709,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     eve: { path: evePath, fastLog },
     flows,
     stream,
+    defrag,
     capture,
     health,
     drainMs,

@@ -37,6 +37,16 @@ export const enum DecodeEvent {
   TooManyLayers,
   RawInvalidIpVersion,
   GeneveUnknownVersion,
+  // Defrag events (src/defrag): not fatal, the fragment goes on; set with engineEvent().
+  Ipv4FragPktTooLarge,
+  Ipv4FragOverlap,
+  Ipv4FragIgnored,
+  Ipv6FragPktTooLarge,
+  Ipv6FragOverlap,
+  Ipv6FragIgnored,
+  Ipv6FragInvalidLength,
+  Ipv6ExthdrUselessFh,
+  Ipv6ExthdrDuplFh,
   Count,
 }
 
@@ -73,7 +83,67 @@ export const decodeEventNames: readonly string[] = [
   'too_many_layers',
   'ipraw.invalid_ip_version',
   'geneve.unknown_version',
+  'ipv4.frag_pkt_too_large',
+  'ipv4.frag_overlap',
+  'ipv4.frag_ignored',
+  'ipv6.frag_pkt_too_large',
+  'ipv6.frag_overlap',
+  'ipv6.frag_ignored',
+  'ipv6.frag_invalid_length',
+  'ipv6.exthdr_useless_fh',
+  'ipv6.exthdr_dupl_fh',
 ];
+
+/**
+ * Non-fatal events carried on the packet (Suricata's ENGINE_SET_EVENT without "invalid"), so
+ * that `decode-event:` rules can see them: one bit per event in p.engineEvents.
+ */
+export const enum EngineEvent {
+  Ipv4FragPktTooLarge = 1 << 0,
+  Ipv4FragOverlap = 1 << 1,
+  Ipv4FragIgnored = 1 << 2,
+  Ipv6FragPktTooLarge = 1 << 3,
+  Ipv6FragOverlap = 1 << 4,
+  Ipv6FragIgnored = 1 << 5,
+  Ipv6FragInvalidLength = 1 << 6,
+  /** A fragment header with offset 0 and no more fragments (atomic fragment). */
+  Ipv6ExthdrUselessFh = 1 << 7,
+  /** More than one fragment header. */
+  Ipv6ExthdrDuplFh = 1 << 8,
+}
+
+/** Engine event bit → DecodeEvent (for counting), by bit index. */
+const engineEventCounter: readonly DecodeEvent[] = [
+  DecodeEvent.Ipv4FragPktTooLarge,
+  DecodeEvent.Ipv4FragOverlap,
+  DecodeEvent.Ipv4FragIgnored,
+  DecodeEvent.Ipv6FragPktTooLarge,
+  DecodeEvent.Ipv6FragOverlap,
+  DecodeEvent.Ipv6FragIgnored,
+  DecodeEvent.Ipv6FragInvalidLength,
+  DecodeEvent.Ipv6ExthdrUselessFh,
+  DecodeEvent.Ipv6ExthdrDuplFh,
+];
+
+/** Rule spelling (decode-event:NAME, without "decoder.") → EngineEvent bit. */
+export const engineEventByName: Readonly<Record<string, number>> = {
+  'ipv4.frag_pkt_too_large': EngineEvent.Ipv4FragPktTooLarge,
+  'ipv4.frag_overlap': EngineEvent.Ipv4FragOverlap,
+  'ipv4.frag_ignored': EngineEvent.Ipv4FragIgnored,
+  'ipv6.frag_pkt_too_large': EngineEvent.Ipv6FragPktTooLarge,
+  'ipv6.frag_overlap': EngineEvent.Ipv6FragOverlap,
+  'ipv6.frag_ignored': EngineEvent.Ipv6FragIgnored,
+  'ipv6.frag_invalid_length': EngineEvent.Ipv6FragInvalidLength,
+  'ipv6.exthdr_useless_fh': EngineEvent.Ipv6ExthdrUselessFh,
+  'ipv6.exthdr_dupl_fh': EngineEvent.Ipv6ExthdrDuplFh,
+};
+
+/** Set a non-fatal event on the packet, counted once per packet. */
+export function engineEvent(p: PacketView, c: DecodeCounters, ev: EngineEvent): void {
+  if ((p.engineEvents & ev) !== 0) return;
+  p.engineEvents |= ev;
+  c.events[engineEventCounter[31 - Math.clz32(ev)]!]++;
+}
 
 /** Per-layer packet counters (Suricata's decoder.<layer>), indexes into a Float64Array. */
 export const enum Layer {

@@ -101,6 +101,9 @@ function decodeL3(p: PacketView, c: DecodeCounters, etherType: number, off: numb
   // Ethernet padding past the IP length is not payload.
   const claimed = p.l3Offset + p.ipLen;
   const ipEnd = claimed < end ? claimed : end;
+  // A first fragment too short for the fixed L4 header is not malformed: the header goes on
+  // in the next fragment (Suricata decodes no L4 for fragments; src/defrag rebuilds it).
+  if (p.isFragment && ipEnd - l4 < (p.ipProto === IPPROTO_TCP ? 20 : 8)) return;
   switch (p.ipProto) {
     case IPPROTO_TCP:
       decodeTcp(p, c, l4, ipEnd);
@@ -175,4 +178,67 @@ function saveOuter(p: PacketView): void {
   p.outerDstAddrOffset = p.dstAddrOffset;
   p.outerSport = p.sport;
   p.outerDport = p.dport;
+}
+
+/**
+ * Decode a datagram rebuilt from fragments (src/defrag) into `dst`, a second reused view:
+ * buf[0, len) is the first fragment's link header followed by the whole IP datagram at `l3`.
+ * What the link and tunnel layers said is copied from the fragment that completed it (`src`,
+ * same tracker key: VLANs, VNI, outer addresses), as is its session and direction; decoding
+ * starts at L3 at the same tunnel level (Suricata's PacketDefragPktSetup: a pseudo packet
+ * re-decoded from the IP header, PKT_REBUILT_FRAGMENT). A datagram rebuilt at the outermost
+ * level may itself be a VXLAN/GENEVE datagram: it is opened as a whole frame would be.
+ * The pseudo packet has no pcap_cnt of its own (frameNo 0); rootFrameNo names the fragment.
+ */
+export function decodeRebuilt(dst: PacketView, src: PacketView, buf: Uint8Array, l3: number, len: number, c: DecodeCounters): void {
+  const linktype = src.tunnelDepth > 0 ? (src.l2Offset >= 0 ? LINKTYPE_ETHERNET : src.ipVersion === 4 ? LINKTYPE_IPV4 : LINKTYPE_IPV6) : src.linktype;
+  dst.setFrame(buf, 0, len, len, linktype);
+  dst.rebuilt = true;
+  dst.frameNo = 0;
+  dst.rootFrameNo = src.frameNo;
+  dst.tsSec = src.tsSec;
+  dst.tsNsec = src.tsNsec;
+  dst.tunnel = src.tunnel;
+  dst.tunnelDepth = src.tunnelDepth;
+  dst.vni = src.vni;
+  dst.outerIpVersion = src.outerIpVersion;
+  dst.outerSrc4 = src.outerSrc4;
+  dst.outerDst4 = src.outerDst4;
+  for (let i = 0; i < 4; i++) {
+    dst.outerSrc6[i] = src.outerSrc6[i]!;
+    dst.outerDst6[i] = src.outerDst6[i]!;
+  }
+  dst.outerSport = src.outerSport;
+  dst.outerDport = src.outerDport;
+  dst.l2Offset = src.l2Offset >= 0 && src.l2Offset <= src.l3Offset ? l3 - (src.l3Offset - src.l2Offset) : -1;
+  dst.vlanCount = src.vlanCount;
+  for (let i = 0; i < src.vlanCount; i++) dst.vlanIds[i] = src.vlanIds[i]!;
+  dst.etherType = src.ipVersion === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
+  dst.sessionIndex = src.sessionIndex;
+  dst.direction = src.direction;
+  const allow = src.tunnel === TunnelKind.None ? ALLOW_VXLAN | ALLOW_GENEVE : src.tunnel === TunnelKind.Geneve ? ALLOW_VXLAN : ALLOW_NONE;
+  decodeL3(dst, c, dst.etherType, l3, len, allow);
+}
+
+/**
+ * A fragment handed to the defragmenter is inspected on its IP header only, as Suricata
+ * decodes no L4 for fragments: the first fragment's ports, flags and payload are cleared
+ * (the rebuilt datagram carries them).
+ */
+export function fragmentHeaderOnly(p: PacketView): void {
+  p.headerOnly = true;
+  p.sport = -1;
+  p.dport = -1;
+  p.tcpFlags = 0;
+  p.tcpSeq = 0;
+  p.tcpAck = 0;
+  p.tcpWindow = 0;
+  p.tcpHeaderLen = 0;
+  p.udpLen = 0;
+  p.icmpType = -1;
+  p.icmpCode = -1;
+  p.icmpId = -1;
+  p.icmpSeq = -1;
+  p.payloadOffset = p.l4Offset;
+  p.payloadLen = 0;
 }

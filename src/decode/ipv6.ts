@@ -3,7 +3,7 @@
  * to the upper-layer protocol. ESP and No-Next-Header end the walk with p.ipProto set to them;
  * a fragment header with a non-zero offset ends it too (no upper-layer header in that packet).
  */
-import { DecodeEvent, Layer, decodeError, markTruncated, type DecodeCounters } from './decode-events.js';
+import { DecodeEvent, EngineEvent, Layer, decodeError, engineEvent, markTruncated, type DecodeCounters } from './decode-events.js';
 import type { PacketView } from './packet-view.js';
 
 export const IPV6_HEADER_LEN = 40;
@@ -100,6 +100,8 @@ export function decodeIpv6(p: PacketView, c: DecodeCounters, off: number, end: n
       p.ipFlags = fo & 1;
       p.ipId = ((b[cur + 4]! << 24) | (b[cur + 5]! << 16) | (b[cur + 6]! << 8) | b[cur + 7]!) >>> 0;
       if (!p.isFragment) c.layers[Layer.Fragment]++;
+      else engineEvent(p, c, EngineEvent.Ipv6ExthdrDuplFh);
+      if (p.fragOffset === 0 && p.ipFlags === 0) engineEvent(p, c, EngineEvent.Ipv6ExthdrUselessFh);
       p.isFragment = true;
     }
     nh = b[cur]!;

@@ -164,6 +164,17 @@ export class PacketView {
   error: DecodeEvent = 0;
   /** The IP length claims more bytes than were captured (snaplen or AWS PacketLength). */
   truncated = false;
+  /** A fragment inspected on its IP header only (defrag took it; L4 fields cleared). */
+  headerOnly = false;
+  /** Non-fatal events on this packet (EngineEvent bits: defrag overlap, too large...). */
+  engineEvents = 0;
+
+  // ---- defragmentation ----
+  /** This view holds a datagram rebuilt from fragments (Suricata's PKT_REBUILT_FRAGMENT). */
+  rebuilt = false;
+  /** For a rebuilt datagram: frameNo of the fragment that completed it (frameNo itself is 0,
+   *  as Suricata does not give the pseudo packet a pcap_cnt). */
+  rootFrameNo = 0;
 
   // ---- later stages ----
   /** Index of the session in the session table, -1 = unknown VNI. */
@@ -238,6 +249,8 @@ export class PacketView {
     this.streamLen = 0;
     this.streamSizeToServer = -1;
     this.streamSizeToClient = -1;
+    this.rebuilt = false;
+    this.rootFrameNo = 0;
   }
 
   /** Clear the inner-packet fields (used again when a tunnel is entered). */
@@ -282,6 +295,8 @@ export class PacketView {
     this.payloadLen = 0;
     this.error = 0;
     this.truncated = false;
+    this.engineEvents = 0;
+    this.headerOnly = false;
   }
 
   /** Timestamp as float seconds (for output only, not the hot path). */

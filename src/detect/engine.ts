@@ -54,7 +54,7 @@ import { matchDecodeEvent, matchFragbits, matchHeaderCheck, matchIpopts, matchSa
 import { PayloadInspector } from './payload-match.js';
 import { Action, Proto, SigFlag, type Rule } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
-import { bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
+import { Bucket, bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
 import { ThresholdTable } from './threshold.js';
 
 /** What the engine needs from the flow table (FlowTable satisfies it structurally). */
@@ -203,7 +203,9 @@ export class DetectEngine implements DetectStage {
     }
     const established = slot >= 0 && p.flowEstablished;
 
-    const bucket = this.buckets[bucketOf(p.ipProto)]!;
+    // A fragment inspected on its IP header only (defrag on) has no L4 protocol, as in
+    // Suricata: tcp/udp/icmp rules wait for the rebuilt datagram, ip rules see it.
+    const bucket = this.buckets[p.headerOnly ? Bucket.Other : bucketOf(p.ipProto)]!;
     const buf = p.buf;
     const off = p.payloadOffset;
     const len = p.payloadLen;
@@ -278,7 +280,7 @@ export class DetectEngine implements DetectStage {
     if (rule.requirePayload && p.payloadLen === 0 && !(stream && (sf & HAS_STREAM_DATA) !== 0)) return false;
     if (rule.requireNoPayload && p.payloadLen !== 0) return false;
     if (!matchAddressesPorts(rule, p)) return false;
-    if (rule.flow !== 0 && !matchFlow(rule.flow, slot >= 0 ? p.flowDirection : 0, established)) return false;
+    if (rule.flow !== 0 && !matchFlow(rule.flow, slot >= 0 ? p.flowDirection : 0, established, p.rebuilt)) return false;
     if (rule.tcpFlags !== null && !matchTcpFlags(rule.tcpFlags, p)) return false;
     if (rule.fragbits !== null && !matchFragbits(rule.fragbits, p)) return false;
     if (rule.ipopts !== null && !matchIpopts(rule.ipopts, p)) return false;

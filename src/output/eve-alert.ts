@@ -91,8 +91,8 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
   if (ports) s += `,"dest_port":${p.dport}`;
   s += `,"proto":"${protoName(p.ipProto)}","ip_v":${p.ipVersion}`;
   if (isIcmp(p) && p.icmpType >= 0) s += `,"icmp_type":${p.icmpType},"icmp_code":${p.icmpCode}`;
-  // Flow-end pseudo packets of the stream stage, as Suricata names them.
-  const pktSrc = (p.streamFlags & STREAM_PSEUDO) !== 0 ? 'stream (flow timeout)' : (opts.pktSrc ?? 'wire/pcap');
+  // Suricata's pseudo packets: flow-end stream flushes and datagrams rebuilt from fragments.
+  const pktSrc = (p.streamFlags & STREAM_PSEUDO) !== 0 ? 'stream (flow timeout)' : p.rebuilt ? 'defrag' : (opts.pktSrc ?? 'wire/pcap');
   s += `,"pkt_src":"${pktSrc}"`;
 
   const frags = eveFragmentsOf(rule);
@@ -105,7 +105,9 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
     const osrc = v6 ? formatIpv6(p.outerSrc6, 0, 'full') : formatIpv4(p.outerSrc4);
     const odst = v6 ? formatIpv6(p.outerDst6, 0, 'full') : formatIpv4(p.outerDst4);
     s += `,"tunnel":{"src_ip":"${osrc}","src_port":${p.outerSport},"dest_ip":"${odst}","dest_port":${p.outerDport},"proto":"UDP","depth":${p.tunnelDepth}`;
-    if (opts.pcapCnt !== false && p.frameNo > 0) s += `,"pcap_cnt":${p.frameNo}`;
+    // The tunnel object names the packet that arrived (for a rebuilt datagram, the fragment).
+    const rootNo = p.rebuilt ? p.rootFrameNo : p.frameNo;
+    if (opts.pcapCnt !== false && rootNo > 0) s += `,"pcap_cnt":${rootNo}`;
     s += `,"pkt_src":"${pktSrc}"`;
     if (p.vni >= 0) s += `,"vni":${p.vni}`;
     // The session directory names unknown sessions too ('unknown'), as metrics and flow logs do.

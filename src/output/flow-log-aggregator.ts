@@ -46,6 +46,8 @@ export interface FlowLogAggregatorOptions {
 const NO_INTERVAL = 0xffffffff;
 
 export class FlowLogAggregator implements PacketOutput {
+  /** Fragments have no flow: the datagram rebuilt from them is what the flow counts. */
+  readonly acceptsRebuilt = true;
   readonly aggregationSec: number;
   readonly sessions: SessionDirectory;
   recordsEmitted = 0;
@@ -121,7 +123,8 @@ export class FlowLogAggregator implements PacketOutput {
       this.advance(iv);
     }
     const si = this.sessions.indexOf(p.sessionIndex);
-    if (si >= 0) this.sessPkts[si]++;
+    // A rebuilt datagram's fragments were counted for the session already.
+    if (si >= 0 && !p.rebuilt) this.sessPkts[si]++;
 
     const slot = p.flowIndex;
     if (slot < 0) return;

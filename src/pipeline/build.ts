@@ -42,6 +42,7 @@ import type { RotatingPcapOptions } from '../output/pcap-rotating.js';
 
 type PcapRotation = Omit<RotatingPcapOptions, 'dir' | 'mode'>;
 import type { AlertSink } from '../detect/alert-sink.js';
+import { Defragmenter } from '../defrag/defragmenter.js';
 
 /** Flow table and what hangs off its flow-end events (flow logs, EVE flows, pcaps); replaced as one. */
 export interface FlowBundle {
@@ -68,6 +69,8 @@ export interface ServiceStages {
   /** fast.log (eve.fast_log): one line per alert. */
   fastLog: EveWriter | null;
   outputs: PacketOutput[];
+  /** IP defragmentation (null when defrag.enabled is no); kept across reloads while its settings stay. */
+  defrag: Defragmenter | null;
   /** Non-fatal findings (filter warnings, rules that failed to parse...), logged. */
   warnings: string[];
   summary: { sessions: number; filters: number; rules_loaded: number; rules_failed: number; flows: boolean; flow_logs: string | null; eve: string | null };
@@ -76,7 +79,7 @@ export interface ServiceStages {
 }
 
 export function pipelineStagesOf(s: ServiceStages): PipelineStages {
-  return { session: s.session, dedup: s.dedup, filter: s.filter, flow: s.flows?.table ?? null, stream: s.flows?.stream ?? null, detect: s.detect, outputs: s.outputs };
+  return { session: s.session, dedup: s.dedup, filter: s.filter, flow: s.flows?.table ?? null, stream: s.flows?.stream ?? null, detect: s.detect, outputs: s.outputs, defrag: s.defrag };
 }
 
 /** Thrown when stages cannot be built: `problems` lists each, naming the key and file. */
@@ -301,6 +304,15 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     if (eve === null && fastLog === null && ctx.alertsShownElsewhere !== true) warnings.push('rules loaded but no eve.path: alerts are counted (mirrorsink_detect_alerts_total) but not written');
   }
 
+  // Same settings as before a reload: the datagrams being reassembled carry over.
+  let defrag: Defragmenter | null = null;
+  if (config.defrag.enabled) {
+    const prev = previous?.defrag ?? null;
+    defrag = prev !== null && JSON.stringify(prev.config) === JSON.stringify(config.defrag) ? prev : new Defragmenter(config.defrag);
+    // Counters stay cumulative (Prometheus counters never go back) when the defragmenter is replaced.
+    if (prev !== null && defrag !== prev) defrag.counters.values.set(prev.counters.values);
+  }
+
   return {
     sessions,
     session,
@@ -312,6 +324,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     eve,
     fastLog,
     outputs,
+    defrag,
     warnings,
     summary: {
       sessions: config.sessions.length,

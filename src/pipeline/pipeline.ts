@@ -5,7 +5,8 @@
  */
 import { PacketView, TunnelKind } from '../decode/packet-view.js';
 import { DecodeCounters } from '../decode/decode-events.js';
-import { decodeFrame, decodeTunnelPayload } from '../decode/decoder.js';
+import { decodeFrame, decodeRebuilt, decodeTunnelPayload, fragmentHeaderOnly } from '../decode/decoder.js';
+import { DefragResult, Defragmenter } from '../defrag/defragmenter.js';
 import { DropCause, type DedupStage, type DetectStage, type FilterStage, type FlowStage, type FrameSink, type PacketOutput, type SessionStage, type StreamStage, type TunnelDatagramSink } from './stages.js';
 
 // The drop causes are part of the stage contracts (stages count into the pipeline's drops array).
@@ -19,6 +20,8 @@ export interface PipelineStages {
   stream?: StreamStage | null;
   detect?: DetectStage | null;
   outputs?: PacketOutput[];
+  /** IP defragmentation; undefined keeps the pipeline's own (Suricata defaults), null turns it off. */
+  defrag?: Defragmenter | null;
 }
 
 /** Datagrams from a socket have no link layer: the tunnel header comes first. */
@@ -29,6 +32,10 @@ const EXPIRE_EVERY_SEC = 1;
 
 export class Pipeline implements FrameSink, TunnelDatagramSink {
   readonly view = new PacketView();
+  /** Second reused view: a datagram rebuilt from fragments (see afterDecode). */
+  readonly rebuiltView = new PacketView();
+  /** IP defragmentation (on by default with Suricata's defaults; null = off). */
+  defrag: Defragmenter | null = new Defragmenter();
   readonly decodeCounters = new DecodeCounters();
   readonly drops = new Float64Array(DropCause.Count);
   /** Packets that went through every stage (accepted by the filter, if any). */
@@ -38,6 +45,7 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
 
   private frameCount = 0;
   private lastExpireSec = 0;
+  private lastDefragExpireSec = 0;
   private session: SessionStage | null = null;
   private dedup: DedupStage | null = null;
   private filter: FilterStage | null = null;
@@ -69,6 +77,7 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
     this.outputs = stages.outputs ?? [];
     this.stream = stages.stream ?? null;
     if (this.stream !== null) this.stream.pseudoSink = this.pseudoFn;
+    if (stages.defrag !== undefined) this.defrag = stages.defrag;
   }
 
   /** Flow-end pseudo packets from the stream stage: detection only (no outputs, not delivered). */
@@ -125,6 +134,14 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
     this.afterDecode(p);
   }
 
+  /**
+   * Fragments (defrag on): the fragment goes on as it arrived (filter, detect on its IP header
+   * only, outputs: pcap files see it) but creates no flow (Suricata: fragments never reach flow
+   * setup). When it completes a datagram, the rebuilt datagram is decoded into rebuiltView and
+   * goes through filter → flow → detect after it, and only to outputs that ask for it
+   * (acceptsRebuilt: flow logs, whose flows the fragments never reach); packet writers write
+   * packets as they arrived. It counts as a packet of its flow, as Suricata's pseudo packet does.
+   */
   private afterDecode(p: PacketView): void {
     if (p.error !== 0) {
       this.drops[DropCause.Malformed]++;
@@ -136,12 +153,39 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
       this.drops[DropCause.Duplicate]++;
       return;
     }
+    const defrag = this.defrag;
+    if (defrag === null || !p.isFragment) {
+      this.processPacket(p, false);
+      return;
+    }
+    if (p.tsSec - this.lastDefragExpireSec >= EXPIRE_EVERY_SEC) {
+      this.lastDefragExpireSec = p.tsSec;
+      defrag.expire(p.tsSec);
+    }
+    const r = defrag.insert(p, this.decodeCounters);
+    this.processPacket(p, r !== DefragResult.NotFragment);
+    if (r !== DefragResult.Complete) return;
+    const rp = this.rebuiltView;
+    decodeRebuilt(rp, p, defrag.out, defrag.outL3, defrag.outLen, this.decodeCounters);
+    if (rp.error !== 0) {
+      this.drops[DropCause.Malformed]++;
+      return;
+    }
+    // The fragment's session, unless the datagram opened a tunnel of its own (outer fragments).
+    if (this.session !== null && rp.tunnelDepth !== p.tunnelDepth && !this.session.resolve(rp)) return;
+    this.processPacket(rp, false);
+  }
+
+  /** Filter → flow → detect → outputs. A fragment taken by defrag creates no flow and is
+   *  inspected on its IP header only; a rebuilt datagram does not go to the outputs. */
+  private processPacket(p: PacketView, fragment: boolean): void {
     if (this.filter !== null && !this.filter.evaluate(p)) {
       this.drops[DropCause.Filter]++;
       if (!this.keepFilterRejected) return;
     }
+    if (fragment) fragmentHeaderOnly(p);
     const flow = this.flow;
-    if (flow !== null) {
+    if (flow !== null && !fragment) {
       if (p.tsSec - this.lastExpireSec >= EXPIRE_EVERY_SEC) {
         this.lastExpireSec = p.tsSec;
         flow.expire(p.tsSec);
@@ -153,6 +197,10 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
     if (this.detect !== null) this.detect.inspect(p);
     if (stream !== null) stream.afterDetect(p);
     const outputs = this.outputs;
+    if (p.rebuilt) {
+      for (let i = 0; i < outputs.length; i++) if (outputs[i]!.acceptsRebuilt === true) outputs[i]!.write(p);
+      return;
+    }
     for (let i = 0; i < outputs.length; i++) outputs[i]!.write(p);
     this.delivered++;
   }

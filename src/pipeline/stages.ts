@@ -92,6 +92,9 @@ export interface DetectStage {
 /** output/: something that sees every packet that got through (pcap writer...). */
 export interface PacketOutput {
   write(p: PacketView): void;
+  /** Also give me datagrams rebuilt from fragments (p.rebuilt), after the fragments themselves.
+   *  Packet writers leave it unset: they write packets as they arrived. */
+  readonly acceptsRebuilt?: boolean;
 }
 
 /** Anything that holds buffered records and must be flushed on shutdown. */

@@ -33,6 +33,7 @@ import { registerFlowMetrics } from '../metrics/flow-metrics.js';
 import { registerStreamMetrics } from '../metrics/stream-metrics.js';
 import { registerOutputMetrics } from '../metrics/output-metrics.js';
 import { outputErrors } from '../output/output-errors.js';
+import { registerDefragMetrics } from '../metrics/defrag-metrics.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import { registerRoutes } from '../server/app.js';
 
@@ -133,6 +134,7 @@ export class MirrorsinkService {
     registerDetectMetrics(this.registry, () => this.stages?.detect ?? null);
     registerStreamMetrics(this.registry, () => this.stages?.flows?.stream ?? null);
     registerOutputMetrics(this.registry, outputErrors);
+    registerDefragMetrics(this.registry, () => this.pipeline.defrag);
     registerFlowMetrics(this.registry, () => this.stages?.flows?.table ?? null, {
       recordsWritten: () => this.retiredFlowRecords + (this.stages?.flows?.files?.recordsWritten ?? 0),
     });

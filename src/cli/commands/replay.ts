@@ -7,6 +7,7 @@ import { parseCommandArgs, type OptionSpec } from '../args.js';
 import { readCaptureFile } from '../../source/capture-file.js';
 import { CorruptCaptureError } from '../../source/capture-errors.js';
 import { Pipeline, dropCauseNames } from '../../pipeline/pipeline.js';
+import { DefragCounter } from '../../defrag/defrag-counters.js';
 import { ProgressSink } from '../progress.js';
 import { assembleReplayStages, type AssembledStages, type ReplayOptions } from '../../pipeline/assemble.js';
 import { ErrorCode, MirrorsinkError } from '../../errors.js';
@@ -222,6 +223,9 @@ export function buildSummary(pipeline: Pipeline, files: ReplaySummary['files'], 
     peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   for (const [name, section] of Object.entries(assembled.summarySections())) summary[name] = section;
+  // Defrag counters under Suricata's names, when the captures held fragments.
+  const d = pipeline.defrag;
+  if (d !== null && d.counters.values[DefragCounter.Ipv4Fragments]! + d.counters.values[DefragCounter.Ipv6Fragments]! > 0) summary.defrag = d.counters.snapshot();
   return summary;
 }
 

@@ -10,8 +10,8 @@
  *  - only_stream / no_stream: decide what the rule's payload keywords inspect (the reassembled
  *    stream only / the packet only, see rule-parser.ts classifyStream and engine.ts); they do
  *    not restrict which packets match otherwise.
- *  - only_frag / no_frag: refer to reassembled fragments, which are never produced here:
- *    no_frag always holds, only_frag never does.
+ *  - only_frag / no_frag: the packet is (not) a datagram rebuilt from fragments (src/defrag;
+ *    Suricata's PKT_REBUILT_FRAGMENT).
  * A packet without a flow (no flow table, untracked fragment) matches only not_established
  * and stateless, as in Suricata where such a packet carries no flow flags.
  */
@@ -76,11 +76,12 @@ export function parseFlow(value: string): number {
  * @param direction p.flowDirection (0 = no flow)
  * @param established the packet counts as established (see file comment)
  */
-export function matchFlow(flags: number, direction: number, established: boolean): boolean {
+export function matchFlow(flags: number, direction: number, established: boolean, rebuilt = false): boolean {
   if ((flags & FlowFlag.ToServer) !== 0 && direction !== 1) return false;
   if ((flags & FlowFlag.ToClient) !== 0 && direction !== 2) return false;
   if ((flags & FlowFlag.Established) !== 0 && !established) return false;
   if ((flags & FlowFlag.NotEstablished) !== 0 && established) return false;
-  if ((flags & FlowFlag.OnlyFrag) !== 0) return false;
+  if ((flags & FlowFlag.OnlyFrag) !== 0 && !rebuilt) return false;
+  if ((flags & FlowFlag.NoFrag) !== 0 && rebuilt) return false;
   return true;
 }
