@@ -7,7 +7,7 @@
  * four unsigned 32-bit words in `src6`/`dst6` (network order, word 0 = most significant), and
  * for both families `srcAddrOffset`/`dstAddrOffset` point at the bytes in `buf`.
  */
-import { DecodeEvent } from './decode-events.js';
+import { DecodeEvent, MAX_PACKET_EVENTS } from './decode-events.js';
 
 export const enum TunnelKind {
   None = 0,
@@ -149,6 +149,16 @@ export class PacketView {
   error: DecodeEvent = 0;
   /** The IP length claims more bytes than were captured (snaplen or AWS PacketLength). */
   truncated = false;
+  /** Suricata's PKT_IS_INVALID: some event made the packet invalid (fatal or not). */
+  invalid = false;
+  /**
+   * Events raised on this packet (decoder, and later stream/app-layer ids of the one id space
+   * in decode-events.ts), in the order raised, duplicates kept, at most MAX_PACKET_EVENTS.
+   */
+  readonly events = new Uint16Array(MAX_PACKET_EVENTS);
+  eventCount = 0;
+  /** Events past MAX_PACKET_EVENTS (not stored). */
+  eventOverflow = 0;
 
   // ---- later stages ----
   /** Index of the session in the session table, -1 = unknown VNI. */
@@ -204,6 +214,10 @@ export class PacketView {
     this.flowIndex = -1;
     this.flowDirection = 0;
     this.flowEstablished = false;
+    // Events belong to the whole frame: an outer-layer event stays when a tunnel is entered.
+    this.invalid = false;
+    this.eventCount = 0;
+    this.eventOverflow = 0;
   }
 
   /** Clear the inner-packet fields (used again when a tunnel is entered). */
