@@ -33,6 +33,7 @@ import { EveWriter } from '../output/eve-writer.js';
 import { FastLogSink } from '../output/fast-log.js';
 import { AlertPcapSink } from '../output/alert-pcap-sink.js';
 import { EveAlertSink } from '../output/eve-alert.js';
+import { EveAnomalySink } from '../output/eve-anomaly.js';
 import type { FlowLogFileWriter } from '../output/flow-log-files.js';
 import { createFlowOutputs, type FlowOutputs } from '../output/flow-log-outputs.js';
 import type { PcapMode } from '../output/pcap-frame-bytes.js';
@@ -62,6 +63,8 @@ export interface ServiceStages {
   /** fast.log (eve.fast_log): one line per alert. */
   fastLog: EveWriter | null;
   outputs: PacketOutput[];
+  /** EVE anomaly records (eve.anomaly), null without eve.path or when disabled. */
+  anomaly: EveAnomalySink | null;
   /** Non-fatal findings (filter warnings, rules that failed to parse...), logged. */
   warnings: string[];
   summary: { sessions: number; filters: number; rules_loaded: number; rules_failed: number; flows: boolean; flow_logs: string | null; eve: string | null };
@@ -70,7 +73,7 @@ export interface ServiceStages {
 }
 
 export function pipelineStagesOf(s: ServiceStages): PipelineStages {
-  return { session: s.session, filter: s.filter, flow: s.flows?.table ?? null, detect: s.detect, outputs: s.outputs };
+  return { session: s.session, filter: s.filter, flow: s.flows?.table ?? null, detect: s.detect, outputs: s.outputs, events: s.anomaly };
 }
 
 /** Thrown when stages cannot be built: `problems` lists each, naming the key and file. */
@@ -274,6 +277,12 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     if (eve === null && fastLog === null && ctx.alertsShownElsewhere !== true) warnings.push('rules loaded but no eve.path: alerts are counted (mirrorsink_detect_alerts_total) but not written');
   }
 
+  // Suricata's eve-log anomaly type; a type none of its events can have costs nothing.
+  const an = config.eve.anomaly;
+  const anomaly = eve !== null && an.enabled && (an.types.decode || an.types.stream || an.types.applayer)
+    ? new EveAnomalySink(eve, { types: an.types, flow: flows?.table ?? null, pcapCnt: ctx.pcapCnt === true })
+    : null;
+
   return {
     sessions,
     session,
@@ -284,6 +293,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     eve,
     fastLog,
     outputs,
+    anomaly,
     warnings,
     summary: {
       sessions: config.sessions.length,

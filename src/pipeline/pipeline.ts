@@ -6,7 +6,7 @@
 import { PacketView, TunnelKind } from '../decode/packet-view.js';
 import { DecodeCounters } from '../decode/decode-events.js';
 import { decodeFrame, decodeTunnelPayload } from '../decode/decoder.js';
-import { DropCause, type DetectStage, type FilterStage, type FlowStage, type FrameSink, type PacketOutput, type SessionStage, type TunnelDatagramSink } from './stages.js';
+import { DropCause, type DetectStage, type FilterStage, type FlowStage, type FrameSink, type PacketEventSink, type PacketOutput, type SessionStage, type TunnelDatagramSink } from './stages.js';
 
 // The drop causes are part of the stage contracts (stages count into the pipeline's drops array).
 export { DropCause, dropCauseNames } from './stages.js';
@@ -17,6 +17,8 @@ export interface PipelineStages {
   flow?: FlowStage | null;
   detect?: DetectStage | null;
   outputs?: PacketOutput[];
+  /** Sees every packet that carries events (EVE anomaly records), delivered or not. */
+  events?: PacketEventSink | null;
 }
 
 /** Datagrams from a socket have no link layer: the tunnel header comes first. */
@@ -41,6 +43,7 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
   private flow: FlowStage | null = null;
   private detect: DetectStage | null = null;
   private outputs: PacketOutput[] = [];
+  private events: PacketEventSink | null = null;
   private current: PipelineStages = {};
 
   constructor(stages: PipelineStages = {}) {
@@ -55,6 +58,7 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
     this.flow = stages.flow ?? null;
     this.detect = stages.detect ?? null;
     this.outputs = stages.outputs ?? [];
+    this.events = stages.events ?? null;
   }
 
   get stages(): PipelineStages {
@@ -108,7 +112,7 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
 
   private afterDecode(p: PacketView): void {
     if (p.error !== 0) {
-      this.drops[DropCause.Malformed]++;
+      this.afterDecodeProblem(p);
       return;
     }
     if (this.session !== null && !this.session.resolve(p)) return;
@@ -125,9 +129,24 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
       flow.update(p);
     }
     if (this.detect !== null) this.detect.inspect(p);
+    if (p.eventCount !== 0 && this.events !== null) this.events.onEvents(p);
     const outputs = this.outputs;
     for (let i = 0; i < outputs.length; i++) outputs[i]!.write(p);
     this.delivered++;
+  }
+
+  /**
+   * A packet whose decoding stopped early (p.error): counted as malformed and not delivered
+   * (no flow, no outputs), but still inspected as far as it decoded, as Suricata does (which is
+   * how `decode-event` and plain `alert ip` rules fire on it), and its events logged. The
+   * session stage is asked without counting (a disallowed sender stays uninspected); the
+   * mirror filter is not applied, since its rules need the layers that failed to decode.
+   */
+  private afterDecodeProblem(p: PacketView): void {
+    this.drops[DropCause.Malformed]++;
+    if (this.session !== null && !this.session.attribute(p)) return;
+    if (this.detect !== null) this.detect.inspect(p);
+    if (p.eventCount !== 0 && this.events !== null) this.events.onEvents(p);
   }
 
   /** End of input: close every flow so that its records are emitted. */

@@ -51,6 +51,11 @@ export interface FrameSink {
  *  (unknown VNI under the drop policy, disallowed sender); the resolver counts why. */
 export interface SessionStage {
   resolve(p: PacketView): boolean;
+  /**
+   * For a packet that is inspected but not delivered (a decode problem, counted as malformed):
+   * the same verdict and p.sessionIndex/p.direction as resolve, counting nothing.
+   */
+  attribute(p: PacketView): boolean;
 }
 
 /** filter/: sets p.filterVerdict and p.filterRule; returns true when the packet would be mirrored. */
@@ -75,6 +80,11 @@ export interface DetectStage {
 /** output/: something that sees every packet that got through (pcap writer...). */
 export interface PacketOutput {
   write(p: PacketView): void;
+}
+
+/** output/: something that sees every packet carrying events (p.eventCount > 0). */
+export interface PacketEventSink {
+  onEvents(p: PacketView): void;
 }
 
 /** Anything that holds buffered records and must be flushed on shutdown. */
