@@ -72,6 +72,12 @@ export function decodeIpv6(p: PacketView, c: DecodeCounters, off: number, end: n
   let seen = 0;
   let dstopts = 0;
   for (let n = 0; ; n++) {
+    // Past an extension header, Suricata wants at least the next header's first two bytes,
+    // whatever it is (an atomic fragment header with nothing after it is trunc_exthdr).
+    if (n > 0 && nh !== IPPROTO_NONE && lim - cur < 2) {
+      decodeError(p, c, DecodeEvent.Ipv6TruncExthdr);
+      return -1;
+    }
     let len: number;
     if (nh === IPPROTO_HOPOPTS || nh === IPPROTO_ROUTING || nh === IPPROTO_DSTOPTS || nh === IPPROTO_AH) {
       if (lim - cur < 2) {

@@ -286,7 +286,7 @@ describe('unsupported things are named', () => {
     ['stream_size:server,>,10;', "unsupported keyword 'stream_size'"],
     ['content:"a"; pcre:"/a/U";', 'unsupported pcre modifier'],
     ['byte_test:1,=,1,0,dce;', "unsupported keyword 'byte_test' dce"],
-    ['decode-event:ipv4.opt_invalid;', "unsupported decode-event 'ipv4.opt_invalid'"],
+    ['decode-event:ipv4.no_such_event;', "unsupported decode-event 'ipv4.no_such_event'"],
   ])('%s', (opts, category) => {
     const rs = loadRulesText(`alert tcp any any -> any any (${opts} sid:1;)`);
     expect(rs.failures[0]!.category).toBe(category);
