@@ -26,6 +26,10 @@
  * carries, later fragments have no ports and no payload (so only port-`any` rules without
  * payload keywords can match them).
  *
+ * Packets with decode problems are inspected too, as far as they decoded (Suricata's
+ * behaviour, which decode-event rules rely on); one without an IP layer only by `pkthdr` rules.
+ * decode-event / stream-event / app-layer-event read the packet's events (p.events).
+ *
  * flow:established is the flow stage's p.flowEstablished (Suricata's FLOW_PKT_ESTABLISHED:
  * for TCP, established before this packet; for others, both directions seen).
  *
