@@ -63,7 +63,10 @@ function indexOf(names: readonly string[]): Map<string, number> {
 const decoderIndex: Map<string, number> = (() => {
   const m = new Map<string, number>();
   for (let i = 1; i < DecodeEvent.Count; i++) m.set(decodeEventNames[i]!, i);
-  unraisedDecoderEventNames.forEach((n, i) => m.set(n, DecodeEvent.Count + i));
+  // A name the decoder (or defrag) raises wins over the same name left in the unraised list.
+  unraisedDecoderEventNames.forEach((n, i) => {
+    if (!m.has(n)) m.set(n, DecodeEvent.Count + i);
+  });
   for (const [alias, ours] of Object.entries(decoderEventAliases)) m.set(alias, m.get(ours)!);
   return m;
 })();

@@ -210,6 +210,11 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
 
   const flowOpts = config.flows;
 
+  // stream-event / app-layer-event resolve names through decode/event-names.ts. TODO(merge):
+  // once the stream and app-layer stages exist, register their event tables here, before the
+  // rules load: registerEventNames('stream', <stream stage's names>) and
+  // registerEventNames('applayer', <generic + per-protocol names>); the stages raise
+  // STREAM_EVENT_BASE / APPLAYER_EVENT_BASE + index with addPacketEvent (decode-events.ts).
   let ruleSet: ReturnType<typeof loadRuleFiles> | null = null;
   if (config.rules.files.length > 0) {
     try {
