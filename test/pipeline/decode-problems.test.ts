@@ -22,6 +22,8 @@ import { buildStages, pipelineStagesOf } from '../../src/pipeline/build.js';
 import { DropCause, Pipeline } from '../../src/pipeline/pipeline.js';
 import { readCaptureFile } from '../../src/source/capture-file.js';
 import { SHARED_DIR } from '../helpers/corpus.js';
+import { tmpDir, vxlan, writeConfig } from '../server/harness.js';
+import { TunnelKind } from '../../src/decode/packet-view.js';
 import { bytes, eth, fragmentHdr, ipv4, ipv6, tcp, udp } from '../decode/builders.js';
 
 const RULES = `
@@ -154,5 +156,39 @@ describe('eve.anomaly configuration', () => {
     expect(problems.join('\n')).toMatch(/eve\.anomaly\.types\.decode: must be true or false/);
     expect(problems.join('\n')).toMatch(/eve\.anomaly\.types\.packet: unknown key/);
     expect(problems.join('\n')).toMatch(/mirrorsink\.yaml:4/);
+  });
+});
+
+describe('malformed packets and the session stage', () => {
+  it('are attributed to their session without being counted in it; an unknown VNI under drop is not inspected', async () => {
+    const dir = tmpDir();
+    writeFileSync(path.join(dir, 'local.rules'), 'alert ip any any -> any any (msg:"any ip"; sid:1;)\n');
+    const file = writeConfig(
+      dir,
+      `unknown_vni: drop
+sessions:
+  - { name: web, vni: 101, eni: eni-0a1b2c3d4e5f60101, addresses: [10.0.0.3] }
+rules: { files: [local.rules] }
+eve: { path: eve.json, anomaly: { types: { decode: yes } } }
+`,
+    );
+    const { config } = loadConfig({ file, env: {} });
+    const pipeline = new Pipeline();
+    const built = await buildStages(config, { drops: pipeline.drops, clock: 'packet' }, null);
+    pipeline.setStages(pipelineStagesOf(built));
+    const bad = frames()[1]!;
+    for (const vni of [101, 999]) {
+      const d = vxlan(vni, bad);
+      pipeline.onTunnelDatagram(d, 0, d.length, TunnelKind.Vxlan, 4, 0x0a000064, 0x0a0000c8, null, 65000, 4789, 1_700_000_000, 0);
+    }
+    await built.eve!.close();
+    const recs = readFileSync(path.join(dir, 'eve.json'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    const alerts = recs.filter((r) => r.event_type === 'alert');
+    expect(alerts.map((r) => [r.tunnel.vni, r.tunnel.session])).toEqual([[101, 'web']]);
+    expect(recs.filter((r) => r.event_type === 'anomaly').length).toBe(3);
+    expect(pipeline.drops[DropCause.Malformed]).toBe(2);
+    // Neither counted as an unknown-VNI drop nor in the session's packets: malformed, once.
+    expect(pipeline.drops[DropCause.UnknownVni]).toBe(0);
+    expect(built.session.counters.snapshot().reduce((n, row) => n + row.packets.total, 0)).toBe(0);
   });
 });
