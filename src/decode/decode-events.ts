@@ -230,7 +230,10 @@ export const layerNames: readonly string[] = [
 /** Counters filled by the decoder: one slot per Layer and per DecodeEvent. */
 export class DecodeCounters {
   readonly layers = new Float64Array(Layer.Count);
+  /** Every event raised (Suricata's decoder.event.* stats). */
   readonly events = new Float64Array(DecodeEvent.Count);
+  /** Events that made a packet invalid (fatal or not): the decode problems by reason. */
+  readonly problems = new Float64Array(DecodeEvent.Count);
 
   /** Snapshot as plain objects with Suricata-like names (not for the hot path). */
   layerSnapshot(): Record<string, number> {
@@ -239,13 +242,23 @@ export class DecodeCounters {
     return out;
   }
 
+  /** Decode problems (events that made a packet invalid) by name. */
   eventSnapshot(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (let i = 1; i < DecodeEvent.Count; i++) {
-      if (this.events[i]! > 0) out[`decoder.${decodeEventNames[i]}`] = this.events[i]!;
-    }
-    return out;
+    return snapshot(this.problems);
   }
+
+  /** Every decoder event raised, invalidating or not (e.g. ipv6.rh_type_0), by name. */
+  allEventSnapshot(): Record<string, number> {
+    return snapshot(this.events);
+  }
+}
+
+function snapshot(counts: Float64Array): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let i = 1; i < DecodeEvent.Count; i++) {
+    if (counts[i]! > 0) out[`decoder.${decodeEventNames[i]}`] = counts[i]!;
+  }
+  return out;
 }
 
 /**
@@ -270,6 +283,7 @@ export function decodeEvent(p: PacketView, c: DecodeCounters, ev: DecodeEvent): 
  */
 export function decodeInvalid(p: PacketView, c: DecodeCounters, ev: DecodeEvent): void {
   decodeEvent(p, c, ev);
+  c.problems[ev]++;
   if (!p.invalid) {
     p.invalid = true;
     c.layers[Layer.Invalid]++;
