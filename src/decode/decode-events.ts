@@ -157,7 +157,7 @@ export const unraisedDecoderEventNames: readonly string[] = [
   'gre.version0_malformed_sre_hdr', 'gre.version1_chksum', 'gre.version1_route', 'gre.version1_ssr', 'gre.version1_recur',
   'gre.version1_flags', 'gre.version1_no_key', 'gre.version1_wrong_protocol', 'gre.version1_malformed_sre_hdr', 'gre.version1_hdr_too_big',
   'vlan.unknown_type', 'ieee8021ah.header_too_small', 'vntag.header_too_small', 'vntag.unknown_type',
-  'ltnull.unsupported_type', 'esp.pkt_too_small',
+  'ltnull.unsupported_type', 'esp.pkt_too_small', 'igmp.pkt_too_small', 'igmp.v3_pkt_too_small', 'igmp.malformed',
   'ipv4.frag_pkt_too_large', 'ipv6.frag_pkt_too_large', 'ipv4.frag_overlap', 'ipv6.frag_overlap', 'ipv4.frag_ignored', 'ipv6.frag_ignored',
   'mpls.header_too_small', 'mpls.pkt_too_small', 'mpls.bad_label_router_alert', 'mpls.bad_label_implicit_null',
   'mpls.bad_label_reserved', 'mpls.unknown_payload_type', 'vxlan.unknown_payload_type',
