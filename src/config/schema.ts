@@ -223,8 +223,8 @@ export interface MirrorsinkConfig {
   keepFilterRejected: boolean;
   dedup: DedupConfig;
   rules: RulesConfig;
-  /** EVE JSON (alerts, flow events) and, on request, Suricata's fast.log line format. */
-  eve: { path: string | null; fastLog: string | null };
+  /** EVE JSON (alerts, flow events, anomalies) and, on request, Suricata's fast.log line format. */
+  eve: { path: string | null; fastLog: string | null; anomaly: EveAnomalyConfig };
   /** Flow table, flow logs, EVE flow records and pcap outputs (null = flows off). */
   flows: FlowsConfig | null;
   /** `stream:` TCP reassembly with Suricata's names and defaults (on whenever flows are). */
@@ -236,3 +236,14 @@ export interface MirrorsinkConfig {
   /** How long shutdown keeps reading already-queued datagrams (ms). */
   drainMs: number;
 }
+
+/**
+ * EVE anomaly records (event_type "anomaly"), as Suricata's eve-log `anomaly` type: enabled,
+ * with only app-layer anomalies by default (`types: {decode: no, stream: no, applayer: yes}`).
+ */
+export interface EveAnomalyConfig {
+  enabled: boolean;
+  types: { decode: boolean; stream: boolean; applayer: boolean };
+}
+
+export const EVE_ANOMALY_DEFAULTS: EveAnomalyConfig = { enabled: true, types: { decode: false, stream: false, applayer: true } };

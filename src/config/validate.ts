@@ -33,6 +33,8 @@ import {
   type SessionFlowLogFields,
   type FlowsConfig,
   type FlowTimeoutsConfig,
+  type EveAnomalyConfig,
+  EVE_ANOMALY_DEFAULTS,
   type FlowLogConfig,
   type PcapOutputConfig,
   type UnknownVniPolicy,
@@ -528,6 +530,26 @@ function validatePcapOutput(c: Checker, raw: unknown): PcapOutputConfig | null {
   return { dir, mode: mode === 'outer' ? 'outer' : 'inner', maxFileBytes, maxFileSeconds, maxFiles, maxTotalBytes };
 }
 
+/** `eve.anomaly:` Suricata's eve-log anomaly type (`true`/`false` = enabled with default types). */
+function validateEveAnomaly(c: Checker, raw: unknown): EveAnomalyConfig {
+  const d = EVE_ANOMALY_DEFAULTS;
+  if (raw === undefined || raw === null) return d;
+  const at = ['eve', 'anomaly'];
+  if (typeof raw === 'boolean') return { enabled: raw, types: { ...d.types } };
+  const o = c.object(raw, at, ['enabled', 'types']);
+  const enabled = c.bool(o.enabled, [...at, 'enabled'], d.enabled);
+  if (o.types === undefined || o.types === null) return { enabled, types: { ...d.types } };
+  const t = c.object(o.types, [...at, 'types'], ['decode', 'stream', 'applayer']);
+  return {
+    enabled,
+    types: {
+      decode: c.bool(t.decode, [...at, 'types', 'decode'], d.types.decode),
+      stream: c.bool(t.stream, [...at, 'types', 'stream'], d.types.stream),
+      applayer: c.bool(t.applayer, [...at, 'types', 'applayer'], d.types.applayer),
+    },
+  };
+}
+
 /** `flows:` (true = every default). `evePath` tells whether EVE flow records have a file. */
 function validateFlows(c: Checker, raw: unknown, evePath: string | null): FlowsConfig | null {
   if (raw === undefined || raw === null || raw === false) return null;
@@ -679,11 +701,13 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
 
   let evePath: string | null = null;
   let fastLog: string | null = null;
+  let anomaly: EveAnomalyConfig = EVE_ANOMALY_DEFAULTS;
   if (typeof o.eve === 'string') evePath = outputPath(c, o.eve, ['eve']);
   else {
-    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log']);
+    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log', 'anomaly']);
     evePath = outputPath(c, eve.path, ['eve', 'path']);
     fastLog = outputPath(c, eve.fast_log, ['eve', 'fast_log']);
+    anomaly = validateEveAnomaly(c, eve.anomaly);
   }
 
   const flows = validateFlows(c, o.flows, evePath);
@@ -706,7 +730,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     keepFilterRejected,
     dedup,
     rules,
-    eve: { path: evePath, fastLog },
+    eve: { path: evePath, fastLog, anomaly },
     flows,
     stream,
     defrag,

@@ -9,12 +9,13 @@
  * p.outer* always describes the IP/UDP header that carried the header whose VNI ends up in
  * p.vni (for GENEVE+VXLAN: the mirror source's packet inside GENEVE).
  */
-import { DecodeEvent, Layer, decodeError, type DecodeCounters } from './decode-events.js';
+import { DecodeEvent, Layer, decodeError, decodeEvent, type DecodeCounters } from './decode-events.js';
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_TEB, decodeEthernet } from './ethernet.js';
 import { GENEVE_PORT, decodeGeneve, geneveProtocol } from './geneve.js';
 import { decodeIcmpv4, decodeIcmpv6 } from './icmp.js';
-import { decodeIpv4 } from './ipv4.js';
-import { decodeIpv6 } from './ipv6.js';
+import { IPV4_HEADER_LEN, decodeIpv4 } from './ipv4.js';
+import { IPV6_HEADER_LEN, decodeIpv6 } from './ipv6.js';
+import { IPPROTO_SCTP, decodeSctp } from './sctp.js';
 import { LINKTYPE_LOOP, LINKTYPE_NULL, decodeNull } from './null.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TunnelKind, type PacketView } from './packet-view.js';
 import { DLT_RAW_12, DLT_RAW_14, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_RAW, decodeRaw } from './raw.js';
@@ -113,11 +114,42 @@ function decodeL3(p: PacketView, c: DecodeCounters, etherType: number, off: numb
       if (decodeUdp(p, c, l4, ipEnd) && allow !== ALLOW_NONE && !p.isFragment) openTunnel(p, c, allow);
       break;
     case IPPROTO_ICMP:
-      decodeIcmpv4(p, c, l4, ipEnd);
+      // ICMPv4 inside IPv6 (and the reverse) is invalid for Suricata: not decoded as ICMP.
+      if (p.ipVersion === 6) decodeError(p, c, DecodeEvent.Ipv6WithIcmpv4);
+      else decodeIcmpv4(p, c, l4, ipEnd);
       break;
     case IPPROTO_ICMPV6:
-      decodeIcmpv6(p, c, l4, ipEnd);
+      if (p.ipVersion === 4) decodeError(p, c, DecodeEvent.Ipv4WithIcmpv6);
+      else decodeIcmpv6(p, c, l4, ipEnd);
       break;
+    case IPPROTO_SCTP:
+      decodeSctp(p, c, l4, ipEnd);
+      break;
+    case IPPROTO_IPIP:
+    case IPPROTO_IPV6:
+      if (p.ipVersion === 6) checkIpInIpv6(p, c, l4, ipEnd);
+      break;
+    default:
+      // Unassigned (146-252), experimental (253, 254) and reserved (255) protocol numbers.
+      if (p.ipVersion === 4 && p.ipProto >= FIRST_UNASSIGNED_PROTO) decodeEvent(p, c, DecodeEvent.Ipv4UnknownProtocol);
+  }
+}
+
+const IPPROTO_IPIP = 4;
+const IPPROTO_IPV6 = 41;
+/** IANA assigns protocol numbers up to 145 (NSH); 146 onwards is unassigned or experimental. */
+const FIRST_UNASSIGNED_PROTO = 146;
+
+/**
+ * IPv4 or IPv6 carried in IPv6: only checked (the tunnelled packet is not decoded), with
+ * Suricata's events for a too-short or wrong-version inner header. Both are invalid.
+ */
+function checkIpInIpv6(p: PacketView, c: DecodeCounters, off: number, end: number): void {
+  const v4 = p.ipProto === IPPROTO_IPIP;
+  if (end - off < (v4 ? IPV4_HEADER_LEN : IPV6_HEADER_LEN)) {
+    decodeError(p, c, v4 ? DecodeEvent.Ipv4InIpv6TooSmall : DecodeEvent.Ipv6InIpv6TooSmall);
+  } else if (p.buf[off]! >> 4 !== (v4 ? 4 : 6)) {
+    decodeError(p, c, v4 ? DecodeEvent.Ipv4InIpv6WrongVersion : DecodeEvent.Ipv6InIpv6WrongVersion);
   }
 }
 

@@ -7,7 +7,7 @@
  * four unsigned 32-bit words in `src6`/`dst6` (network order, word 0 = most significant), and
  * for both families `srcAddrOffset`/`dstAddrOffset` point at the bytes in `buf`.
  */
-import { DecodeEvent } from './decode-events.js';
+import { DecodeEvent, MAX_PACKET_EVENTS } from './decode-events.js';
 
 export const enum TunnelKind {
   None = 0,
@@ -166,8 +166,6 @@ export class PacketView {
   truncated = false;
   /** A fragment inspected on its IP header only (defrag took it; L4 fields cleared). */
   headerOnly = false;
-  /** Non-fatal events on this packet (EngineEvent bits: defrag overlap, too large...). */
-  engineEvents = 0;
 
   // ---- defragmentation ----
   /** This view holds a datagram rebuilt from fragments (Suricata's PKT_REBUILT_FRAGMENT). */
@@ -175,6 +173,17 @@ export class PacketView {
   /** For a rebuilt datagram: frameNo of the fragment that completed it (frameNo itself is 0,
    *  as Suricata does not give the pseudo packet a pcap_cnt). */
   rootFrameNo = 0;
+
+  /** Suricata's PKT_IS_INVALID: some event made the packet invalid (fatal or not). */
+  invalid = false;
+  /**
+   * Events raised on this packet (decoder, and later stream/app-layer ids of the one id space
+   * in decode-events.ts), in the order raised, duplicates kept, at most MAX_PACKET_EVENTS.
+   */
+  readonly events = new Uint16Array(MAX_PACKET_EVENTS);
+  eventCount = 0;
+  /** Events past MAX_PACKET_EVENTS (not stored). */
+  eventOverflow = 0;
 
   // ---- later stages ----
   /** Index of the session in the session table, -1 = unknown VNI. */
@@ -251,6 +260,10 @@ export class PacketView {
     this.streamSizeToClient = -1;
     this.rebuilt = false;
     this.rootFrameNo = 0;
+    // Events belong to the whole frame: an outer-layer event stays when a tunnel is entered.
+    this.invalid = false;
+    this.eventCount = 0;
+    this.eventOverflow = 0;
   }
 
   /** Clear the inner-packet fields (used again when a tunnel is entered). */
@@ -295,7 +308,6 @@ export class PacketView {
     this.payloadLen = 0;
     this.error = 0;
     this.truncated = false;
-    this.engineEvents = 0;
     this.headerOnly = false;
   }
 

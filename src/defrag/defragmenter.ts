@@ -16,7 +16,7 @@
  * are kept in a least-recently-used list, so timeouts (packet time) are found oldest first.
  * Nothing is allocated per fragment and nothing throws: every refusal is counted.
  */
-import { EngineEvent, engineEvent, type DecodeCounters } from '../decode/decode-events.js';
+import { DecodeEvent, decodeEvent, type DecodeCounters } from '../decode/decode-events.js';
 import type { PacketView } from '../decode/packet-view.js';
 import { DefragCounter, DefragCounters } from './defrag-counters.js';
 import { TIMEOUT_MAX, TIMEOUT_MIN, defragConfig, type DefragConfig } from './defrag-config.js';
@@ -210,8 +210,8 @@ export class Defragmenter {
     const dataLen = this.curDataLen;
     if (!v4 && moreFrags !== 0 && (dataLen & 7) !== 0) {
       // RFC 8200: every fragment but the last carries a multiple of 8 bytes. Suricata's IPv6
-      // decoder refuses it before defrag sees it (not counted as a fragment).
-      engineEvent(p, c, EngineEvent.Ipv6FragInvalidLength);
+      // decoder refuses it before defrag sees it (not counted as a fragment); the decoder here
+      // raises ipv6.frag_invalid_length too (decode/ipv6.ts), so it is not raised again.
       return DefragResult.Refused;
     }
     const counters = this.counters.values;
@@ -221,7 +221,7 @@ export class Defragmenter {
       return DefragResult.Refused;
     }
     if (v4 ? 20 + fragOffset + dataLen > IPV4_MAXPACKET_LEN : fragOffset + dataLen > IPV6_MAXPACKET) {
-      engineEvent(p, c, v4 ? EngineEvent.Ipv4FragPktTooLarge : EngineEvent.Ipv6FragPktTooLarge);
+      decodeEvent(p, c, v4 ? DecodeEvent.Ipv4FragPktTooLarge : DecodeEvent.Ipv6FragPktTooLarge);
       return DefragResult.Refused;
     }
     const capEnd = p.frameOffset + p.caplen < b.length ? p.frameOffset + p.caplen : b.length;
@@ -567,7 +567,7 @@ export class Defragmenter {
     this.skipMark = -1;
 
     if (!drop && ltrim <= dataLen) result = this.storeFrag(p, c, t, v4, fragOffset, moreFrags, dataLen, hlen, linkStart, ltrim);
-    if (overlap) engineEvent(p, c, v4 ? EngineEvent.Ipv4FragOverlap : EngineEvent.Ipv6FragOverlap);
+    if (overlap) decodeEvent(p, c, v4 ? DecodeEvent.Ipv4FragOverlap : DecodeEvent.Ipv6FragOverlap);
     return result;
   }
 
@@ -595,7 +595,7 @@ export class Defragmenter {
     const storeLen = this.curDataStart + dataLen - from;
     if (this.fFree < 0 || !this.store.canStore(storeLen)) {
       counters[this.fFree < 0 ? DefragCounter.MaxFragsReached : DefragCounter.Memcap]++;
-      engineEvent(p, c, v4 ? EngineEvent.Ipv4FragIgnored : EngineEvent.Ipv6FragIgnored);
+      decodeEvent(p, c, v4 ? DecodeEvent.Ipv4FragIgnored : DecodeEvent.Ipv6FragIgnored);
       return DefragResult.Refused;
     }
     const f = this.fFree;

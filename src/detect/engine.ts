@@ -32,6 +32,10 @@
  * carries, later fragments have no ports and no payload (so only port-`any` rules without
  * payload keywords can match them).
  *
+ * Packets with decode problems are inspected too, as far as they decoded (Suricata's
+ * behaviour, which decode-event rules rely on); one without an IP layer only by `pkthdr` rules.
+ * decode-event / stream-event / app-layer-event read the packet's events (p.events).
+ *
  * flow:established is the flow stage's p.flowEstablished (Suricata's FLOW_PKT_ESTABLISHED:
  * for TCP, established before this packet; for others, both directions seen).
  *
@@ -42,6 +46,7 @@
  * pcre needs (once per packet, only when a rule gets that far).
  */
 import { HAS_STREAM_DATA, STREAM_ADDED, STREAM_PSEUDO, type PacketView } from '../decode/packet-view.js';
+import { IPPROTO_SCTP } from '../decode/sctp.js';
 import { matchStreamSize } from './keywords/stream-size.js';
 import type { DetectStage } from '../pipeline/stages.js';
 import type { FlowStorage } from '../flow/flow-storage.js';
@@ -50,7 +55,8 @@ import { DetectFlowState } from './flow-state.js';
 import { FlowbitStore } from './flowbits.js';
 import { matchFlow } from './keywords/flow.js';
 import { FlowbitCmd, type FlowbitOp } from './keywords/flowbits.js';
-import { matchDecodeEvent, matchFragbits, matchHeaderCheck, matchIpopts, matchSameip, matchTcpFlags } from './keywords/header.js';
+import { matchFragbits, matchHeaderCheck, matchIpopts, matchSameip, matchTcpFlags } from './keywords/header.js';
+import { matchEvent } from './keywords/events.js';
 import { PayloadInspector } from './payload-match.js';
 import { Action, Proto, SigFlag, type Rule } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
@@ -187,7 +193,10 @@ export class DetectEngine implements DetectStage {
   }
 
   inspect(p: PacketView): void {
-    if (p.ipVersion === 0 || p.error !== 0 || p.ipProto < 0) return;
+    // A packet with a decode problem is inspected as far as it decoded (Suricata runs detection
+    // on it, which is how decode-event rules fire); one without an IP layer only by `pkthdr`
+    // rules, and only when it carries an event.
+    if (p.ipVersion === 0 && p.eventCount === 0) return;
     this.packets++;
     this.inspector.stamp++;
     const ft = this.flow;
@@ -273,6 +282,8 @@ export class DetectEngine implements DetectStage {
   matchRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number): boolean {
     const proto = rule.proto;
     if (proto === Proto.Ipv4 ? p.ipVersion !== 4 : proto === Proto.Ipv6 ? p.ipVersion !== 6 : false) return false;
+    if (p.ipVersion === 0 && proto !== Proto.Pkthdr) return false;
+    if (proto === Proto.Sctp && p.ipProto !== IPPROTO_SCTP) return false;
     const sf = p.streamFlags;
     const stream = (rule.sigFlags & SigFlag.RequireStream) !== 0;
     // Pseudo (flow-end) packets carry only stream data: packet rules are skipped on them.
@@ -285,7 +296,8 @@ export class DetectEngine implements DetectStage {
     if (rule.fragbits !== null && !matchFragbits(rule.fragbits, p)) return false;
     if (rule.ipopts !== null && !matchIpopts(rule.ipopts, p)) return false;
     if (rule.sameip && !matchSameip(p)) return false;
-    if (rule.decodeEvent !== 0 && !matchDecodeEvent(rule.decodeEvent, p)) return false;
+    const ev = rule.events;
+    for (let i = 0; i < ev.length; i++) if (!matchEvent(ev[i]!, p)) return false;
     const hc = rule.headerChecks;
     for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return false;
     const fc = rule.flowbitChecks;

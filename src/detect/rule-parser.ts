@@ -26,7 +26,6 @@ import {
   fragoffsetCheck,
   ipProtoCheck,
   parseFragbits,
-  parseDecodeEvent,
   parseIpopts,
   parseTcpFlags,
   tosCheck,
@@ -52,6 +51,7 @@ import { FlowbitCmd, parseFlowbits, type FlowbitNames } from './keywords/flowbit
 import { parseFlow } from './keywords/flow.js';
 import { parseThreshold } from './keywords/threshold.js';
 import { FOLD } from './keywords/payload.js';
+import { parseEventKeyword } from './keywords/events.js';
 
 export interface ParseContext {
   addressVars: ReadonlyMap<string, string>;
@@ -75,7 +75,7 @@ const ACTIONS: Record<string, ActionValue> = {
 
 const PROTOCOLS: Record<string, ProtoValue> = {
   ip: Proto.Any,
-  pkthdr: Proto.Any,
+  pkthdr: Proto.Pkthdr,
   tcp: Proto.Tcp,
   'tcp-pkt': Proto.Tcp,
   'tcp-stream': Proto.Tcp,
@@ -152,7 +152,7 @@ const SUPPORTED = new Set([
   'pcre', 'byte_test', 'byte_jump', 'byte_extract', 'isdataat', 'pkt_data',
   'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
   'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
-  'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream_size',
+  'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream-event', 'app-layer-event', 'engine-event', 'stream_size',
 ]);
 
 export function isSupportedKeyword(name: string): boolean {
@@ -213,7 +213,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   const sp = port(tokens[3]!);
   const dst = address(tokens[5]!);
   const dp = port(tokens[6]!);
-  if (!(sp.any && dp.any) && proto !== Proto.Tcp && proto !== Proto.Udp && proto !== Proto.Sctp && proto !== Proto.Any && proto !== Proto.Ipv4 && proto !== Proto.Ipv6) {
+  if (!(sp.any && dp.any) && proto !== Proto.Tcp && proto !== Proto.Udp && proto !== Proto.Sctp && proto !== Proto.Any && proto !== Proto.Pkthdr && proto !== Proto.Ipv4 && proto !== Proto.Ipv6) {
     throw new RuleError(`ports given for protocol '${protoText}', which has none`, 'syntax');
   }
 
@@ -244,7 +244,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     fragbits: null,
     ipopts: null,
     sameip: false,
-    decodeEvent: 0,
+    events: [],
     flow: 0,
     requirePayload: false,
     sigFlags: 0,
@@ -471,8 +471,10 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
         rule.sameip = true;
         break;
       case 'decode-event':
-        if (rule.decodeEvent !== 0) throw invalidValue(name, 'given twice');
-        rule.decodeEvent = parseDecodeEvent(need());
+      case 'stream-event':
+      case 'app-layer-event':
+      case 'engine-event':
+        rule.events.push(parseEventKeyword(name, need()));
         break;
       case 'window':
         rule.headerChecks.push(windowCheck(need()));

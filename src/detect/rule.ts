@@ -23,7 +23,7 @@ export const ACTION_NAMES = ['pass', 'drop', 'reject', 'alert'] as const;
 
 /** Which packets a rule's protocol field admits. */
 export const Proto = {
-  /** `ip` (and `pkthdr`): every IP packet. */
+  /** `ip`: every IP packet. */
   Any: 0,
   Tcp: 1,
   Udp: 2,
@@ -35,6 +35,8 @@ export const Proto = {
   Ipv4: 6,
   Ipv6: 7,
   Sctp: 8,
+  /** `pkthdr`: every packet, with or without an IP layer (decoder-event rules). */
+  Pkthdr: 9,
 } as const;
 export type ProtoValue = (typeof Proto)[keyof typeof Proto];
 
@@ -109,8 +111,9 @@ export interface Rule {
   fragbits: FragbitsCheck | null;
   ipopts: IpoptsCheck | null;
   sameip: boolean;
-  /** decode-event check (DecodeEventCheck), 0 = none. */
-  decodeEvent: number;
+  /** decode-event / stream-event / app-layer-event / engine-event: packet-event ids that must
+   *  all be on the packet (decode/decode-events.ts id space); empty = none. */
+  events: number[];
   /** FlowFlag bits (0 = no flow keyword). */
   flow: number;
   /** Payload must be non-empty (any payload keyword, or dsize forms that exclude 0). */

@@ -9,6 +9,7 @@ import { formatIpv4, formatIpv6, type Ipv6Style } from '../net/ip-address.js';
 import type { FlowTable } from './flow-table.js';
 
 const IPPROTO_SCTP = 132;
+const IPPROTO_IPIP = 4;
 
 export interface FlowAddresses {
   srcIp: string;
@@ -63,6 +64,8 @@ export function protoName(proto: number): string {
       return 'IPv6-ICMP';
     case IPPROTO_SCTP:
       return 'SCTP';
+    case IPPROTO_IPIP:
+      return 'IP-in-IP';
     default:
       return String(proto);
   }

@@ -109,7 +109,7 @@ export function registerCoreMetrics(registry: Registry, src: CoreMetricsSource):
   }
   new Counter({
     name: 'mirrorsink_decoder_events_total',
-    help: 'Decoder problems by Suricata decoder event name (decoder.<event>).',
+    help: 'Decoder events by Suricata decoder event name (decoder.<event>), whether or not they made the packet invalid.',
     labelNames: ['event'],
     registers,
     collect() {

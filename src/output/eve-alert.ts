@@ -58,8 +58,21 @@ export function packetAddress(p: PacketView, src: boolean): string {
   return formatIpv6(src ? p.src6 : p.dst6, 0, 'full');
 }
 
-function hasPorts(p: PacketView): boolean {
-  return p.sport >= 0 && p.ipProto !== IPPROTO_ICMP && p.ipProto !== IPPROTO_ICMPV6;
+/**
+ * Whether the EVE header has ports: decoded ports (not ICMP), or, as Suricata writes them
+ * (as 0), TCP/UDP/SCTP packets whose header failed to decode (see eveSrcPort).
+ */
+export function hasPorts(p: PacketView): boolean {
+  if (p.sport >= 0) return p.ipProto !== IPPROTO_ICMP && p.ipProto !== IPPROTO_ICMPV6;
+  return p.error !== 0 && (p.ipProto === 6 || p.ipProto === 17 || p.ipProto === 132);
+}
+
+export function eveSrcPort(p: PacketView): number {
+  return p.sport >= 0 ? p.sport : 0;
+}
+
+export function eveDestPort(p: PacketView): number {
+  return p.dport >= 0 ? p.dport : 0;
 }
 
 function isIcmp(p: PacketView): boolean {
@@ -84,13 +97,17 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
   let s = `{"timestamp":"${formatEveTimestamp(p.tsSec, p.tsNsec)}"`;
   if (slot >= 0) s += `,"flow_id":${flow!.flowId(slot)}`;
   if (opts.pcapCnt !== false && p.frameNo > 0) s += `,"pcap_cnt":${p.frameNo}`;
-  s += `,"event_type":"alert","src_ip":"${srcIp}"`;
+  s += `,"event_type":"alert"`;
   const ports = hasPorts(p);
-  if (ports) s += `,"src_port":${p.sport}`;
-  s += `,"dest_ip":"${dstIp}"`;
-  if (ports) s += `,"dest_port":${p.dport}`;
-  s += `,"proto":"${protoName(p.ipProto)}","ip_v":${p.ipVersion}`;
-  if (isIcmp(p) && p.icmpType >= 0) s += `,"icmp_type":${p.icmpType},"icmp_code":${p.icmpCode}`;
+  // A packet without an IP layer (a `pkthdr` rule on a decode problem) has no tuple.
+  if (p.ipVersion !== 0) {
+    s += `,"src_ip":"${srcIp}"`;
+    if (ports) s += `,"src_port":${eveSrcPort(p)}`;
+    s += `,"dest_ip":"${dstIp}"`;
+    if (ports) s += `,"dest_port":${eveDestPort(p)}`;
+    s += `,"proto":"${protoName(p.ipProto)}","ip_v":${p.ipVersion}`;
+    if (isIcmp(p) && p.icmpType >= 0) s += `,"icmp_type":${p.icmpType},"icmp_code":${p.icmpCode}`;
+  }
   // Suricata's pseudo packets: flow-end stream flushes and datagrams rebuilt from fragments.
   const pktSrc = (p.streamFlags & STREAM_PSEUDO) !== 0 ? 'stream (flow timeout)' : p.rebuilt ? 'defrag' : (opts.pktSrc ?? 'wire/pcap');
   s += `,"pkt_src":"${pktSrc}"`;

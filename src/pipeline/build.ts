@@ -35,6 +35,7 @@ import { EveWriter } from '../output/eve-writer.js';
 import { FastLogSink } from '../output/fast-log.js';
 import { AlertPcapSink } from '../output/alert-pcap-sink.js';
 import { EveAlertSink } from '../output/eve-alert.js';
+import { EveAnomalySink } from '../output/eve-anomaly.js';
 import type { FlowLogFileWriter } from '../output/flow-log-files.js';
 import { createFlowOutputs, type FlowOutputs } from '../output/flow-log-outputs.js';
 import type { PcapMode } from '../output/pcap-frame-bytes.js';
@@ -71,6 +72,8 @@ export interface ServiceStages {
   outputs: PacketOutput[];
   /** IP defragmentation (null when defrag.enabled is no); kept across reloads while its settings stay. */
   defrag: Defragmenter | null;
+  /** EVE anomaly records (eve.anomaly), null without eve.path or when disabled. */
+  anomaly: EveAnomalySink | null;
   /** Non-fatal findings (filter warnings, rules that failed to parse...), logged. */
   warnings: string[];
   summary: { sessions: number; filters: number; rules_loaded: number; rules_failed: number; flows: boolean; flow_logs: string | null; eve: string | null };
@@ -79,7 +82,7 @@ export interface ServiceStages {
 }
 
 export function pipelineStagesOf(s: ServiceStages): PipelineStages {
-  return { session: s.session, dedup: s.dedup, filter: s.filter, flow: s.flows?.table ?? null, stream: s.flows?.stream ?? null, detect: s.detect, outputs: s.outputs, defrag: s.defrag };
+  return { session: s.session, dedup: s.dedup, filter: s.filter, flow: s.flows?.table ?? null, stream: s.flows?.stream ?? null, detect: s.detect, outputs: s.outputs, defrag: s.defrag, events: s.anomaly };
 }
 
 /** Thrown when stages cannot be built: `problems` lists each, naming the key and file. */
@@ -237,6 +240,9 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
 
   const flowOpts = config.flows;
 
+  // stream-event / app-layer-event resolve names through decode/event-names.ts, whose default
+  // tables are Suricata's full stream.* and applayer_* lists: the stream stage raises its events
+  // under those ids (stream-stage.ts publishStreamEvents), so rules resolve them whatever loads first.
   let ruleSet: ReturnType<typeof loadRuleFiles> | null = null;
   if (config.rules.files.length > 0) {
     try {
@@ -312,6 +318,11 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     // Counters stay cumulative (Prometheus counters never go back) when the defragmenter is replaced.
     if (prev !== null && defrag !== prev) defrag.counters.values.set(prev.counters.values);
   }
+  // Suricata's eve-log anomaly type; a type none of its events can have costs nothing.
+  const an = config.eve.anomaly;
+  const anomaly = eve !== null && an.enabled && (an.types.decode || an.types.stream || an.types.applayer)
+    ? new EveAnomalySink(eve, { types: an.types, flow: flows?.table ?? null, pcapCnt: ctx.pcapCnt === true })
+    : null;
 
   return {
     sessions,
@@ -325,6 +336,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     fastLog,
     outputs,
     defrag,
+    anomaly,
     warnings,
     summary: {
       sessions: config.sessions.length,

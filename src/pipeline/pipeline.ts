@@ -7,7 +7,7 @@ import { PacketView, TunnelKind } from '../decode/packet-view.js';
 import { DecodeCounters } from '../decode/decode-events.js';
 import { decodeFrame, decodeRebuilt, decodeTunnelPayload, fragmentHeaderOnly } from '../decode/decoder.js';
 import { DefragResult, Defragmenter } from '../defrag/defragmenter.js';
-import { DropCause, type DedupStage, type DetectStage, type FilterStage, type FlowStage, type FrameSink, type PacketOutput, type SessionStage, type StreamStage, type TunnelDatagramSink } from './stages.js';
+import { DropCause, type DedupStage, type DetectStage, type FilterStage, type FlowStage, type FrameSink, type PacketEventSink, type PacketOutput, type SessionStage, type StreamStage, type TunnelDatagramSink } from './stages.js';
 
 // The drop causes are part of the stage contracts (stages count into the pipeline's drops array).
 export { DropCause, dropCauseNames } from './stages.js';
@@ -22,6 +22,8 @@ export interface PipelineStages {
   outputs?: PacketOutput[];
   /** IP defragmentation; undefined keeps the pipeline's own (Suricata defaults), null turns it off. */
   defrag?: Defragmenter | null;
+  /** Sees every packet that carries events (EVE anomaly records), delivered or not. */
+  events?: PacketEventSink | null;
 }
 
 /** Datagrams from a socket have no link layer: the tunnel header comes first. */
@@ -53,6 +55,7 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
   private stream: StreamStage | null = null;
   private detect: DetectStage | null = null;
   private outputs: PacketOutput[] = [];
+  private events: PacketEventSink | null = null;
   private current: PipelineStages = {};
 
   constructor(stages: PipelineStages = {}) {
@@ -78,6 +81,7 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
     this.stream = stages.stream ?? null;
     if (this.stream !== null) this.stream.pseudoSink = this.pseudoFn;
     if (stages.defrag !== undefined) this.defrag = stages.defrag;
+    this.events = stages.events ?? null;
   }
 
   /** Flow-end pseudo packets from the stream stage: detection only (no outputs, not delivered). */
@@ -144,7 +148,7 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
    */
   private afterDecode(p: PacketView): void {
     if (p.error !== 0) {
-      this.drops[DropCause.Malformed]++;
+      this.afterDecodeProblem(p);
       return;
     }
     if (this.session !== null && !this.session.resolve(p)) return;
@@ -196,6 +200,7 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
     if (stream !== null) stream.update(p);
     if (this.detect !== null) this.detect.inspect(p);
     if (stream !== null) stream.afterDetect(p);
+    if (p.eventCount !== 0 && this.events !== null) this.events.onEvents(p);
     const outputs = this.outputs;
     if (p.rebuilt) {
       for (let i = 0; i < outputs.length; i++) if (outputs[i]!.acceptsRebuilt === true) outputs[i]!.write(p);
@@ -203,6 +208,20 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
     }
     for (let i = 0; i < outputs.length; i++) outputs[i]!.write(p);
     this.delivered++;
+  }
+
+  /**
+   * A packet whose decoding stopped early (p.error): counted as malformed and not delivered
+   * (no flow, no outputs), but still inspected as far as it decoded, as Suricata does (which is
+   * how `decode-event` and plain `alert ip` rules fire on it), and its events logged. The
+   * session stage is asked without counting (a disallowed sender stays uninspected); the
+   * mirror filter is not applied, since its rules need the layers that failed to decode.
+   */
+  private afterDecodeProblem(p: PacketView): void {
+    this.drops[DropCause.Malformed]++;
+    if (this.session !== null && !this.session.attribute(p)) return;
+    if (this.detect !== null) this.detect.inspect(p);
+    if (p.eventCount !== 0 && this.events !== null) this.events.onEvents(p);
   }
 
   /** End of input: close every flow so that its records are emitted. */

@@ -53,6 +53,11 @@ export interface FrameSink {
  *  (unknown VNI under the drop policy, disallowed sender); the resolver counts why. */
 export interface SessionStage {
   resolve(p: PacketView): boolean;
+  /**
+   * For a packet that is inspected but not delivered (a decode problem, counted as malformed):
+   * the same verdict and p.sessionIndex/p.direction as resolve, counting nothing.
+   */
+  attribute(p: PacketView): boolean;
 }
 
 /** dedup/: true when the packet is a second mirror copy of one already seen (then dropped). */
@@ -95,6 +100,11 @@ export interface PacketOutput {
   /** Also give me datagrams rebuilt from fragments (p.rebuilt), after the fragments themselves.
    *  Packet writers leave it unset: they write packets as they arrived. */
   readonly acceptsRebuilt?: boolean;
+}
+
+/** output/: something that sees every packet carrying events (p.eventCount > 0). */
+export interface PacketEventSink {
+  onEvents(p: PacketView): void;
 }
 
 /** Anything that holds buffered records and must be flushed on shutdown. */

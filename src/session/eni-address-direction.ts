@@ -24,4 +24,10 @@ export class EniAddressDirection implements SessionStage {
     if (p.direction === Direction.Unknown) p.direction = directionFromAddresses(p, this.addresses);
     return true;
   }
+
+  attribute(p: PacketView): boolean {
+    if (!this.inner.attribute(p)) return false;
+    if (p.direction === Direction.Unknown) p.direction = directionFromAddresses(p, this.addresses);
+    return true;
+  }
 }

@@ -50,6 +50,15 @@ export class SessionResolver implements SessionStage {
     return new SessionResolver(table, new SenderAllowList(config.allowedSenders), config.unknownVni, drops, counters, directory);
   }
 
+  attribute(p: PacketView): boolean {
+    if (!this.allowAll && !this.allow.allows(p)) return false;
+    const idx = this.table.lookup(p);
+    if (idx < 0 && this.dropUnknown && p.tunnel !== TunnelKind.None) return false;
+    p.sessionIndex = idx;
+    p.direction = idx >= 0 ? this.directions[idx]!.resolve(p) : this.table.unknownDirection.resolve(p);
+    return true;
+  }
+
   resolve(p: PacketView): boolean {
     if (!this.allowAll && !this.allow.allows(p)) {
       this.drops[DropCause.DisallowedSender]++;

@@ -40,7 +40,9 @@ import { Reassembler } from './reassembly.js';
 import { SegmentStore } from './segment-store.js';
 import { SESSION_BYTES, streamConfig, type StreamConfig } from './stream-config.js';
 import { STREAM_COUNTER_NAMES, StreamCounter } from './stream-counters.js';
-import { StreamEvent } from './stream-events.js';
+import { STREAM_EVENT_NAMES, StreamEvent } from './stream-events.js';
+import { eventIdOf } from '../decode/event-names.js';
+import { addPacketEvent } from '../decode/decode-events.js';
 import { DirFlag, SsnFlag, TcpSessionTable, TcpSsnState } from './tcp-session.js';
 
 /** What the stage needs from the flow table (FlowTable satisfies it structurally). */
@@ -103,6 +105,11 @@ export class TcpStreamStage implements StreamStage, FlowStorageClient {
 
   /** Per packet, after flow.update and before detection. */
   update(p: PacketView): void {
+    this.track(p);
+    if (p.streamEvents !== 0) publishStreamEvents(p);
+  }
+
+  private track(p: PacketView): void {
     if (p.ipProto !== IPPROTO_TCP || p.flowIndex < 0 || p.flowDirection === 0 || p.tcpHeaderLen === 0) return;
     const slot = p.flowIndex;
     const d = p.flowDirection - 1;
@@ -169,6 +176,8 @@ export class TcpStreamStage implements StreamStage, FlowStorageClient {
           if (!this.raw.prepare(p, slot, k, true)) break;
           this.counters[StreamCounter.Pseudo]++;
           this.setSizes(p, slot);
+          p.eventCount = 0;
+          if (p.streamEvents !== 0) publishStreamEvents(p);
           this.pseudoSink(p);
           this.raw.commit();
         }
@@ -407,6 +416,20 @@ export class TcpStreamStage implements StreamStage, FlowStorageClient {
     // Only built for sessions that reached ESTABLISHED (flowEnd checks): FLOW_PKT_ESTABLISHED.
     p.flowEstablished = true;
     return p;
+  }
+}
+
+/** StreamEvent bit → id in the packet's one event list (Suricata's stream.* table), -1 = none. */
+const STREAM_EVENT_IDS = Int32Array.from(STREAM_EVENT_NAMES, (name) => eventIdOf('stream', name));
+
+/** The packet's stream events (a bitmask while the stage works) into its event list. */
+function publishStreamEvents(p: PacketView): void {
+  let bits = p.streamEvents;
+  while (bits !== 0) {
+    const low = bits & -bits;
+    bits ^= low;
+    const id = STREAM_EVENT_IDS[31 - Math.clz32(low)]!;
+    if (id >= 0) addPacketEvent(p, id);
   }
 }
 

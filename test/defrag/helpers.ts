@@ -45,8 +45,8 @@ export interface Fed {
   results: DefragResult[];
   /** Rebuilt datagrams (the IP datagram only, from out[outL3]). */
   datagrams: Uint8Array[];
-  /** Engine events per fed frame. */
-  events: number[];
+  /** Events (DecodeEvent ids) on each fed frame. */
+  events: number[][];
   counters: DecodeCounters;
   defrag: Defragmenter;
   rebuilt: PacketView[];
@@ -64,7 +64,7 @@ export function feed(frames: Uint8Array[], cfg: Partial<DefragConfig> = {}, time
     decodeFrame(p, counters);
     const r = defrag.insert(p, counters);
     res.results.push(r);
-    res.events.push(p.engineEvents);
+    res.events.push(Array.from(p.events.subarray(0, p.eventCount)));
     if (r === DefragResult.Complete) {
       res.datagrams.push(defrag.out.slice(defrag.outL3, defrag.outLen));
       const rp = new PacketView();

@@ -283,11 +283,11 @@ describe('unsupported things are named', () => {
     ['file_data; content:"a";', "unsupported keyword 'file_data'"],
     ['dns.query; content:"a";', "unsupported keyword 'dns.query'"],
     ['tls.sni; content:"a";', "unsupported keyword 'tls.sni'"],
-    // stream_size is supported since the stream stage (issue 12); stream-event is not yet.
-    ['stream-event:reassembly_seq_gap;', "unsupported keyword 'stream-event'"],
+    // stream_size and stream-event are supported since the stream stage (issue 12).
+    ['dns.query; content:"a";', "unsupported keyword 'dns.query'"],
     ['content:"a"; pcre:"/a/U";', 'unsupported pcre modifier'],
     ['byte_test:1,=,1,0,dce;', "unsupported keyword 'byte_test' dce"],
-    ['decode-event:ipv4.opt_invalid;', "unsupported decode-event 'ipv4.opt_invalid'"],
+    ['decode-event:ipv4.no_such_event;', "unsupported decode-event 'ipv4.no_such_event'"],
   ])('%s', (opts, category) => {
     const rs = loadRulesText(`alert tcp any any -> any any (${opts} sid:1;)`);
     expect(rs.failures[0]!.category).toBe(category);

@@ -128,6 +128,8 @@ export interface ReplaySummary {
   packets_per_second: number;
   decoder: Record<string, number>;
   decode_problems: Record<string, number>;
+  /** Every decoder event, including those that do not make a packet invalid. */
+  decode_events: Record<string, number>;
   drops: Record<string, number>;
   delivered: number;
   peak_rss_mib: number;
@@ -218,6 +220,7 @@ export function buildSummary(pipeline: Pipeline, files: ReplaySummary['files'], 
     packets_per_second: seconds > 0 ? Math.round(packets / seconds) : 0,
     decoder: layers,
     decode_problems: c.eventSnapshot(),
+    decode_events: c.allEventSnapshot(),
     drops,
     delivered: pipeline.delivered,
     peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -241,10 +244,15 @@ export function formatSummary(s: ReplaySummary): string {
   const problems = Object.entries(s.decode_problems);
   out.push('', problems.length === 0 ? 'decode problems: none' : 'decode problems:');
   for (const [k, v] of problems) out.push(`  ${k.padEnd(36)} ${n(v)}`);
+  const events = Object.entries(s.decode_events);
+  if (events.some(([k, v]) => s.decode_problems[k] !== v)) {
+    out.push('', 'decoder events (invalid or not):');
+    for (const [k, v] of events) out.push(`  ${k.padEnd(36)} ${n(v)}`);
+  }
   out.push('', `delivered to flow/detect: ${n(s.delivered)}`);
   out.push(`dropped: ${Object.entries(s.drops).map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
   for (const [name, section] of Object.entries(s)) {
-    if (['files', 'packets', 'bytes', 'seconds', 'packets_per_second', 'decoder', 'decode_problems', 'drops', 'delivered', 'peak_rss_mib'].includes(name)) continue;
+    if (['files', 'packets', 'bytes', 'seconds', 'packets_per_second', 'decoder', 'decode_problems', 'decode_events', 'drops', 'delivered', 'peak_rss_mib'].includes(name)) continue;
     out.push('', `${name}:`);
     out.push(...formatSection(section, '  '));
   }

@@ -6,9 +6,8 @@
  * Numeric syntax follows Suricata's unsigned-integer keywords: `N` (or `=N`), `!N`, `<N`,
  * `<=N`, `>N`, `>=N`, `A<>B` and `A-B` (exclusive range, A < x < B) and `!A-B`.
  */
-import { engineEventByName } from '../../decode/decode-events.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, type PacketView } from '../../decode/packet-view.js';
-import { RuleError, invalidValue } from '../rule-error.js';
+import { invalidValue } from '../rule-error.js';
 
 export const Field = {
   Ttl: 0,
@@ -422,58 +421,6 @@ export function matchSameip(p: PacketView): boolean {
     const s = p.src6;
     const d = p.dst6;
     return s[0] === d[0] && s[1] === d[1] && s[2] === d[2] && s[3] === d[3];
-  }
-  return false;
-}
-
-// ---------------------------------------------------------------------------- decode-event
-
-/**
- * decode-event: Suricata's decoder events. Packets with decode errors never reach detection
- * here (the pipeline counts and drops them), so only events about packets that decode fine
- * are supported, computed from the packet itself:
- *   ipv4/ipv6.frag_overlap, frag_pkt_too_large, frag_ignored, ipv6.frag_invalid_length —
- *   set on the fragment by src/defrag (p.engineEvents);
- *   ipv6.rh_type_0 — an IPv6 type 0 routing header (deprecated by RFC 5095).
- */
-export const DecodeEventCheck = {
-  Ipv6RhType0: 1,
-} as const;
-
-/** Engine events carried on the packet (p.engineEvents, set by defrag): check = bit << 8. */
-const ENGINE_EVENT_SHIFT = 8;
-
-export function parseDecodeEvent(raw: string): number {
-  const t = raw.trim().toLowerCase().replace(/^decoder\./, '');
-  if (t === 'ipv6.rh_type_0') return DecodeEventCheck.Ipv6RhType0;
-  const bit = engineEventByName[t];
-  if (bit !== undefined) return bit << ENGINE_EVENT_SHIFT;
-  throw new RuleError(`decode-event '${t}' not supported`, `unsupported decode-event '${t}'`);
-}
-
-const NH_HOPOPTS = 0;
-const NH_ROUTING = 43;
-const NH_FRAGMENT = 44;
-const NH_AH = 51;
-const NH_DSTOPTS = 60;
-
-/** Walk the IPv6 extension headers in place looking for a routing header of type 0. */
-export function matchDecodeEvent(ev: number, p: PacketView): boolean {
-  if (ev >= 1 << ENGINE_EVENT_SHIFT) return (p.engineEvents & (ev >>> ENGINE_EVENT_SHIFT)) !== 0;
-  if (ev !== DecodeEventCheck.Ipv6RhType0 || p.ipVersion !== 6 || (p.ipv6ExtMask & 0x02) === 0) return false;
-  const b = p.buf;
-  const end = Math.min(p.l3Offset + p.ipHeaderLen, b.length);
-  let nh = b[p.l3Offset + 6]!;
-  let cur = p.l3Offset + 40;
-  for (let n = 0; n < 8 && cur + 2 <= end; n++) {
-    if (nh === NH_ROUTING) return cur + 3 <= end && b[cur + 2] === 0;
-    let len: number;
-    if (nh === NH_HOPOPTS || nh === NH_DSTOPTS) len = (b[cur + 1]! + 1) << 3;
-    else if (nh === NH_AH) len = (b[cur + 1]! + 2) << 2;
-    else if (nh === NH_FRAGMENT) len = 8;
-    else return false;
-    nh = b[cur]!;
-    cur += len;
   }
   return false;
 }
