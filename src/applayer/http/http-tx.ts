@@ -122,8 +122,8 @@ export class HttpHalf {
 
   /** Room for one more parsed header; false when headersLimit is reached. */
   headerSlot(headersLimit: number): boolean {
-    if (this.hCount < this.hName.length) return true;
     if (this.hCount >= headersLimit) return false;
+    if (this.hCount < this.hName.length) return true;
     const n = Math.min(headersLimit, this.hName.length * 2);
     this.hName = growI32(this.hName, n);
     this.hNameLen = growI32(this.hNameLen, n);
