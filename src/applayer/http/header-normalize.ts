@@ -113,10 +113,29 @@ export function finishHeaders(tx: HttpTx, h: HttpHalf, request: boolean, limit: 
   h.normByte(0x0d, limit);
   h.normByte(0x0a, limit);
   h.setBuf(namesId, SRC_NORM, namesStart, h.normLen - namesStart);
-  // Raw block and start (line + CRLF + raw headers with the blank line).
+  // Raw header lines as received, with the blank line.
   const hdrStart = h.lineLen < 0 ? 0 : h.lineLen + 2;
   h.setBuf(rawId, SRC_RAW, hdrStart, h.rawLen - hdrStart);
-  h.setBuf(startId, SRC_RAW, 0, h.rawLen);
+  // http.start (detect-http-start.c): line CRLF, every header "Name: value" CRLF (cookies too),
+  // then CRLF after the last header.
+  const startStart = h.normLen;
+  if (h.lineLen >= 0) h.normCopyRaw(0, h.lineLen, limit);
+  h.normByte(0x0d, limit);
+  h.normByte(0x0a, limit);
+  for (let i = 0; i < h.hCount; i++) {
+    if (!firstOf(h, i)) continue;
+    h.normCopyNorm(h.hName[i]!, h.hNameLen[i]!, limit);
+    h.normByte(0x3a, limit);
+    h.normByte(0x20, limit);
+    writeMerged(h, i, limit, tmp);
+    h.normByte(0x0d, limit);
+    h.normByte(0x0a, limit);
+  }
+  if (h.hCount > 0) {
+    h.normByte(0x0d, limit);
+    h.normByte(0x0a, limit);
+  }
+  h.setBuf(startId, SRC_NORM, startStart, h.normLen - startStart);
 
   framing(tx, h, request);
   if (request) hostBuffers(tx, h, limit);
@@ -214,7 +233,10 @@ function hostBuffers(tx: HttpTx, h: HttpHalf, limit: number): void {
     src = h.raw;
     off = h.uriHostOff;
     len = h.uriHostLen;
-    if (h.len[HttpBuf.HostRaw]! < 0) h.setBuf(HttpBuf.HostRaw, SRC_RAW, off, len);
+    if (hostHdr >= 0) {
+      const o = h.off[HttpBuf.HostRaw]!, n = h.len[HttpBuf.HostRaw]!;
+      if (!sameHost(h.raw, off, hostEnd(h.raw, off, len), h.norm, o, hostEnd(h.norm, o, n))) tx.setEvent(HttpEvent.HostHeaderAmbiguous);
+    } else h.setBuf(HttpBuf.HostRaw, SRC_RAW, off, len);
   } else if (hostHdr >= 0) {
     src = h.norm;
     off = h.off[HttpBuf.HostRaw]!;
@@ -223,7 +245,14 @@ function hostBuffers(tx: HttpTx, h: HttpHalf, limit: number): void {
     if (h.lineLen >= 0 && isHttp11(h)) tx.setEvent(HttpEvent.MissingHostHeader);
     return;
   }
-  // Port: after the last ':' unless inside an IPv6 literal.
+  const end = hostEnd(src, off, len);
+  const start = h.normLen;
+  for (let k = off; k < end; k++) h.normByte(lowerAscii(src[k]!), limit);
+  h.setBuf(HttpBuf.Host, SRC_NORM, start, h.normLen - start);
+}
+
+/** End of the host part: port (after ':' outside an IPv6 literal) and trailing dots removed. */
+function hostEnd(src: Uint8Array, off: number, len: number): number {
   let end = off + len;
   if (src[off] === 0x5b) {
     let k = off;
@@ -237,9 +266,13 @@ function hostBuffers(tx: HttpTx, h: HttpHalf, limit: number): void {
       }
   }
   while (end > off && src[end - 1] === 0x2e) end--;
-  const start = h.normLen;
-  for (let k = off; k < end; k++) h.normByte(lowerAscii(src[k]!), limit);
-  h.setBuf(HttpBuf.Host, SRC_NORM, start, h.normLen - start);
+  return end;
+}
+
+function sameHost(a: Uint8Array, ao: number, ae: number, b: Uint8Array, bo: number, be: number): boolean {
+  if (ae - ao !== be - bo) return false;
+  for (let i = 0; i < ae - ao; i++) if (lowerAscii(a[ao + i]!) !== lowerAscii(b[bo + i]!)) return false;
+  return true;
 }
 
 function isHttp11(h: HttpHalf): boolean {

@@ -213,6 +213,12 @@ export class HttpParser implements AppLayerProtoParser {
     if (c === undefined) return;
     const d = toServer ? c.req : c.res;
     if (d.state === S.BodyClose) this.messageDone(c, d, toServer);
+    else if (toServer && d.state === S.Line && d.lineLen > 0) {
+      // A request line cut by the end of the stream (libhtp REQUEST_LINE_INCOMPLETE).
+      this.counters.events[HttpEvent.RequestLineIncomplete]!++;
+      const last = c.txs[c.txs.length - 1];
+      if (last !== undefined) last.setEvent(HttpEvent.RequestLineIncomplete);
+    }
     this.reap(c);
   }
 
@@ -314,6 +320,8 @@ export class HttpParser implements AppLayerProtoParser {
     if (c.txs.length >= this.config.maxTx) {
       this.counters.maxTxHits++;
       this.counters.events[HttpEvent.TooManyTransactions]!++;
+      const last = c.txs[c.txs.length - 1];
+      if (last !== undefined) last.setEvent(HttpEvent.TooManyTransactions);
       d.state = S.Stopped;
       return;
     }
@@ -358,8 +366,8 @@ export class HttpParser implements AppLayerProtoParser {
       d.state = S.Headers;
       return;
     }
-    // No protocol: HTTP/0.9, a request without headers.
-    this.event(tx, HttpEvent.RequestLineMissingProtocol);
+    // No protocol: HTTP/0.9, a request without headers (libhtp: invalid only if the method is unknown).
+    tx.http09 = true;
     finishHeaders(tx, h, true, this.config.headerBlockLimit * 2);
     h.progress = HttpProgress.Complete;
     d.tx = null;
@@ -512,6 +520,8 @@ export class HttpParser implements AppLayerProtoParser {
       for (let k = 0; k < h.hNameLen[j]! && same; k++) same = lowerAscii(h.norm[h.hName[j]! + k]!) === lowerAscii(h.norm[h.hName[idx]! + k]!);
       if (same) {
         this.event(tx, toServer ? HttpEvent.RequestHeaderRepetition : HttpEvent.ResponseHeaderRepetition);
+        if (h.hNameLen[j] === 14 && nameIsCl(h, j) && !sameBytes(h.norm, h.hVal[j]!, h.hValLen[j]!, h.hVal[idx]!, h.hValLen[idx]!))
+          this.event(tx, toServer ? HttpEvent.DuplicateContentLengthFieldInRequest : HttpEvent.DuplicateContentLengthFieldInResponse);
         break;
       }
     }
@@ -639,9 +649,25 @@ function isLws(b: number): boolean {
 }
 
 /** RFC 7230 token characters. */
+const TOKEN = (() => {
+  const t = new Uint8Array(256);
+  for (let b = 0x21; b < 0x7f; b++) t[b] = 1;
+  for (const ch of '()<>@,;:\\"/[]?={}') t[ch.charCodeAt(0)] = 0;
+  return t;
+})();
+
 function isToken(b: number): boolean {
-  if (b <= 0x20 || b >= 0x7f) return false;
-  return '()<>@,;:\\"/[]?={}'.indexOf(String.fromCharCode(b)) < 0;
+  return TOKEN[b] === 1;
+}
+
+function nameIsCl(h: HttpHalf, i: number): boolean {
+  return eqNoCase(h.norm, h.hName[i]!, 'content-length');
+}
+
+function sameBytes(b: Uint8Array, o1: number, n1: number, o2: number, n2: number): boolean {
+  if (n1 !== n2) return false;
+  for (let i = 0; i < n1; i++) if (b[o1 + i] !== b[o2 + i]) return false;
+  return true;
 }
 
 function hexDigit(c: number): number {

@@ -178,6 +178,8 @@ export class HttpTx {
   /** CONNECT request; upgrade (101) or tunnel: parsing stopped after this tx. */
   isConnect = false;
   isHead = false;
+  /** A request line without protocol (HTTP/0.9): no headers. */
+  http09 = false;
   tunnel = false;
   /** A response arrived with no request to pair with (libhtp makes an empty request). */
   noRequest = false;
@@ -207,6 +209,7 @@ export class HttpTx {
     this.done = 0;
     this.isConnect = false;
     this.isHead = false;
+    this.http09 = false;
     this.tunnel = false;
     this.noRequest = false;
     this.continueSeen = false;

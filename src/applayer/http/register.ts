@@ -10,7 +10,8 @@ const patterns = [
   // Method followed by a space or a tab, case-insensitive, at the start.
   ...METHODS.flatMap((m) => [pattern(`${m} `, m.length + 1, 'ts', true), pattern(`${m}|09|`, m.length + 1, 'ts', true)]),
   pattern('HTTP/0.9', 8, 'tc', true),
-  pattern('HTTP/1.', 7, 'tc', true),
+  pattern('HTTP/1.0', 8, 'tc', true),
+  pattern('HTTP/1.1', 8, 'tc', true),
 ];
 
 export const httpProtocol: AppLayerProtoDef = {

@@ -43,7 +43,9 @@ describe('HTTP/1 request and response', () => {
     expect(tx.text(HttpBuf.RequestHeaderNames)).toBe('\r\nHost\r\nUser-Agent\r\nCookie\r\nX-Folded\r\nAccept\r\nX-Dup\r\nContent-Length\r\n\r\n');
     const rawHeaders = REQ.slice(REQ.indexOf('\r\n') + 2, REQ.indexOf('\r\n\r\n') + 4);
     expect(tx.text(HttpBuf.RequestHeaderRaw)).toBe(rawHeaders);
-    expect(tx.text(HttpBuf.RequestStart)).toBe(REQ.slice(0, REQ.indexOf('\r\n\r\n') + 4));
+    expect(tx.text(HttpBuf.RequestStart)).toBe(
+      'POST /cgi-bin/../x%2fy/%41b//c?q=%41+1#frag HTTP/1.1\r\nHost: WWW.Example.COM.:8080\r\nUser-Agent: Mozilla/5.0\r\nCookie: a=1\r\nX-Folded: one\ttwo\r\nAccept: */*\r\nX-Dup: 1, 2\r\nContent-Length: 11\r\n\r\n',
+    );
     expect(tx.text(HttpBuf.RequestBody)).toBe('hello world');
     expect(tx.text(HttpBuf.ResponseLine)).toBe('HTTP/1.1 200 OK');
     expect(tx.text(HttpBuf.StatCode)).toBe('200');
@@ -226,7 +228,8 @@ describe('HTTP/1 request and response', () => {
     expect(s[0]!.buffers.RequestHeader).toBe('Host: a\r\n: BadLine\r\nName: v\r\n');
     expect(s[0]!.events).toEqual(expect.arrayContaining(['request_field_missing_colon', 'request_header_invalid', 'method_delim_non_compliant']));
     expect(s[1]!.buffers.Uri).toBe('/09');
-    expect(s[1]!.events).toContain('request_line_missing_protocol');
+    expect(p.getTx(0, 1)!.http09).toBe(true);
+    expect(s[1]!.buffers.RequestStart).toBe('GET /09\r\n');
     expect(s[1]!.progress[0]).toBe(HttpProgress.Complete);
   });
 
@@ -285,5 +288,17 @@ describe('HTTP/1 request and response', () => {
     expect(tx.text(HttpBuf.Uri)).toBe('/a/b?x');
     expect(tx.text(HttpBuf.Host)).toBe('proxy.example');
     expect(tx.text(HttpBuf.HostRaw)).toBe('other');
+    expect(tx.hasEvent(HttpEvent.HostHeaderAmbiguous)).toBe(true);
+  });
+
+  it('raises duplicate Content-Length and request_line_incomplete; keeps the first length', () => {
+    const { al, p } = makeHttp();
+    feed(al, 0, true, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabGET /cut');
+    al.onEnd(0, true);
+    const tx = p.getTx(0, 0)!;
+    expect(tx.hasEvent(HttpEvent.DuplicateContentLengthFieldInRequest)).toBe(true);
+    expect(tx.text(HttpBuf.RequestContentLen)).toBe('2');
+    expect(tx.text(HttpBuf.RequestBody)).toBe('ab');
+    expect(tx.hasEvent(HttpEvent.RequestLineIncomplete)).toBe(true);
   });
 });
