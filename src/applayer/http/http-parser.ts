@@ -16,7 +16,7 @@ import type { HttpConfig } from './http-config.js';
 import { HttpEvent, HTTP_EVENT_NAMES } from './http-events.js';
 import { HttpProgress, HttpTx, lowerAscii, SRC_NORM, SRC_RAW, TxDone, type HttpHalf } from './http-tx.js';
 import { finishHeaders } from './header-normalize.js';
-import { normalizedScratch, normalizePath, parseUri, UriParts } from './uri-normalize.js';
+import { normalizedScratch, normalizePath, parseUri, UriParts, urlDecode } from './uri-normalize.js';
 
 const S = {
   Line: 0,
@@ -390,8 +390,11 @@ export class HttpParser implements AppLayerProtoParser {
       h.normCopyRaw(uri.queryOff, uri.queryLen, limit);
     }
     if (uri.fragOff >= 0) {
+      // The fragment is %-decoded, the query is not (htp_normalize_parsed_uri).
       h.normByte(0x23, limit);
-      h.normCopyRaw(uri.fragOff, uri.fragLen, limit);
+      const fn = urlDecode(h.raw, uri.fragOff, uri.fragLen);
+      const f = normalizedScratch();
+      for (let k = 0; k < fn; k++) h.normByte(f[k]!, limit);
     }
     h.setBuf(HttpBuf.Uri, SRC_NORM, start, h.normLen - start);
   }

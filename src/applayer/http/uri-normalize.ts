@@ -91,53 +91,59 @@ function ensure(n: number): Uint8Array {
 export const UriFlag = { InvalidEncoding: 1 } as const;
 export let lastUriFlags = 0;
 
+/** %uHHHH at b[i] (i points at '%'): the decoded byte (libhtp decode_u_encoding_path). */
+function decodeU(b: Uint8Array, i: number): number {
+  const hi = (hexVal(b[i + 2]!) << 4) | hexVal(b[i + 3]!);
+  const lo = (hexVal(b[i + 4]!) << 4) | hexVal(b[i + 5]!);
+  return bestFit((hi << 8) | lo);
+}
+
+function isHex4(b: Uint8Array, i: number): boolean {
+  return hexVal(b[i]!) >= 0 && hexVal(b[i + 1]!) >= 0 && hexVal(b[i + 2]!) >= 0 && hexVal(b[i + 3]!) >= 0;
+}
+
 /**
  * Normalise `path` into the scratch array; returns its length. The result is valid until the
- * next call (read it with `normalizedScratch()`).
+ * next call (read it with `normalizedScratch()`). Steps as libhtp htp_normalize_parsed_uri:
+ * htp_decode_path_inplace, htp_utf8_decode_path_inplace, htp_normalize_uri_path_inplace.
  */
 export function normalizePath(buf: Uint8Array, off: number, len: number): number {
   lastUriFlags = 0;
   const out = ensure(len + 1);
   let n = 0;
   const end = off + len;
-  // 1. %-decoding, separators.
-  for (let i = off; i < end; i++) {
+  let prevSep = false;
+  // 1. %-decoding (%HH, %uHHHH; invalid escapes keep the '%'), '\' to '/', '/' runs compressed.
+  for (let i = off; i < end; ) {
     let c = buf[i]!;
     if (c === 0x25) {
-      let decoded = -1;
-      let consumed = 0;
-      if (i + 5 < end && (buf[i + 1] === 0x75 || buf[i + 1] === 0x55)) {
-        const h1 = hexVal(buf[i + 2]!), h2 = hexVal(buf[i + 3]!), h3 = hexVal(buf[i + 4]!), h4 = hexVal(buf[i + 5]!);
-        if (h1 >= 0 && h2 >= 0 && h3 >= 0 && h4 >= 0) {
-          decoded = bestFit((h1 << 12) | (h2 << 8) | (h3 << 4) | h4);
-          consumed = 5;
+      if (i + 2 < end) {
+        if (buf[i + 1] === 0x75 || buf[i + 1] === 0x55) {
+          if (i + 5 < end && isHex4(buf, i + 2)) {
+            c = decodeU(buf, i);
+            i += 6;
+          } else {
+            lastUriFlags |= UriFlag.InvalidEncoding;
+            i++;
+          }
+        } else if (hexVal(buf[i + 1]!) >= 0 && hexVal(buf[i + 2]!) >= 0) {
+          // Encoded separators are decoded too (IDS: path-separators-decode yes).
+          c = (hexVal(buf[i + 1]!) << 4) | hexVal(buf[i + 2]!);
+          i += 3;
+        } else {
+          lastUriFlags |= UriFlag.InvalidEncoding;
+          i++;
         }
-      } else if (i + 2 < end) {
-        const h1 = hexVal(buf[i + 1]!), h2 = hexVal(buf[i + 2]!);
-        if (h1 >= 0 && h2 >= 0) {
-          decoded = (h1 << 4) | h2;
-          consumed = 2;
-        }
-      }
-      if (decoded < 0) {
-        // Invalid escape: kept as sent (libhtp URL_DECODER_PRESERVE_PERCENT).
+      } else {
         lastUriFlags |= UriFlag.InvalidEncoding;
-        out[n++] = c;
-        continue;
+        i++;
       }
-      if (decoded === 0x2f || decoded === 0x5c) {
-        // Encoded separators stay encoded (path-separators-decode off).
-        for (let k = 0; k <= consumed; k++) out[n++] = buf[i + k]!;
-        i += consumed;
-        continue;
-      }
-      c = decoded;
-      i += consumed;
-      out[n++] = c;
-      continue;
-    }
+    } else i++;
     if (c === 0x5c) c = 0x2f;
-    if (c === 0x2f && n > 0 && out[n - 1] === 0x2f) continue;
+    if (c === 0x2f) {
+      if (prevSep) continue;
+      prevSep = true;
+    } else prevSep = false;
     out[n++] = c;
   }
   // 2. UTF-8 best fit, in place (output never longer than input).
@@ -146,44 +152,82 @@ export function normalizePath(buf: Uint8Array, off: number, len: number): number
   return removeDotSegments(out, n);
 }
 
+/**
+ * %-decoding without path rules (libhtp htp_tx_urldecode_uri_inplace, used for the fragment):
+ * writes into the scratch array, returns the length.
+ */
+export function urlDecode(buf: Uint8Array, off: number, len: number): number {
+  const out = ensure(len + 1);
+  let n = 0;
+  const end = off + len;
+  for (let i = off; i < end; ) {
+    let c = buf[i]!;
+    if (c === 0x25 && i + 2 < end) {
+      if (buf[i + 1] === 0x75 || buf[i + 1] === 0x55) {
+        if (i + 5 < end && isHex4(buf, i + 2)) {
+          c = decodeU(buf, i);
+          i += 6;
+        } else i++;
+      } else if (hexVal(buf[i + 1]!) >= 0 && hexVal(buf[i + 2]!) >= 0) {
+        c = (hexVal(buf[i + 1]!) << 4) | hexVal(buf[i + 2]!);
+        i += 3;
+      } else i++;
+    } else i++;
+    out[n++] = c;
+  }
+  return n;
+}
+
 export function normalizedScratch(): Uint8Array {
   return scratch;
 }
 
+/**
+ * UTF-8 to single bytes (libhtp htp_utf8_decode_path_inplace, overlong forms allowed): a valid
+ * sequence becomes its best-fit byte, an invalid byte becomes '?' (a bad continuation is
+ * re-read as the start of the next character), a sequence cut by the end is dropped.
+ */
 function utf8BestFit(b: Uint8Array, n: number): number {
   let w = 0;
-  for (let r = 0; r < n; ) {
+  let r = 0;
+  while (r < n) {
     const c = b[r]!;
-    let need = 0;
-    let cp = 0;
-    if (c >= 0xc2 && c <= 0xdf) {
+    if (c < 0x80) {
+      b[w++] = c;
+      r++;
+      continue;
+    }
+    let need: number;
+    let cp: number;
+    if (c >= 0xc0 && c <= 0xdf) {
       need = 1;
       cp = c & 0x1f;
     } else if (c >= 0xe0 && c <= 0xef) {
       need = 2;
       cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
+    } else if (c >= 0xf0 && c <= 0xf7) {
       need = 3;
       cp = c & 0x07;
+    } else {
+      b[w++] = 0x3f;
+      r++;
+      continue;
     }
-    if (need > 0 && r + need < n) {
-      let ok = true;
-      for (let k = 1; k <= need; k++) {
-        const cc = b[r + k]!;
-        if ((cc & 0xc0) !== 0x80) {
-          ok = false;
-          break;
-        }
-        cp = (cp << 6) | (cc & 0x3f);
-      }
-      if (ok) {
-        b[w++] = bestFit(cp);
-        r += need + 1;
-        continue;
-      }
+    let k = 1;
+    for (; k <= need && r + k < n; k++) {
+      const cc = b[r + k]!;
+      if ((cc & 0xc0) !== 0x80) break;
+      cp = (cp << 6) | (cc & 0x3f);
     }
-    b[w++] = c;
-    r++;
+    if (k > need) {
+      b[w++] = cp > 0xffff ? 0x3f : bestFit(cp);
+      r += need + 1;
+    } else if (r + k >= n) {
+      break; // cut by the end
+    } else {
+      b[w++] = 0x3f;
+      r += k; // the offending byte starts the next character
+    }
   }
   return w;
 }

@@ -20,10 +20,19 @@ describe('URI path normalisation (libhtp IDS personality as Suricata configures 
     ['/a/./b/../c', '/a/c'],
     ['/../../etc/passwd', '/etc/passwd'],
     ['/%2e%2e/%2E/x', '/x'], // decoded dots are dot segments
-    ['/a%2fb%5Cc', '/a%2fb%5Cc'], // encoded separators stay encoded
+    ['/a%2fb%5Cc', '/a/b/c'], // encoded separators decoded (IDS path-separators-decode)
+    ['/a%2f%2F/b', '/a/b'], // and compressed
+    ['/%u002e%u002E/x', '/x'],
+    ['/%u12', '/%u12'], // short %u kept
+    ['/a%', '/a%'],
+    ['/a%4', '/a%4'],
     ['/caf%c3%a9', '/caf\xe9'], // UTF-8 best fit to one byte
     ['/caf\xc3\xa9', '/caf\xe9'],
-    ['/\xc3', '/\xc3'], // invalid UTF-8 kept
+    ['/\xc3', '/'], // a sequence cut by the end is dropped
+    ['/\xc3x', '/?x'], // bad continuation: '?' and the byte is read again
+    ['/\x80a', '/?a'], // stray continuation byte
+    ['/\xc0\xaf', '//'], // overlong '/' decodes after separators were compressed (libhtp order)
+    ['/\xef\xbc\x8e\xef\xbc\x8e/x', '/x'], // UTF-8 full-width dots
     ['/Mixed/CASE', '/Mixed/CASE'], // case kept (convert-lowercase off)
     ['/a+b', '/a+b'], // plus is not a space
     ['/a/..', '/'],
