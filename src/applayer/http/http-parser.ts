@@ -468,10 +468,15 @@ export class HttpParser implements AppLayerProtoParser {
       for (let k = 0; k < n && d.hdrLen < d.hdr.length; k++) d.hdr[d.hdrLen++] = L[k]!;
       return;
     }
-    if (L[0] === 0x20 || L[0] === 0x09) this.event(tx, toServer ? HttpEvent.InvalidRequestFieldFolding : HttpEvent.InvalidResponseFieldFolding);
+    let from = 0;
+    if (L[0] === 0x20 || L[0] === 0x09) {
+      // Folding with nothing to fold into: libhtp trims it and takes it as a header line.
+      this.event(tx, toServer ? HttpEvent.InvalidRequestFieldFolding : HttpEvent.InvalidResponseFieldFolding);
+      while (from < n && isLws(L[from]!)) from++;
+    }
     if (d.hdrPending) this.storeHeader(tx, h, d, toServer);
     d.hdrLen = 0;
-    for (let k = 0; k < n && d.hdrLen < d.hdr.length; k++) d.hdr[d.hdrLen++] = L[k]!;
+    for (let k = from; k < n && d.hdrLen < d.hdr.length; k++) d.hdr[d.hdrLen++] = L[k]!;
     d.hdrPending = true;
   }
 

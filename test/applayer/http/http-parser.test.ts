@@ -233,6 +233,15 @@ describe('HTTP/1 request and response', () => {
     expect(s[1]!.progress[0]).toBe(HttpProgress.Complete);
   });
 
+  it('folding with nothing to fold into is trimmed and kept as a header', () => {
+    const { al, p } = makeHttp();
+    feed(al, 0, true, 'GET / HTTP/1.1\r\n  Host: a\r\n\r\n');
+    const tx = p.getTx(0, 0)!;
+    expect(tx.hasEvent(HttpEvent.InvalidRequestFieldFolding)).toBe(true);
+    expect(tx.hasEvent(HttpEvent.RequestHeaderInvalid)).toBe(false);
+    expect(tx.text(HttpBuf.Host)).toBe('a');
+  });
+
   it('a response with no request makes a tx with the event', () => {
     const { al, p } = makeHttp();
     feed(al, 0, true, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
