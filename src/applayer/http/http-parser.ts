@@ -35,18 +35,40 @@ class Dir {
   state: number = S.Line;
   tx: HttpTx | null = null;
   remain = 0;
-  readonly line: Uint8Array;
+  /** The current line; grows up to fieldLimit (memory per flow follows what it sees). */
+  line: Uint8Array;
   lineLen = 0;
   /** The current line exceeded fieldLimit (the rest of it is dropped). */
   lineLong = false;
-  /** The header being built (its continuation lines may follow). */
-  readonly hdr: Uint8Array;
+  /** The header being built (its continuation lines may follow), up to fieldLimit. */
+  hdr: Uint8Array;
   hdrLen = 0;
   hdrPending = false;
 
-  constructor(fieldLimit: number) {
-    this.line = new Uint8Array(fieldLimit);
-    this.hdr = new Uint8Array(fieldLimit);
+  constructor(private readonly fieldLimit: number) {
+    this.line = new Uint8Array(Math.min(256, fieldLimit));
+    this.hdr = new Uint8Array(Math.min(256, fieldLimit));
+  }
+
+  lineByte(b: number): void {
+    if (this.lineLen >= this.line.length) {
+      if (this.line.length >= this.fieldLimit) {
+        this.lineLong = true;
+        return;
+      }
+      this.line = grow(this.line, Math.min(this.fieldLimit, this.line.length * 2), this.lineLen);
+    }
+    this.line[this.lineLen++] = b;
+  }
+
+  /** Append to the header being built; false once fieldLimit is reached. */
+  hdrByte(b: number): boolean {
+    if (this.hdrLen >= this.hdr.length) {
+      if (this.hdr.length >= this.fieldLimit) return false;
+      this.hdr = grow(this.hdr, Math.min(this.fieldLimit, this.hdr.length * 2), this.hdrLen);
+    }
+    this.hdr[this.hdrLen++] = b;
+    return true;
   }
 
   reset(): void {
@@ -80,6 +102,10 @@ export class HttpCounters {
   readonly events = new Float64Array(HTTP_EVENT_NAMES.length);
   txCreated = 0;
   txFreed = 0;
+  /** Transaction objects made (the rest were reused from the pool). */
+  txAllocated = 0;
+  /** Per-flow states made (the rest were reused). */
+  connAllocated = 0;
   /** Body bytes not kept (over request-/response-body-limit). */
   bodyLimitBytes = 0;
   /** Header lines or bytes dropped (headers-limit, field limit, header block limit). */
@@ -164,15 +190,15 @@ export class HttpParser implements AppLayerProtoParser {
       const half = d.tx === null ? null : toServer ? d.tx.req : d.tx.res;
       for (let k = i; k < stop; k++) {
         const b = buf[k]!;
-        if (d.lineLen < d.line.length) d.line[d.lineLen++] = b;
-        else d.lineLong = true;
+        d.lineByte(b);
         if (keepRaw && half !== null && !half.rawByte(b, this.config.headerBlockLimit)) this.counters.headerLimitHits++;
       }
       i = stop;
       if (j < 0) break;
-      let n = d.lineLen - 1; // without LF
-      if (n > 0 && d.line[n - 1] === 0x0d) n--;
       const long = d.lineLong;
+      // Without LF (not kept when the line was cut) and CR.
+      let n = long ? d.lineLen : d.lineLen - 1;
+      if (!long && n > 0 && d.line[n - 1] === 0x0d) n--;
       d.lineLen = 0;
       d.lineLong = false;
       this.line(c, d, toServer, n, long);
@@ -241,14 +267,22 @@ export class HttpParser implements AppLayerProtoParser {
   private conn(slot: number): HttpConn {
     let c = this.conns[slot];
     if (c === undefined) {
-      c = this.connPool.pop() ?? new HttpConn(this.config.fieldLimit);
+      c = this.connPool.pop();
+      if (c === undefined) {
+        c = new HttpConn(this.config.fieldLimit);
+        this.counters.connAllocated++;
+      }
       this.conns[slot] = c;
     }
     return c;
   }
 
   private newTx(c: HttpConn): HttpTx {
-    const tx = this.txPool.pop() ?? new HttpTx();
+    let tx = this.txPool.pop();
+    if (tx === undefined) {
+      tx = new HttpTx();
+      this.counters.txAllocated++;
+    }
     tx.reset(c.nextTxId++);
     const k = this.config;
     tx.configure(k.requestBodyLimit, k.responseBodyLimit, k.decompressLayerLimit, k.requestDecompression);
@@ -465,7 +499,7 @@ export class HttpParser implements AppLayerProtoParser {
     const L = d.line;
     if ((L[0] === 0x20 || L[0] === 0x09) && d.hdrPending) {
       // Folded continuation: joined to the header being built.
-      for (let k = 0; k < n && d.hdrLen < d.hdr.length; k++) d.hdr[d.hdrLen++] = L[k]!;
+      for (let k = 0; k < n && d.hdrByte(L[k]!); k++);
       return;
     }
     let from = 0;
@@ -476,7 +510,7 @@ export class HttpParser implements AppLayerProtoParser {
     }
     if (d.hdrPending) this.storeHeader(tx, h, d, toServer);
     d.hdrLen = 0;
-    for (let k = from; k < n && d.hdrLen < d.hdr.length; k++) d.hdr[d.hdrLen++] = L[k]!;
+    for (let k = from; k < n && d.hdrByte(L[k]!); k++);
     d.hdrPending = true;
   }
 
@@ -647,6 +681,12 @@ export class HttpParser implements AppLayerProtoParser {
 }
 
 const LF = Uint8Array.of(0x0a);
+
+function grow(a: Uint8Array, n: number, used: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < used; i++) b[i] = a[i]!;
+  return b;
+}
 
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0b || b === 0x0c || b === 0x0d;

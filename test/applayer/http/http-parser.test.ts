@@ -279,6 +279,25 @@ describe('HTTP/1 request and response', () => {
     expect(p.counters.txFreed).toBe(p.counters.txCreated);
   });
 
+  it('reuses transaction and flow objects: a long keep-alive flow allocates no new tx', () => {
+    const { al, p } = makeHttp();
+    for (let round = 0; round < 2; round++) {
+      const slot = round;
+      for (let i = 0; i < 500; i++) {
+        feed(al, slot, true, `GET /${i} HTTP/1.1\r\nHost: a\r\n\r\n`);
+        feed(al, slot, false, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        const tx = p.getTx(slot, 0)!;
+        expect(tx.text(HttpBuf.Uri)).toBe(`/${i}`);
+        p.markDone(slot, tx, TxDone.InspectedToServer | TxDone.InspectedToClient);
+        expect(p.txCount(slot)).toBe(0);
+      }
+      al.clear(slot);
+    }
+    expect(p.counters.txCreated).toBe(1000);
+    expect(p.counters.txAllocated).toBe(1);
+    expect(p.counters.connAllocated).toBe(1);
+  });
+
   it('counts header limits', () => {
     const { al, p } = makeHttp({ headersLimit: 3, fieldLimit: 64 });
     feed(al, 0, true, `GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: ${'x'.repeat(100)}\r\n\r\n`);
