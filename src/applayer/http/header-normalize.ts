@@ -212,12 +212,16 @@ function parseEncodings(tx: HttpTx, h: HttpHalf, idx: number): void {
 }
 
 function encodingOf(b: Uint8Array, off: number, len: number): number {
-  let s = '';
-  for (let i = 0; i < len && i < 16; i++) s += String.fromCharCode(lowerAscii(b[off + i]!));
-  if (s === 'gzip' || s === 'x-gzip') return Encoding.Gzip;
-  if (s === 'deflate' || s === 'x-deflate') return Encoding.Deflate;
-  if (s === 'identity' || s === 'none') return Encoding.Identity;
+  if (tokenIs(b, off, len, 'gzip') || tokenIs(b, off, len, 'x-gzip')) return Encoding.Gzip;
+  if (tokenIs(b, off, len, 'deflate') || tokenIs(b, off, len, 'x-deflate')) return Encoding.Deflate;
+  if (tokenIs(b, off, len, 'identity') || tokenIs(b, off, len, 'none')) return Encoding.Identity;
   return Encoding.Unknown;
+}
+
+function tokenIs(b: Uint8Array, off: number, len: number, lowerTok: string): boolean {
+  if (len !== lowerTok.length) return false;
+  for (let i = 0; i < len; i++) if (lowerAscii(b[off + i]!) !== lowerTok.charCodeAt(i)) return false;
+  return true;
 }
 
 /**

@@ -47,11 +47,15 @@ function decodeLayer(enc: number, input: Uint8Array, limit: number): { out: Uint
   return { out: new Uint8Array(0), truncated: true };
 }
 
-/** Apply the encodings (in the order the sender applied them: decode last first). */
-export function decodeBody(body: Uint8Array, len: number, encodings: Uint8Array, encCount: number, limit: number): DecodeResult {
+/**
+ * Undo the encodings, listed in the order the sender applied them: the last one first, at most
+ * `maxLayers` of them (the outer ones).
+ */
+export function decodeBody(body: Uint8Array, len: number, encodings: Uint8Array, encCount: number, maxLayers: number, limit: number): DecodeResult {
   let cur: Uint8Array = body.subarray(0, len);
   let truncated = false;
-  for (let i = encCount - 1; i >= 0; i--) {
+  const stop = Math.max(0, encCount - maxLayers);
+  for (let i = encCount - 1; i >= stop; i--) {
     const enc = encodings[i]!;
     if (enc !== Encoding.Gzip && enc !== Encoding.Deflate) continue;
     try {

@@ -45,8 +45,8 @@ export class HttpHalf {
   bodySeen = 0;
   bodyTruncated = false;
   bodyGap = false;
-  /** Content-Encoding layers, in the order applied. */
-  readonly encodings = new Uint8Array(4);
+  /** Content-Encoding layers, in the order applied (more than fit are an event). */
+  readonly encodings = new Uint8Array(8);
   encCount = 0;
   decoded: Uint8Array | null = null;
   decodedLen = 0;
@@ -269,8 +269,8 @@ export class HttpTx {
     }
     if (half.decodedAt !== half.bodyLen) {
       const limit = response ? this.responseBodyLimit : this.requestBodyLimit;
-      const n = Math.min(half.encCount, this.layerLimit);
-      const r = decodeBody(half.body, half.bodyLen, half.encodings, n, limit);
+      if (half.encCount > this.layerLimit) this.setEvent(HttpEvent.TooManyEncodingLayers);
+      const r = decodeBody(half.body, half.bodyLen, half.encodings, half.encCount, this.layerLimit, limit);
       if (r.failed) this.setEvent(HttpEvent.GzipDecompressionFailed);
       half.decoded = r.bytes;
       half.decodedLen = r.len;

@@ -122,6 +122,23 @@ describe('HTTP/1 request and response', () => {
     }
   });
 
+  it('decodes at most the layer limit (outer layers first) and passes undecodable bodies through', () => {
+    const body = 'layered body';
+    const three = gzipSync(gzipSync(gzipSync(body)));
+    const { al, p } = makeHttp();
+    feed(al, 0, true, 'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n');
+    feed(al, 0, false, `HTTP/1.1 200 OK\r\nContent-Encoding: gzip, gzip, gzip\r\nContent-Length: ${three.length}\r\n\r\n`);
+    feed(al, 0, false, three);
+    feed(al, 0, false, 'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 9\r\n\r\nnot gzip!');
+    const tx = p.getTx(0, 0)!;
+    const n = tx.buffer(HttpBuf.ResponseBody);
+    expect(Buffer.from(tx.bytes.subarray(tx.offset, tx.offset + n)).equals(gzipSync(body))).toBe(true);
+    expect(tx.hasEvent(HttpEvent.TooManyEncodingLayers)).toBe(true);
+    const tx2 = p.getTx(0, 1)!;
+    expect(tx2.text(HttpBuf.ResponseBody)).toBe('not gzip!');
+    expect(tx2.hasEvent(HttpEvent.GzipDecompressionFailed)).toBe(true);
+  });
+
   it('bounds decompressed bodies at response-body-limit and decodes partial streams', () => {
     const body = 'A'.repeat(500_000);
     const gz = gzipSync(body);
