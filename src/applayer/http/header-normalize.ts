@@ -141,12 +141,26 @@ export function finishHeaders(tx: HttpTx, h: HttpHalf, request: boolean, limit: 
   if (request) hostBuffers(tx, h, limit);
 }
 
-/** Body framing and encodings from the headers. */
+/**
+ * Body framing and encodings from the headers. Repeated Transfer-Encoding / Content-Encoding
+ * headers count as their joined value (libhtp merges them): chunked when "chunked" appears
+ * anywhere in it, abnormal when the value is not exactly "chunked".
+ */
 function framing(tx: HttpTx, h: HttpHalf, request: boolean): void {
-  const te = h.findHeader('transfer-encoding');
-  if (te >= 0) {
-    if (containsToken(h, te, 'chunked')) h.chunked = true;
-    else tx.setEvent(request ? HttpEvent.InvalidTransferEncodingValueInRequest : HttpEvent.InvalidTransferEncodingValueInResponse);
+  let teCount = 0;
+  let chunked = false;
+  let exact = true;
+  for (let i = 0; i < h.hCount; i++) {
+    if (!nameIs(h, i, 'transfer-encoding')) continue;
+    teCount++;
+    if (containsToken(h, i, 'chunked')) chunked = true;
+    if (!tokenIs(h.norm, h.hVal[i]!, h.hValLen[i]!, 'chunked')) exact = false;
+  }
+  if (teCount > 0) {
+    if (chunked) {
+      h.chunked = true;
+      if (!request && (!exact || teCount > 1)) tx.setEvent(HttpEvent.ResponseAbnormalTransferEncoding);
+    } else tx.setEvent(request ? HttpEvent.InvalidTransferEncodingValueInRequest : HttpEvent.InvalidTransferEncodingValueInResponse);
   }
   const cl = h.findHeader('content-length');
   if (cl >= 0) {
@@ -154,8 +168,7 @@ function framing(tx: HttpTx, h: HttpHalf, request: boolean): void {
     if (v < 0) tx.setEvent(request ? HttpEvent.InvalidContentLengthFieldInRequest : HttpEvent.InvalidContentLengthFieldInResponse);
     else h.contentLength = v;
   }
-  const ce = h.findHeader('content-encoding');
-  if (ce >= 0) parseEncodings(tx, h, ce);
+  for (let i = 0; i < h.hCount; i++) if (nameIs(h, i, 'content-encoding')) parseEncodings(tx, h, i);
 }
 
 /** libhtp htp_parse_content_length: digits with surrounding whitespace; else -1. */

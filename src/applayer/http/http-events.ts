@@ -90,6 +90,7 @@ export const HttpEvent = {
   TooManyEncodingLayers: id('too_many_encoding_layers'),
   AbnormalCeHeader: id('abnormal_ce_header'),
   ResponseMultipartByteranges: id('response_multipart_byteranges'),
+  ResponseAbnormalTransferEncoding: id('response_abnormal_transfer_encoding'),
   ResponseChunkedOldProto: id('response_chunked_old_proto'),
   ResponseInvalidProtocol: id('response_invalid_protocol'),
   ResponseInvalidStatus: id('response_invalid_status'),

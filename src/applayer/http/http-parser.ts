@@ -194,6 +194,11 @@ export class HttpParser implements AppLayerProtoParser {
         if (keepRaw && half !== null && !half.rawByte(b, this.config.headerBlockLimit)) this.counters.headerLimitHits++;
       }
       i = stop;
+      if (st === S.ChunkLen && !toServer && !chunkLenPlausible(d.line, d.lineLen)) {
+        // Not a chunk length (libhtp then reads the response as identity until close).
+        this.chunkFallback(d, d.lineLen);
+        continue;
+      }
       if (j < 0) break;
       const long = d.lineLong;
       // Without LF (not kept when the line was cut) and CR.
@@ -629,7 +634,8 @@ export class HttpParser implements AppLayerProtoParser {
     const tx = d.tx!;
     const L = d.line;
     let p = 0;
-    while (p < n && isLws(L[p]!)) p++;
+    while (p < n && isSpace(L[p]!)) p++;
+    if (p === n) return; // empty or blank line before a chunk length: skipped
     let v = 0;
     let digits = 0;
     while (p < n) {
@@ -639,21 +645,15 @@ export class HttpParser implements AppLayerProtoParser {
       digits++;
       p++;
     }
-    while (p < n && isLws(L[p]!)) p++;
+    while (p < n && isSpace(L[p]!)) p++;
     if (p < n && L[p] === 0x3b) {
       if (toServer) this.event(tx, HttpEvent.RequestChunkExtension);
       p = n;
     }
-    if (n === 0) return; // stray empty line
     if (digits === 0 || p !== n || digits > 12) {
       this.event(tx, toServer ? HttpEvent.InvalidRequestChunkLen : HttpEvent.InvalidResponseChunkLen);
       if (toServer) d.state = S.Stopped;
-      else {
-        // libhtp falls back to reading the response until close.
-        const h = tx.res;
-        for (let k = 0; k < n; k++) h.bodyBytes(L, k, 1, this.config.responseBodyLimit);
-        d.state = S.BodyClose;
-      }
+      else this.chunkFallback(d, n);
       return;
     }
     if (v === 0) {
@@ -663,6 +663,17 @@ export class HttpParser implements AppLayerProtoParser {
     }
     d.remain = v;
     d.state = S.ChunkData;
+  }
+
+  /** A response whose chunk length is not one: what was read, and all that follows, is body. */
+  private chunkFallback(d: Dir, n: number): void {
+    const tx = d.tx!;
+    this.event(tx, HttpEvent.InvalidResponseChunkLen);
+    const h = tx.res;
+    h.bodyBytes(d.line, 0, n, h.encCount > 0 ? this.config.compressedBodyLimit : this.config.responseBodyLimit);
+    d.lineLen = 0;
+    d.lineLong = false;
+    d.state = S.BodyClose;
   }
 
   private messageDone(c: HttpConn, d: Dir, toServer: boolean): void {
@@ -715,6 +726,16 @@ function nameIsCl(h: HttpHalf, i: number): boolean {
 function sameBytes(b: Uint8Array, o1: number, n1: number, o2: number, n2: number): boolean {
   if (n1 !== n2) return false;
   for (let i = 0; i < n1; i++) if (b[o1 + i] !== b[o2 + i]) return false;
+  return true;
+}
+
+/** Could these bytes start a chunk-size line (hex digits and spaces up to ';' or LF)? */
+function chunkLenPlausible(b: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    const c = b[i]!;
+    if (c === 0x3b || c === 0x0a) return true;
+    if (hexDigit(c) < 0 && !isSpace(c)) return false;
+  }
   return true;
 }
 

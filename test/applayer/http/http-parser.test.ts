@@ -268,6 +268,40 @@ describe('HTTP/1 request and response', () => {
     expect(p.getTx(0, 1)!.hasEvent(HttpEvent.UnableToMatchResponseToRequest)).toBe(true);
   });
 
+  it('repeated Transfer-Encoding counts as joined: chunked anywhere wins, abnormal value raised', () => {
+    const { al, p } = makeHttp();
+    feed(al, 0, true, 'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n');
+    feed(al, 0, false, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: xte\r\nTransfer-Encoding: chunked\r\nContent-Length: 99\r\n\r\n3\r\nabc\r\n0\r\n\r\n');
+    feed(al, 0, false, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: x-chunked\r\n\r\n2\r\nxy\r\n0\r\n\r\n');
+    const [a, b] = [p.getTx(0, 0)!, p.getTx(0, 1)!];
+    expect(a.text(HttpBuf.ResponseBody)).toBe('abc');
+    expect(a.hasEvent(HttpEvent.ResponseAbnormalTransferEncoding)).toBe(true);
+    expect(b.text(HttpBuf.ResponseBody)).toBe('xy');
+    expect(b.progressToClient).toBe(HttpProgress.Complete);
+    expect(p.txCount(0)).toBe(2);
+  });
+
+  it('a chunked response whose body is not chunked is read until close (no LF needed)', () => {
+    const { al, p } = makeHttp();
+    feed(al, 0, true, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    feed(al, 0, false, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nX5O!P%@AP');
+    feed(al, 0, false, '[4\\PZX54');
+    al.onEnd(0, false);
+    const tx = p.getTx(0, 0)!;
+    expect(tx.text(HttpBuf.ResponseBody)).toBe('X5O!P%@AP[4\\PZX54');
+    expect(tx.hasEvent(HttpEvent.InvalidResponseChunkLen)).toBe(true);
+    expect(tx.progressToClient).toBe(HttpProgress.Complete);
+  });
+
+  it('chunk lengths tolerate surrounding whitespace and CR', () => {
+    const { al, p } = makeHttp();
+    feed(al, 0, true, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    feed(al, 0, false, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n 3 \r\r\nabc\r\n0\r\n\r\n');
+    const tx = p.getTx(0, 0)!;
+    expect(tx.text(HttpBuf.ResponseBody)).toBe('abc');
+    expect(tx.progressToClient).toBe(HttpProgress.Complete);
+  });
+
   it('raises chunk length and content length events', () => {
     const { al, p } = makeHttp();
     feed(al, 0, true, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n');
@@ -276,7 +310,7 @@ describe('HTTP/1 request and response', () => {
     const tx = p.getTx(0, 0)!;
     expect(tx.hasEvent(HttpEvent.InvalidContentLengthFieldInRequest)).toBe(true);
     expect(tx.hasEvent(HttpEvent.InvalidResponseChunkLen)).toBe(true);
-    expect(tx.text(HttpBuf.ResponseBody)).toBe('zzrest of it');
+    expect(tx.text(HttpBuf.ResponseBody)).toBe('zz\r\nrest of it');
   });
 
   it('frees transactions once complete and marked, and counts max-tx', () => {
