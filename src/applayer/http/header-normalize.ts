@@ -199,36 +199,78 @@ function containsToken(h: HttpHalf, idx: number, lowerTok: string): boolean {
   return false;
 }
 
-/** Content-Encoding tokens, comma separated, in the order applied. */
+/**
+ * Content-Encoding layers, as the Rust htp of Suricata reads them: a value equal to a known
+ * coding (case and NUL bytes ignored) is that coding; otherwise the value is split on ',' and
+ * ' ', and a token containing "gzip" or "deflate" is that coding (abnormal unless exact),
+ * identity/none/inflate is nothing, anything else is an abnormal setting. Every token counts
+ * toward the layer limit; the tokens are kept in order (the last one is undone first).
+ */
 function parseEncodings(tx: HttpTx, h: HttpHalf, idx: number): void {
   const o = h.hVal[idx]!, end = o + h.hValLen[idx]!;
+  const fast = fastEncoding(h.norm, o, end);
+  if (fast >= 0) {
+    pushEncoding(tx, h, fast);
+    return;
+  }
   let i = o;
-  while (i <= end) {
+  while (i < end) {
+    while (i < end && (h.norm[i] === 0x2c || h.norm[i] === 0x20)) i++;
     let j = i;
-    while (j < end && h.norm[j] !== 0x2c) j++;
-    let a = i, b = j;
-    while (a < b && (h.norm[a] === 0x20 || h.norm[a] === 0x09)) a++;
-    while (b > a && (h.norm[b - 1] === 0x20 || h.norm[b - 1] === 0x09)) b--;
-    if (b > a) {
-      const enc = encodingOf(h.norm, a, b - a);
-      if (enc !== Encoding.Identity) {
-        if (h.encCount >= h.encodings.length) {
-          tx.setEvent(HttpEvent.TooManyEncodingLayers);
-          return;
-        }
-        if (enc === Encoding.Unknown) tx.setEvent(HttpEvent.AbnormalCeHeader);
-        h.encodings[h.encCount++] = enc;
+    while (j < end && h.norm[j] !== 0x2c && h.norm[j] !== 0x20) j++;
+    if (j > i) {
+      let enc: number;
+      if (containsAt(h.norm, i, j, 'gzip')) {
+        enc = Encoding.Gzip;
+        if (!tokenIs(h.norm, i, j - i, 'gzip') && !tokenIs(h.norm, i, j - i, 'x-gzip')) tx.setEvent(HttpEvent.AbnormalCeHeader);
+      } else if (containsAt(h.norm, i, j, 'deflate')) {
+        enc = Encoding.Deflate;
+        if (!tokenIs(h.norm, i, j - i, 'deflate') && !tokenIs(h.norm, i, j - i, 'x-deflate')) tx.setEvent(HttpEvent.AbnormalCeHeader);
+      } else if (tokenIs(h.norm, i, j - i, 'identity') || tokenIs(h.norm, i, j - i, 'none') || tokenIs(h.norm, i, j - i, 'inflate')) {
+        enc = Encoding.Identity;
+      } else {
+        tx.setEvent(HttpEvent.AbnormalCeHeader);
+        enc = Encoding.Unknown;
       }
+      pushEncoding(tx, h, enc);
     }
-    i = j + 1;
+    i = j;
   }
 }
 
-function encodingOf(b: Uint8Array, off: number, len: number): number {
-  if (tokenIs(b, off, len, 'gzip') || tokenIs(b, off, len, 'x-gzip')) return Encoding.Gzip;
-  if (tokenIs(b, off, len, 'deflate') || tokenIs(b, off, len, 'x-deflate')) return Encoding.Deflate;
-  if (tokenIs(b, off, len, 'identity') || tokenIs(b, off, len, 'none')) return Encoding.Identity;
-  return Encoding.Unknown;
+function pushEncoding(tx: HttpTx, h: HttpHalf, enc: number): void {
+  if (h.encCount >= h.encodings.length) {
+    tx.setEvent(HttpEvent.TooManyEncodingLayers);
+    return;
+  }
+  h.encodings[h.encCount++] = enc;
+}
+
+/** The whole value as one known coding, comparing without case and without NUL bytes; or -1. */
+function fastEncoding(b: Uint8Array, off: number, end: number): number {
+  if (equalsNoZero(b, off, end, 'gzip') || equalsNoZero(b, off, end, 'x-gzip')) return Encoding.Gzip;
+  if (equalsNoZero(b, off, end, 'deflate') || equalsNoZero(b, off, end, 'x-deflate')) return Encoding.Deflate;
+  if (equalsNoZero(b, off, end, 'inflate') || equalsNoZero(b, off, end, 'none')) return Encoding.Identity;
+  return -1;
+}
+
+function equalsNoZero(b: Uint8Array, off: number, end: number, lowerTok: string): boolean {
+  let k = 0;
+  for (let i = off; i < end; i++) {
+    if (b[i] === 0) continue;
+    if (k >= lowerTok.length || lowerAscii(b[i]!) !== lowerTok.charCodeAt(k)) return false;
+    k++;
+  }
+  return k === lowerTok.length;
+}
+
+function containsAt(b: Uint8Array, off: number, end: number, lowerTok: string): boolean {
+  const t = lowerTok.length;
+  outer: for (let i = off; i + t <= end; i++) {
+    for (let k = 0; k < t; k++) if (lowerAscii(b[i + k]!) !== lowerTok.charCodeAt(k)) continue outer;
+    return true;
+  }
+  return false;
 }
 
 function tokenIs(b: Uint8Array, off: number, len: number, lowerTok: string): boolean {

@@ -48,23 +48,76 @@ function decodeLayer(enc: number, input: Uint8Array, limit: number): { out: Uint
 }
 
 /**
- * Undo the encodings, listed in the order the sender applied them: the last one first, at most
- * `maxLayers` of them (the outer ones).
+ * Undo the encodings, listed in the order the sender applied them, the last one first; only the
+ * first `maxLayers` listed count (Suricata's layer limit). A layer that does not decode as
+ * declared is tried as gzip/zlib, raw deflate and gzip with a damaged header, then passed
+ * through as is (libhtp's decompressor restarts and passthrough).
  */
 export function decodeBody(body: Uint8Array, len: number, encodings: Uint8Array, encCount: number, maxLayers: number, limit: number): DecodeResult {
   let cur: Uint8Array = body.subarray(0, len);
   let truncated = false;
-  const stop = Math.max(0, encCount - maxLayers);
-  for (let i = encCount - 1; i >= stop; i--) {
+  let failed = false;
+  const n = Math.min(encCount, maxLayers);
+  for (let i = n - 1; i >= 0; i--) {
     const enc = encodings[i]!;
     if (enc !== Encoding.Gzip && enc !== Encoding.Deflate) continue;
+    if (cur.length === 0) break;
+    const r = decodeLayerTolerant(enc, cur, limit);
+    if (r === null) {
+      failed = true;
+      continue;
+    }
+    if (r.fallback) failed = true;
+    cur = r.out;
+    truncated = truncated || r.truncated;
+  }
+  if (cur.length > limit) {
+    cur = cur.subarray(0, limit);
+    truncated = true;
+  }
+  return { bytes: cur, len: cur.length, failed, truncated };
+}
+
+const UNZIP = 3;
+const RAW = 4;
+const GZIP_BODY = 5;
+
+function attempt(kind: number, input: Uint8Array, limit: number): { out: Uint8Array; truncated: boolean } | null {
+  try {
+    let r: { out: Uint8Array; truncated: boolean };
+    if (kind === UNZIP) r = decodeWith((b, o) => zlib.unzipSync(b, o), input, limit);
+    else if (kind === RAW) r = decodeWith((b, o) => zlib.inflateRawSync(b, o), input, limit);
+    else if (kind === GZIP_BODY) {
+      if (input.length <= 10 || input[0] !== 0x1f || input[1] !== 0x8b) return null;
+      r = decodeWith((b, o) => zlib.inflateRawSync(b, o), input.subarray(10), limit);
+    } else r = decodeLayer(kind, input, limit);
+    return r.out.length > 0 ? r : null;
+  } catch {
+    return null;
+  }
+}
+
+function decodeLayerTolerant(enc: number, input: Uint8Array, limit: number): { out: Uint8Array; truncated: boolean; fallback: boolean } | null {
+  const first = attempt(enc, input, limit);
+  if (first !== null) return { ...first, fallback: false };
+  for (const kind of [UNZIP, RAW, GZIP_BODY]) {
+    const r = attempt(kind, input, limit);
+    if (r !== null) return { ...r, fallback: true };
+  }
+  return null;
+}
+
+function decodeWith(fn: (b: Uint8Array, o: zlib.ZlibOptions) => Buffer, input: Uint8Array, limit: number): { out: Uint8Array; truncated: boolean } {
+  let inLen = input.length;
+  for (let a = 0; a < 24 && inLen > 0; a++) {
     try {
-      const r = decodeLayer(enc, cur, limit);
-      cur = r.out;
-      truncated = truncated || r.truncated;
-    } catch {
-      return { bytes: cur, len: Math.min(cur.length, limit), failed: true, truncated };
+      const out = fn(inLen === input.length ? input : input.subarray(0, inLen), { ...SYNC, maxOutputLength: limit * 4 + 65536 });
+      if (out.length > limit) return { out: out.subarray(0, limit), truncated: true };
+      return { out, truncated: inLen < input.length };
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') throw e;
+      inLen = inLen >> 1;
     }
   }
-  return { bytes: cur, len: Math.min(cur.length, limit), failed: false, truncated };
+  return { out: new Uint8Array(0), truncated: true };
 }

@@ -45,8 +45,8 @@ export class HttpHalf {
   bodySeen = 0;
   bodyTruncated = false;
   bodyGap = false;
-  /** Content-Encoding layers, in the order applied (more than fit are an event). */
-  readonly encodings = new Uint8Array(8);
+  /** Content-Encoding tokens, in the order listed (identity and unknown ones too: they count as layers). */
+  readonly encodings = new Uint8Array(16);
   encCount = 0;
   decoded: Uint8Array | null = null;
   decodedLen = 0;
