@@ -44,6 +44,13 @@ class Dir {
   hdr: Uint8Array;
   hdrLen = 0;
   hdrPending = false;
+  /** Response side: the line so far ends with CR (a lone CR ends a line unless LF follows). */
+  lastCr = false;
+  /** Response side: just after an end of line; -1 when not, else the first byte of the CR/SP/HT run seen since (0: none yet). */
+  eolRun = -1;
+  /** SP/HT bytes of that run (they start a folded line if a non-blank byte follows). */
+  runLen = 0;
+  readonly run = new Uint8Array(64);
 
   constructor(private readonly fieldLimit: number) {
     this.line = new Uint8Array(Math.min(256, fieldLimit));
@@ -79,6 +86,9 @@ class Dir {
     this.lineLong = false;
     this.hdrLen = 0;
     this.hdrPending = false;
+    this.lastCr = false;
+    this.eolRun = -1;
+    this.runLen = 0;
   }
 }
 
@@ -182,6 +192,10 @@ export class HttpParser implements AppLayerProtoParser {
         i = end;
         continue;
       }
+      if (!toServer && (st === S.Line || st === S.Headers || st === S.Trailer)) {
+        i = this.responseLine(c, d, buf, i, end);
+        continue;
+      }
       // Line states: gather up to LF.
       let j = buf.indexOf(0x0a, i);
       if (j < 0 || j >= end) j = -1;
@@ -209,6 +223,80 @@ export class HttpParser implements AppLayerProtoParser {
       this.line(c, d, toServer, n, long);
     }
     this.reap(c);
+  }
+
+  /**
+   * Response status line, headers and trailers, with the end-of-line rules of Suricata's Rust htp
+   * for responses: LF, CR LF, and a lone CR end a line; after an end of line a run of CR bytes
+   * before the next header is a deformed end of line (swallowed), a run starting with SP/HT is
+   * folding, and a run closed by LF is the empty line. Consumes bytes until one line is handled.
+   */
+  private responseLine(c: HttpConn, d: Dir, buf: Uint8Array, i: number, end: number): number {
+    const tx = d.tx;
+    const half = tx === null ? null : tx.res;
+    const keepRaw = (d.state === S.Headers || d.state === S.Trailer) && half !== null;
+    const rawLimit = this.config.headerBlockLimit;
+    while (i < end) {
+      const b = buf[i]!;
+      if (d.eolRun >= 0) {
+        if (b === 0x0d || ((b === 0x20 || b === 0x09) && d.eolRun !== 0x0d)) {
+          if (d.eolRun === 0) d.eolRun = b;
+          if (b !== 0x0d && d.runLen < d.run.length) d.run[d.runLen++] = b;
+          if (keepRaw && !half!.rawByte(b, rawLimit)) this.counters.headerLimitHits++;
+          i++;
+          continue;
+        }
+        const first = d.eolRun;
+        d.eolRun = -1;
+        if (b === 0x0a) {
+          // The run ends with LF: an empty line.
+          if (keepRaw && !half!.rawByte(b, rawLimit)) this.counters.headerLimitHits++;
+          d.runLen = 0;
+          d.lineLen = 0;
+          this.finishResponseLine(c, d, 0, false);
+          return i + 1;
+        }
+        if (first === 0x20 || first === 0x09) for (let k = 0; k < d.runLen; k++) d.lineByte(d.run[k]!); // folding
+        d.runLen = 0;
+      }
+      if (d.lastCr && b !== 0x0a) {
+        // A lone CR ended the line; this byte starts what follows.
+        d.lastCr = false;
+        const long = d.lineLong;
+        this.finishResponseLine(c, d, long ? d.lineLen : d.lineLen - 1, long);
+        return i;
+      }
+      d.lastCr = b === 0x0d;
+      d.lineByte(b);
+      if (keepRaw && !half!.rawByte(b, rawLimit)) this.counters.headerLimitHits++;
+      i++;
+      if (b === 0x0a) {
+        const long = d.lineLong;
+        let n = long ? d.lineLen : d.lineLen - 1;
+        if (!long && n > 0 && d.line[n - 1] === 0x0d) n--;
+        this.finishResponseLine(c, d, n, long);
+        return i;
+      }
+      if (d.state === S.Line && !d.lineLong && d.lineLen >= 4 && !looksLikeStatus(d.line, d.lineLen)) {
+        // Not a status line (HTTP/0.9 style or garbage): a body until close, at once.
+        this.statusLine(c, d, d.lineLen, false, false);
+        d.lineLen = 0;
+        d.lastCr = false;
+        return i;
+      }
+    }
+    return i;
+  }
+
+  private finishResponseLine(c: HttpConn, d: Dir, n: number, long: boolean): void {
+    d.lineLen = 0;
+    d.lineLong = false;
+    d.lastCr = false;
+    this.line(c, d, false, n, long);
+    if (d.state === S.Line || d.state === S.Headers || d.state === S.Trailer) {
+      d.eolRun = 0;
+      d.runLen = 0;
+    }
   }
 
   gap(slot: number, toServer: boolean, len: number): void {
@@ -243,6 +331,12 @@ export class HttpParser implements AppLayerProtoParser {
     const c = this.conns[slot];
     if (c === undefined) return;
     const d = toServer ? c.req : c.res;
+    if (!toServer && d.state === S.Line && d.lineLen > 0 && !isBlank(d.line, d.lineLen)) {
+      // A last response line without end of line (libhtp finalises it at close).
+      const n = d.lineLen;
+      d.lineLen = 0;
+      this.statusLine(c, d, n, false, false);
+    }
     if (d.state === S.BodyClose) this.messageDone(c, d, toServer);
     else if (toServer && d.state === S.Line && d.lineLen > 0) {
       // A request line cut by the end of the stream (libhtp REQUEST_LINE_INCOMPLETE).
@@ -329,8 +423,9 @@ export class HttpParser implements AppLayerProtoParser {
     switch (d.state) {
       case S.Line:
         if (n === 0) return; // libhtp skips empty lines before a message
+        if (isBlank(d.line, n)) return; // whitespace-only lines before a message are ignored
         if (toServer) this.requestLine(c, d, n, long);
-        else this.statusLine(c, d, n, long);
+        else this.statusLine(c, d, n, long, true);
         return;
       case S.Headers:
         this.headerLine(c, d, toServer, n, long);
@@ -438,7 +533,8 @@ export class HttpParser implements AppLayerProtoParser {
     h.setBuf(HttpBuf.Uri, SRC_NORM, start, h.normLen - start);
   }
 
-  private statusLine(c: HttpConn, d: Dir, n: number, long: boolean): void {
+  /** `eol`: the line had an end of line (kept in the body if the line turns out to be body). */
+  private statusLine(c: HttpConn, d: Dir, n: number, long: boolean, eol: boolean): void {
     let tx: HttpTx | undefined;
     for (let k = 0; k < c.txs.length; k++)
       if (c.txs[k]!.id === c.resNextId) {
@@ -469,8 +565,8 @@ export class HttpParser implements AppLayerProtoParser {
       this.event(tx, HttpEvent.ResponseInvalidProtocol);
       h.progress = HttpProgress.Body;
       d.state = S.BodyClose;
-      for (let k = 0; k < n; k++) h.bodyBytes(L, k, 1, this.config.responseBodyLimit);
-      h.bodyBytes(LF, 0, 1, this.config.responseBodyLimit);
+      h.bodyBytes(L, 0, n, this.config.responseBodyLimit);
+      if (eol) h.bodyBytes(LF, 0, 1, this.config.responseBodyLimit);
       return;
     }
     this.copyLine(h, d, n);
@@ -726,6 +822,19 @@ function nameIsCl(h: HttpHalf, i: number): boolean {
 function sameBytes(b: Uint8Array, o1: number, n1: number, o2: number, n2: number): boolean {
   if (n1 !== n2) return false;
   for (let i = 0; i < n1; i++) if (b[o1 + i] !== b[o2 + i]) return false;
+  return true;
+}
+
+/** Does a response line start like a status line ("HTTP", any case, after whitespace)? */
+function looksLikeStatus(b: Uint8Array, n: number): boolean {
+  let p = 0;
+  while (p < n && isSpace(b[p]!)) p++;
+  if (n - p < 4) return true; // not decidable yet
+  return lowerAscii(b[p]!) === 0x68 && lowerAscii(b[p + 1]!) === 0x74 && lowerAscii(b[p + 2]!) === 0x74 && lowerAscii(b[p + 3]!) === 0x70;
+}
+
+function isBlank(b: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (!isSpace(b[i]!)) return false;
   return true;
 }
 
