@@ -46,11 +46,8 @@ class Dir {
   hdrPending = false;
   /** Response side: the line so far ends with CR (a lone CR ends a line unless LF follows). */
   lastCr = false;
-  /** Response side: just after an end of line; -1 when not, else the first byte of the CR/SP/HT run seen since (0: none yet). */
+  /** Response side: just after an end of line: -1 no, 0 yes, 0x0d yes and CR bytes followed it. */
   eolRun = -1;
-  /** SP/HT bytes of that run (they start a folded line if a non-blank byte follows). */
-  runLen = 0;
-  readonly run = new Uint8Array(64);
 
   constructor(private readonly fieldLimit: number) {
     this.line = new Uint8Array(Math.min(256, fieldLimit));
@@ -88,7 +85,6 @@ class Dir {
     this.hdrPending = false;
     this.lastCr = false;
     this.eolRun = -1;
-    this.runLen = 0;
   }
 }
 
@@ -239,25 +235,23 @@ export class HttpParser implements AppLayerProtoParser {
     while (i < end) {
       const b = buf[i]!;
       if (d.eolRun >= 0) {
-        if (b === 0x0d || ((b === 0x20 || b === 0x09) && d.eolRun !== 0x0d)) {
-          if (d.eolRun === 0) d.eolRun = b;
-          if (b !== 0x0d && d.runLen < d.run.length) d.run[d.runLen++] = b;
+        if (b === 0x0d || (d.eolRun === 0x0d && (b === 0x20 || b === 0x09))) {
+          // CR (and blanks after it) right after an end of line.
+          d.eolRun = 0x0d;
           if (keepRaw && !half!.rawByte(b, rawLimit)) this.counters.headerLimitHits++;
           i++;
           continue;
         }
-        const first = d.eolRun;
+        const wasCr = d.eolRun === 0x0d;
         d.eolRun = -1;
-        if (b === 0x0a) {
-          // The run ends with LF: an empty line.
+        if (b === 0x0a && wasCr) {
+          // CR ... LF: the empty line.
           if (keepRaw && !half!.rawByte(b, rawLimit)) this.counters.headerLimitHits++;
-          d.runLen = 0;
           d.lineLen = 0;
           this.finishResponseLine(c, d, 0, false);
           return i + 1;
         }
-        if (first === 0x20 || first === 0x09) for (let k = 0; k < d.runLen; k++) d.lineByte(d.run[k]!); // folding
-        d.runLen = 0;
+        // Otherwise a deformed end of line was swallowed; b starts the next line.
       }
       if (d.lastCr && b !== 0x0a) {
         // A lone CR ended the line; this byte starts what follows.
@@ -293,10 +287,7 @@ export class HttpParser implements AppLayerProtoParser {
     d.lineLong = false;
     d.lastCr = false;
     this.line(c, d, false, n, long);
-    if (d.state === S.Line || d.state === S.Headers || d.state === S.Trailer) {
-      d.eolRun = 0;
-      d.runLen = 0;
-    }
+    if (d.state === S.Line || d.state === S.Headers || d.state === S.Trailer) d.eolRun = 0;
   }
 
   gap(slot: number, toServer: boolean, len: number): void {
@@ -598,15 +589,17 @@ export class HttpParser implements AppLayerProtoParser {
       return;
     }
     const L = d.line;
-    if ((L[0] === 0x20 || L[0] === 0x09) && d.hdrPending) {
+    const folded = (L[0] === 0x20 || L[0] === 0x09) && d.hdrPending && (toServer || !looksLikeHeader(L, n));
+    if (folded) {
       // Folded continuation: joined to the header being built.
       for (let k = 0; k < n && d.hdrByte(L[k]!); k++);
       return;
     }
     let from = 0;
     if (L[0] === 0x20 || L[0] === 0x09) {
-      // Folding with nothing to fold into: libhtp trims it and takes it as a header line.
-      this.event(tx, toServer ? HttpEvent.InvalidRequestFieldFolding : HttpEvent.InvalidResponseFieldFolding);
+      // Folding with nothing to fold into (libhtp trims it and takes it as a header line), or in
+      // a response a blank-led "name:" line, which Suricata's Rust htp reads as a new header.
+      if (!d.hdrPending) this.event(tx, toServer ? HttpEvent.InvalidRequestFieldFolding : HttpEvent.InvalidResponseFieldFolding);
       while (from < n && isLws(L[from]!)) from++;
     }
     if (d.hdrPending) this.storeHeader(tx, h, d, toServer);
@@ -831,6 +824,17 @@ function looksLikeStatus(b: Uint8Array, n: number): boolean {
   while (p < n && isSpace(b[p]!)) p++;
   if (n - p < 4) return true; // not decidable yet
   return lowerAscii(b[p]!) === 0x68 && lowerAscii(b[p + 1]!) === 0x74 && lowerAscii(b[p + 2]!) === 0x74 && lowerAscii(b[p + 3]!) === 0x70;
+}
+
+/** "[blanks] token [blanks] :" at the start of a line (a header, not a continuation). */
+function looksLikeHeader(b: Uint8Array, n: number): boolean {
+  let p = 0;
+  while (p < n && isLws(b[p]!)) p++;
+  const t = p;
+  while (p < n && TOKEN[b[p]!] === 1) p++;
+  if (p === t) return false;
+  while (p < n && isLws(b[p]!)) p++;
+  return p < n && b[p] === 0x3a;
 }
 
 function isBlank(b: Uint8Array, n: number): boolean {
