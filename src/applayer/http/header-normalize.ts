@@ -8,7 +8,7 @@
 import { HttpBuf } from './http-buffers.js';
 import { Encoding } from './http-decompress.js';
 import { HttpEvent } from './http-events.js';
-import { lowerAscii, SRC_NORM, SRC_RAW, type HttpHalf, type HttpTx } from './http-tx.js';
+import { lowerAscii, nameEqualsNoZero, SRC_NORM, SRC_RAW, type HttpHalf, type HttpTx } from './http-tx.js';
 
 /** Header name → buffer id, per direction. */
 const REQUEST_KNOWN: readonly (readonly [string, number])[] = [
@@ -31,11 +31,7 @@ const RESPONSE_KNOWN: readonly (readonly [string, number])[] = [
 ];
 
 function nameIs(h: HttpHalf, idx: number, lowerName: string): boolean {
-  const n = lowerName.length;
-  if (h.hNameLen[idx] !== n) return false;
-  const o = h.hName[idx]!;
-  for (let i = 0; i < n; i++) if (lowerAscii(h.norm[o + i]!) !== lowerName.charCodeAt(i)) return false;
-  return true;
+  return nameEqualsNoZero(h.norm, h.hName[idx]!, h.hNameLen[idx]!, lowerName);
 }
 
 function sameName(h: HttpHalf, a: number, b: number): boolean {

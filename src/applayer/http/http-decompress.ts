@@ -88,13 +88,29 @@ function attempt(kind: number, input: Uint8Array, limit: number): { out: Uint8Ar
     if (kind === UNZIP) r = decodeWith((b, o) => zlib.unzipSync(b, o), input, limit);
     else if (kind === RAW) r = decodeWith((b, o) => zlib.inflateRawSync(b, o), input, limit);
     else if (kind === GZIP_BODY) {
-      if (input.length <= 10 || input[0] !== 0x1f || input[1] !== 0x8b) return null;
-      r = decodeWith((b, o) => zlib.inflateRawSync(b, o), input.subarray(10), limit);
+      const start = gzipHeaderEnd(input);
+      if (start < 0) return null;
+      r = decodeWith((b, o) => zlib.inflateRawSync(b, o), input.subarray(start), limit);
     } else r = decodeLayer(kind, input, limit);
     return r.out.length > 0 ? r : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * Where the deflate data of a gzip member starts, reading the header without checking it
+ * (reserved flags, header CRC): -1 if it is not a gzip header at all.
+ */
+function gzipHeaderEnd(b: Uint8Array): number {
+  if (b.length <= 10 || b[0] !== 0x1f || b[1] !== 0x8b) return -1;
+  const flg = b[3]!;
+  let p = 10;
+  if ((flg & 4) !== 0) p += 2 + (b[p]! | (b[p + 1]! << 8));
+  if ((flg & 8) !== 0) while (p < b.length && b[p++] !== 0);
+  if ((flg & 16) !== 0) while (p < b.length && b[p++] !== 0);
+  if ((flg & 2) !== 0) p += 2;
+  return p < b.length ? p : -1;
 }
 
 function decodeLayerTolerant(enc: number, input: Uint8Array, limit: number): { out: Uint8Array; truncated: boolean; fallback: boolean } | null {

@@ -630,9 +630,9 @@ export class HttpParser implements AppLayerProtoParser {
       nameEnd = 0;
       valStart = 0;
     } else {
-      while (nameStart < nameEnd && isLws(H[nameStart]!)) nameStart++;
+      while (nameStart < nameEnd && isSpace(H[nameStart]!)) nameStart++;
       let invalid = nameStart > 0 || colon === 0;
-      while (nameEnd > nameStart && isLws(H[nameEnd - 1]!)) {
+      while (nameEnd > nameStart && isSpace(H[nameEnd - 1]!)) {
         nameEnd--;
         invalid = true;
       }

@@ -154,16 +154,21 @@ export class HttpHalf {
 
   /** Index of the first header with this name (ASCII case-insensitive), or -1. */
   findHeader(lowerName: string): number {
-    const n = lowerName.length;
-    for (let h = 0; h < this.hCount; h++) {
-      if (this.hNameLen[h] !== n) continue;
-      const o = this.hName[h]!;
-      let i = 0;
-      for (; i < n; i++) if (lowerAscii(this.norm[o + i]!) !== lowerName.charCodeAt(i)) break;
-      if (i === n) return h;
-    }
+    for (let h = 0; h < this.hCount; h++) if (nameEqualsNoZero(this.norm, this.hName[h]!, this.hNameLen[h]!, lowerName)) return h;
     return -1;
   }
+}
+
+/** Header name comparison as Suricata's Rust htp looks names up: no case, NUL bytes ignored. */
+export function nameEqualsNoZero(b: Uint8Array, off: number, len: number, lowerName: string): boolean {
+  let k = 0;
+  for (let i = off; i < off + len; i++) {
+    const c = b[i]!;
+    if (c === 0) continue;
+    if (k >= lowerName.length || lowerAscii(c) !== lowerName.charCodeAt(k)) return false;
+    k++;
+  }
+  return k === lowerName.length;
 }
 
 export class HttpTx {
