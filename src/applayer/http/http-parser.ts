@@ -48,6 +48,10 @@ class Dir {
   lastCr = false;
   /** Response side: just after an end of line: -1 no, 0 yes, 0x0d yes and CR bytes followed it. */
   eolRun = -1;
+  /** Response side: inside a line that is not a status line; its bytes go to the body up to LF. */
+  garbage = false;
+  /** The line being handled ended with a bare LF (no CR). */
+  bareLf = false;
 
   constructor(private readonly fieldLimit: number) {
     this.line = new Uint8Array(Math.min(256, fieldLimit));
@@ -85,6 +89,8 @@ class Dir {
     this.hdrPending = false;
     this.lastCr = false;
     this.eolRun = -1;
+    this.garbage = false;
+    this.bareLf = false;
   }
 }
 
@@ -232,6 +238,13 @@ export class HttpParser implements AppLayerProtoParser {
     const half = tx === null ? null : tx.res;
     const keepRaw = (d.state === S.Headers || d.state === S.Trailer) && half !== null;
     const rawLimit = this.config.headerBlockLimit;
+    if (d.garbage) {
+      let j = buf.indexOf(0x0a, i);
+      if (j < 0 || j >= end) j = end - 1;
+      else d.garbage = false;
+      if (half !== null) half.bodyBytes(buf, i, j + 1 - i, this.config.responseBodyLimit);
+      return j + 1;
+    }
     while (i < end) {
       const b = buf[i]!;
       if (d.eolRun >= 0) {
@@ -267,8 +280,13 @@ export class HttpParser implements AppLayerProtoParser {
       if (b === 0x0a) {
         const long = d.lineLong;
         let n = long ? d.lineLen : d.lineLen - 1;
-        if (!long && n > 0 && d.line[n - 1] === 0x0d) n--;
+        d.bareLf = true;
+        if (!long && n > 0 && d.line[n - 1] === 0x0d) {
+          n--;
+          d.bareLf = false;
+        }
         this.finishResponseLine(c, d, n, long);
+        d.bareLf = false;
         return i;
       }
       if (d.state === S.Line && !d.lineLong && d.lineLen >= 4 && !looksLikeStatus(d.line, d.lineLen)) {
@@ -328,7 +346,7 @@ export class HttpParser implements AppLayerProtoParser {
       d.lineLen = 0;
       this.statusLine(c, d, n, false, false);
     }
-    if (d.state === S.BodyClose) this.messageDone(c, d, toServer);
+    if (d.state === S.BodyClose || (!toServer && d.state === S.Line && d.tx !== null && d.tx.res.bodySeen > 0)) this.messageDone(c, d, toServer);
     else if (toServer && d.state === S.Line && d.lineLen > 0) {
       // A request line cut by the end of the stream (libhtp REQUEST_LINE_INCOMPLETE).
       this.counters.events[HttpEvent.RequestLineIncomplete]!++;
@@ -552,12 +570,14 @@ export class HttpParser implements AppLayerProtoParser {
     let p = 0;
     while (p < n && isSpace(L[p]!)) p++;
     if (!(n - p >= 4 && lowerAscii(L[p]!) === 0x68 && lowerAscii(L[p + 1]!) === 0x74 && lowerAscii(L[p + 2]!) === 0x74 && lowerAscii(L[p + 3]!) === 0x70)) {
-      // Not a status line: libhtp treats the data as a body until close.
+      // Not a status line: body of the waiting transaction ("unexpected response body"), line
+      // by line, and a later status line still starts its response (Rust htp). Without an end
+      // of line yet, the rest of the line goes to the body as it comes.
       this.event(tx, HttpEvent.ResponseInvalidProtocol);
       h.progress = HttpProgress.Body;
-      d.state = S.BodyClose;
       h.bodyBytes(L, 0, n, this.config.responseBodyLimit);
       if (eol) h.bodyBytes(LF, 0, 1, this.config.responseBodyLimit);
+      else d.garbage = true;
       return;
     }
     this.copyLine(h, d, n);
@@ -582,7 +602,8 @@ export class HttpParser implements AppLayerProtoParser {
     const tx = d.tx!;
     const h = toServer ? tx.req : tx.res;
     if (long) this.event(tx, toServer ? HttpEvent.RequestFieldTooLong : HttpEvent.ResponseFieldTooLong);
-    if (n === 0) {
+    if (n === 0 || (n === 1 && d.bareLf && isLws(d.line[0]!))) {
+      // The empty line; also one blank then a bare LF (libhtp's line terminator rule).
       if (d.hdrPending) this.storeHeader(tx, h, d, toServer);
       finishHeaders(tx, h, toServer, this.config.headerBlockLimit * 2);
       this.headersDone(c, d, tx, toServer);
