@@ -52,6 +52,9 @@ class Dir {
   garbage = false;
   /** The line being handled ended with a bare LF (no CR). */
   bareLf = false;
+  /** The end of line before the current CR run was a bare LF; CR bytes in that run. */
+  eolBareLf = false;
+  runCr = 0;
 
   constructor(private readonly fieldLimit: number) {
     this.line = new Uint8Array(Math.min(256, fieldLimit));
@@ -91,6 +94,8 @@ class Dir {
     this.eolRun = -1;
     this.garbage = false;
     this.bareLf = false;
+    this.eolBareLf = false;
+    this.runCr = 0;
   }
 }
 
@@ -250,6 +255,8 @@ export class HttpParser implements AppLayerProtoParser {
       if (d.eolRun >= 0) {
         if (b === 0x0d || (d.eolRun === 0x0d && (b === 0x20 || b === 0x09))) {
           // CR (and blanks after it) right after an end of line.
+          if (d.eolRun === 0) d.runCr = 0;
+          if (b === 0x0d) d.runCr++;
           d.eolRun = 0x0d;
           if (keepRaw && !half!.rawByte(b, rawLimit)) this.counters.headerLimitHits++;
           i++;
@@ -257,6 +264,15 @@ export class HttpParser implements AppLayerProtoParser {
         }
         const wasCr = d.eolRun === 0x0d;
         d.eolRun = -1;
+        if (b === 0x0a && wasCr && d.eolBareLf && d.runCr === 2 && i + 1 < end && (buf[i + 1] === 0x0a || (buf[i + 1] === 0x0d && i + 2 < end && buf[i + 2] === 0x0a))) {
+          // LF CR CR LF before another end of line: one deformed end of line (Rust htp).
+          if (keepRaw && !half!.rawByte(b, rawLimit)) this.counters.headerLimitHits++;
+          d.eolRun = 0;
+          d.runCr = 0;
+          d.eolBareLf = false;
+          i++;
+          continue;
+        }
         if (b === 0x0a && wasCr) {
           // CR ... LF: the empty line.
           if (keepRaw && !half!.rawByte(b, rawLimit)) this.counters.headerLimitHits++;
@@ -305,7 +321,10 @@ export class HttpParser implements AppLayerProtoParser {
     d.lineLong = false;
     d.lastCr = false;
     this.line(c, d, false, n, long);
-    if (d.state === S.Line || d.state === S.Headers || d.state === S.Trailer) d.eolRun = 0;
+    if (d.state === S.Line || d.state === S.Headers || d.state === S.Trailer) {
+      d.eolRun = 0;
+      d.eolBareLf = d.bareLf;
+    }
   }
 
   gap(slot: number, toServer: boolean, len: number): void {

@@ -302,6 +302,49 @@ describe('HTTP/1 request and response', () => {
     expect(tx.progressToClient).toBe(HttpProgress.Complete);
   });
 
+  describe('response end-of-line rules (Suricata Rust htp, response side)', () => {
+    const req = 'GET / HTTP/1.1\r\nHost: a\r\n\r\n';
+    // [name, response, body, same byte by byte] ("LF CR CR LF" needs to see the next bytes in the same call).
+    const cases: [string, string, string | undefined, boolean?][] = [
+      ['lone CR ends a header line', 'HTTP/1.1 200 OK\r\nX: y\rContent-Length: 2\r\n\r\nok', 'ok'],
+      ['lone CR then blank folds', 'HTTP/1.1 200 OK\r\nContent-Length:\r 2\r\n\r\nok', 'ok'],
+      ['CR run after LF is a deformed end of line', 'HTTP/1.1 200 OK\r\nX: y\r\n\r\rContent-Length: 2\r\n\r\nok', 'ok'],
+      ['LF CR CR LF before CRLF', 'HTTP/1.1 200 OK\r\nContent-Length: 2\n\r\r\n\r\nok', 'ok', false],
+      ['blank-led name: line is a header, not folding', 'HTTP/1.1 200 OK\r\nX: y\r\n Content-Length: 2\r\n\r\nok', 'ok'],
+      ['blank folded lines join', 'HTTP/1.1 200 OK\r\nContent-Length: \r\n \r\n 2 \r\n\r\nok', 'ok'],
+      ['one blank then bare LF ends headers', 'HTTP/1.1 200 OK\r\nContent-Length: 2\n \nok', 'ok'],
+      ['garbage line before the status line is body, then the response parses', 'foobar\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', 'foobar\r\nok'],
+      ['blank lines before the status line are ignored', ' \t\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', 'ok'],
+    ];
+    for (const [name, res, body, splitSafe] of cases)
+      it(name, () => {
+        const one = makeHttp();
+        feed(one.al, 0, true, req);
+        feed(one.al, 0, false, res);
+        const tx = one.p.getTx(0, 0)!;
+        expect(tx.text(HttpBuf.ResponseBody)).toBe(body);
+        expect(tx.progressToClient).toBe(HttpProgress.Complete);
+        if (splitSafe === false) return;
+        // Byte by byte: the same.
+        const t = makeHttp();
+        feed(t.al, 0, true, req);
+        feedSplit(t.al, 0, false, res, [...res].map((_, i) => i));
+        expect(snapAll(t.p, 0)).toEqual(snapAll(one.p, 0));
+      });
+
+    it('an HTTP/0.9 style response is all body, complete at close', () => {
+      const { al, p } = makeHttp();
+      feed(al, 0, true, req);
+      feed(al, 0, false, 'X5O!P%@AP[4\\PZX54(P^)7CC)7}');
+      feed(al, 0, false, '$EICAR');
+      al.onEnd(0, false);
+      const tx = p.getTx(0, 0)!;
+      expect(tx.text(HttpBuf.ResponseBody)).toBe('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR');
+      expect(tx.progressToClient).toBe(HttpProgress.Complete);
+      expect(tx.hasEvent(HttpEvent.ResponseInvalidProtocol)).toBe(true);
+    });
+  });
+
   it('raises chunk length and content length events', () => {
     const { al, p } = makeHttp();
     feed(al, 0, true, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n');
