@@ -39,6 +39,9 @@ export const METRICS: Record<string, readonly string[]> = {
   mirrorsink_output_write_errors_total: ['output', 'code'],
   mirrorsink_output_dropped_total: ['output'],
   mirrorsink_dedup_evictions_total: [],
+  mirrorsink_defrag_total: ['counter'],
+  mirrorsink_defrag_memuse_bytes: [],
+  mirrorsink_defrag_trackers_active: [],
 };
 
 /** Labels Prometheus adds to every scraped series. */
