@@ -29,7 +29,8 @@ function rdataField(rec: DnsRecord): [string, unknown] | null {
       if (typeof d === 'object' && !Array.isArray(d)) return ['sshfp', d];
       break;
   }
-  if (Array.isArray(d)) return ['rdata', d.length === 1 ? d[0] : d];
+  // The schema has rdata as one string: TXT character-strings are concatenated.
+  if (Array.isArray(d)) return ['rdata', d.join('')];
   return ['rdata', d];
 }
 

@@ -41,7 +41,7 @@ const SHORT_NAMES: Record<string, string> = {
   '2.5.4.12': 'title',
   '2.5.4.42': 'givenName',
   '2.5.4.15': 'businessCategory',
-  '1.2.840.113549.1.9.1': 'emailAddress',
+  '1.2.840.113549.1.9.1': 'Email', // as x509-parser prints it (suricata-verify sslv2-tls-upgrade-01)
   '0.9.2342.19200300.100.1.25': 'DC',
   '0.9.2342.19200300.100.1.1': 'UID',
 };

@@ -1,6 +1,6 @@
 /**
  * The EVE `tls` object (src/output-json-tls.c, `extended: yes`, Suricata's default): subject,
- * issuerdn, session_resumed, serial, fingerprint, sni, version, notbefore, notafter, then
+ * issuerdn, subjectaltname, session_resumed, serial, fingerprint, sni, version, notbefore, notafter, then
  * ja3/ja3s/ja4 when computed (Suricata computes them only when enabled or a rule needs them:
  * pass `fingerprints: false` to leave them out), client_alpns / server_alpns, and `client`
  * with the client certificate's fields.
@@ -18,6 +18,7 @@ function certFields(o: Record<string, unknown>, c: TlsCertInfo | null, extended:
   if (c !== null) {
     o.subject = c.subject;
     o.issuerdn = c.issuer;
+    if (c.san.length > 0) o.subjectaltname = c.san;
   }
   after?.();
   if (extended && c !== null) {

@@ -359,6 +359,13 @@ export class TlsState {
 
   private onClientHello(b: Uint8Array, s: number, e: number): void {
     const ch = parseClientHello(b, s, e);
+    if (this.clientHello !== null) {
+      // A second ClientHello (after a HelloRetryRequest, or crafted): Suricata keeps the first
+      // one's fingerprints (suricata-verify tls-duplicate-hello, redmine 6634); only a missing
+      // SNI is filled in.
+      if (this.sni === null && ch.sni !== null && ch.error === 0) this.sni = ch.sni;
+      return;
+    }
     if (ch.error === HELLO_BAD_LENGTH) {
       this.setEvent(TLS_EVENT.invalidHandshakeMessage);
       return;

@@ -196,6 +196,7 @@ describe('TLS handshake across segments', () => {
     expect(eve).toEqual({
       subject: 'C=US, O=Mirrorsink Test, Inc., CN=test.example.com',
       issuerdn: 'C=DE, O=Mirrorsink CA, CN=Mirrorsink Root',
+      subjectaltname: ['test.example.com', 'www.example.com'],
       serial: '00:C4:8B:2A:9F',
       fingerprint: 'e5:96:16:8c:db:15:83:3b:04:af:e4:94:f1:04:86:c5:2e:7f:2e:17',
       sni: 'www.example.com',
@@ -236,13 +237,15 @@ describe('TLS handshake across segments', () => {
     expect(s.events).toEqual([]);
   });
 
-  it('HelloRetryRequest keeps the second ClientHello in clear', () => {
+  it('HelloRetryRequest keeps the second ClientHello in clear; the first one keeps its fingerprints', () => {
     const s = new TlsState();
-    run(s, true, clientBytes);
+    run(s, true, record(22, clientHello(0x0303, [0x1301], [ext(0x002b, vec8(list16([0x0304])))])));
+    const firstJa4 = s.ja4;
     const hrrRandom = [0xcf, 0x21, 0xad, 0x74, ...new Array<number>(28).fill(0)];
     run(s, false, record(22, serverHello(0x0303, 0x1301, [ext(0x002b, u16(0x0304))], [], hrrRandom)));
     run(s, true, record(22, clientHello(0x0303, [0x1301], [sniExt('second.example')])));
     expect(s.sni).toBe('second.example');
+    expect(s.ja4).toBe(firstJa4);
   });
 
   it('SSLv2-compatible ClientHello gives the client version', () => {

@@ -1,0 +1,104 @@
+/**
+ * The TLS and SSH parsers on real captures from the suricata-verify pool, against the values
+ * those tests expect from Suricata (their test.yaml). tshark's `follow,tcp,raw` is the
+ * reassembly oracle here (the stream stage is not on this branch): each direction's bytes, in
+ * the order they were sent, fed as they come.
+ */
+import { expect, it } from 'vitest';
+import { describeWithCorpus, corpusPath } from '../helpers/corpus.js';
+import { haveTool, runTool } from '../helpers/tools.js';
+import { TlsState } from '../../src/applayer/tls/tls-state.js';
+import { tlsEve } from '../../src/applayer/tls/tls-eve.js';
+import { SshState } from '../../src/applayer/ssh/ssh-state.js';
+
+interface Chunk {
+  toServer: boolean;
+  data: Uint8Array;
+}
+
+const TSHARK = haveTool('tshark');
+const pool = (...p: string[]): string => corpusPath('suricata-verify-pool', 'tests', ...p);
+
+function tcpStreams(pcap: string): number {
+  const out = runTool('tshark', ['-r', pcap, '-T', 'fields', '-e', 'tcp.stream', '-Y', 'tcp']).stdout;
+  let max = -1;
+  for (const l of out.split('\n')) if (l.trim() !== '') max = Math.max(max, Number(l));
+  return max + 1;
+}
+
+/** Node 0 (the first sender, the client in these captures) is to-server. */
+function follow(pcap: string, stream: number): Chunk[] {
+  const out = runTool('tshark', ['-r', pcap, '-q', '-z', `follow,tcp,raw,${stream}`]).stdout;
+  const chunks: Chunk[] = [];
+  let inBody = false;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('Node 1:')) {
+      inBody = true;
+      continue;
+    }
+    if (!inBody || line.startsWith('====') || line.trim() === '') continue;
+    const toServer = !line.startsWith('\t');
+    chunks.push({ toServer, data: Buffer.from(line.trim(), 'hex') });
+  }
+  return chunks;
+}
+
+function tlsOf(pcap: string, stream: number): TlsState {
+  const s = new TlsState();
+  for (const c of follow(pcap, stream)) s.feed(c.toServer, c.data, 0, c.data.length);
+  return s;
+}
+
+describeWithCorpus('TLS/SSH parsers on suricata-verify captures', () => {
+  it.skipIf(!TSHARK)('ja4-rules: JA4 t13d1516h2_8daaf6152771_e5627efa2ab1', () => {
+    const s = tlsOf(pool('ja4-rules', 'input.pcap'), 0);
+    expect(s.ja4).toBe('t13d1516h2_8daaf6152771_e5627efa2ab1');
+    expect(s.events).toEqual([]);
+  });
+
+  it.skipIf(!TSHARK)('tls-duplicate-hello: JA3 string', () => {
+    const pcap = pool('tls-duplicate-hello', 'input.pcap');
+    const want =
+      '771,4866-4867-4865-4868-49196-52393-49325-49162-49195-49324-49161-49200-52392-49172-49199-49171-157-49309-53-156-49308-47-159-52394-49311-57-158-49310-51,5-10-11-13-22-23-35-51-43-65281-0-45,23,0';
+    const seen: string[] = [];
+    for (let i = 0; i < tcpStreams(pcap); i++) {
+      const s = tlsOf(pcap, i);
+      if (s.ja3 !== null) seen.push(s.ja3.string);
+    }
+    expect(seen).toContain(want);
+  });
+
+  it.skipIf(!TSHARK)('sslv2-tls-upgrade-01: certificate subject, issuer (Email=), serial, fingerprint, version, validity', () => {
+    const s = tlsOf(pool('sslv2-tls-upgrade-01', 'ssl-v2-s1.pcap'), 0);
+    expect(tlsEve(s)).toMatchObject({
+      subject:
+        'C=US, ST=California, L=Sunnyvale, O=NetScreen Technologies, Inc., OU=Security Team, CN=sigdb.secteam.netscreen.com, Email=aturner@netscreen.com',
+      issuerdn:
+        'C=US, ST=California, L=Sunnyvale, O=OneSecure, Inc., OU=Fulfillment, CN=jumper.sv-staging.onesecure.com, Email=fulfillment@onesecure.com',
+      serial: '55',
+      fingerprint: '8c:90:bd:2a:b3:ae:e6:0b:d0:ea:b7:86:b0:1a:e4:b1:cc:57:ef:22',
+      version: 'TLSv1',
+      notbefore: '2003-03-29T00:57:44',
+      notafter: '2008-03-27T00:57:44',
+    });
+  });
+
+  it.skipIf(!TSHARK)('tls-cert-issuer capture: subject C=FR, ST=IDF, L=Paris, O=Stamus, CN=SELKS', () => {
+    const pcap = pool('tls', 'tls-cert-issuer', 'tls.pcap');
+    const subjects: string[] = [];
+    for (let i = 0; i < tcpStreams(pcap); i++) {
+      const s = tlsOf(pcap, i);
+      if (s.serverCert !== null) subjects.push(s.serverCert.subject);
+    }
+    expect(subjects).toContain('C=FR, ST=IDF, L=Paris, O=Stamus, CN=SELKS');
+  });
+
+  it.skipIf(!TSHARK)('ssh-hassh-reassembled: hassh and hassh.server 3cc67862bceac0f334c62ad1b76895b4', () => {
+    const s = new SshState();
+    for (const c of follow(pool('ssh-hassh-reassembled', 'input.pcap'), 0)) s.feed(c.toServer, c.data, 0, c.data.length);
+    expect(s.client.hassh?.hash).toBe('3cc67862bceac0f334c62ad1b76895b4');
+    expect(s.server.hassh?.hash).toBe('3cc67862bceac0f334c62ad1b76895b4');
+    expect(s.client.hassh?.string).toContain('diffie-hellman-group1-sha1');
+    expect(s.events).toEqual([]);
+  });
+});
