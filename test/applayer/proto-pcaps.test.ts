@@ -10,6 +10,8 @@ import { haveTool, runTool } from '../helpers/tools.js';
 import { TlsState } from '../../src/applayer/tls/tls-state.js';
 import { tlsEve } from '../../src/applayer/tls/tls-eve.js';
 import { SshState } from '../../src/applayer/ssh/ssh-state.js';
+import { DnsState } from '../../src/applayer/dns/dns-state.js';
+import { dnsTxEve, dnsQueryBuffers, dnsResponseRrnameBuffers } from '../../src/applayer/dns/dns-eve.js';
 
 interface Chunk {
   toServer: boolean;
@@ -41,6 +43,26 @@ function follow(pcap: string, stream: number): Chunk[] {
     chunks.push({ toServer, data: Buffer.from(line.trim(), 'hex') });
   }
   return chunks;
+}
+
+/** UDP payloads in capture order; the first packet's sender is the client. */
+function udpPayloads(pcap: string): Chunk[] {
+  const out = runTool('tshark', ['-r', pcap, '-T', 'fields', '-e', 'ip.src', '-e', 'udp.srcport', '-e', 'udp.payload', '-Y', 'udp']).stdout;
+  const chunks: Chunk[] = [];
+  let client = '';
+  for (const line of out.split('\n')) {
+    const [src, port, hex] = line.split('\t');
+    if (hex === undefined || hex === '') continue;
+    if (client === '') client = `${src}:${port}`;
+    chunks.push({ toServer: `${src}:${port}` === client, data: Buffer.from(hex.replace(/:/g, ''), 'hex') });
+  }
+  return chunks;
+}
+
+function dnsUdpOf(pcap: string): DnsState {
+  const s = new DnsState();
+  for (const c of udpPayloads(pcap)) s.parseDatagram(c.toServer, c.data, 0, c.data.length);
+  return s;
 }
 
 function tlsOf(pcap: string, stream: number): TlsState {
@@ -100,5 +122,52 @@ describeWithCorpus('TLS/SSH parsers on suricata-verify captures', () => {
     expect(s.server.hassh?.hash).toBe('3cc67862bceac0f334c62ad1b76895b4');
     expect(s.client.hassh?.string).toContain('diffie-hellman-group1-sha1');
     expect(s.events).toEqual([]);
+  });
+
+  it.skipIf(!TSHARK)('dns-z-bit: request tx with z_flag_set; response EVE as expected', () => {
+    const s = dnsUdpOf(pool('dns', 'dns-z-bit', 'input.pcap'));
+    expect(s.txs).toHaveLength(2);
+    expect(s.txs[0]!.events).toEqual(['z_flag_set']);
+    expect(dnsTxEve(s.txs[0]!)).toMatchObject({ type: 'request', z: true });
+    expect(dnsTxEve(s.txs[1]!)).toMatchObject({
+      version: 3, type: 'response', id: 1, flags: '8180', qr: true, rd: true, ra: true, rcode: 'NOERROR',
+      queries: [{ rrname: 'www.google.com', rrtype: 'A' }],
+      answers: [{ rrname: 'www.google.com', rrtype: 'A', ttl: 58, rdata: '142.251.32.68' }],
+      grouped: { A: ['142.251.32.68'] },
+    });
+  });
+
+  it.skipIf(!TSHARK)('dns-forward-pointer: a forward compression pointer is accepted', () => {
+    const s = dnsUdpOf(pool('dns', 'dns-forward-pointer', 'input.pcap'));
+    expect(dnsTxEve(s.txs[0]!)).toMatchObject({
+      type: 'request', id: 36356,
+      queries: [{ rrname: 'codemonkey.net', rrtype: 'A' }, { rrname: 'codemonkey.net', rrtype: 'A' }],
+    });
+    expect(dnsTxEve(s.txs[1]!)).toMatchObject({
+      type: 'response', answers: [{ rdata: '152.53.82.239', rrname: 'codemonkey.net', rrtype: 'A', ttl: 300 }],
+    });
+    expect(s.eventCounts.size).toBe(0);
+  });
+
+  it.skipIf(!TSHARK)('bug-990: request fields and tx_id 0', () => {
+    const s = dnsUdpOf(pool('dns', 'bug-990', 'input.pcap'));
+    expect(dnsTxEve(s.txs[0]!)).toMatchObject({
+      type: 'request', tx_id: 0, id: 28390, queries: [{ rrname: 'code.msdn.microsoft.com', rrtype: 'A' }],
+    });
+    expect(dnsQueryBuffers(s.txs[0]!)).toEqual(['code.msdn.microsoft.com']);
+  });
+
+  it.skipIf(!TSHARK)('dns-additionals-rdata: dns.response.rrname sees a CNAME target in the additionals', () => {
+    const s = dnsUdpOf(corpusPath('suricata-verify-pool', 'pcaps', '20250224-dns-additionals-with-cname.pcap'));
+    const resp = s.txs.find((t) => !t.request)!;
+    expect(dnsResponseRrnameBuffers(resp).some((n) => n.includes('internal-service.example.net'))).toBe(true);
+  });
+
+  it.skipIf(!TSHARK)('dns-incomplete: DNS over TCP with a request split over two segments', () => {
+    const s = new DnsState();
+    for (const c of follow(pool('dns', 'dns-incomplete', 'input.pcap'), 0)) s.feed(c.toServer, c.data, 0, c.data.length);
+    const reqs = s.txs.filter((t) => t.request && t.message.queries[0]?.rrname === 'google.com');
+    expect(reqs).toHaveLength(1);
+    expect(s.eventCounts.size).toBe(0);
   });
 });

@@ -95,7 +95,55 @@ export function dnsQueryBuffers(tx: DnsTx): string[] {
   return tx.request ? tx.message.queries.map((q) => q.rrname) : [];
 }
 
-/** `dns.answer.name`: answer rrnames of a response (Suricata 8 also takes names from rdata of CNAME etc.). */
+/** `dns.query.name` / `dns.queries.rrname`: the question names, either direction (responses echo them). */
+export function dnsQueryNameBuffers(tx: DnsTx): string[] {
+  return tx.message.queries.map((q) => q.rrname);
+}
+
+/** Names inside rdata (CNAME, NS, PTR, MX, DNAME targets, SOA mname/rname, SRV target). */
+function rdataNames(r: DnsRecord, out: string[]): void {
+  const d = r.rdata;
+  switch (r.rrtype) {
+    case DNS_TYPE.CNAME:
+    case DNS_TYPE.NS:
+    case DNS_TYPE.PTR:
+    case DNS_TYPE.MX:
+    case DNS_TYPE.DNAME:
+      if (typeof d === 'string') out.push(d);
+      break;
+    case DNS_TYPE.SOA:
+      if (d !== null && typeof d === 'object' && 'mname' in d) out.push(d.mname, d.rname);
+      break;
+    case DNS_TYPE.SRV:
+      if (d !== null && typeof d === 'object' && 'port' in d) out.push(d.name);
+      break;
+  }
+}
+
+/** `dns.answer.name`: answer rrnames and the names their rdata carries. */
 export function dnsAnswerNameBuffers(tx: DnsTx): string[] {
-  return tx.request ? [] : tx.message.answers.map((a) => a.rrname);
+  const out: string[] = [];
+  for (const a of tx.message.answers) {
+    out.push(a.rrname);
+    rdataNames(a, out);
+  }
+  return out;
+}
+
+/**
+ * `dns.response.rrname` (to client): every name of a response: questions, then the rrnames and
+ * rdata names of answers, authorities and additionals.
+ */
+export function dnsResponseRrnameBuffers(tx: DnsTx): string[] {
+  if (tx.request) return [];
+  const m = tx.message;
+  const out = m.queries.map((q) => q.rrname);
+  for (const sec of [m.answers, m.authorities, m.additionals]) {
+    for (const r of sec) {
+      if (r.rrtype === DNS_TYPE.OPT) continue;
+      out.push(r.rrname);
+      rdataNames(r, out);
+    }
+  }
+  return out;
 }

@@ -25,6 +25,18 @@ export const DNS_EVENT = {
 } as const;
 export type DnsEventName = (typeof DNS_EVENT)[keyof typeof DNS_EVENT];
 
+/**
+ * Rule spelling to event: Suricata's names plus the older `not_a_request` / `not_a_response`
+ * that some rule files still use (DNSEvent::from_string accepts both). undefined: unknown.
+ */
+export function dnsEventByName(name: string): DnsEventName | undefined {
+  const n = name.toLowerCase();
+  if (n === 'not_a_request') return DNS_EVENT.notRequest;
+  if (n === 'not_a_response') return DNS_EVENT.notResponse;
+  for (const v of Object.values(DNS_EVENT)) if (v === n) return v;
+  return undefined;
+}
+
 /** Transactions kept un-drained per flow before the oldest is purged (Suricata MAX_TRANSACTIONS). */
 export const DNS_MAX_TXS = 32;
 const TCP_BUF_LEN = 2 + 0xffff;
