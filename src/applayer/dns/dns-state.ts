@@ -11,6 +11,12 @@
 import { parseDnsMessage, type DnsMessage, NAME_INFINITE_LOOP, NAME_LABEL_LIMIT, NAME_TRUNCATED } from './dns-message.js';
 import { probeDnsTcp, DNS_PROBE_NO } from './dns-probe.js';
 
+/** Byte copy without the view object `subarray` would allocate per packet. */
+function copyBytes(src: Uint8Array, so: number, dst: Uint8Array, dOff: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[dOff + i] = src[so + i]!;
+}
+
+
 export const DNS_EVENT = {
   malformedData: 'malformed_data',
   notRequest: 'not_request',
@@ -103,7 +109,7 @@ export class DnsState {
           }
         }
         const b = this.tcpBuffer(d);
-        b.set(buf.subarray(o, o + left), 0);
+        copyBytes(buf, o, b, 0, left);
         this.tcpHave[d] = left;
         return;
       }
@@ -118,7 +124,7 @@ export class DnsState {
       const mlen = (b[0]! << 8) | b[1]!;
       const need = 2 + mlen - have;
       const take = need < left ? need : left;
-      b.set(buf.subarray(o, o + take), have);
+      copyBytes(buf, o, b, have, take);
       this.tcpHave[d] = have + take;
       o += take;
       left -= take;

@@ -13,6 +13,12 @@
  */
 import { createHash } from 'node:crypto';
 
+/** Byte copy without the view object `subarray` would allocate per packet. */
+function copyBytes(src: Uint8Array, so: number, dst: Uint8Array, dOff: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[dOff + i] = src[so + i]!;
+}
+
+
 export const SSH_EVENT = {
   invalidBanner: 'invalid_banner',
   longBanner: 'long_banner',
@@ -226,7 +232,7 @@ export class SshState {
     const take = Math.min(d.recLeft, end - o);
     if (d.kexHave < d.kexWant) {
       const k = Math.min(take, d.kexWant - d.kexHave);
-      d.kex!.set(buf.subarray(o, o + k), d.kexHave);
+      copyBytes(buf, o, d.kex!, d.kexHave, k);
       d.kexHave += k;
       if (d.kexHave === d.kexWant) this.onKexinit(toServer, side, d.kex!, d.kexWant);
     }

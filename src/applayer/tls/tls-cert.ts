@@ -17,15 +17,15 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, SubjectAlternativeName, type Name } from '@peculiar/asn1-x509';
 
 export interface TlsCertInfo {
-  subject: string;
-  issuer: string;
-  serial: string;
-  fingerprint: string;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly serial: string;
+  readonly fingerprint: string;
   /** Seconds since the epoch (UTC). */
-  notBefore: number;
-  notAfter: number;
+  readonly notBefore: number;
+  readonly notAfter: number;
   /** DNS names of the subjectAltName extension. */
-  san: string[];
+  readonly san: readonly string[];
 }
 
 const SHORT_NAMES: Record<string, string> = {
@@ -82,8 +82,26 @@ export function certFingerprint(der: Uint8Array): string {
   return hexJoin(createHash('sha1').update(der).digest(), false);
 }
 
+/**
+ * Decoded certificates by SHA-1, shared across flows: the same server certificates come back
+ * connection after connection, and ASN.1 decoding costs far more (~0.5 ms) than the SHA-1.
+ * Bounded; the oldest entry goes first. Entries are frozen (shared between flows).
+ */
+export const CERT_CACHE_MAX = 1024;
+const certCache = new Map<string, TlsCertInfo | null>();
+
 /** Decodes one DER certificate; null when it is not a certificate. Never throws. */
 export function parseCertificate(der: Uint8Array): TlsCertInfo | null {
+  const fp = certFingerprint(der);
+  const hit = certCache.get(fp);
+  if (hit !== undefined) return hit;
+  const info = decodeCertificate(der, fp);
+  if (certCache.size >= CERT_CACHE_MAX) certCache.delete(certCache.keys().next().value!);
+  certCache.set(fp, info);
+  return info;
+}
+
+function decodeCertificate(der: Uint8Array, fingerprint: string): TlsCertInfo | null {
   try {
     const cert = AsnConvert.parse(der, Certificate);
     const tbs = cert.tbsCertificate;
@@ -97,15 +115,16 @@ export function parseCertificate(der: Uint8Array): TlsCertInfo | null {
         // A broken SAN extension leaves the rest of the certificate usable.
       }
     }
-    return {
+    const info: TlsCertInfo = {
       subject: nameText(tbs.subject),
       issuer: nameText(tbs.issuer),
       serial: hexJoin(new Uint8Array(tbs.serialNumber), true),
-      fingerprint: certFingerprint(der),
+      fingerprint,
       notBefore: timeSeconds(tbs.validity.notBefore),
       notAfter: timeSeconds(tbs.validity.notAfter),
-      san,
+      san: Object.freeze(san),
     };
+    return Object.freeze(info);
   } catch {
     return null;
   }

@@ -16,6 +16,12 @@ import {
   HELLO_BAD_LENGTH, HELLO_BAD_SNI_LENGTH, HELLO_BAD_SNI_TYPE,
 } from './tls-hello.js';
 
+/** Byte copy without the view object `subarray` would allocate per packet. */
+function copyBytes(src: Uint8Array, so: number, dst: Uint8Array, dOff: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[dOff + i] = src[so + i]!;
+}
+
+
 export const TLS_EVENT = {
   invalidSslv2Header: 'invalid_sslv2_header',
   invalidTlsHeader: 'invalid_tls_header',
@@ -308,7 +314,7 @@ export class TlsState {
       if (hs !== null) grown.set(hs.subarray(0, d.hsHave));
       hs = d.hs = grown;
     }
-    hs.set(buf.subarray(o, o + n), d.hsHave);
+    copyBytes(buf, o, hs, d.hsHave, n);
     d.hsHave += n;
     let p = 0;
     while (d.hsHave - p >= 4 && !d.encrypted && !d.failed) {
