@@ -15,6 +15,7 @@ import {
   parseClientHello, parseServerHello, ja3, ja3s, ja4, isGrease, type ClientHello, type JaFingerprint, type ServerHello,
   HELLO_BAD_LENGTH, HELLO_BAD_SNI_LENGTH, HELLO_BAD_SNI_TYPE,
 } from './tls-hello.js';
+import { SSL_VERSION_2 } from './tls-version.js';
 
 /** Byte copy without the view object `subarray` would allocate per packet. */
 function copyBytes(src: Uint8Array, so: number, dst: Uint8Array, dOff: number, n: number): void {
@@ -36,6 +37,9 @@ export const TLS_EVENT = {
   invalidSniType: 'invalid_sni_type',
   invalidSniLength: 'invalid_sni_length',
   handshakeInvalidLength: 'handshake_invalid_length',
+  invalidRecordLength: 'invalid_record_length',
+  invalidSslRecord: 'invalid_ssl_record',
+  invalidHeartbeatMessage: 'invalid_heartbeat_message',
   tooManyRecordsInPacket: 'too_many_records_in_packet',
 } as const;
 export type TlsEventName = (typeof TLS_EVENT)[keyof typeof TLS_EVENT];
@@ -49,8 +53,17 @@ export const SSL_STATE_UNKNOWN = 16;
 
 export const TLS_MAX_HANDSHAKE = 256 * 1024;
 export const TLS_MAX_CERTS = 16;
-/** Records per feed() before too_many_records_in_packet (Suricata: 255 per packet). */
-const MAX_RECORDS_PER_FEED = 255;
+/** Smallest record (header + 1 byte): SSLDecode allows input/6 records per call. */
+const SSL_RECORD_MIN_LEN = 6;
+/** RFC 5246 6.2.2: 2^14 + 1024 (app-layer-ssl.c SSLV3_RECORD_MAX_LEN). */
+export const SSLV3_RECORD_MAX_LEN = (1 << 14) + 1024;
+
+/** Record-layer versions Suricata accepts (TLSVersionValid): SSL 3.0 to TLS 1.3 and 1.3 drafts. */
+function recordVersionValid(v: number): boolean {
+  if (v >= 0x0300 && v <= 0x0304) return true;
+  if (v === 0x7f01 || (v >= 0x7f10 && v <= 0x7f1c)) return true;
+  return (v >= 0xfb14 && v <= 0xfb17) || v === 0xfb1a;
+}
 
 const REC_CCS = 20;
 const REC_ALERT = 21;
@@ -75,6 +88,8 @@ class Direction {
   /** ChangeCipherSpec seen (or TLS 1.3 keys in use): handshake records are opaque. */
   encrypted = false;
   failed = false;
+  /** Drop the rest of this feed() (an unknown record type tolerated on TLS 1.0/1.1). */
+  skipFeed = false;
   resync = false;
   sslv2 = false;
   records = 0;
@@ -87,6 +102,7 @@ class Direction {
     this.hsHave = 0;
     this.encrypted = false;
     this.failed = false;
+    this.skipFeed = false;
     this.resync = false;
     this.sslv2 = false;
     this.records = 0;
@@ -166,7 +182,12 @@ export class TlsState {
         left -= take;
         if (d.hdrHave < 5) return;
         d.hdrHave = 0;
-        this.startRecord(toServer, d);
+        this.startRecord(toServer, d, len);
+        if (d.skipFeed) {
+          d.skipFeed = false;
+          this.counters.bytesSkipped += left;
+          return;
+        }
         continue;
       }
       const take = Math.min(d.recLeft, left);
@@ -219,61 +240,89 @@ export class TlsState {
     if (n === 0) this.events.push(e);
   }
 
-  private startRecord(toServer: boolean, d: Direction): void {
+  private startRecord(toServer: boolean, d: Direction, feedLen: number): void {
     const h = d.hdr;
     this.counters.records++;
     this.currentFlags = 0;
-    if (++d.records === MAX_RECORDS_PER_FEED + 1) this.setEvent(TLS_EVENT.tooManyRecordsInPacket);
-    if ((h[0]! & 0x80) !== 0 && (d.sslv2 || (!this.clientHelloDone && !this.serverHelloDone))) {
+    // SSLDecode's loop guard: more records than the input could hold at 6 bytes each.
+    if (++d.records > Math.max(Math.floor(feedLen / SSL_RECORD_MIN_LEN), 1)) {
+      this.setEvent(TLS_EVENT.tooManyRecordsInPacket);
+      d.failed = true;
+      return;
+    }
+    // A new record with either of the top two bits set is SSLv2 (SSLDecode).
+    if ((h[0]! & 0xc0) !== 0) {
       this.startSslv2(toServer, d);
       return;
     }
     const type = h[0]!;
     if (type < REC_CCS || type > REC_HEARTBEAT) {
       this.setEvent(TLS_EVENT.invalidRecordType);
+      // Wireshark's rule, as Suricata follows it: tolerated (rest of the input dropped) on
+      // TLS 1.0 and 1.1 connections, fatal otherwise.
+      const v = toServer ? this.clientVersion : this.serverVersion;
+      if (v === 0x0301 || v === 0x0302) d.skipFeed = true;
+      else d.failed = true;
+      return;
+    }
+    const len = (h[3]! << 8) | h[4]!;
+    if (len === 0) {
+      this.setEvent(TLS_EVENT.invalidRecordLength);
       d.failed = true;
       return;
     }
-    if (h[1] !== 3) {
+    if (!recordVersionValid((h[1]! << 8) | h[2]!)) {
       this.setEvent(TLS_EVENT.invalidRecordVersion);
       d.failed = true;
       return;
     }
+    if (len > SSLV3_RECORD_MAX_LEN) {
+      this.setEvent(TLS_EVENT.invalidRecordLength);
+      d.failed = true;
+      return;
+    }
+    if (type === REC_HANDSHAKE && !d.encrypted && len < 4) {
+      this.setEvent(TLS_EVENT.invalidSslRecord);
+      d.failed = true;
+      return;
+    }
     d.recType = type;
-    d.recLen = d.recLeft = (h[3]! << 8) | h[4]!;
-    d.inRecord = d.recLeft > 0;
+    d.recLen = d.recLeft = len;
+    d.inRecord = true;
     d.hbHave = 0;
     if (type === REC_CCS) d.encrypted = true;
     else if (type === REC_HEARTBEAT) this.setEvent(TLS_EVENT.heartbeatMessage);
     else if (type === REC_HANDSHAKE && d.encrypted) this.currentFlags = SSL_STATE_UNKNOWN;
-    if (!d.inRecord) this.endRecord(d);
   }
 
   /**
-   * SSLv2 record with a 2-byte header (msb set): the first three body bytes are already in hdr.
-   * Only the hello versions are read (what ssl_version and tls.version need); the rest skipped.
+   * SSLv2 record: a 2-byte header (msb set; the first three body bytes are already in hdr) or a
+   * 3-byte header (0x40 set; padding length third, two body bytes in hdr). Only the hello
+   * versions are read (what ssl_version and tls.version need); the rest is skipped.
    */
   private startSslv2(toServer: boolean, d: Direction): void {
     const h = d.hdr;
-    const len = ((h[0]! & 0x7f) << 8) | h[1]!;
-    if (len < 3) {
+    const twoByte = (h[0]! & 0x80) !== 0;
+    const len = twoByte ? ((h[0]! & 0x7f) << 8) | h[1]! : ((h[0]! & 0x3f) << 8) | h[1]!;
+    const inHdr = twoByte ? 3 : 2;
+    if (len < inHdr) {
       this.setEvent(TLS_EVENT.invalidSslv2Header);
       d.failed = true;
       return;
     }
     d.sslv2 = true;
-    const msgType = h[2]!;
+    const msgType = twoByte ? h[2]! : h[3]!;
     if (msgType === 1 && toServer) {
-      this.clientVersion = (h[3]! << 8) | h[4]!;
+      if (twoByte) this.clientVersion = (h[3]! << 8) | h[4]!;
       this.clientHelloDone = true;
       this.currentFlags = SSL_STATE_CLIENT_HELLO;
     } else if (msgType === 4 && !toServer) {
-      this.serverVersion = 0x0002;
+      this.serverVersion = SSL_VERSION_2;
       this.serverHelloDone = true;
       this.currentFlags = SSL_STATE_SERVER_HELLO;
     }
     d.recType = 0;
-    d.recLeft = len - 3;
+    d.recLeft = len - inHdr;
     d.inRecord = d.recLeft > 0;
   }
 
@@ -290,8 +339,10 @@ export class TlsState {
     if (d.recType === REC_HEARTBEAT && !d.encrypted && d.hbHave === 3) {
       // type(1) payload_length(2) payload padding(>=16): a payload claimed longer than the record
       // is the Heartbleed request.
+      const hbType = d.hb[0]!;
       const plen = (d.hb[1]! << 8) | d.hb[2]!;
-      if (3 + plen + 16 > d.recLen) this.setEvent(TLS_EVENT.overflowHeartbeatMessage);
+      if (hbType !== 1 && hbType !== 2) this.setEvent(TLS_EVENT.invalidHeartbeatMessage);
+      else if (3 + plen + 16 > d.recLen) this.setEvent(TLS_EVENT.overflowHeartbeatMessage);
     }
     if (d.recType === REC_APPDATA || d.recType === REC_ALERT) {
       // Application data means keys are in use in this direction, whatever we saw before.

@@ -282,6 +282,33 @@ describe('TLS events', () => {
     expect(t.events).toEqual(['invalid_record_version']);
   });
 
+  it('record length zero or over 2^14+1024, short handshake record (app-layer-ssl.c checks)', () => {
+    const s = new TlsState();
+    run(s, true, [22, 3, 1, 0, 0]);
+    expect(s.events).toEqual(['invalid_record_length']);
+    const t = new TlsState();
+    run(t, true, [22, 3, 1, ...[0x44, 0x01]]);
+    expect(t.events).toEqual(['invalid_record_length']);
+    const u = new TlsState();
+    run(u, true, record(22, [1, 0, 0]));
+    expect(u.events).toEqual(['invalid_ssl_record']);
+  });
+
+  it('unknown record type: tolerated on a TLS 1.0 connection (rest of the input dropped), fatal otherwise', () => {
+    const s = new TlsState();
+    run(s, true, record(22, ja3Hello, 0x0301)); // client version 0x0301
+    run(s, true, [0x30, 3, 1, 0, 2, 0, 0, ...record(24, [1, 0, 1, 0])]);
+    expect(s.events).toEqual(['invalid_record_type']);
+    run(s, true, record(24, [1, ...u16(1), 9, ...new Array<number>(16).fill(0)]));
+    expect(s.events).toEqual(['invalid_record_type', 'heartbeat_message']);
+  });
+
+  it('heartbeat of an unknown type', () => {
+    const s = new TlsState();
+    run(s, true, record(24, [7, ...u16(1), 9, ...new Array<number>(16).fill(0)]));
+    expect(s.events).toEqual(['heartbeat_message', 'invalid_heartbeat_message']);
+  });
+
   it('heartbeat and Heartbleed-style overflow', () => {
     const s = new TlsState();
     run(s, true, record(24, [1, ...u16(0x4000), 1, 2, 3]));
