@@ -145,6 +145,13 @@ export class TlsState {
   readonly counters: TlsCounters = { records: 0, bytesSkipped: 0, gaps: 0 };
   private readonly dirs = [new Direction(), new Direction()];
   private tls13 = false;
+  /** A ServerHello that is not a HelloRetryRequest. */
+  private realServerHello = false;
+
+  private offered13(): boolean {
+    const v = this.clientVersion;
+    return v === 0x0304 || (v >> 8) === 0x7f || (v >> 8) === 0xfb;
+  }
 
   /** Both sides past ChangeCipherSpec (or TLS 1.3 after the ServerHello). */
   get handshakeDone(): boolean {
@@ -231,6 +238,7 @@ export class TlsState {
     this.dirs[0]!.reset();
     this.dirs[1]!.reset();
     this.tls13 = false;
+    this.realServerHello = false;
   }
 
   private setEvent(e: TlsEventName): void {
@@ -290,8 +298,12 @@ export class TlsState {
     d.recLen = d.recLeft = len;
     d.inRecord = true;
     d.hbHave = 0;
-    if (type === REC_CCS) d.encrypted = true;
-    else if (type === REC_HEARTBEAT) this.setEvent(TLS_EVENT.heartbeatMessage);
+    if (type === REC_CCS) {
+      // TLS 1.3 middlebox-compatibility CCS (RFC 8446 D.4) changes nothing: a client offering
+      // 1.3 may send it before any real ServerHello (even before a second ClientHello after a
+      // HelloRetryRequest). Keys then start with the ServerHello (tls13), not here.
+      if (!(toServer && this.offered13() && !this.realServerHello)) d.encrypted = true;
+    } else if (type === REC_HEARTBEAT) this.setEvent(TLS_EVENT.heartbeatMessage);
     else if (type === REC_HANDSHAKE && d.encrypted) this.currentFlags = SSL_STATE_UNKNOWN;
   }
 
@@ -463,6 +475,7 @@ export class TlsState {
     // HelloRetryRequest (RFC 8446 §4.1.3: a ServerHello with this fixed random) keeps the clear
     // handshake going: the client sends a second ClientHello.
     const hrr = b[s + 2] === 0xcf && b[s + 3] === 0x21 && b[s + 4] === 0xad && b[s + 5] === 0x74;
+    if (!hrr) this.realServerHello = true;
     if ((v === 0x0304 || (v >> 8) === 0x7f) && !hrr) {
       // TLS 1.3: everything after the ServerHello is encrypted, both ways.
       this.tls13 = true;
