@@ -8,8 +8,11 @@
  *
  * Like Suricata: a banner longer than 256 bytes raises long_banner (its start is kept; the rest
  * of the line is skipped); a first line that is not a banner raises invalid_banner; a bad packet
- * header raises invalid_record; both stop parsing that side. Memory: a 256-byte line buffer per
- * side and a KEXINIT buffer (at most SSH_MAX_KEXINIT) allocated when one arrives.
+ * header raises invalid_record; both stop parsing that side; a KEXINIT of 64 KiB or more raises
+ * long_kex_record and gives no hassh. Memory: a 256-byte line buffer per side and a KEXINIT
+ * buffer (under SSH_MAX_KEXINIT) allocated when one arrives. Unlike Suricata, which keeps reading
+ * record headers after NEWKEYS until both sides have switched, a side is not parsed at all once
+ * its keys are on (its headers are encrypted).
  */
 import { createHash } from 'node:crypto';
 
@@ -23,11 +26,13 @@ export const SSH_EVENT = {
   invalidBanner: 'invalid_banner',
   longBanner: 'long_banner',
   invalidRecord: 'invalid_record',
+  longKexRecord: 'long_kex_record',
 } as const;
 export type SshEventName = (typeof SSH_EVENT)[keyof typeof SSH_EVENT];
 
 export const SSH_MAX_BANNER_LEN = 256;
-export const SSH_MAX_KEXINIT = 64 * 1024;
+/** KEXINIT bodies (packet length - 2) at least this long are not reassembled: long_kex_record. */
+export const SSH_MAX_KEXINIT = 65535;
 const MSG_KEXINIT = 20;
 const MSG_NEWKEYS = 21;
 
@@ -221,7 +226,8 @@ export class SshState {
         return o;
       }
       d.kexWant = 0;
-      if (code === MSG_KEXINIT && side.hassh === null && pktLen - 2 - padLen <= SSH_MAX_KEXINIT) {
+      if (code === MSG_KEXINIT && pktLen - 2 >= SSH_MAX_KEXINIT) this.setEvent(SSH_EVENT.longKexRecord);
+      else if (code === MSG_KEXINIT && side.hassh === null) {
         d.kexWant = pktLen - 2 - padLen;
         d.kexHave = 0;
         if (d.kex === null || d.kex.length < d.kexWant) d.kex = new Uint8Array(d.kexWant);

@@ -96,6 +96,14 @@ describe('SSH events', () => {
     expect(s.client.hassh).not.toBeNull();
   });
 
+  it('a KEXINIT of 64 KiB or more: long_kex_record, no hassh', () => {
+    const s = new SshState();
+    const d = Uint8Array.from([...Buffer.from('SSH-2.0-x\r\n'), ...u32(70000), 4, 20]);
+    s.feed(true, d, 0, d.length);
+    expect(s.events).toEqual(['long_kex_record']);
+    expect(s.client.hassh).toBeNull();
+  });
+
   it('invalid record header', () => {
     const s = new SshState();
     const d = Uint8Array.from([...Buffer.from('SSH-2.0-x\r\n'), 0, 0, 0, 1, 0, 20]);
