@@ -100,7 +100,7 @@ export function dnsQueryNameBuffers(tx: DnsTx): string[] {
   return tx.message.queries.map((q) => q.rrname);
 }
 
-/** Names inside rdata (CNAME, NS, PTR, MX, DNAME targets, SOA mname/rname, SRV target). */
+/** The name an rdata carries, as Suricata's get_rdata_name: CNAME, PTR, MX, NS targets, SOA mname. */
 function rdataNames(r: DnsRecord, out: string[]): void {
   const d = r.rdata;
   switch (r.rrtype) {
@@ -108,26 +108,17 @@ function rdataNames(r: DnsRecord, out: string[]): void {
     case DNS_TYPE.NS:
     case DNS_TYPE.PTR:
     case DNS_TYPE.MX:
-    case DNS_TYPE.DNAME:
-      if (typeof d === 'string') out.push(d);
+      if (typeof d === 'string' && d !== '') out.push(d);
       break;
     case DNS_TYPE.SOA:
-      if (d !== null && typeof d === 'object' && 'mname' in d) out.push(d.mname, d.rname);
-      break;
-    case DNS_TYPE.SRV:
-      if (d !== null && typeof d === 'object' && 'port' in d) out.push(d.name);
+      if (d !== null && typeof d === 'object' && 'mname' in d && d.mname !== '') out.push(d.mname);
       break;
   }
 }
 
-/** `dns.answer.name`: answer rrnames and the names their rdata carries. */
+/** `dns.answer.name`: the answer rrnames (SCDnsTxGetAnswerName). */
 export function dnsAnswerNameBuffers(tx: DnsTx): string[] {
-  const out: string[] = [];
-  for (const a of tx.message.answers) {
-    out.push(a.rrname);
-    rdataNames(a, out);
-  }
-  return out;
+  return tx.message.answers.map((a) => a.rrname);
 }
 
 /**

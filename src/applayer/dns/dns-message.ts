@@ -271,6 +271,20 @@ function readRecords(buf: Uint8Array, ms: number, me: number, count: number, out
   return true;
 }
 
+/**
+ * Suricata's probe_header_validity, also its gate before parsing a message
+ * (dns_validate_header): the record counts must fit in `rlen` bytes at 2 bytes each, a message
+ * with no records must be a bare header, and a request must ask at least one question.
+ */
+export function dnsHeaderValid(buf: Uint8Array, off: number, rlen: number): boolean {
+  const qd = u16(buf, off + 4);
+  const records = qd + u16(buf, off + 6) + u16(buf, off + 8) + u16(buf, off + 10);
+  if (2 * records > rlen) return false;
+  if (records === 0 && rlen > DNS_HEADER_LEN) return false;
+  const request = (buf[off + 2]! & 0x80) === 0;
+  return !(request && qd === 0);
+}
+
 /** Header only (12 bytes); null when too short. */
 export function parseDnsHeader(buf: Uint8Array, off: number, len: number): DnsHeader | null {
   if (len < DNS_HEADER_LEN) return null;

@@ -1,26 +1,16 @@
 /**
  * DNS protocol detection: Suricata has no DNS pattern, only a probing parser on port 53 (TCP
  * and UDP) that accepts a message whose header is plausible (rust/src/dns/dns.rs probe,
- * probe_header_validity): at least a header, and the record counts must fit in the bytes
- * available (each record takes at least 2 bytes). The result also says which side sent it
+ * probe_header_validity, see dnsHeaderValid) and, when the message is all there, parses. The result also says which side sent it
  * (QR bit), which Suricata uses to reverse a flow seen response-first.
  */
-import { DNS_HEADER_LEN, parseDnsMessage } from './dns-message.js';
+import { DNS_HEADER_LEN, dnsHeaderValid, parseDnsMessage } from './dns-message.js';
 
 export const DNS_PROBE_NO = 0;
 export const DNS_PROBE_REQUEST = 1;
 export const DNS_PROBE_RESPONSE = 2;
 /** TCP only: too few bytes yet to decide. */
 export const DNS_PROBE_NEED_MORE = 3;
-
-function headerValid(buf: Uint8Array, off: number, avail: number): boolean {
-  const counts =
-    ((buf[off + 4]! << 8) | buf[off + 5]!) +
-    ((buf[off + 6]! << 8) | buf[off + 7]!) +
-    ((buf[off + 8]! << 8) | buf[off + 9]!) +
-    ((buf[off + 10]! << 8) | buf[off + 11]!);
-  return 2 * counts <= avail;
-}
 
 /**
  * Probes one message of `dlen` bytes of which `len` are here. A complete message must parse; a
@@ -29,7 +19,7 @@ function headerValid(buf: Uint8Array, off: number, avail: number): boolean {
 export function probeDnsMessage(buf: Uint8Array, off: number, len: number, dlen: number): number {
   if (len > dlen) len = dlen;
   if (len < DNS_HEADER_LEN || dlen < DNS_HEADER_LEN) return DNS_PROBE_NO;
-  if (!headerValid(buf, off, dlen)) return DNS_PROBE_NO;
+  if (!dnsHeaderValid(buf, off, dlen)) return DNS_PROBE_NO;
   if (len === dlen && parseDnsMessage(buf, off, len) === null) return DNS_PROBE_NO;
   return (buf[off + 2]! & 0x80) !== 0 ? DNS_PROBE_RESPONSE : DNS_PROBE_REQUEST;
 }

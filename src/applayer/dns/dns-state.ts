@@ -6,9 +6,13 @@
  *
  * Events use Suricata's names (rules say `app-layer-event:dns.<name>`). As in Suricata, an event
  * found while a message is refused (not_request, malformed_data) goes to the flow's most recent
- * tx; when there is none it is only counted in `eventCounts`.
+ * tx; when there is none it is only counted in `eventCounts`. A message whose header fails the
+ * validity check is dropped without event over UDP; over TCP it, like any refused message, ends
+ * DNS parsing for the flow (Suricata's AppLayerResult::err).
  */
-import { parseDnsMessage, type DnsMessage, NAME_INFINITE_LOOP, NAME_LABEL_LIMIT, NAME_TRUNCATED } from './dns-message.js';
+import {
+  parseDnsMessage, dnsHeaderValid, type DnsMessage, DNS_HEADER_LEN, NAME_INFINITE_LOOP, NAME_LABEL_LIMIT, NAME_TRUNCATED,
+} from './dns-message.js';
 import { probeDnsTcp, DNS_PROBE_NO } from './dns-probe.js';
 
 /** Byte copy without the view object `subarray` would allocate per packet. */
@@ -58,7 +62,13 @@ export interface DnsTx {
 
 export interface DnsCounters {
   messages: number;
+  /** Messages dropped by the header check (silently over UDP, as Suricata). */
+  invalidHeader: number;
   malformed: number;
+  /** TCP: a refused message ended parsing of the flow. */
+  parseErrors: number;
+  /** TCP bytes not parsed after a parse error. */
+  bytesSkipped: number;
   txsPurged: number;
   /** TCP bytes skipped while resynchronising after a gap. */
   gapBytesSkipped: number;
@@ -69,13 +79,16 @@ export class DnsState {
   /** Transactions not yet drained, oldest first (at most DNS_MAX_TXS). */
   readonly txs: DnsTx[] = [];
   readonly eventCounts = new Map<DnsEventName, number>();
-  readonly counters: DnsCounters = { messages: 0, malformed: 0, txsPurged: 0, gapBytesSkipped: 0, gaps: 0 };
+  readonly counters: DnsCounters = {
+    messages: 0, invalidHeader: 0, malformed: 0, parseErrors: 0, bytesSkipped: 0, txsPurged: 0, gapBytesSkipped: 0, gaps: 0,
+  };
   private nextTxId = 0;
   private lastTx: DnsTx | null = null;
   // TCP: index 0 = to server, 1 = to client.
   private tcpBuf: [Uint8Array | null, Uint8Array | null] = [null, null];
   private tcpHave = [0, 0];
   private tcpGap = [false, false];
+  private tcpFailed = false;
 
   /** One UDP payload: one message. */
   parseDatagram(toServer: boolean, buf: Uint8Array, off: number, len: number): void {
@@ -85,6 +98,10 @@ export class DnsState {
   /** TCP stream data, in order, any segmentation. */
   feed(toServer: boolean, buf: Uint8Array, off: number, len: number): void {
     const d = toServer ? 0 : 1;
+    if (this.tcpFailed) {
+      this.counters.bytesSkipped += len;
+      return;
+    }
     if (this.tcpGap[d]) {
       // After a gap, resume only where a plausible length-prefixed header starts (Suricata
       // probes the data the same way); anything else is dropped.
@@ -105,6 +122,10 @@ export class DnsState {
             this.tcpMessage(toServer, buf, o + 2, mlen);
             o += 2 + mlen;
             left -= 2 + mlen;
+            if (this.tcpFailed) {
+              this.counters.bytesSkipped += left;
+              return;
+            }
             continue;
           }
         }
@@ -131,6 +152,10 @@ export class DnsState {
       if (take === need) {
         this.tcpHave[d] = 0;
         this.tcpMessage(toServer, b, 2, mlen);
+        if (this.tcpFailed) {
+          this.counters.bytesSkipped += left;
+          return;
+        }
       }
     }
   }
@@ -167,8 +192,9 @@ export class DnsState {
     this.tcpHave[1] = 0;
     this.tcpGap[0] = false;
     this.tcpGap[1] = false;
+    this.tcpFailed = false;
     const c = this.counters;
-    c.messages = c.malformed = c.txsPurged = c.gapBytesSkipped = c.gaps = 0;
+    c.messages = c.invalidHeader = c.malformed = c.parseErrors = c.bytesSkipped = c.txsPurged = c.gapBytesSkipped = c.gaps = 0;
   }
 
   private tcpBuffer(d: number): Uint8Array {
@@ -181,12 +207,13 @@ export class DnsState {
   }
 
   private tcpMessage(toServer: boolean, buf: Uint8Array, off: number, len: number): void {
-    if (len === 0) {
-      this.counters.malformed++;
-      this.setEvent(DNS_EVENT.malformedData);
-      return;
+    // A zero length prefix is skipped (parse_request_tcp); a refused message is a parser error
+    // that ends DNS parsing of the flow, as AppLayerResult::err does in Suricata.
+    if (len === 0) return;
+    if (!this.handleMessage(toServer, buf, off, len)) {
+      this.tcpFailed = true;
+      this.counters.parseErrors++;
     }
-    this.handleMessage(toServer, buf, off, len);
   }
 
   private setEvent(e: DnsEventName, tx: DnsTx | null = this.lastTx): void {
@@ -194,24 +221,29 @@ export class DnsState {
     if (tx !== null) tx.events.push(e);
   }
 
-  private handleMessage(toServer: boolean, buf: Uint8Array, off: number, len: number): void {
+  /**
+   * One message (rust/src/dns/dns.rs parse_request / parse_response). A header that fails
+   * dnsHeaderValid is dropped without event over UDP and is a parse error over TCP. false: the
+   * message was refused (a TCP parse error).
+   */
+  private handleMessage(toServer: boolean, buf: Uint8Array, off: number, len: number): boolean {
     this.counters.messages++;
+    if (len < DNS_HEADER_LEN || !dnsHeaderValid(buf, off, len)) {
+      this.counters.invalidHeader++;
+      return false;
+    }
     const msg = parseDnsMessage(buf, off, len);
     if (msg === null) {
       this.counters.malformed++;
       this.setEvent(DNS_EVENT.malformedData);
-      return;
+      return false;
     }
     const flags = msg.header.flags;
     const qr = (flags & 0x8000) !== 0;
     if (toServer && qr) {
-      // parse_request refuses a response-flagged message to the server: no tx.
+      // A response-flagged message to the server makes no tx; the event goes on the latest one.
       this.setEvent(DNS_EVENT.notRequest);
-      return;
-    }
-    if (!toServer && !qr) {
-      // parse_response raises it before creating the tx, so it lands on the previous tx.
-      this.setEvent(DNS_EVENT.notResponse);
+      return false;
     }
     const tx: DnsTx = { txId: this.nextTxId++, request: toServer, message: msg, events: [] };
     if (this.txs.length >= DNS_MAX_TXS) {
@@ -220,13 +252,15 @@ export class DnsState {
     }
     this.txs.push(tx);
     this.lastTx = tx;
+    if (msg.invalidAdditionals) this.setEvent(DNS_EVENT.invalidAdditionals, tx);
+    if (msg.invalidAuthorities) this.setEvent(DNS_EVENT.invalidAuthorities, tx);
+    if (!toServer && !qr) this.setEvent(DNS_EVENT.notResponse, tx);
     if ((flags & 0x0040) !== 0) this.setEvent(DNS_EVENT.zFlagSet, tx);
     const opcode = (flags >> 11) & 0xf;
     if (opcode >= 7) this.setEvent(DNS_EVENT.invalidOpcode, tx);
     if ((msg.nameFlags & NAME_TRUNCATED) !== 0) this.setEvent(DNS_EVENT.nameTooLong, tx);
     if ((msg.nameFlags & NAME_INFINITE_LOOP) !== 0) this.setEvent(DNS_EVENT.infiniteLoop, tx);
     if ((msg.nameFlags & NAME_LABEL_LIMIT) !== 0) this.setEvent(DNS_EVENT.tooManyLabels, tx);
-    if (msg.invalidAuthorities) this.setEvent(DNS_EVENT.invalidAuthorities, tx);
-    if (msg.invalidAdditionals) this.setEvent(DNS_EVENT.invalidAdditionals, tx);
+    return true;
   }
 }

@@ -6,8 +6,8 @@
  *   transactions  DnsTx: one per message, request (to server) or response; events on tx.events
  *   keywords      dns.query / dns_query       dnsQueryBuffers(tx)          (to server)
  *                 dns.query.name, dns.queries.rrname   dnsQueryNameBuffers(tx)
- *                 dns.answer.name             dnsAnswerNameBuffers(tx)
- *                 dns.response.rrname         dnsResponseRrnameBuffers(tx)  (to client)
+ *                 dns.answer.name             dnsAnswerNameBuffers(tx)     (answer rrnames)
+ *                 dns.response.rrname         dnsResponseRrnameBuffers(tx)  (to client: all names + rdata names)
  *                 dns.opcode                  (tx.message.header.flags >> 11) & 0xf
  *                 dns.rcode                   tx.message.header.flags & 0xf
  *                 dns.rrtype                  tx.message.queries[i].rrtype (dnsRrtypeFromName)

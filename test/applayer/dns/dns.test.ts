@@ -136,15 +136,27 @@ describe('DNS message parsing', () => {
     s.parseDatagram(true, response, 0, response.length); // QR set to server
     expect(s.txs).toHaveLength(1);
     expect(s.txs[0]!.events).toEqual(['malformed_data', 'not_request']);
-    s.parseDatagram(false, query, 0, query.length); // QR clear to client: a tx, event on the previous one
+    s.parseDatagram(false, query, 0, query.length); // QR clear to client: a tx carrying not_response
     expect(s.txs).toHaveLength(2);
-    expect(s.txs[0]!.events).toContain('not_response');
+    expect(s.txs[1]!.events).toEqual(['not_response']);
     expect(s.eventCounts.get('malformed_data')).toBe(1);
     // No tx yet: only counted.
     const t = new DnsState();
-    t.parseDatagram(true, query, 0, 5);
+    t.parseDatagram(true, query, 0, query.length - 3);
     expect(t.txs).toHaveLength(0);
     expect(t.eventCounts.get('malformed_data')).toBe(1);
+  });
+
+  it('a header failing the validity check is dropped silently over UDP (no tx, no event)', () => {
+    const s = new DnsState();
+    s.parseDatagram(true, query, 0, 5); // shorter than a header
+    const noQuestion = bytes([...header(9, 0x0100, 0, 0)]); // a request must ask something
+    s.parseDatagram(true, noQuestion, 0, noQuestion.length);
+    const padded = bytes([...header(9, 0x8180, 0, 0), 0, 0]); // no records but more than a header
+    s.parseDatagram(false, padded, 0, padded.length);
+    expect(s.txs).toHaveLength(0);
+    expect(s.eventCounts.size).toBe(0);
+    expect(s.counters.invalidHeader).toBe(3);
   });
 
   it('z flag and invalid opcode', () => {
@@ -208,6 +220,21 @@ describe('DNS over TCP', () => {
     expect(s.counters.gapBytesSkipped).toBe(40);
     s.feed(true, stream, 0, stream.length);
     expect(s.txs).toHaveLength(2);
+  });
+
+  it('a zero length prefix is skipped; a refused message ends DNS parsing of the flow', () => {
+    const s = new DnsState();
+    const z = bytes([0, 0, ...u16(query.length), ...query]);
+    s.feed(true, z, 0, z.length);
+    expect(s.txs).toHaveLength(1);
+    const bad = bytes([...u16(response.length), ...response, ...u16(query.length), ...query]);
+    s.feed(true, bad, 0, bad.length); // a response to the server: not_request, parser error
+    expect(s.txs).toHaveLength(1);
+    expect(s.txs[0]!.events).toEqual(['not_request']);
+    expect(s.counters.parseErrors).toBe(1);
+    s.feed(false, rstream, 0, rstream.length);
+    expect(s.txs).toHaveLength(1);
+    expect(s.counters.bytesSkipped).toBe(2 + query.length + rstream.length);
   });
 
   it('a message cut off by the end of the stream is malformed', () => {
