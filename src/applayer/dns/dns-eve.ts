@@ -1,10 +1,13 @@
 /**
- * The EVE `dns` object of a transaction, version 3 (Suricata's default, rust/src/dns/log.rs):
- * one record per tx with type request|response, tx_id, id, flags (hex), the flag booleans that
- * are set, opcode, rcode, queries, and for responses detailed answers/authorities/additionals
- * plus the grouped form. SOA, SRV and SSHFP rdata appear as `soa`, `srv`, `sshfp` objects.
+ * The EVE `dns` object of a transaction, version 3 (Suricata's default, rust/src/dns/log.rs
+ * log_json): one record per tx with type request|response, tx_id, id, flags (hex, unpadded), the
+ * flag booleans that are set, opcode, rcode, queries, then answers (detailed and/or grouped),
+ * authorities and additionals, for requests and responses alike. Per record (answer detail): A
+ * and AAAA addresses, CNAME/MX/NS/PTR targets and NULL bytes as `rdata`, one entry per TXT
+ * string, `soa`/`srv`/`sshfp`/`opt` objects; other types carry no rdata. Empty OPT records in the
+ * additionals are left out. Names cut at 1025 bytes carry `*_truncated: true`.
  */
-import type { DnsRecord, DnsRData } from './dns-message.js';
+import type { DnsRecord, DnsSoa, DnsSrv, DnsSshfp, DnsOptOption } from './dns-message.js';
 import type { DnsTx } from './dns-state.js';
 import { dnsRcodeName, dnsRrtypeName, DNS_TYPE } from './dns-types.js';
 
@@ -15,33 +18,69 @@ export interface DnsEveOptions {
   grouped?: boolean;
 }
 
-function rdataField(rec: DnsRecord): [string, unknown] | null {
-  const d: DnsRData = rec.rdata;
-  if (d === null) return null;
-  switch (rec.rrtype) {
-    case DNS_TYPE.SOA:
-      if (typeof d === 'object' && !Array.isArray(d)) return ['soa', d];
-      break;
-    case DNS_TYPE.SRV:
-      if (typeof d === 'object' && !Array.isArray(d)) return ['srv', d];
-      break;
-    case DNS_TYPE.SSHFP:
-      if (typeof d === 'object' && !Array.isArray(d)) return ['sshfp', d];
-      break;
-  }
-  // The schema has rdata as one string: TXT character-strings are concatenated.
-  if (Array.isArray(d)) return ['rdata', d.join('')];
-  return ['rdata', d];
+function soaJson(d: DnsSoa): Record<string, unknown> {
+  const o: Record<string, unknown> = { mname: d.mname };
+  if (d.mnameTruncated) o.mname_truncated = true;
+  o.rname = d.rname;
+  if (d.rnameTruncated) o.rname_truncated = true;
+  o.serial = d.serial;
+  o.refresh = d.refresh;
+  o.retry = d.retry;
+  o.expire = d.expire;
+  o.minimum = d.minimum;
+  return o;
 }
 
-function detailed(recs: DnsRecord[]): Record<string, unknown>[] {
+function sshfpJson(d: DnsSshfp): Record<string, unknown> {
+  return { fingerprint: d.fingerprint, algo: d.algo, type: d.type };
+}
+
+function srvJson(d: DnsSrv): Record<string, unknown> {
+  return { priority: d.priority, weight: d.weight, port: d.port, name: d.name };
+}
+
+function isNameType(t: number): boolean {
+  return t === DNS_TYPE.CNAME || t === DNS_TYPE.MX || t === DNS_TYPE.NS || t === DNS_TYPE.PTR;
+}
+
+/** dns_log_json_answer_detail: entry `i` of a TXT record, else the record. */
+function detail(r: DnsRecord, i: number): Record<string, unknown> {
+  const o: Record<string, unknown> = { rrname: r.rrname };
+  if (r.rrnameTruncated) o.rrname_truncated = true;
+  o.rrtype = dnsRrtypeName(r.rrtype);
+  o.ttl = r.ttl;
+  const d = r.rdata;
+  if (d === null) return o;
+  const t = r.rrtype;
+  if (t === DNS_TYPE.A || t === DNS_TYPE.AAAA || t === DNS_TYPE.NULL) {
+    if (typeof d === 'string') o.rdata = d;
+  } else if (isNameType(t)) {
+    if (typeof d === 'string') o.rdata = d;
+    if (r.rdataTruncated) o.rdata_truncated = true;
+  } else if (t === DNS_TYPE.TXT) {
+    if (Array.isArray(d) && typeof d[i] === 'string') o.rdata = d[i];
+  } else if (t === DNS_TYPE.SOA) {
+    o.soa = soaJson(d as DnsSoa);
+  } else if (t === DNS_TYPE.SSHFP) {
+    o.sshfp = sshfpJson(d as DnsSshfp);
+  } else if (t === DNS_TYPE.SRV) {
+    o.srv = srvJson(d as DnsSrv);
+  } else if (t === DNS_TYPE.OPT) {
+    o.opt = (d as DnsOptOption[]).map((x) => ({ code: x.code, data: x.data }));
+  }
+  return o;
+}
+
+/** A section as a list: TXT records give one entry per string. */
+function section(recs: DnsRecord[], skipEmptyOpt: boolean): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const r of recs) {
-    if (r.rrtype === DNS_TYPE.OPT) continue;
-    const o: Record<string, unknown> = { rrname: r.rrname, rrtype: dnsRrtypeName(r.rrtype), ttl: r.ttl };
-    const f = rdataField(r);
-    if (f !== null) o[f[0]] = f[1];
-    out.push(o);
+    if (skipEmptyOpt && r.rrtype === DNS_TYPE.OPT && (!Array.isArray(r.rdata) || r.rdata.length === 0)) continue;
+    if (r.rrtype === DNS_TYPE.TXT && Array.isArray(r.rdata)) {
+      for (let i = 0; i < r.rdata.length; i++) out.push(detail(r, i));
+    } else {
+      out.push(detail(r, 0));
+    }
   }
   return out;
 }
@@ -49,12 +88,25 @@ function detailed(recs: DnsRecord[]): Record<string, unknown>[] {
 function grouped(recs: DnsRecord[]): Record<string, unknown[]> {
   const g: Record<string, unknown[]> = {};
   for (const r of recs) {
-    const f = rdataField(r);
-    if (f === null) continue;
-    const k = dnsRrtypeName(r.rrtype);
-    (g[k] ??= []).push(f[1]);
+    const d = r.rdata;
+    if (d === null) continue;
+    const t = r.rrtype;
+    const k = dnsRrtypeName(t);
+    let vals: unknown[] | null = null;
+    if (t === DNS_TYPE.A || t === DNS_TYPE.AAAA || t === DNS_TYPE.NULL || isNameType(t)) vals = typeof d === 'string' ? [d] : null;
+    else if (t === DNS_TYPE.TXT) vals = Array.isArray(d) ? (d as string[]) : null;
+    else if (t === DNS_TYPE.SOA) vals = [soaJson(d as DnsSoa)];
+    else if (t === DNS_TYPE.SSHFP) vals = [sshfpJson(d as DnsSshfp)];
+    else if (t === DNS_TYPE.SRV) vals = [srvJson(d as DnsSrv)];
+    if (vals === null) continue;
+    (g[k] ??= []).push(...vals);
   }
   return g;
+}
+
+/** Suricata logs a DNS tx only when it has at least one query (SCDnsLogEnabled). */
+export function dnsTxLogged(tx: DnsTx): boolean {
+  return tx.message.queries.length > 0;
 }
 
 export function dnsTxEve(tx: DnsTx, opts: DnsEveOptions = {}): Record<string, unknown> {
@@ -76,17 +128,20 @@ export function dnsTxEve(tx: DnsTx, opts: DnsEveOptions = {}): Record<string, un
   if (f & 0x0040) o.z = true;
   o.opcode = (f >> 11) & 0xf;
   o.rcode = dnsRcodeName(f & 0xf);
-  if (m.queries.length > 0) o.queries = m.queries.map((q) => ({ rrname: q.rrname, rrtype: dnsRrtypeName(q.rrtype) }));
-  if (!tx.request) {
-    if (opts.detailed !== false && m.answers.length > 0) o.answers = detailed(m.answers);
-    if (opts.grouped !== false && m.answers.length > 0) {
-      const g = grouped(m.answers);
-      if (Object.keys(g).length > 0) o.grouped = g;
-    }
-    if (m.authorities.length > 0) o.authorities = detailed(m.authorities);
-    const add = detailed(m.additionals);
-    if (add.length > 0) o.additionals = add;
+  if (m.queries.length > 0) {
+    o.queries = m.queries.map((q) => {
+      const e: Record<string, unknown> = { rrname: q.rrname, rrtype: dnsRrtypeName(q.rrtype) };
+      if (q.rrnameTruncated) e.rrname_truncated = true;
+      return e;
+    });
   }
+  if (m.answers.length > 0) {
+    if (opts.detailed !== false) o.answers = section(m.answers, false);
+    if (opts.grouped !== false) o.grouped = grouped(m.answers);
+  }
+  if (m.authorities.length > 0) o.authorities = section(m.authorities, false);
+  const add = section(m.additionals, true);
+  if (add.length > 0) o.additionals = add;
   return o;
 }
 

@@ -36,11 +36,15 @@ export interface DnsQuery {
   rrname: string;
   rrtype: number;
   rrclass: number;
+  /** The name was cut at DNS_MAX_NAME_LEN (EVE rrname_truncated). */
+  rrnameTruncated?: true;
 }
 
 export interface DnsSoa {
   mname: string;
   rname: string;
+  mnameTruncated?: true;
+  rnameTruncated?: true;
   serial: number;
   refresh: number;
   retry: number;
@@ -61,12 +65,19 @@ export interface DnsSshfp {
   fingerprint: string;
 }
 
+/** One EDNS option of an OPT record (EVE `opt: [{code, data}]`, data in hex). */
+export interface DnsOptOption {
+  code: number;
+  data: string;
+}
+
 /**
- * Decoded rdata: a string for addresses and names (A, AAAA, CNAME, NS, PTR, MX, DNAME) and for
- * NULL/unknown types (the raw bytes, latin1), string[] for TXT, objects for SOA, SRV, SSHFP,
- * null for OPT (EDNS, not logged by Suricata).
+ * Decoded rdata, as Suricata's DNSRData: a string for A/AAAA (text; '' for a wrong length), for
+ * CNAME/NS/PTR/MX targets and for NULL (raw bytes, latin1); string[] for TXT (one entry per
+ * character-string); objects for SOA, SRV, SSHFP; DnsOptOption[] for OPT; null for every other
+ * type (Suricata keeps them as Unknown and logs no rdata).
  */
-export type DnsRData = string | string[] | DnsSoa | DnsSrv | DnsSshfp | null;
+export type DnsRData = string | string[] | DnsSoa | DnsSrv | DnsSshfp | DnsOptOption[] | null;
 
 export interface DnsRecord {
   rrname: string;
@@ -74,6 +85,9 @@ export interface DnsRecord {
   rrclass: number;
   ttl: number;
   rdata: DnsRData;
+  rrnameTruncated?: true;
+  /** A CNAME/NS/PTR/MX target cut at DNS_MAX_NAME_LEN (EVE rdata_truncated). */
+  rdataTruncated?: true;
 }
 
 export interface DnsMessage {
@@ -95,12 +109,24 @@ const scratch = Buffer.alloc(DNS_MAX_NAME_LEN + 64);
 // Parse cursor shared by the helpers below (one message at a time, single-threaded).
 let pos = 0;
 let nameFlags = 0;
+/** Whether the name read last was truncated. */
+let lastTruncated = false;
 
 /**
  * Reads a possibly compressed name at `pos` of the message [ms, me); leaves `pos` after the name
  * (after the first pointer when compressed). Returns null when the name runs past the message.
  */
 function readName(buf: Uint8Array, ms: number, me: number): string | null {
+  const flagsBefore = nameFlags & NAME_TRUNCATED;
+  nameFlags &= ~NAME_TRUNCATED;
+  lastTruncated = false;
+  const r = readNameInner(buf, ms, me);
+  lastTruncated = (nameFlags & NAME_TRUNCATED) !== 0;
+  nameFlags |= flagsBefore;
+  return r;
+}
+
+function readNameInner(buf: Uint8Array, ms: number, me: number): string | null {
   let p = pos;
   let after = -1;
   let n = 0;
@@ -184,15 +210,12 @@ function readRData(buf: Uint8Array, ms: number, me: number, type: number, s: num
   const len = e - s;
   switch (type) {
     case DNS_TYPE.A:
-      if (len === 4) return `${buf[s]}.${buf[s + 1]}.${buf[s + 2]}.${buf[s + 3]}`;
-      break;
+      return len === 4 ? `${buf[s]}.${buf[s + 1]}.${buf[s + 2]}.${buf[s + 3]}` : '';
     case DNS_TYPE.AAAA:
-      if (len === 16) return ipv6Text(buf, s);
-      break;
+      return len === 16 ? ipv6Text(buf, s) : '';
     case DNS_TYPE.CNAME:
     case DNS_TYPE.NS:
-    case DNS_TYPE.PTR:
-    case DNS_TYPE.DNAME: {
+    case DNS_TYPE.PTR: {
       pos = s;
       const n = readName(buf, ms, me);
       if (n !== null) return n;
@@ -211,23 +234,29 @@ function readRData(buf: Uint8Array, ms: number, me: number, type: number, s: num
       let p = s;
       while (p < e) {
         const l = buf[p]!;
-        if (p + 1 + l > e) return latin1(buf, s, e);
+        if (p + 1 + l > e) break;
         out.push(latin1(buf, p + 1, p + 1 + l));
         p += 1 + l;
       }
       return out;
     }
+    case DNS_TYPE.NULL:
+      return latin1(buf, s, e);
     case DNS_TYPE.SOA: {
       pos = s;
       const mname = readName(buf, ms, me);
       if (mname === null) break;
+      const mt = lastTruncated;
       const rname = readName(buf, ms, me);
       if (rname === null || pos + 20 > e) break;
       const p = pos;
-      return {
+      const soa: DnsSoa = {
         mname, rname, serial: u32(buf, p), refresh: u32(buf, p + 4), retry: u32(buf, p + 8),
         expire: u32(buf, p + 12), minimum: u32(buf, p + 16),
       };
+      if (mt) soa.mnameTruncated = true;
+      if (lastTruncated) soa.rnameTruncated = true;
+      return soa;
     }
     case DNS_TYPE.SRV: {
       if (len < 7) break;
@@ -242,10 +271,20 @@ function readRData(buf: Uint8Array, ms: number, me: number, type: number, s: num
       for (let i = s + 2; i < e; i++) fp += (i > s + 2 ? ':' : '') + hex2(buf[i]!);
       return { algo: buf[s]!, type: buf[s + 1]!, fingerprint: fp };
     }
-    case DNS_TYPE.OPT:
-      return null;
+    case DNS_TYPE.OPT: {
+      const opts: DnsOptOption[] = [];
+      for (let p = s; p + 4 <= e; ) {
+        const l = u16(buf, p + 2);
+        const de = Math.min(e, p + 4 + l);
+        let hex = '';
+        for (let i = p + 4; i < de; i++) hex += hex2(buf[i]!);
+        opts.push({ code: u16(buf, p), data: hex });
+        p = p + 4 + l;
+      }
+      return opts;
+    }
   }
-  return latin1(buf, s, e);
+  return null;
 }
 
 /** Reads `count` records into `out`; false when one runs past the message. */
@@ -253,6 +292,7 @@ function readRecords(buf: Uint8Array, ms: number, me: number, count: number, out
   for (let i = 0; i < count; i++) {
     const rrname = readName(buf, ms, me);
     if (rrname === null || pos + 10 > me) return false;
+    const nameTrunc = lastTruncated;
     const rrtype = u16(buf, pos);
     const rrclass = u16(buf, pos + 2);
     const ttl = u32(buf, pos + 4);
@@ -261,8 +301,12 @@ function readRecords(buf: Uint8Array, ms: number, me: number, count: number, out
     const e = s + rdlen;
     if (e > me) return false;
     if (out.length < DNS_MAX_RECORDS) {
+      lastTruncated = false;
       const rdata = readRData(buf, ms, me, rrtype, s, e);
-      out.push({ rrname, rrtype, rrclass, ttl, rdata });
+      const rec: DnsRecord = { rrname, rrtype, rrclass, ttl, rdata };
+      if (nameTrunc) rec.rrnameTruncated = true;
+      if (lastTruncated && typeof rdata === 'string') rec.rdataTruncated = true;
+      out.push(rec);
     } else {
       msg.dropped++;
     }
@@ -316,7 +360,9 @@ export function parseDnsMessage(buf: Uint8Array, off: number, len: number): DnsM
     const rrname = readName(buf, off, me);
     if (rrname === null || pos + 4 > me) return null;
     if (msg.queries.length < DNS_MAX_RECORDS) {
-      msg.queries.push({ rrname, rrtype: u16(buf, pos), rrclass: u16(buf, pos + 2) });
+      const q: DnsQuery = { rrname, rrtype: u16(buf, pos), rrclass: u16(buf, pos + 2) };
+      if (lastTruncated) q.rrnameTruncated = true;
+      msg.queries.push(q);
     } else {
       msg.dropped++;
     }

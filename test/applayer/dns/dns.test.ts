@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DnsState } from '../../../src/applayer/dns/dns-state.js';
-import { dnsTxEve, dnsQueryBuffers } from '../../../src/applayer/dns/dns-eve.js';
+import { dnsTxEve, dnsQueryBuffers, dnsTxLogged } from '../../../src/applayer/dns/dns-eve.js';
 import { parseDnsMessage } from '../../../src/applayer/dns/dns-message.js';
 import {
   probeDnsTcp, probeDnsUdp, DNS_PROBE_NEED_MORE, DNS_PROBE_NO, DNS_PROBE_REQUEST, DNS_PROBE_RESPONSE,
@@ -95,6 +95,43 @@ describe('DNS message parsing', () => {
     expect(eve.answers[0]!.soa).toMatchObject({ mname: 'ns1.example.com' });
     expect(eve.answers[2]!.rdata).toBe('hello');
     expect(eve.answers[3]!.srv).toMatchObject({ port: 5060 });
+  });
+
+  it('EVE as rust/src/dns/log.rs: a TXT entry per string, no rdata for unknown types, OPT options, truncation flags', () => {
+    const labels: number[] = [];
+    for (let i = 0; i < 20; i++) labels.push(63, ...new Array<number>(63).fill(0x61));
+    labels.push(0);
+    const msg = bytes([
+      ...header(5, 0x8180, 1, 4, 0, 2),
+      ...name('x.example'), ...u16(16), ...u16(1),
+      ...rr(name('x.example'), 16, 30, [2, 0x68, 0x69, 3, 0x79, 0x6f, 0x75]),
+      ...rr(name('x.example'), 43, 30, [1, 2, 3, 4]), // DS: not decoded by Suricata
+      ...rr(name('x.example'), 5, 30, labels), // CNAME target longer than 1025
+      ...rr(name('x.example'), 1, 30, [1, 2, 3]), // A of a wrong length
+      ...[0, ...u16(41), ...u16(1232), ...u32(0), ...u16(8), ...u16(10), ...u16(4), 0xde, 0xad, 0xbe, 0xef], // OPT with a cookie
+      ...[0, ...u16(41), ...u16(1232), ...u32(0), ...u16(0)], // empty OPT: not logged
+    ]);
+    const s = new DnsState();
+    s.parseDatagram(false, msg, 0, msg.length);
+    const eve = dnsTxEve(s.txs[0]!) as Record<string, unknown>;
+    expect(eve.answers).toEqual([
+      { rrname: 'x.example', rrtype: 'TXT', ttl: 30, rdata: 'hi' },
+      { rrname: 'x.example', rrtype: 'TXT', ttl: 30, rdata: 'you' },
+      { rrname: 'x.example', rrtype: 'DS', ttl: 30 },
+      { rrname: 'x.example', rrtype: 'CNAME', ttl: 30, rdata: 'a'.repeat(63) + ('.' + 'a'.repeat(63)).repeat(15) + '.' + 'a'.repeat(1025 - 64 * 16), rdata_truncated: true },
+      { rrname: 'x.example', rrtype: 'A', ttl: 30, rdata: '' },
+    ]);
+    expect(eve.grouped).toEqual({ TXT: ['hi', 'you'], CNAME: [expect.any(String)], A: [''] });
+    expect(eve.additionals).toEqual([{ rrname: '', rrtype: 'OPT', ttl: 0, opt: [{ code: 10, data: 'deadbeef' }] }]);
+    expect(s.txs[0]!.events).toEqual(['name_too_long']);
+    // A request carrying answers logs them too; a tx without queries is not logged at all.
+    const req = bytes([...header(6, 0x0100, 1, 1), ...name('q.example'), ...u16(1), ...u16(1), ...rr(name('q.example'), 1, 1, [9, 9, 9, 9])]);
+    s.parseDatagram(true, req, 0, req.length);
+    expect(dnsTxEve(s.txs[1]!)).toMatchObject({ type: 'request', answers: [{ rdata: '9.9.9.9' }] });
+    expect(dnsTxLogged(s.txs[1]!)).toBe(true);
+    const noq = bytes([...header(7, 0x8180, 0, 1), ...rr(name('z.example'), 1, 1, [1, 1, 1, 1])]);
+    s.parseDatagram(false, noq, 0, noq.length);
+    expect(dnsTxLogged(s.txs[2]!)).toBe(false);
   });
 
   it('a compression loop raises infinite_loop and neither hangs nor throws', () => {
