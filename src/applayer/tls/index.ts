@@ -20,7 +20,7 @@
  *                 ja3s.hash / ja3s.string         s.ja3s                         (to client)
  *                 ja4.hash                        s.ja4
  *                 app-layer-event:tls.*           s.events
- *   EVE           tlsEve(s, { fingerprints }) (ja3/ja4 only when enabled, as Suricata)
+ *   EVE           tlsEve(s, { fingerprints }) (ja3/ja4 only when enabled, as Suricata); tlsEveLoggable(s)
  */
 export * from './tls-state.js';
 export * from './tls-hello.js';

@@ -1,11 +1,12 @@
 /**
- * The EVE `tls` object (src/output-json-tls.c, `extended: yes`, Suricata's default): subject,
- * issuerdn, subjectaltname, session_resumed, serial, fingerprint, sni, version, notbefore, notafter, then
+ * The EVE `tls` object (src/output-json-tls.c JsonTlsLogFields with EXTENDED_FIELDS, Suricata's
+ * default): subject, issuerdn, subjectaltname, session_resumed, serial, fingerprint, sni,
+ * version (the server's, UNDETERMINED before a ServerHello), notbefore, notafter, then
  * ja3/ja3s/ja4 when computed (Suricata computes them only when enabled or a rule needs them:
  * pass `fingerprints: false` to leave them out), client_alpns / server_alpns, and `client`
- * with the client certificate's fields.
+ * with the client certificate's subject, issuerdn, fingerprint, serial, notbefore, notafter.
  */
-import { certTimeText, type TlsCertInfo } from './tls-cert.js';
+import { certTimeText } from './tls-cert.js';
 import type { TlsState } from './tls-state.js';
 import { tlsVersionText } from './tls-version.js';
 
@@ -14,31 +15,27 @@ export interface TlsEveOptions {
   fingerprints?: boolean;
 }
 
-function certFields(o: Record<string, unknown>, c: TlsCertInfo | null, extended: boolean, after?: () => void): void {
+export function tlsEve(s: TlsState, opts: TlsEveOptions = {}): Record<string, unknown> {
+  const extended = opts.extended !== false;
+  const o: Record<string, unknown> = {};
+  const c = s.serverCert;
   if (c !== null) {
     o.subject = c.subject;
     o.issuerdn = c.issuer;
     if (c.san.length > 0) o.subjectaltname = c.san;
   }
-  after?.();
-  if (extended && c !== null) {
+  // JsonTlsLogSessionResumed: only without a certificate, after a ServerHello.
+  if (s.sessionResumed && c === null && s.serverHelloDone) o.session_resumed = true;
+  if (!extended) return o;
+  if (c !== null) {
     o.serial = c.serial;
     o.fingerprint = c.fingerprint;
   }
-}
-
-export function tlsEve(s: TlsState, opts: TlsEveOptions = {}): Record<string, unknown> {
-  const extended = opts.extended !== false;
-  const o: Record<string, unknown> = {};
-  certFields(o, s.serverCert, extended, () => {
-    if (s.sessionResumed) o.session_resumed = true;
-  });
-  if (!extended) return o;
   if (s.sni !== null) o.sni = s.sni;
-  o.version = tlsVersionText(s.serverVersion !== 0 ? s.serverVersion : s.clientVersion);
-  if (s.serverCert !== null) {
-    o.notbefore = certTimeText(s.serverCert.notBefore);
-    o.notafter = certTimeText(s.serverCert.notAfter);
+  o.version = tlsVersionText(s.serverVersion);
+  if (c !== null) {
+    if (c.notBefore !== 0) o.notbefore = certTimeText(c.notBefore);
+    if (c.notAfter !== 0) o.notafter = certTimeText(c.notAfter);
   }
   if (opts.fingerprints !== false) {
     if (s.ja3 !== null) o.ja3 = { hash: s.ja3.hash, string: s.ja3.string };
@@ -47,12 +44,26 @@ export function tlsEve(s: TlsState, opts: TlsEveOptions = {}): Record<string, un
   }
   if (s.clientHello !== null && s.clientHello.alpns.length > 0) o.client_alpns = s.clientHello.alpns;
   if (s.serverHello !== null && s.serverHello.alpn !== null) o.server_alpns = [s.serverHello.alpn];
-  if (s.clientCert !== null) {
-    const c: Record<string, unknown> = {};
-    certFields(c, s.clientCert, true);
-    c.notbefore = certTimeText(s.clientCert.notBefore);
-    c.notafter = certTimeText(s.clientCert.notAfter);
-    o.client = c;
+  const cc = s.clientCert;
+  if (cc !== null) {
+    o.client = {
+      subject: cc.subject,
+      issuerdn: cc.issuer,
+      fingerprint: cc.fingerprint,
+      serial: cc.serial,
+      ...(cc.notBefore !== 0 ? { notbefore: certTimeText(cc.notBefore) } : {}),
+      ...(cc.notAfter !== 0 ? { notafter: certTimeText(cc.notAfter) } : {}),
+    };
   }
   return o;
+}
+
+/**
+ * Whether Suricata writes a `tls` event for the flow (JsonTlsLogger): a server certificate with
+ * subject and issuer, or a resumed session (session-resumption logging is on by default), or a
+ * handshake that ends without a certificate (TLS 1.3, or both sides encrypted: the
+ * SSL_AL_FLAG_LOG_WITHOUT_CERT cases as far as this parser tracks them).
+ */
+export function tlsEveLoggable(s: TlsState): boolean {
+  return s.serverCert !== null || s.sessionResumed || s.handshakeDone;
 }

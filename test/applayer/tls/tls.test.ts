@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import {
   TlsState, SSL_STATE_CLIENT_HELLO, SSL_STATE_SERVER_HELLO, SSL_STATE_SERVER_KEYX,
 } from '../../../src/applayer/tls/tls-state.js';
-import { tlsEve } from '../../../src/applayer/tls/tls-eve.js';
+import { tlsEve, tlsEveLoggable } from '../../../src/applayer/tls/tls-eve.js';
 import { parseCertificate, certExpired, certValid } from '../../../src/applayer/tls/tls-cert.js';
 import { probeTls, TLS_PROBE_NEED_MORE, TLS_PROBE_NO, TLS_PROBE_YES } from '../../../src/applayer/tls/tls-probe.js';
 import { tlsVersionText } from '../../../src/applayer/tls/tls-version.js';
@@ -213,6 +213,22 @@ describe('TLS handshake across segments', () => {
     expect(certExpired(s.serverCert!, 2111972209)).toBe(true);
     expect(certValid(s.serverCert!, 1800000000)).toBe(true);
     expect(certValid(s.serverCert!, 1700000000)).toBe(false);
+  });
+
+  it('EVE: version is the server\'s; resumed session without certificate; client certificate object', () => {
+    const s = new TlsState();
+    const sid = new Array<number>(32).fill(5);
+    run(s, true, record(22, clientHello(0x0303, [0xc02f], [sniExt('r.example')], sid)));
+    expect(tlsEve(s).version).toBe('UNDETERMINED');
+    expect(tlsEveLoggable(s)).toBe(false);
+    run(s, false, [...record(22, serverHello(0x0303, 0xc02f, [], sid)), ...record(20, [1])]);
+    expect(tlsEve(s)).toMatchObject({ session_resumed: true, version: 'TLS 1.2', sni: 'r.example' });
+    expect(tlsEveLoggable(s)).toBe(true);
+    const t = new TlsState();
+    run(t, false, serverBytes);
+    run(t, true, record(22, certificate([CA])));
+    expect(Object.keys(tlsEve(t).client as object)).toEqual(['subject', 'issuerdn', 'fingerprint', 'serial', 'notbefore', 'notafter']);
+    expect(tlsEve(t).session_resumed).toBeUndefined();
   });
 
   it('after ChangeCipherSpec, handshake records are opaque (encrypted Finished not parsed)', () => {
