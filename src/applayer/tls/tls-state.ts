@@ -133,7 +133,7 @@ export class TlsState {
   serverCert: TlsCertInfo | null = null;
   clientCert: TlsCertInfo | null = null;
   sessionResumed = false;
-  /** ssl_state flags of the record parsed last. */
+  /** ssl_state flags of the records of the latest input (feed call) that started a record. */
   currentFlags = 0;
   /** Progress (keyword readiness): hello, certificate, and both sides encrypted. */
   clientHelloDone = false;
@@ -166,6 +166,9 @@ export class TlsState {
   feed(toServer: boolean, buf: Uint8Array, off: number, len: number): void {
     const d = this.dirs[toServer ? 0 : 1]!;
     d.records = 0;
+    // SSLDecode: entering on a new record resets the current flags, once per input; records
+    // parsed in the same input accumulate (ssl_state tests this, not the history).
+    if (!d.inRecord && d.hdrHave === 0) this.currentFlags = 0;
     let o = off;
     let left = len;
     if (d.resync) {
@@ -251,7 +254,6 @@ export class TlsState {
   private startRecord(toServer: boolean, d: Direction, feedLen: number): void {
     const h = d.hdr;
     this.counters.records++;
-    this.currentFlags = 0;
     // SSLDecode's loop guard: more records than the input could hold at 6 bytes each.
     if (++d.records > Math.max(Math.floor(feedLen / SSL_RECORD_MIN_LEN), 1)) {
       this.setEvent(TLS_EVENT.tooManyRecordsInPacket);
@@ -304,7 +306,7 @@ export class TlsState {
       // HelloRetryRequest). Keys then start with the ServerHello (tls13), not here.
       if (!(toServer && this.offered13() && !this.realServerHello)) d.encrypted = true;
     } else if (type === REC_HEARTBEAT) this.setEvent(TLS_EVENT.heartbeatMessage);
-    else if (type === REC_HANDSHAKE && d.encrypted) this.currentFlags = SSL_STATE_UNKNOWN;
+    else if (type === REC_HANDSHAKE && d.encrypted) this.currentFlags |= SSL_STATE_UNKNOWN;
   }
 
   /**
@@ -327,11 +329,11 @@ export class TlsState {
     if (msgType === 1 && toServer) {
       if (twoByte) this.clientVersion = (h[3]! << 8) | h[4]!;
       this.clientHelloDone = true;
-      this.currentFlags = SSL_STATE_CLIENT_HELLO;
+      this.currentFlags |= SSL_STATE_CLIENT_HELLO;
     } else if (msgType === 4 && !toServer) {
       this.serverVersion = SSL_VERSION_2;
       this.serverHelloDone = true;
-      this.currentFlags = SSL_STATE_SERVER_HELLO;
+      this.currentFlags |= SSL_STATE_SERVER_HELLO;
     }
     d.recType = 0;
     d.recLeft = len - inHdr;

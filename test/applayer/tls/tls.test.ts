@@ -241,6 +241,14 @@ describe('TLS handshake across segments', () => {
     expect(s.handshakeDone).toBe(true);
   });
 
+  it('ssl_state flags: records of one input accumulate, the next input starts afresh', () => {
+    const s = new TlsState();
+    run(s, false, [...record(22, sh12), ...record(22, handshake(12, [3, 0, 29])), ...record(22, handshake(14, []))]);
+    expect(s.currentFlags).toBe(SSL_STATE_SERVER_HELLO | SSL_STATE_SERVER_KEYX);
+    run(s, false, record(20, [1]));
+    expect(s.currentFlags).toBe(0);
+  });
+
   it('TLS 1.3: version from supported_versions, everything after the ServerHello opaque', () => {
     const s = new TlsState();
     run(s, true, clientBytes);
