@@ -71,7 +71,8 @@ const REC_HANDSHAKE = 22;
 const REC_APPDATA = 23;
 const REC_HEARTBEAT = 24;
 
-const KNOWN_HS = new Set([0, 1, 2, 3, 4, 5, 8, 11, 12, 13, 14, 15, 16, 20, 21, 22, 23, 24, 67, 254]);
+/** Handshake types Suricata accepts in clear (SupportedHandshakeType); others raise invalid_handshake_message. */
+const KNOWN_HS = new Set([0, 1, 2, 4, 11, 12, 13, 14, 15, 16, 20, 21, 22]);
 
 class Direction {
   readonly hdr = new Uint8Array(5);
