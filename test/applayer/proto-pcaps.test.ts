@@ -105,7 +105,7 @@ describeWithCorpus('TLS/SSH parsers on suricata-verify captures', () => {
     });
   });
 
-  it.skipIf(!TSHARK)('tls-cert-issuer capture: subject C=FR, ST=IDF, L=Paris, O=Stamus, CN=SELKS', () => {
+  it.skipIf(!TSHARK)('tls-cert-issuer capture: subject C=FR, ST=IDF, L=Paris, O=Stamus, CN=SELKS', { timeout: 180_000 }, () => {
     const pcap = pool('tls', 'tls-cert-issuer', 'tls.pcap');
     const subjects: string[] = [];
     for (let i = 0; i < tcpStreams(pcap); i++) {
@@ -170,4 +170,69 @@ describeWithCorpus('TLS/SSH parsers on suricata-verify captures', () => {
     expect(reqs).toHaveLength(1);
     expect(s.eventCounts.size).toBe(0);
   });
+
+  /** The TCP streams of a capture (those matching a display filter, when given) through a TlsState. */
+  function tlsStreams(pcap: string, filter?: string): TlsState[] {
+    let ids: number[];
+    if (filter === undefined) {
+      ids = Array.from({ length: tcpStreams(pcap) }, (_, i) => i);
+    } else {
+      const out = runTool('tshark', ['-r', pcap, '-Y', filter, '-T', 'fields', '-e', 'tcp.stream']).stdout;
+      ids = [...new Set(out.split('\n').filter((l) => l.trim() !== '').map(Number))];
+    }
+    return ids.map((i) => tlsOf(pcap, i));
+  }
+
+  it.skipIf(!TSHARK)('tls-certs-alert capture: ja3s.hash, ja3.string, chain length 3 (detect-bidir-ja3, tls-cert-chain-len)', () => {
+    const states = tlsStreams(pool('tls', 'tls-certs-alert', 'input.pcap'));
+    const s = states.find((x) => x.ja3s?.hash === '5d79edf64e03689ff559a54e9d9487bc');
+    expect(s).toBeDefined();
+    expect(s!.ja3!.string.startsWith('771,49196-49200')).toBe(true);
+    expect(s!.serverCerts).toHaveLength(3);
+    expect(s!.events).toEqual([]);
+  });
+
+  it.skipIf(!TSHARK)('tls-client-cert-01: the client certificate (to server)', () => {
+    const states = tlsStreams(pool('tls', 'tls-store-02', 'tls-client-auth.pcap'));
+    const s = states.find((x) => x.clientCert !== null);
+    expect(s).toBeDefined();
+    expect(s!.clientCert!.subject).toContain('O=TLSClientAuthSampleClient');
+    expect(s!.clientCert!.issuer).toContain('O=TLSClientAuthSampleCA');
+    expect(s!.clientCert!.fingerprint).toBe('32:56:41:d0:6a:ff:47:cb:21:e4:89:c5:ae:2a:a2:d8:1b:c9:70:0c');
+  });
+
+  it.skipIf(!TSHARK)('tls-fingerprint-alert: fingerprint 90:86:a4:3b:...', () => {
+    const states = tlsStreams(pool('tls', 'tls-fingerprint-alert', 'input.pcap'));
+    expect(states.map((x) => x.serverCert?.fingerprint)).toContain('90:86:a4:3b:f5:cf:1b:2e:4e:f7:97:96:f9:de:ba:b9:66:35:86:3f');
+  });
+
+  it.skipIf(!TSHARK)('tls-random: client and server random', () => {
+    const s = tlsStreams(pool('tls', 'tls-random', 'input.pcap')).find((x) => x.clientHello !== null)!;
+    expect(Buffer.from(s.clientHello!.random).toString('hex')).toBe('942d1fef575d770207c29dbe2401ccf05dcde1d2a5869c4a3eee38db551ad9bc');
+    expect(Buffer.from(s.serverHello!.random).toString('hex')).toBe('54f9fc1577e433d32da82e9d38897d5a2628bfb09851dad9bd03f8afa209a4f0');
+  });
+
+  it.skipIf(!TSHARK)('tls-subject-zero: a NUL byte inside the subject is kept', () => {
+    const subjects = tlsStreams(pool('tls', 'tls-subject-zero', 'input.pcap')).map((x) => x.serverCert?.subject);
+    expect(subjects).toContain('C=US, ST=WA, L=Redmond, O=Microsoft Corporat\u0000on, OU=Microsoft Corporation, CN=go.microsoft.com');
+  });
+
+  it.skipIf(!TSHARK)(
+    'tls-subjectaltname: www.bing.com among the SANs',
+    () => {
+      // Stream 4 of 68 carries the certificate (tshark -Y 'x509ce.dNSName == "www.bing.com"').
+      const s = tlsOf(pool('tls', 'tls-subjectaltname', 'input.pcap'), 4);
+      expect(s.serverCert?.san).toContain('www.bing.com');
+    },
+    180_000,
+  );
+
+  it.skipIf(!TSHARK)(
+    'tls-cert-noissuer: subject with localhost',
+    () => {
+      const subj = tlsStreams(pool('tls', 'tls-cert-noissuer', 'tls.pcap'), 'tls.handshake.type == 11').map((x) => x.serverCert?.subject ?? '');
+      expect(subj.some((x) => x.includes('localhost'))).toBe(true);
+    },
+    180_000,
+  );
 });

@@ -16,6 +16,8 @@
  *                 tls.version / ssl_version       s.versionFor(toServer), tlsVersionNormalized,
  *                                                 SSL_VERSION_NAMES
  *                 ssl_state                       s.currentFlags (SSL_STATE_*)
+ *                 tls.random (_time, _bytes)      s.clientHello.random / s.serverHello.random (32 bytes)
+ *                 tls.cert_chain_len              s.serverCerts.length
  *                 ja3.hash / ja3.string           s.ja3 {hash, string}           (to server)
  *                 ja3s.hash / ja3s.string         s.ja3s                         (to client)
  *                 ja4.hash                        s.ja4

@@ -29,6 +29,8 @@ export function isGrease(v: number): boolean {
 export interface ClientHello {
   /** legacy_version. */
   version: number;
+  /** The 32 random bytes (tls.random; tls.random_time = first 4, tls.random_bytes = last 28). */
+  random: Uint8Array;
   sessionId: Uint8Array;
   ciphers: number[];
   /** Extension types in order, GREASE included. */
@@ -46,6 +48,7 @@ export interface ClientHello {
 
 export interface ServerHello {
   version: number;
+  random: Uint8Array;
   /** supported_versions selection, or 0. */
   selectedVersion: number;
   sessionId: Uint8Array;
@@ -70,12 +73,13 @@ function u16List(b: Uint8Array, s: number, e: number, out: number[]): void {
 /** Body of a ClientHello handshake message at [s, e). */
 export function parseClientHello(b: Uint8Array, s: number, e: number): ClientHello {
   const ch: ClientHello = {
-    version: 0, sessionId: new Uint8Array(0), ciphers: [], extensions: [], groups: [], pointFormats: [],
+    version: 0, random: new Uint8Array(0), sessionId: new Uint8Array(0), ciphers: [], extensions: [], groups: [], pointFormats: [],
     sigAlgs: [], supportedVersions: [], alpns: [], sni: null, sniCount: 0, error: HELLO_OK,
   };
   let p = s;
   if (p + 2 + 32 + 1 > e) return ((ch.error = HELLO_BAD_LENGTH), ch);
   ch.version = u16(b, p);
+  ch.random = b.slice(p + 2, p + 34);
   p += 2 + 32;
   const sidLen = b[p]!;
   p++;
@@ -158,11 +162,13 @@ export function parseClientHello(b: Uint8Array, s: number, e: number): ClientHel
 /** Body of a ServerHello handshake message at [s, e). */
 export function parseServerHello(b: Uint8Array, s: number, e: number): ServerHello {
   const sh: ServerHello = {
-    version: 0, selectedVersion: 0, sessionId: new Uint8Array(0), cipher: 0, extensions: [], alpn: null, error: HELLO_OK,
+    version: 0, random: new Uint8Array(0), selectedVersion: 0, sessionId: new Uint8Array(0), cipher: 0, extensions: [], alpn: null,
+    error: HELLO_OK,
   };
   let p = s;
   if (p + 2 + 32 + 1 > e) return ((sh.error = HELLO_BAD_LENGTH), sh);
   sh.version = u16(b, p);
+  sh.random = b.slice(p + 2, p + 34);
   p += 2 + 32;
   const sidLen = b[p]!;
   p++;
