@@ -28,19 +28,25 @@ function tcpStreams(pcap: string): number {
   return max + 1;
 }
 
-/** Node 0 (the first sender, the client in these captures) is to-server. */
+/**
+ * One TCP stream's payload, in order, per direction. The client is the SYN's sender (else
+ * tshark's node 0, the first sender).
+ */
 function follow(pcap: string, stream: number): Chunk[] {
+  const syn = runTool('tshark', ['-r', pcap, '-Y', `tcp.stream == ${stream} && tcp.flags.syn == 1 && tcp.flags.ack == 0`, '-T', 'fields', '-e', 'tcp.srcport']).stdout.trim().split('\n')[0] ?? '';
   const out = runTool('tshark', ['-r', pcap, '-q', '-z', `follow,tcp,raw,${stream}`]).stdout;
   const chunks: Chunk[] = [];
   let inBody = false;
+  let node0IsClient = true;
   for (const line of out.split('\n')) {
+    if (line.startsWith('Node 0:') && syn !== '') node0IsClient = line.trim().endsWith(`:${syn}`);
     if (line.startsWith('Node 1:')) {
       inBody = true;
       continue;
     }
     if (!inBody || line.startsWith('====') || line.trim() === '') continue;
-    const toServer = !line.startsWith('\t');
-    chunks.push({ toServer, data: Buffer.from(line.trim(), 'hex') });
+    const fromNode0 = !line.startsWith('\t');
+    chunks.push({ toServer: fromNode0 === node0IsClient, data: Buffer.from(line.trim(), 'hex') });
   }
   return chunks;
 }
@@ -235,4 +241,11 @@ describeWithCorpus('TLS/SSH parsers on suricata-verify captures', () => {
     },
     180_000,
   );
+
+  it.skipIf(!TSHARK)('bug-4903-04: SSH banners of each side (software with a dash, proto 1.99)', () => {
+    const s = new SshState();
+    for (const c of follow(pool('bug-4903', 'bug-4903-04', 'input.pcap'), 0)) s.feed(c.toServer, c.data, 0, c.data.length);
+    expect(s.client).toMatchObject({ protoVersion: '2.0', softwareVersion: 'Cisco_client-1.25' });
+    expect(s.server).toMatchObject({ protoVersion: '1.99', softwareVersion: 'Cisco_server-1.24' });
+  });
 });
