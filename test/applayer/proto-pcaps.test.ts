@@ -5,7 +5,7 @@
  * the order they were sent, fed as they come.
  */
 import { expect, it } from 'vitest';
-import { describeWithCorpus, corpusPath } from '../helpers/corpus.js';
+import { describeWithCorpus, corpusPath, pcapPath } from '../helpers/corpus.js';
 import { haveTool, runTool } from '../helpers/tools.js';
 import { TlsState } from '../../src/applayer/tls/tls-state.js';
 import { tlsEve } from '../../src/applayer/tls/tls-eve.js';
@@ -248,4 +248,59 @@ describeWithCorpus('TLS/SSH parsers on suricata-verify captures', () => {
     expect(s.client).toMatchObject({ protoVersion: '2.0', softwareVersion: 'Cisco_client-1.25' });
     expect(s.server).toMatchObject({ protoVersion: '1.99', softwareVersion: 'Cisco_server-1.24' });
   });
+
+  it.skipIf(!TSHARK)(
+    'DNS over UDP against tshark: question names and answer counts of every message of three captures, no events',
+    () => {
+      for (const f of [['proto', 'dns_packets.pcap'], ['large', 'example_mixed_4631pkts.pcap'], ['large', 'many_protocols_4709pkts.pcap']]) {
+        const out = runTool('tshark', ['-r', pcapPath(...f), '-Y', 'udp.port == 53 && dns', '-T', 'fields', '-E', 'separator=|',
+          '-e', 'udp.payload', '-e', 'dns.qry.name', '-e', 'dns.count.answers', '-e', 'dns.flags.response']).stdout;
+        let n = 0;
+        for (const line of out.split('\n')) {
+          const [hex, qname, answers, response] = line.split('|');
+          if (hex === undefined || hex === '') continue;
+          const b = Buffer.from(hex.replace(/:/g, ''), 'hex');
+          const s = new DnsState();
+          s.parseDatagram(response === '0' || response === 'False', b, 0, b.length);
+          expect(s.eventCounts.size).toBe(0);
+          expect(s.txs[0]!.message.queries.map((q) => q.rrname).join(',')).toBe(qname ?? '');
+          expect(s.txs[0]!.message.answers.length).toBe(Number(answers));
+          JSON.stringify(dnsTxEve(s.txs[0]!));
+          n++;
+        }
+        expect(n).toBeGreaterThan(0);
+      }
+    },
+    180_000,
+  );
+
+  it.skipIf(!TSHARK)('ssh.pcap: OpenSSH 7.8 client hassh ec7378c1a92f5a8dde7e8b7a1ddf33d1 (the Suricata documentation example)', () => {
+    const s = new SshState();
+    for (const c of follow(pcapPath('proto', 'ssh.pcap'), 0)) s.feed(c.toServer, c.data, 0, c.data.length);
+    expect(s.client.softwareVersion).toBe('OpenSSH_7.8');
+    expect(s.server.softwareVersion).toBe('OpenSSH_7.4p1');
+    expect(s.client.hassh?.hash).toBe('ec7378c1a92f5a8dde7e8b7a1ddf33d1');
+    expect(s.finished).toBe(true);
+    expect(s.events).toEqual([]);
+  });
+
+  it.skipIf(!TSHARK)(
+    'TLS on real traffic (many_protocols): SNI as tshark reads it, no events',
+    () => {
+      const pcap = pcapPath('large', 'many_protocols_4709pkts.pcap');
+      const out = runTool('tshark', ['-r', pcap, '-Y', 'tls.handshake.extensions_server_name', '-T', 'fields', '-e', 'tcp.stream', '-e', 'tls.handshake.extensions_server_name']).stdout;
+      const want = new Map<number, string>();
+      for (const line of out.split('\n')) {
+        const [st, sni] = line.split('\t');
+        if (st !== undefined && st !== '' && sni !== undefined && !want.has(Number(st))) want.set(Number(st), sni);
+      }
+      expect(want.size).toBeGreaterThan(5);
+      for (const [st, sni] of [...want].slice(0, 8)) {
+        const s = tlsOf(pcap, st);
+        expect(s.sni).toBe(sni);
+        expect(s.events).toEqual([]);
+      }
+    },
+    180_000,
+  );
 });
