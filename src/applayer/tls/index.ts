@@ -13,7 +13,7 @@
  *                 tls.certs                       s.serverCerts / s.clientCerts (raw DER)
  *                 tls.cert_notbefore/notafter     ...notBefore / notAfter (seconds)
  *                 tls_cert_expired / tls_cert_valid   certExpired / certValid(cert, packet time)
- *                 tls.version / ssl_version       s.versionFor(toServer), tlsVersionNormalized,
+ *                 tls.version / ssl_version       s.versionFor(toServer), tlsVersionFromKeyword/Matches,
  *                                                 SSL_VERSION_NAMES
  *                 ssl_state                       s.currentFlags (SSL_STATE_*)
  *                 tls.random (_time, _bytes)      s.clientHello.random / s.serverHello.random (32 bytes)

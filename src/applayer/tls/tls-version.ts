@@ -42,3 +42,20 @@ export const SSL_VERSION_NAMES: Readonly<Record<string, number>> = {
   'tls1.2': TLS_VERSION_12,
   'tls1.3': TLS_VERSION_13,
 };
+
+/**
+ * A `tls.version` rule value (src/detect-tls-version.c): `1.0`..`1.3`, or a hex number (raw:
+ * compared exactly). undefined when unparseable.
+ */
+export function tlsVersionFromKeyword(value: string): { version: number; raw: boolean } | undefined {
+  const v = value.trim().replace(/^"|"$/g, '');
+  const named: Record<string, number> = { '1.0': TLS_VERSION_10, '1.1': TLS_VERSION_11, '1.2': TLS_VERSION_12, '1.3': TLS_VERSION_13 };
+  if (named[v] !== undefined) return { version: named[v]!, raw: false };
+  if (/^0x[0-9a-f]{1,4}$/i.test(v)) return { version: parseInt(v, 16), raw: true };
+  return undefined;
+}
+
+/** tls.version match: a named 1.3 also matches the 0x7fxx drafts; a raw value matches exactly. */
+export function tlsVersionMatches(rule: { version: number; raw: boolean }, actual: number): boolean {
+  return rule.raw ? actual === rule.version : tlsVersionNormalized(actual) === rule.version;
+}

@@ -8,7 +8,7 @@ import {
 import { tlsEve, tlsEveLoggable } from '../../../src/applayer/tls/tls-eve.js';
 import { parseCertificate, certExpired, certValid } from '../../../src/applayer/tls/tls-cert.js';
 import { probeTls, TLS_PROBE_NEED_MORE, TLS_PROBE_NO, TLS_PROBE_YES } from '../../../src/applayer/tls/tls-probe.js';
-import { tlsVersionText } from '../../../src/applayer/tls/tls-version.js';
+import { tlsVersionText, tlsVersionFromKeyword, tlsVersionMatches } from '../../../src/applayer/tls/tls-version.js';
 import { isGrease } from '../../../src/applayer/tls/tls-hello.js';
 
 // Certificates made for these tests with openssl (EC P-256): a CA "C=DE, O=Mirrorsink CA,
@@ -370,6 +370,19 @@ describe('TLS events', () => {
     const v = new TlsState();
     run(v, false, record(22, [...sh12, ...handshake(11, [...u24(100), ...u24(3), 1, 2, 3])]));
     expect(v.events).toEqual(['certificate_invalid_length']);
+  });
+});
+
+describe('TLS version names and keyword values', () => {
+  it('EVE names and tls.version matching (drafts count as 1.3 unless raw)', () => {
+    expect([0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x7f1c, 0].map(tlsVersionText)).toEqual([
+      'SSLv3', 'TLSv1', 'TLS 1.1', 'TLS 1.2', 'TLS 1.3', 'TLS 1.3 draft-28', 'UNDETERMINED',
+    ]);
+    const v13 = tlsVersionFromKeyword('1.3')!;
+    expect(tlsVersionMatches(v13, 0x7f1c)).toBe(true);
+    expect(tlsVersionMatches(tlsVersionFromKeyword('0x7f1c')!, 0x7f1c)).toBe(true);
+    expect(tlsVersionMatches(tlsVersionFromKeyword('0x0304')!, 0x7f1c)).toBe(false);
+    expect(tlsVersionFromKeyword('2.0')).toBeUndefined();
   });
 });
 
