@@ -12,13 +12,13 @@
  *   packet             base64 of the packet as Suricata holds it (`packet: yes`), with
  *   packet_info        {linktype, linktype_name}
  *
- * What is "inspected": for a stream match, the raw stream window the rule ran over
- * (p.streamBuf, at most payload_buffer_size bytes; falling back to the packet payload when
- * the window is empty, as Suricata does); otherwise the packet payload. Suricata logs all
- * stream data it still holds for that direction from the stream's base, joining gaps with
- * "[N bytes missing]"; mirrorsink's stream stage releases data once inspected, so the window
- * that matched is what there is to log (the same bytes for a flow-end flush or a stream that
- * fits one window; a longer or gapped stream logs less than Suricata would).
+ * What is "inspected": for a stream match, as Suricata's AlertJsonStreamData, the stream data
+ * still stored for the packet's direction, in order, gaps written as "[N bytes missing]", at
+ * most payload_buffer_size bytes (falling back to the packet payload when none is stored);
+ * otherwise the packet payload. The stream stage releases data once a live packet's window
+ * is inspected, so what is stored starts about where the matching window does (Suricata may
+ * still hold some earlier bytes); a flow-end flush keeps everything until the flow is gone.
+ * Without the store (a sink built without the stream stage), the matching window is logged.
  *
  * `packet`: Suricata's packet data. For a frame as captured, the whole captured frame with the
  * capture's link type; for traffic inside VXLAN/GENEVE, the inner packet from the tunnel
@@ -41,6 +41,9 @@ export interface EvePayloadOptions {
   packet?: boolean;
   /** Most stream bytes logged (Suricata's payload-buffer-size, default 4 KiB). */
   payloadBufferSize?: number;
+  /** The stream stage's store: a stream match logs all its data for the direction; without
+   *  it, the window the rule matched. */
+  streamStore?: StoredStreamData | null;
 }
 
 export const DEFAULT_PAYLOAD_BUFFER_SIZE = 4096;
@@ -56,6 +59,44 @@ const DLT_NAMES: Record<number, string> = { 0: 'NULL', 1: 'EN10MB', 12: 'RAW', 1
 /** The link type Suricata reports for a capture's LINKTYPE_* (they differ for raw IP only). */
 export function dltOf(linktype: number): number {
   return linktype === LINKTYPE_RAW ? DLT_RAW : linktype;
+}
+
+/**
+ * The stream stage's segment store (src/stream/segment-store.ts), read per alert: direction k
+ * is slot * 2 (client → server) or slot * 2 + 1.
+ */
+export interface StoredStreamData {
+  storedEnd(k: number): number;
+  nextDataAt(k: number, from: number): number;
+  contiguousEnd(k: number, from: number): number;
+  read(k: number, start: number, len: number, out: Uint8Array, outOff: number): void;
+}
+
+/**
+ * Suricata's AlertJsonStreamData: the data stored for the direction of p, in stream order,
+ * gaps written as "[N bytes missing]", at most `max` bytes. Returns the bytes (length 0 when
+ * nothing is stored).
+ */
+export function storedStreamPayload(store: StoredStreamData, p: PacketView, max: number): Uint8Array {
+  if (p.flowIndex < 0 || p.flowDirection === 0) return new Uint8Array(0);
+  const k = p.flowIndex * 2 + (p.flowDirection - 1);
+  const end = store.storedEnd(k);
+  const out = new Uint8Array(max);
+  let n = 0;
+  let lastEnd = -1;
+  for (let pos = store.nextDataAt(k, 0); pos >= 0 && pos < end && n < max; ) {
+    if (lastEnd >= 0 && pos > lastEnd) {
+      const gap = `[${pos - lastEnd} bytes missing]`;
+      for (let i = 0; i < gap.length && n < max; i++) out[n++] = gap.charCodeAt(i);
+    }
+    const e = store.contiguousEnd(k, pos);
+    const len = Math.min(e - pos, max - n);
+    store.read(k, pos, len, out, n);
+    n += len;
+    lastEnd = e;
+    pos = store.nextDataAt(k, e);
+  }
+  return out.subarray(0, n);
 }
 
 /** JSON string (quoted) of Suricata's printable form: printable ASCII, \r and \n, else '.'. */
@@ -93,8 +134,11 @@ export function evePayloadFields(p: PacketView, streamMatch: boolean, o: EvePayl
   let s = '';
   if (stream) {
     const max = o.payloadBufferSize ?? DEFAULT_PAYLOAD_BUFFER_SIZE;
+    const store = o.streamStore ?? null;
+    const data = store !== null ? storedStreamPayload(store, p, max) : null;
     const len = p.streamLen < max ? p.streamLen : max;
-    if (len > 0) s = payloadFields(p.streamBuf, p.streamOff, len, o);
+    if (data !== null && data.length > 0) s = payloadFields(data, 0, data.length, o);
+    else if (data === null && len > 0) s = payloadFields(p.streamBuf, p.streamOff, len, o);
     else if (p.payloadLen > 0) s = payloadFields(p.buf, p.payloadOffset, p.payloadLen, o);
   } else {
     s = payloadFields(p.buf, p.payloadOffset, p.payloadLen, o);

@@ -37,15 +37,16 @@ const SEGS: Seg[] = [
   { from: 's', flags: ACK, ackRel: 16 },
 ];
 
-function run(opts: Partial<EveAlertOptions>, vxlan = false): { recs: Rec[]; lines: string[] } {
-  const rs = loadRulesText(RULES);
+function run(opts: Partial<EveAlertOptions>, vxlan = false, o: { store?: boolean; segs?: Seg[]; rules?: string } = {}): { recs: Rec[]; lines: string[] } {
+  const rs = loadRulesText(o.rules ?? RULES);
   expect(rs.failures).toEqual([]);
   const ft = new FlowTable({ hashSeed: 1, maxFlows: 64 });
   const eve = new MemoryLineWriter();
-  const engine = new DetectEngine(rs, ft, [new EveAlertSink(eve, { ...opts, flow: ft })]);
-  const pipeline = new Pipeline({ flow: ft, stream: new TcpStreamStage(ft, {}), detect: engine });
+  const stream = new TcpStreamStage(ft, {});
+  const engine = new DetectEngine(rs, ft, [new EveAlertSink(eve, { ...opts, flow: ft, streamStore: o.store === true ? stream.store : null })]);
+  const pipeline = new Pipeline({ flow: ft, stream, detect: engine });
   let ts = 1_700_000_000;
-  for (const s of SEGS) {
+  for (const s of o.segs ?? SEGS) {
     const f = frame(s, vxlan);
     pipeline.onFrame(f, 0, f.length, f.length, 1, ts++, 0);
   }
@@ -83,6 +84,27 @@ describe('EVE alert payload and packet fields', () => {
     // The pseudo packet's made-up IPv4/TCP header, DLT_RAW as Suricata gives pseudo packets.
     expect(a!.packet_info).toEqual({ linktype: 12, linktype_name: 'RAW' });
     expect(Buffer.from(a!.packet as string, 'base64')[0]).toBe(0x45);
+  });
+
+  it('with the stream store: all stored data of the direction, gaps as "[N bytes missing]" (Suricata)', () => {
+    const segs: Seg[] = [
+      ...HANDSHAKE,
+      { from: 'c', flags: ACK | PSH, rel: 0, data: 'VERY' },
+      // "GOOD" (rel 4) never arrives.
+      { from: 'c', flags: ACK | PSH, rel: 8, data: 'DATA' },
+    ];
+    const rules = 'alert tcp-stream any any -> any any (content:"VERY"; sid:1;)\nalert tcp-stream any any -> any any (content:"DATA"; sid:3;)';
+    const { recs } = run({ payload: true, payloadPrintable: true }, false, { store: true, segs, rules });
+    // Both flow-end windows (split by the gap) log everything the flush had.
+    for (const sid of [1, 3]) {
+      expect(bySid(recs, sid)).toEqual([expect.objectContaining({ pkt_src: 'stream (flow timeout)', payload: b64('VERY[4 bytes missing]DATA'), payload_printable: 'VERY[4 bytes missing]DATA', stream: 1 })]);
+    }
+    // Without the store: the window that matched.
+    const { recs: w } = run({ payload: true }, false, { segs, rules });
+    expect([bySid(w, 1)[0]!.payload, bySid(w, 3)[0]!.payload]).toEqual([b64('VERY'), b64('DATA')]);
+    // Capped at payload_buffer_size, the gap text included.
+    const { recs: c } = run({ payload: true, payloadBufferSize: 8 }, false, { store: true, segs, rules });
+    expect(bySid(c, 1)[0]!.payload).toBe(b64('VERY[4 b'));
   });
 
   it('payload_buffer_size caps the stream bytes logged', () => {
