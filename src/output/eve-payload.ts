@@ -81,7 +81,16 @@ export function storedStreamPayload(store: StoredStreamData, p: PacketView, max:
   if (p.flowIndex < 0 || p.flowDirection === 0) return new Uint8Array(0);
   const k = p.flowIndex * 2 + (p.flowDirection - 1);
   const end = store.storedEnd(k);
-  const out = new Uint8Array(max);
+  // Sized to what there is (a large payload_buffer_size costs nothing for short streams).
+  let need = 0;
+  for (let pos = store.nextDataAt(k, 0), last = -1; pos >= 0 && pos < end && need < max; ) {
+    if (last >= 0 && pos > last) need += `[${pos - last} bytes missing]`.length;
+    last = store.contiguousEnd(k, pos);
+    need += last - pos;
+    pos = store.nextDataAt(k, last);
+  }
+  const out = new Uint8Array(need < max ? need : max);
+  max = out.length;
   let n = 0;
   let lastEnd = -1;
   for (let pos = store.nextDataAt(k, 0); pos >= 0 && pos < end && n < max; ) {
