@@ -224,7 +224,7 @@ export interface MirrorsinkConfig {
   dedup: DedupConfig;
   rules: RulesConfig;
   /** EVE JSON (alerts, flow events, anomalies) and, on request, Suricata's fast.log line format. */
-  eve: { path: string | null; fastLog: string | null; anomaly: EveAnomalyConfig };
+  eve: { path: string | null; fastLog: string | null; anomaly: EveAnomalyConfig; alert: EveAlertConfig };
   /** Flow table, flow logs, EVE flow records and pcap outputs (null = flows off). */
   flows: FlowsConfig | null;
   /** `stream:` TCP reassembly with Suricata's names and defaults (on whenever flows are). */
@@ -245,5 +245,21 @@ export interface EveAnomalyConfig {
   enabled: boolean;
   types: { decode: boolean; stream: boolean; applayer: boolean };
 }
+
+/**
+ * `eve.alert:` the optional fields of alert records, as Suricata's eve-log alert type
+ * (`payload`, `payload-printable`, `payload-length`, `packet`, `payload-buffer-size`): all off
+ * by default, as in Suricata's suricata.yaml. See src/output/eve-payload.ts.
+ */
+export interface EveAlertConfig {
+  payload: boolean;
+  payloadPrintable: boolean;
+  payloadLength: boolean;
+  packet: boolean;
+  /** Most stream bytes logged as an alert's payload. */
+  payloadBufferSize: number;
+}
+
+export const EVE_ALERT_DEFAULTS: EveAlertConfig = { payload: false, payloadPrintable: false, payloadLength: false, packet: false, payloadBufferSize: 4096 };
 
 export const EVE_ANOMALY_DEFAULTS: EveAnomalyConfig = { enabled: true, types: { decode: false, stream: false, applayer: true } };

@@ -33,7 +33,9 @@ import {
   type SessionFlowLogFields,
   type FlowsConfig,
   type FlowTimeoutsConfig,
+  type EveAlertConfig,
   type EveAnomalyConfig,
+  EVE_ALERT_DEFAULTS,
   EVE_ANOMALY_DEFAULTS,
   type FlowLogConfig,
   type PcapOutputConfig,
@@ -550,6 +552,21 @@ function validateEveAnomaly(c: Checker, raw: unknown): EveAnomalyConfig {
   };
 }
 
+/** `eve.alert:` optional alert fields (payload, payload_printable, payload_length, packet). */
+function validateEveAlert(c: Checker, raw: unknown): EveAlertConfig {
+  const d = EVE_ALERT_DEFAULTS;
+  if (raw === undefined || raw === null) return d;
+  const at = ['eve', 'alert'];
+  const o = c.object(raw, at, ['payload', 'payload_printable', 'payload_length', 'packet', 'payload_buffer_size']);
+  return {
+    payload: c.bool(o.payload, [...at, 'payload'], d.payload),
+    payloadPrintable: c.bool(o.payload_printable, [...at, 'payload_printable'], d.payloadPrintable),
+    payloadLength: c.bool(o.payload_length, [...at, 'payload_length'], d.payloadLength),
+    packet: c.bool(o.packet, [...at, 'packet'], d.packet),
+    payloadBufferSize: size(c, o.payload_buffer_size, [...at, 'payload_buffer_size'], 1, d.payloadBufferSize),
+  };
+}
+
 /** `flows:` (true = every default). `evePath` tells whether EVE flow records have a file. */
 function validateFlows(c: Checker, raw: unknown, evePath: string | null): FlowsConfig | null {
   if (raw === undefined || raw === null || raw === false) return null;
@@ -702,12 +719,14 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
   let evePath: string | null = null;
   let fastLog: string | null = null;
   let anomaly: EveAnomalyConfig = EVE_ANOMALY_DEFAULTS;
+  let alert: EveAlertConfig = EVE_ALERT_DEFAULTS;
   if (typeof o.eve === 'string') evePath = outputPath(c, o.eve, ['eve']);
   else {
-    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log', 'anomaly']);
+    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log', 'anomaly', 'alert']);
     evePath = outputPath(c, eve.path, ['eve', 'path']);
     fastLog = outputPath(c, eve.fast_log, ['eve', 'fast_log']);
     anomaly = validateEveAnomaly(c, eve.anomaly);
+    alert = validateEveAlert(c, eve.alert);
   }
 
   const flows = validateFlows(c, o.flows, evePath);
@@ -730,7 +749,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     keepFilterRejected,
     dedup,
     rules,
-    eve: { path: evePath, fastLog, anomaly },
+    eve: { path: evePath, fastLog, anomaly, alert },
     flows,
     stream,
     defrag,

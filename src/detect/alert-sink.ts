@@ -8,7 +8,12 @@ import type { PacketView } from '../decode/packet-view.js';
 import type { Rule } from './rule.js';
 
 export interface AlertSink {
-  alert(p: PacketView, rule: Rule): void;
+  /**
+   * `streamMatch`: the rule's payload keywords matched the stream window (p.streamBuf), not
+   * the packet payload (Suricata's PACKET_ALERT_FLAG_STREAM_MATCH); EVE logs that window as
+   * the alert's payload.
+   */
+  alert(p: PacketView, rule: Rule, streamMatch?: boolean): void;
 }
 
 /** One line (without the newline) to an output. EveWriter implements it; tests use arrays. */

@@ -273,13 +273,17 @@ export class DetectEngine implements DetectStage {
         this.alertsBySeverity[rule.priority & 255]!++;
         if (slot >= 0) fs!.alerted[slot] = 1;
         const sinks = this.sinks;
-        for (let k = 0; k < sinks.length; k++) sinks[k]!.alert(p, rule);
+        for (let k = 0; k < sinks.length; k++) sinks[k]!.alert(p, rule, this.streamMatched);
       }
     }
   }
 
+  /** Whether the last matchRule() matched on the stream window (for the alert sinks). */
+  private streamMatched = false;
+
   /** Does `rule` match packet `p`? (Exposed for tests; the engine calls it per candidate.) */
   matchRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number): boolean {
+    this.streamMatched = false;
     const proto = rule.proto;
     if (proto === Proto.Ipv4 ? p.ipVersion !== 4 : proto === Proto.Ipv6 ? p.ipVersion !== 6 : false) return false;
     if (p.ipVersion === 0 && proto !== Proto.Pkthdr) return false;
@@ -305,7 +309,10 @@ export class DetectEngine implements DetectStage {
     if (rule.streamSize !== null && !matchStreamSize(rule.streamSize, p)) return false;
     if (rule.payload.length > 0) {
       if (stream) {
-        if ((sf & HAS_STREAM_DATA) !== 0 && this.inspector.match(rule.payload, p.streamBuf, p.streamOff, p.streamLen)) return true;
+        if ((sf & HAS_STREAM_DATA) !== 0 && this.inspector.match(rule.payload, p.streamBuf, p.streamOff, p.streamLen)) {
+          this.streamMatched = true;
+          return true;
+        }
         if ((rule.sigFlags & SigFlag.OnlyStream) !== 0) return false;
         if ((sf & (STREAM_ADDED | STREAM_PSEUDO)) !== 0 && (rule.sigFlags & SigFlag.RequirePacket) === 0) return false;
         if (p.payloadLen === 0) return false;

@@ -27,6 +27,7 @@ import type { AlertSink, LineWriter } from '../detect/alert-sink.js';
 import type { Rule } from '../detect/rule.js';
 import { formatEveTimestamp } from './eve-timestamp.js';
 import { eveFragmentsOf } from './rule-text.js';
+import { evePacketFields, evePayloadFields, type EvePayloadOptions } from './eve-payload.js';
 
 // Kept importable from here for existing callers.
 export { ruleEveFragments } from './rule-text.js';
@@ -42,7 +43,7 @@ export interface EveFlowSource {
   startNsec(slot: number): number;
 }
 
-export interface EveAlertOptions {
+export interface EveAlertOptions extends EvePayloadOptions {
   flow?: EveFlowSource | null;
   /** Write pcap_cnt (p.frameNo): true when reading a capture file. Default true. */
   pcapCnt?: boolean;
@@ -88,8 +89,11 @@ function sourceTarget(p: PacketView, rule: Rule, srcIp: string, dstIp: string): 
   return rule.target === 'dest' ? `,"source":${s},"target":${d}` : `,"source":${d},"target":${s}`;
 }
 
-/** One EVE alert line (no trailing newline). */
-export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions = {}): string {
+/**
+ * One EVE alert line (no trailing newline). `streamMatch`: the rule matched on stream data
+ * (the engine tells the sink); it picks what `payload` shows and sets `stream`.
+ */
+export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions = {}, streamMatch = false): string {
   const srcIp = packetAddress(p, true);
   const dstIp = packetAddress(p, false);
   const flow = opts.flow ?? null;
@@ -143,6 +147,9 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
     if (ports) s += toServer ? `,"src_port":${p.sport},"dest_port":${p.dport}` : `,"src_port":${p.dport},"dest_port":${p.sport}`;
     s += '}';
   }
+  // Suricata's order: payload fields and `stream`, then `packet` (output-json-alert.c AlertJson).
+  s += evePayloadFields(p, streamMatch, opts);
+  if (opts.packet === true) s += evePacketFields(p);
   return s + '}';
 }
 
@@ -155,8 +162,8 @@ export class EveAlertSink implements AlertSink {
     private readonly opts: EveAlertOptions = {},
   ) {}
 
-  alert(p: PacketView, rule: Rule): void {
+  alert(p: PacketView, rule: Rule, streamMatch = false): void {
     this.count++;
-    this.out.write(formatEveAlert(p, rule, this.opts));
+    this.out.write(formatEveAlert(p, rule, this.opts, streamMatch));
   }
 }

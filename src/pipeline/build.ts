@@ -294,7 +294,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
 
   let detect: DetectEngine | null = null;
   if (ruleSet !== null) {
-    const sinks: AlertSink[] = eve !== null ? [new EveAlertSink(eve, { flow: flows?.table ?? null, pcapCnt: ctx.pcapCnt === true, sessionName: (i) => sessions.name(i) })] : [];
+    const sinks: AlertSink[] = eve !== null ? [new EveAlertSink(eve, { ...config.eve.alert, streamStore: flows?.stream?.store ?? null, flow: flows?.table ?? null, pcapCnt: ctx.pcapCnt === true, sessionName: (i) => sessions.name(i) })] : [];
     const ring = flows?.outputs.ring ?? null;
     if (ring !== null && flowOpts?.alertPcapDir) {
       try {

@@ -96,14 +96,18 @@ export class RawInspection {
     return true;
   }
 
-  /** After detection: move the progress past the window handed out and release bytes. */
-  commit(): void {
+  /**
+   * After detection: move the progress past the window handed out and release bytes.
+   * `release` false keeps them (the flow-end flush: the slot is cleared afterwards, and alerts
+   * of its later windows log all the stream data, as Suricata's single flush packet does).
+   */
+  commit(release = true): void {
     const k = this.pendingK;
     if (k < 0) return;
     this.pendingK = -1;
     const ssn = this.ssn;
     if (this.pendingEnd > ssn.rawProgress[k]!) ssn.rawProgress[k] = this.pendingEnd;
-    this.store.releaseBefore(k, ssn.rawProgress[k]!);
+    if (release) this.store.releaseBefore(k, ssn.rawProgress[k]!);
   }
 
   /** Forget a window handed out (its flow ended before commit). */

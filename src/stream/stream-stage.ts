@@ -179,7 +179,7 @@ export class TcpStreamStage implements StreamStage, FlowStorageClient {
           p.eventCount = 0;
           if (p.streamEvents !== 0) publishStreamEvents(p);
           this.pseudoSink(p);
-          this.raw.commit();
+          this.raw.commit(false);
         }
       }
     }

@@ -169,6 +169,19 @@ describe('configuration → replay options', () => {
     expect(replayOptionsFor(settingsOf(null, ['--set stream.midstream=false'])).values).toEqual({});
     expect(replayOptionsFor(settingsOf({ stream: { midstream: true } }, [])).values).toEqual({ midstream: true });
   });
+
+  it("maps the eve-log alert type's payload, payload-printable, packet, payload-buffer-size to eve.alert", () => {
+    const yaml = {
+      outputs: [
+        { 'fast': { enabled: 'yes' } },
+        { 'eve-log': { enabled: 'yes', types: [{ alert: { payload: 'yes', 'payload-printable': 'yes', packet: 'no', 'payload-buffer-size': '4kb' } }, 'flow'] } },
+      ],
+    };
+    expect(replayOptionsFor(settingsOf(yaml, [])).config.eve).toEqual({ alert: { payload: true, payload_printable: true, packet: false, payload_buffer_size: '4kb' } });
+    // Nothing set (or the eve-log output disabled): no eve section.
+    expect(replayOptionsFor(settingsOf({ outputs: [{ 'eve-log': { types: ['alert'] } }] }, [])).config.eve).toBeUndefined();
+    expect(replayOptionsFor(settingsOf({ outputs: [{ 'eve-log': { enabled: 'no', types: [{ alert: { packet: 'yes' } }] } }] }, [])).config.eve).toBeUndefined();
+  });
 });
 
 describe('runTest never throws', () => {

@@ -399,8 +399,34 @@ export function replayOptionsFor(s: SuricataSettings): { values: Record<string, 
     if (v !== undefined) unmapped.push(`${key}=${typeof v === 'object' ? '…' : String(v)}`);
   }
   for (const key of ['threshold-file', 'reputation-files']) if (setting(s, key) !== undefined) unmapped.push(key);
+  const alert = eveAlertSettings(s);
+  if (alert !== null) config.eve = { alert };
   if (s.bpf !== null) unmapped.push(`bpf '${s.bpf}'`);
   return { values, config, unmapped };
+}
+
+/**
+ * The eve-log output's `types: - alert: {payload, payload-printable, payload-length, packet,
+ * payload-buffer-size}` as mirrorsink's eve.alert section (null when none is set).
+ */
+export function eveAlertSettings(s: SuricataSettings): Record<string, unknown> | null {
+  const outputs = findValue('outputs', s.yaml);
+  if (!Array.isArray(outputs)) return null;
+  const out: Record<string, unknown> = {};
+  for (const o of outputs) {
+    const eve = isObj(o) ? o['eve-log'] : undefined;
+    if (!isObj(eve) || (eve.enabled !== undefined && !suricataTrue(eve.enabled)) || !Array.isArray(eve.types)) continue;
+    for (const t of eve.types) {
+      const a = isObj(t) ? t.alert : undefined;
+      if (!isObj(a)) continue;
+      for (const [key, name] of [['payload', 'payload'], ['payload-printable', 'payload_printable'], ['payload-length', 'payload_length'], ['packet', 'packet']] as const) {
+        if (a[key] !== undefined) out[name] = suricataTrue(a[key]);
+      }
+      const size = a['payload-buffer-size'];
+      if (typeof size === 'string' || typeof size === 'number') out.payload_buffer_size = size;
+    }
+  }
+  return Object.keys(out).length > 0 ? out : null;
 }
 
 export interface PoolTest {
