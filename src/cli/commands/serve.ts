@@ -4,7 +4,8 @@
  * on HTTP. SIGHUP reloads the configuration; SIGTERM/SIGINT drain, flush and exit 0.
  */
 import { parseCommandArgs } from '../args.js';
-import { loadConfig } from '../../config/load.js';
+import { loadServeConfig } from '../../pipeline/serve-config.js';
+import { DEFAULT_STATE_DIR, ENV_STATE_DIR } from '../../config/state-dir.js';
 import { cliOverrides, ENV_VARS, type ServeFlags } from '../../config/overrides.js';
 import { DEFAULTS } from '../../config/schema.js';
 import { MirrorsinkService } from '../../service/service.js';
@@ -28,8 +29,10 @@ Options:
   --receiver METHOD       recvmmsg (native batches), dgram (Node's) or auto (default: recvmmsg if built)
   --http-port N           HTTP port for /metrics, /healthz, /readyz, /api (default ${DEFAULTS.httpPort})
   --http-bind ADDR        HTTP bind address (default ${DEFAULTS.httpBind})
-  --rules FILE            Suricata-language rules file, repeatable (replaces rules.files)
-  --eve FILE              write EVE JSON alerts to FILE
+  --rules FILE            Suricata-language rules file, repeatable (replaces rules.files;
+                          default, as replay: the bundled ruleset in rules/)
+  --eve FILE              write EVE JSON alerts to FILE (default STATE_DIR/eve.json)
+  --state-dir DIR         where default outputs go (also ${ENV_STATE_DIR}; default ${DEFAULT_STATE_DIR})
   --interface IF          capture from IF with libpcap instead of binding UDP sockets
   --capture-filter BPF    capture filter (default '${DEFAULTS.captureFilter}')
   --capture-plain         capture IF's own (untunnelled) traffic
@@ -39,6 +42,9 @@ Options:
   -h, --help              this help
 
 Precedence: flag > environment variable > configuration file > default.
+Defaults match replay's: the bundled rules, flow tracking (with EVE flow records) and EVE JSON
+to STATE_DIR/eve.json unless the configuration says otherwise (rules: {files: []},
+flows: false, eve: {path: null}). /api/ routes answer loopback, or other peers with the token.
 Environment: MIRRORSINK_CONFIG, ${ENV_VARS.map((v) => v.name).join(', ')}.
 
 Signals: SIGHUP reloads configuration, filters and rules (a bad one is refused, the running
@@ -57,6 +63,7 @@ const OPTIONS = {
   'http-bind': { type: 'string' },
   rules: { type: 'string', multiple: true },
   eve: { type: 'string' },
+  'state-dir': { type: 'string' },
   interface: { type: 'string' },
   'capture-filter': { type: 'string' },
   'capture-plain': { type: 'boolean' },
@@ -89,7 +96,8 @@ export async function run(args: string[]): Promise<number> {
     logLevel: v['log-level'] as string | undefined,
   };
   const file = v.config as string | undefined;
-  const load = () => loadConfig({ file, cli: cliOverrides(flags) });
+  const stateDirFlag = v['state-dir'] as string | undefined;
+  const load = () => loadServeConfig({ file, cli: cliOverrides(flags), ...(stateDirFlag !== undefined ? { stateDir: stateDirFlag } : {}) });
 
   if (v.check === true) {
     const loaded = load();
