@@ -5,7 +5,8 @@
  */
 import { parseCommandArgs } from '../args.js';
 import { loadServeConfig } from '../../pipeline/serve-config.js';
-import { DEFAULT_STATE_DIR, ENV_STATE_DIR } from '../../config/state-dir.js';
+import { DEFAULT_STATE_DIR, ENV_STATE_DIR, stateDir } from '../../config/state-dir.js';
+import { runtimeFilePath } from '../../service/serve-runtime.js';
 import { cliOverrides, ENV_VARS, type ServeFlags } from '../../config/overrides.js';
 import { DEFAULTS } from '../../config/schema.js';
 import { MirrorsinkService } from '../../service/service.js';
@@ -115,7 +116,7 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
 
-  const svc = await MirrorsinkService.start({ load });
+  const svc = await MirrorsinkService.start({ load, runtimeFile: runtimeFilePath(stateDir(process.env, stateDirFlag).dir) });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
