@@ -308,7 +308,10 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     const ring = flows?.outputs.ring ?? null;
     if (ring !== null && flowOpts?.alertPcapDir) {
       try {
-        sinks.push(new AlertPcapSink(ring, flowOpts.alertPcapDir));
+        const alertPcap = new AlertPcapSink(ring, flowOpts.alertPcapDir);
+        sinks.push(alertPcap);
+        // It also takes the alerting flows' later packets (after the ring, which it reads).
+        outputs.push(alertPcap);
       } catch (err) {
         throw new StageBuildError([`${where(config, 'flows.alert_pcap_dir')}: ${(err as Error).message}`]);
       }
