@@ -10,6 +10,12 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/corpus.js';
 import { runCli } from '../helpers/tools.js';
 import { tmpDir } from '../server/harness.js';
+import { Pipeline } from '../../src/pipeline/pipeline.js';
+import { readCaptureFile } from '../../src/source/capture-file.js';
+import { FlowTable } from '../../src/flow/flow-table.js';
+import { FlowPacketRing } from '../../src/output/pcap-flow-ring.js';
+import { AlertPcapSink } from '../../src/output/alert-pcap-sink.js';
+import type { PacketView } from '../../src/decode/packet-view.js';
 
 interface Decoded {
   ts: number;
@@ -58,4 +64,39 @@ describe('alert pcaps', () => {
       expect(after).toBeGreaterThan(0);
     });
   }
+});
+
+describe('alert pcaps are bounded', () => {
+  it('packets after the alert per flow and files open at once are capped; every file is closed when flows end', () => {
+    const dir = tmpDir();
+    const table = new FlowTable({ maxFlows: 4096 });
+    const ring = new FlowPacketRing({ table, flows: 64, packetsPerFlow: 2 });
+    const sink = new AlertPcapSink(ring, dir, { maxOpen: 3, maxPacketsAfter: 4 });
+    const alerted = new Set<number>();
+    // An alert on the first packet of every flow, before the sink sees the packet (as detect runs before outputs).
+    const trigger = {
+      write(p: PacketView) {
+        if (p.flowIndex < 0 || alerted.has(table.flowId(p.flowIndex))) return;
+        alerted.add(table.flowId(p.flowIndex));
+        sink.alert(p);
+      },
+    };
+    const pipeline = new Pipeline({ flow: table, outputs: [ring, trigger, sink] });
+    readCaptureFile(path.join(REPO_ROOT, 'captures', 'ssh-bruteforce.pcap'), pipeline);
+    expect(sink.openFiles).toBeLessThanOrEqual(3);
+    pipeline.finish();
+    expect(sink.openFiles).toBe(0);
+    const files = readdirSync(dir);
+    expect(files.length).toBe(alerted.size);
+    expect(files.length).toBeGreaterThan(3);
+    expect(sink.written).toBe(alerted.size);
+    expect(sink.failed).toBe(0);
+    expect(sink.truncated).toBeGreaterThan(0);
+    // a few of them read back (decode spawns a process each)
+    for (const f of files.slice(0, 4)) {
+      const n = decode(path.join(dir, f)).length;
+      expect(n).toBeGreaterThanOrEqual(1);
+      expect(n).toBeLessThanOrEqual(1 + 4);
+    }
+  });
 });
