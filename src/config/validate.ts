@@ -673,8 +673,9 @@ function validateHealth(c: Checker, raw: unknown): HealthConfig {
  * Validate a raw document. `file` is the config file (absolute) or null; problems are reported
  * through `problems` (which knows where each key came from).
  */
-/** An output file path; '-' stays '-' (standard output). */
+/** An output file path; '-' stays '-' (standard output); false = none (serve's default EVE path off). */
 function outputPath(c: Checker, v: unknown, at: KeyPath): string | null {
+  if (v === false) return null;
   return v === '-' ? '-' : c.filePath(v, at);
 }
 

@@ -5,8 +5,9 @@
  * - flows unset → flow tracking on (flow:established, flowbits, stream reassembly need it), with
  *   EVE flow records when EVE is written (replay --eve does the same);
  * - eve.path unset → STATE_DIR/eve.json (config/state-dir.ts).
- * Saying otherwise: `rules: {files: []}`, `flows: false`, `eve: {path: null}`. Each default
- * applied is listed in the assumptions (logged at start, printed by --check).
+ * Saying otherwise: `rules: {files: []}`, `flows: false`, `eve: {path: false}`; a key left
+ * empty (null) is unset and gets the default. Each default applied is listed in the
+ * assumptions (logged at start, printed by --check).
  */
 import path from 'node:path';
 import { loadConfig, readConfigFile, type LoadedConfig } from '../config/load.js';
@@ -32,13 +33,14 @@ function isObject(v: unknown): v is Raw {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Set to something other than null: `flows:` or `path: null` (YAML's empty value) is unset. */
 function has(root: unknown, p: KeyPath): boolean {
   let cur: unknown = root;
   for (const seg of p) {
-    if (!isObject(cur) || !(String(seg) in cur)) return false;
+    if (!isObject(cur)) return false;
     cur = cur[String(seg)];
   }
-  return true;
+  return cur !== undefined && cur !== null;
 }
 
 const startsWith = (p: KeyPath, prefix: KeyPath) => prefix.every((s, i) => String(p[i]) === String(s));
@@ -72,12 +74,13 @@ export function serveDefaults(opts: ServeLoadOptions): { overrides: Override[]; 
     const s = stateDir(env, opts.stateDir);
     const target = path.join(s.dir, 'eve.json');
     overrides.push({ path: ['eve', 'path'], value: target, origin: `the state directory (${s.from})` });
-    assumptions.push(`eve.path not set: EVE JSON to ${target} (state directory from ${s.from}; MIRRORSINK_STATE_DIR or --state-dir to move it, eve: {path: null} for none)`);
+    assumptions.push(`eve.path not set: EVE JSON to ${target} (state directory from ${s.from}; MIRRORSINK_STATE_DIR or --state-dir to move it, eve: {path: false} for none)`);
     eveOn = true;
   } else {
     const fromFile = isObject(raw) && isObject(raw.eve) ? raw.eve.path : undefined;
     const fromSources = sources.filter((o) => startsWith(['eve', 'path'], o.path)).at(-1);
-    eveOn = (fromSources !== undefined ? fromSources.value : fromFile) != null;
+    const v = fromSources !== undefined ? fromSources.value : fromFile;
+    eveOn = v !== null && v !== undefined && v !== false;
   }
   if (!said(['flows'])) {
     overrides.push(eveOn ? { path: ['flows', 'eve'], value: true, origin: 'serve default (flows on)' } : { path: ['flows'], value: true, origin: 'serve default (flows on)' });

@@ -53,6 +53,15 @@ describe('serve defaults (what no file, variable or flag says)', () => {
     expect([bare.rules.files.length, bare.flows, bare.eve.path]).toEqual([0, null, null]);
   });
 
+  it("the example configuration (README's) leaves rules, flows and EVE to serve's defaults", () => {
+    const { config } = loadServeConfig({ file: path.join(REPO_ROOT, 'examples', 'mirrorsink.yaml'), env: { MIRRORSINK_STATE_DIR: '/srv/s' } });
+    expect(config.rules.files).toEqual(defaultRuleFiles());
+    expect(config.rules.vars.HOME_NET).toBe('[10.0.0.0/16]');
+    expect(config.flows?.eve).toBe(true);
+    expect(config.eve.path).toBe('/srv/s/eve.json');
+    expect(config.health.kernelDropsWindowSeconds).toBe(30);
+  });
+
   it('--state-dir, then MIRRORSINK_STATE_DIR, then systemd STATE_DIRECTORY, then /var/lib/mirrorsink', () => {
     const eve = (o: Parameters<typeof loadServeConfig>[0]) => loadServeConfig(o).config.eve.path;
     expect(eve({ file: null, env: { MIRRORSINK_STATE_DIR: '/srv/a', STATE_DIRECTORY: '/srv/b' }, stateDir: '/srv/c' })).toBe('/srv/c/eve.json');
@@ -63,8 +72,11 @@ describe('serve defaults (what no file, variable or flag says)', () => {
 
   it('what the configuration says wins: no rules, no flows, no EVE; its own paths; variables and flags', () => {
     const dir = tmpDir();
-    const off = loadServeConfig({ file: writeConfig(dir, 'rules:\n  files: []\nflows: false\neve:\n  path: null\n'), env: {} }).config;
+    const off = loadServeConfig({ file: writeConfig(dir, 'rules:\n  files: []\nflows: false\neve:\n  path: false\n'), env: {} }).config;
     expect([off.rules.files, off.flows, off.eve.path]).toEqual([[], null, null]);
+    // Left empty (YAML null) is unset: the defaults apply.
+    const empty = loadServeConfig({ file: writeConfig(dir, 'rules:\n  files:\nflows:\neve:\n  path:\n', 'e.yaml'), env: { MIRRORSINK_STATE_DIR: '/srv/s' } }).config;
+    expect([empty.rules.files, empty.flows?.eve, empty.eve.path]).toEqual([defaultRuleFiles(), true, '/srv/s/eve.json']);
     const own = loadServeConfig({ file: writeConfig(dir, 'eve: out/e.json\nrules: [my.rules]\nflows:\n  max_flows: 4096\n', 'b.yaml'), env: {} }).config;
     expect(own.eve.path).toBe(path.join(dir, 'out/e.json'));
     expect(own.rules.files).toEqual([path.join(dir, 'my.rules')]);
@@ -74,7 +86,7 @@ describe('serve defaults (what no file, variable or flag says)', () => {
     expect(env.eve.path).toBe('/tmp/x/eve.json');
     expect(env.rules.files).toEqual(['/tmp/r.rules']);
     expect(env.flows!.eve).toBe(true);
-    const noEve = serveDefaults({ file: writeConfig(dir, 'eve:\n  path: null\n', 'c.yaml'), env: {} });
+    const noEve = serveDefaults({ file: writeConfig(dir, 'eve:\n  path: false\n', 'c.yaml'), env: {} });
     expect(noEve.overrides.find((o) => o.path[0] === 'flows')).toEqual({ path: ['flows'], value: true, origin: 'serve default (flows on)' });
   });
 

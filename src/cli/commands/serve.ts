@@ -45,7 +45,7 @@ Options:
 Precedence: flag > environment variable > configuration file > default.
 Defaults match replay's: the bundled rules, flow tracking (with EVE flow records) and EVE JSON
 to STATE_DIR/eve.json unless the configuration says otherwise (rules: {files: []},
-flows: false, eve: {path: null}). /api/ routes answer loopback, or other peers with the token.
+flows: false, eve: {path: false}). /api/ routes answer loopback, or other peers with the token.
 Environment: MIRRORSINK_CONFIG, ${ENV_VARS.map((v) => v.name).join(', ')}.
 
 Signals: SIGHUP reloads configuration, filters and rules (a bad one is refused, the running
