@@ -49,4 +49,16 @@ process.exitCode = 1;
     expect(r.stdout).toMatch(/--cap-add NET_RAW/);
     expect(r.stdout).toContain('held 3');
   });
+
+  it('the documented mode works: root with CAP_NET_RAW as its only capability opens the capture', () => {
+    if (!existsSync('/usr/bin/setpriv')) return;
+    const script = SCRIPT.replace('filter: \'\'', "filter: 'udp port 9'");
+    const only = (caps: string) => spawnSync('setpriv', [`--bounding-set=-all${caps}`, '--inh-caps=-all', '--', process.execPath, '--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: '/' });
+    const ok = only(',+net_raw');
+    expect(ok.stdout).toContain('opened');
+    expect(ok.stdout).toContain('held 0');
+    const none = only('');
+    expect(none.stdout).toMatch(/failed: .*Operation not permitted/);
+    expect(none.signal).toBeNull();
+  });
 });
