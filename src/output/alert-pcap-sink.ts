@@ -30,7 +30,21 @@ export interface AlertPcapOptions {
   maxPacketsAfter?: number;
 }
 
+/** One sink per ring: a reload that keeps the flow table (and its ring) keeps the sink, its open
+ *  files and its one flow-end listener, instead of adding a listener per reload. */
+const byRing = new WeakMap<FlowPacketRing, AlertPcapSink>();
+
 export class AlertPcapSink implements AlertSink, PacketOutput {
+  /** The ring's sink for `dir`, created on first use. */
+  static forRing(ring: FlowPacketRing, dir: string, opts: AlertPcapOptions = {}): AlertPcapSink {
+    const had = byRing.get(ring);
+    if (had !== undefined && had.dir === path.resolve(dir) && !had.closed) return had;
+    had?.close();
+    const sink = new AlertPcapSink(ring, dir, opts);
+    byRing.set(ring, sink);
+    return sink;
+  }
+
   /** Files created (one per alerting flow). */
   written = 0;
   failed = 0;
@@ -64,7 +78,7 @@ export class AlertPcapSink implements AlertSink, PacketOutput {
   ) {
     // Created when the stages are built, so a bad directory is a configuration error.
     mkdirSync(dir, { recursive: true });
-    this.dir = dir;
+    this.dir = path.resolve(dir);
     this.maxOpen = Math.max(1, opts.maxOpen ?? 32);
     this.maxAfter = Math.max(0, opts.maxPacketsAfter ?? 1000);
     const table = ring.flowTable;
@@ -77,7 +91,9 @@ export class AlertPcapSink implements AlertSink, PacketOutput {
     this.wLastFrame = new Float64Array(this.maxOpen);
     this.wOpenedAt = new Float64Array(this.maxOpen);
     // Before the slot is freed: the file of an ending flow is complete.
-    table.addFlowEndListener((slot) => this.closeFlow(slot));
+    table.addFlowEndListener((slot) => {
+      if (!this.closed) this.closeFlow(slot);
+    });
   }
 
   /** DIR/<flow_id>.pcap, as documented. */

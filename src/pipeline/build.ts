@@ -308,7 +308,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     const ring = flows?.outputs.ring ?? null;
     if (ring !== null && flowOpts?.alertPcapDir) {
       try {
-        const alertPcap = new AlertPcapSink(ring, flowOpts.alertPcapDir);
+        const alertPcap = AlertPcapSink.forRing(ring, flowOpts.alertPcapDir);
         sinks.push(alertPcap);
         // It also takes the alerting flows' later packets (after the ring, which it reads).
         outputs.push(alertPcap);

@@ -99,4 +99,15 @@ describe('alert pcaps are bounded', () => {
       expect(n).toBeLessThanOrEqual(1 + 4);
     }
   });
+
+  it('one sink per ring: a reload that keeps the flow table keeps the sink (no listener per reload)', () => {
+    const table = new FlowTable({ maxFlows: 1024 });
+    const ring = new FlowPacketRing({ table });
+    const dir = tmpDir();
+    const a = AlertPcapSink.forRing(ring, dir);
+    expect(AlertPcapSink.forRing(ring, dir)).toBe(a);
+    const other = AlertPcapSink.forRing(ring, path.join(dir, 'elsewhere'));
+    expect(other).not.toBe(a);
+    expect(AlertPcapSink.forRing(new FlowPacketRing({ table }), dir)).not.toBe(other);
+  });
 });
