@@ -140,5 +140,10 @@ describe('serve --check tells the truth about EVE', () => {
     const state = runCli(['serve', '--check'], { env: { MIRRORSINK_STATE_DIR: `${notADir}/state` } });
     expect(state.status).not.toBe(0);
     expect(state.stderr).toContain(`eve.path: cannot create ${notADir}/state/eve.json: ${notADir} is not a directory`);
+    expect(state.stderr).toContain(`eve.path defaults to the state directory ${notADir}/state: make it writable for this user, or set MIRRORSINK_STATE_DIR (--state-dir)`);
+    // serve itself fails the same way, before binding anything
+    const start = runCli(['serve', '--vxlan-port', '0', '--geneve-port', '0', '--http-port', '0', '--bind', '127.0.0.1', '--http-bind', '127.0.0.1'], { env: { MIRRORSINK_STATE_DIR: `${notADir}/state` } });
+    expect(start.status).toBe(1);
+    expect(start.stderr).toContain(`eve.path defaults to the state directory ${notADir}/state`);
   });
 });

@@ -10,7 +10,7 @@ import { runtimeFilePath } from '../../service/serve-runtime.js';
 import { cliOverrides, ENV_VARS, type ServeFlags } from '../../config/overrides.js';
 import { DEFAULTS } from '../../config/schema.js';
 import { MirrorsinkService } from '../../service/service.js';
-import { buildStages, retireStages } from '../../pipeline/build.js';
+import { StageBuildError, buildStages, retireStages } from '../../pipeline/build.js';
 import { chooseReceiver } from '../../source/batch-socket.js';
 import { ErrorCode, MirrorsinkError } from '../../errors.js';
 
@@ -73,6 +73,15 @@ const OPTIONS = {
   check: { type: 'boolean' },
 } as const;
 
+/** A default EVE path that cannot be opened: say where the default comes from and how to move it. */
+function withStateDirHint(err: unknown, dir: string): unknown {
+  if (!(err instanceof StageBuildError) || !err.problems.some((p) => p.includes('eve.path: ') && p.includes(dir))) return err;
+  return new StageBuildError([
+    ...err.problems,
+    `eve.path defaults to the state directory ${dir}: make it writable for this user, or set MIRRORSINK_STATE_DIR (--state-dir), or eve.path (false for no EVE)`,
+  ]);
+}
+
 export async function run(args: string[]): Promise<number> {
   const { values: v, help } = parseCommandArgs('serve', args, OPTIONS, false);
   if (help) {
@@ -100,9 +109,12 @@ export async function run(args: string[]): Promise<number> {
   const stateDirFlag = v['state-dir'] as string | undefined;
   const load = () => loadServeConfig({ file, cli: cliOverrides(flags), ...(stateDirFlag !== undefined ? { stateDir: stateDirFlag } : {}) });
 
+  const state = stateDir(process.env, stateDirFlag).dir;
   if (v.check === true) {
     const loaded = load();
-    const stages = await buildStages(loaded.config, { drops: new Float64Array(4), dryRun: true }, null);
+    const stages = await buildStages(loaded.config, { drops: new Float64Array(4), dryRun: true }, null).catch((err: unknown) => {
+      throw withStateDirHint(err, state);
+    });
     await retireStages(stages, null);
     const receiver = chooseReceiver(loaded.config.listen.receiver);
     if (receiver.use === null) throw new MirrorsinkError(ErrorCode.NativeUnavailable, receiver.error);
@@ -116,7 +128,9 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
 
-  const svc = await MirrorsinkService.start({ load, runtimeFile: runtimeFilePath(stateDir(process.env, stateDirFlag).dir) });
+  const svc = await MirrorsinkService.start({ load, runtimeFile: runtimeFilePath(state) }).catch((err: unknown) => {
+    throw withStateDirHint(err, state);
+  });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
