@@ -1,7 +1,7 @@
 /**
  * The HTTP side of a running sink (fastify, on its own port): /metrics, /healthz, /readyz and
- * the JSON API (loopback or token only: api-access.ts). The fastify instance is created by the service (its pino logger is the
- * service's logger); this module only registers routes.
+ * the JSON API (loopback or token only: api-access.ts). The fastify instance is created by the
+ * service (its pino logger is the service's logger); this module only registers routes.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServedService } from './served-service.js';
