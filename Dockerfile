@@ -50,13 +50,21 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/native/build/Release/udp_batch.node ./native/build/Release/udp_batch.node
 COPY --from=build /app/rules ./rules
 COPY --from=build /app/examples ./examples
+# The configuration and state directory serve uses, also read by `mirrorsink healthcheck`
+# (STATE_DIR/eve.json is serve's default EVE output; STATE_DIR/serve-http.json its bound HTTP address).
+ENV MIRRORSINK_CONFIG=/etc/mirrorsink/mirrorsink.yaml \
+    MIRRORSINK_STATE_DIR=/var/lib/mirrorsink
 USER mirrorsink
-# All above 1024: no capabilities needed.
+# All above 1024: no capabilities needed for UDP. Live capture (serve --interface) needs
+# CAP_NET_RAW in the effective set, which a non-root user does not get from --cap-add: run that
+# mode as root with only NET_RAW (docker run --user 0 --cap-drop ALL --cap-add NET_RAW ...),
+# see docs/operator-guide.md "Live capture".
 EXPOSE 4789/udp 6081/udp 9109/tcp
 VOLUME ["/etc/mirrorsink", "/var/lib/mirrorsink"]
-# The slim image has no curl: node's fetch. /healthz fails when the UDP listener is down or
-# the sink falls behind, as the NLB health check sees it.
+# /healthz fails when the UDP listener is down or the sink falls behind, as the NLB health check
+# sees it. `mirrorsink healthcheck` asks where serve listens: the address serve published in
+# the state directory, else the configuration and MIRRORSINK_HTTP_* (never a fixed port).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:9109/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "/app/dist/src/cli/main.js", "healthcheck", "--timeout", "4000"]
 ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
 CMD ["serve", "--config", "/etc/mirrorsink/mirrorsink.yaml"]

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   rules: { summary: 'check Suricata-language rule files', load: () => import('./commands/rules.js') },
   'generate-captures': { summary: 'write the deterministic synthesised captures (captures/*.pcap + README.md)', load: () => import('./commands/generate-captures.js') },
   flows: { summary: 'query VPC Flow Logs records (CloudWatch Logs Insights syntax)', load: () => import('./commands/flows.js') },
+  healthcheck: { summary: "ask a running serve's /healthz (the image's HEALTHCHECK): exit 0 or 1", load: () => import('./commands/healthcheck.js') },
 };
 
 export function usage(): string {

@@ -44,6 +44,8 @@ export const DEFAULTS = {
   captureBufferBytes: 32 * 1024 * 1024,
   maxEventLoopLagSeconds: 1,
   maxKernelDropsPerSecond: 1000,
+  /** /healthz averages the kernel drop rate over this window (s): drops come in bursts. */
+  kernelDropsWindowSeconds: 30,
   drainMs: 250,
 } as const;
 
@@ -129,8 +131,10 @@ export interface CaptureConfig {
 export interface HealthConfig {
   /** /healthz fails when the event-loop delay (p99 over the last interval) exceeds this. */
   maxEventLoopLagSeconds: number;
-  /** /healthz fails when kernel drops grow faster than this (per second, over the last interval). */
+  /** /healthz fails when kernel drops grow faster than this (per second, over kernelDropsWindowSeconds). */
   maxKernelDropsPerSecond: number;
+  /** The window the drop rate is averaged over (seconds). */
+  kernelDropsWindowSeconds: number;
 }
 
 /** Idle timeouts of the flow table (seconds); null = the flow table's default. */

@@ -678,10 +678,11 @@ function validateStream(c: Checker, raw: unknown, flowsMidstream: boolean): Stre
 
 function validateHealth(c: Checker, raw: unknown): HealthConfig {
   const at = ['health'];
-  const o = c.object(raw, at, ['max_event_loop_lag_seconds', 'max_kernel_drops_per_second']);
+  const o = c.object(raw, at, ['max_event_loop_lag_seconds', 'max_kernel_drops_per_second', 'kernel_drops_window_seconds']);
   return {
     maxEventLoopLagSeconds: c.number(o.max_event_loop_lag_seconds, [...at, 'max_event_loop_lag_seconds'], 0.001, 3600, DEFAULTS.maxEventLoopLagSeconds),
     maxKernelDropsPerSecond: c.number(o.max_kernel_drops_per_second, [...at, 'max_kernel_drops_per_second'], 0, 1e12, DEFAULTS.maxKernelDropsPerSecond),
+    kernelDropsWindowSeconds: c.number(o.kernel_drops_window_seconds, [...at, 'kernel_drops_window_seconds'], 1, 3600, DEFAULTS.kernelDropsWindowSeconds),
   };
 }
 
@@ -689,8 +690,9 @@ function validateHealth(c: Checker, raw: unknown): HealthConfig {
  * Validate a raw document. `file` is the config file (absolute) or null; problems are reported
  * through `problems` (which knows where each key came from).
  */
-/** An output file path; '-' stays '-' (standard output). */
+/** An output file path; '-' stays '-' (standard output); false = none (serve's default EVE path off). */
 function outputPath(c: Checker, v: unknown, at: KeyPath): string | null {
+  if (v === false) return null;
   return v === '-' ? '-' : c.filePath(v, at);
 }
 

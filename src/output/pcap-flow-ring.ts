@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { PacketView } from '../decode/packet-view.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import type { PacketOutput } from '../pipeline/stages.js';
-import { PcapWriter } from './pcap-writer.js';
+import { PcapWriter, type PcapRecordWriter } from './pcap-writer.js';
 import { FrameBytes, type PcapMode } from './pcap-frame-bytes.js';
 
 export interface FlowRingOptions {
@@ -125,6 +125,42 @@ export class FlowPacketRing implements PacketOutput {
     return e < 0 ? 0 : Math.min(this.count[e]!, this.packetsPerFlow);
   }
 
+  /** The flow table whose slots the ring follows. */
+  get flowTable(): FlowTable {
+    return this.table;
+  }
+
+  /** Inner frames or outer tunnel packets (as the ring records them). */
+  get pcapMode(): PcapMode {
+    return this.mode;
+  }
+
+  /** The link type of the flow's held packets, or -1 when it has no ring entry. */
+  linktypeOf(slot: number): number {
+    const e = this.entryFor(slot);
+    return e < 0 ? -1 : this.linktype[e]!;
+  }
+
+  /** Frame number of the last packet held for the flow (-1 when none). */
+  lastFrameOf(slot: number): number {
+    const e = this.entryFor(slot);
+    return e < 0 ? -1 : this.lastFrame[e]!;
+  }
+
+  /** Write the flow's held packets, oldest first, to `w`; returns how many. */
+  writeHeld(slot: number, w: PcapRecordWriter): number {
+    const e = this.entryFor(slot);
+    if (e < 0) return 0;
+    const total = this.count[e]!;
+    const held = Math.min(total, this.packetsPerFlow);
+    const first = total - held;
+    for (let j = 0; j < held; j++) {
+      const i = e * this.packetsPerFlow + ((first + j) % this.packetsPerFlow);
+      w.writeRecord(this.pool, i * this.maxPacketBytes, this.capLen[i]!, this.wireLen[i]!, this.tsSec[i]!, this.tsNsec[i]!);
+    }
+    return held;
+  }
+
   /**
    * Write the flow's kept packets (oldest first) to `file` (default DIR/flow-<flow_id>.pcap).
    * Returns the path, or null when nothing is held for the flow. Not for the per-packet path.
@@ -136,13 +172,7 @@ export class FlowPacketRing implements PacketOutput {
     const out = file ?? path.join(this.dir, `flow-${this.table.flowId(slot)}.pcap`);
     const w = new PcapWriter(out, { linktype: this.linktype[e]!, snaplen: this.maxPacketBytes, nanosecond: true });
     try {
-      const total = this.count[e]!;
-      const held = Math.min(total, this.packetsPerFlow);
-      const first = total - held;
-      for (let j = 0; j < held; j++) {
-        const i = e * this.packetsPerFlow + ((first + j) % this.packetsPerFlow);
-        w.writeRecord(this.pool, i * this.maxPacketBytes, this.capLen[i]!, this.wireLen[i]!, this.tsSec[i]!, this.tsNsec[i]!);
-      }
+      this.writeHeld(slot, w);
     } finally {
       w.close();
     }

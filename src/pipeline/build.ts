@@ -30,6 +30,8 @@ import { FlowTable, type FlowTableOptions, type FlowTimeouts } from '../flow/flo
 import { midstreamProbe } from '../applayer/midstream-probe.js';
 import { TcpStreamStage } from '../stream/stream-stage.js';
 import { loadRuleFiles } from '../detect/rule-loader.js';
+import { stageNeedWarnings } from '../detect/rule-needs.js';
+import { outputPathProblem } from '../output/output-path-check.js';
 import { createDetectStage, type DetectEngine } from '../detect/engine.js';
 import { EveWriter } from '../output/eve-writer.js';
 import { FastLogSink } from '../output/fast-log.js';
@@ -250,8 +252,16 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
       for (const f of ruleSet.failures.slice(0, 20)) warnings.push(`rule skipped: ${f.file}:${f.line}${f.sid !== null ? ` (sid ${f.sid})` : ''}: ${f.reason}`);
       if (ruleSet.failures.length > 20) warnings.push(`... and ${ruleSet.failures.length - 20} more rules skipped`);
       for (const w of ruleSet.warnings) warnings.push(`rules: ${w}`);
+      warnings.push(...stageNeedWarnings(ruleSet.rules, { flows: flowOpts !== null, stream: config.stream.enabled }));
     } catch (err) {
       problems.push(`${where(config, 'rules.files')}: ${(err as Error).message}`);
+    }
+  }
+  // --check opens nothing, but must refuse what serve could not open.
+  if (ctx.dryRun === true) {
+    for (const [key, target] of [['eve.path', config.eve.path], ['eve.fast_log', config.eve.fastLog]] as const) {
+      const why = target === null ? null : outputPathProblem(target);
+      if (why !== null) problems.push(`${where(config, key)}: ${why}`);
     }
   }
   if (problems.length > 0) throw new StageBuildError(problems);
@@ -298,7 +308,10 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     const ring = flows?.outputs.ring ?? null;
     if (ring !== null && flowOpts?.alertPcapDir) {
       try {
-        sinks.push(new AlertPcapSink(ring, flowOpts.alertPcapDir));
+        const alertPcap = AlertPcapSink.forRing(ring, flowOpts.alertPcapDir);
+        sinks.push(alertPcap);
+        // It also takes the alerting flows' later packets (after the ring, which it reads).
+        outputs.push(alertPcap);
       } catch (err) {
         throw new StageBuildError([`${where(config, 'flows.alert_pcap_dir')}: ${(err as Error).message}`]);
       }
@@ -307,7 +320,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     // Same flow table as before the reload: flowbits and established state carry over.
     const carry = previous?.detect && previous.flows === flows && flows !== null ? { previous: previous.detect } : {};
     detect = createDetectStage(ruleSet, flows?.table ?? null, sinks, carry);
-    if (eve === null && fastLog === null && ctx.alertsShownElsewhere !== true) warnings.push('rules loaded but no eve.path: alerts are counted (mirrorsink_detect_alerts_total) but not written');
+    if (config.eve.path === null && config.eve.fastLog === null && ctx.alertsShownElsewhere !== true) warnings.push('rules loaded but no eve.path: alerts are counted (mirrorsink_detect_alerts_total) but not written');
   }
 
   // Same settings as before a reload: the datagrams being reassembled carry over.

@@ -7,6 +7,7 @@
  *                             200 with the result, 422 when the new configuration was refused.
  * GET  /api/flows/unanswered  connection attempts with no reply seen (?limit=N, default 100);
  *                             404 when the flow table is off.
+ * The GET routes answer loopback peers, others only with the token (api-access.ts).
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';

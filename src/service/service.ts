@@ -36,6 +36,7 @@ import { outputErrors } from '../output/output-errors.js';
 import { registerDefragMetrics } from '../metrics/defrag-metrics.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import { registerRoutes } from '../server/app.js';
+import { removeServeRuntime, writeServeRuntime } from './serve-runtime.js';
 
 export interface ServiceOptions {
   /** Loads the configuration; called again (same file, environment, flags) on every reload. */
@@ -46,6 +47,8 @@ export interface ServiceOptions {
   healthIntervalMs?: number;
   /** Output write failures are logged at most once per this interval, summed (default 10000). */
   outputErrorLogMs?: number;
+  /** Where to publish the bound HTTP address for `mirrorsink healthcheck` (serve-runtime.ts); none when absent. */
+  runtimeFile?: string;
 }
 
 export interface BoundSocket {
@@ -197,6 +200,14 @@ export class MirrorsinkService {
     }
     this.state = 'ready';
     const http = this.httpAddress();
+    const runtime = this.opts.runtimeFile;
+    if (runtime !== undefined && http !== null) {
+      try {
+        writeServeRuntime(runtime, { pid: process.pid, http, started: new Date(this.startedAt).toISOString() });
+      } catch (err) {
+        this.log.warn(`cannot write ${runtime} (${(err as Error).message}): 'mirrorsink healthcheck' falls back to the configuration's http.bind/http.port`);
+      }
+    }
     this.log.info(
       {
         udp: this.boundSockets(),
@@ -435,6 +446,7 @@ export class MirrorsinkService {
       drops: Object.fromEntries(dropCauseNames.map((c, i) => [c, this.pipeline.drops[i]])),
     };
     await this.app.close();
+    if (this.opts.runtimeFile !== undefined) removeServeRuntime(this.opts.runtimeFile);
     this.state = 'stopped';
     this.log.info({ summary }, 'mirrorsink stopped');
   }

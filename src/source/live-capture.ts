@@ -42,6 +42,21 @@ const LINKTYPES: Record<string, number> = {
 let capPromise: Promise<CapModule> | null = null;
 
 /**
+ * Cap objects whose open() failed. cap's native open() creates the pcap handle before
+ * pcap_activate() and only initialises its uv_poll handle after it succeeds; its destructor (and
+ * close()) then call uv_poll_stop() on that uninitialised handle: a garbage-collected failed Cap
+ * aborts the process (`uv_poll_stop: Assertion '!uv__is_closing(handle)'`, exit 139) instead of
+ * letting the capture error exit 1. Kept reachable here so neither ever runs; a process whose
+ * capture failed is about to exit, so this holds at most a few objects.
+ */
+const failedCaps: CapInstance[] = [];
+
+/** How many failed Cap objects are held (tests). */
+export function failedCapCount(): number {
+  return failedCaps.length;
+}
+
+/**
  * Load the optional `cap` module; MirrorsinkError(E_CAP_UNAVAILABLE) naming what to install.
  * `name` exists for tests (a module that is not installed).
  */
@@ -70,6 +85,8 @@ async function importCap(name: string): Promise<CapModule> {
 
 export interface LiveCaptureOptions {
   interface: string;
+  /** The cap module to load (tests substitute one); default 'cap'. */
+  capModule?: string;
   /** BPF filter ('' = everything). */
   filter: string;
   bufferBytes: number;
@@ -97,7 +114,7 @@ export class LiveCapture {
   }
 
   async start(): Promise<void> {
-    const mod = await loadCap();
+    const mod = await loadCap(this.opts.capModule);
     const devices = mod.Cap.deviceList();
     if (!devices.some((d) => d.name === this.opts.interface)) {
       throw new MirrorsinkError(
@@ -110,9 +127,17 @@ export class LiveCapture {
     try {
       name = cap.open(this.opts.interface, this.opts.filter, this.opts.bufferBytes, this.buffer);
     } catch (err) {
+      // Never close() nor drop a Cap whose open failed (see failedCaps).
+      failedCaps.push(cap);
+      const msg = (err as Error).message;
+      const perm = /permitted|permission/i.test(msg);
       throw new MirrorsinkError(
         ErrorCode.Bind,
-        `capture on ${this.opts.interface} with filter '${this.opts.filter}' failed: ${(err as Error).message} (capturing needs root or CAP_NET_RAW)`,
+        `capture on ${this.opts.interface} with filter '${this.opts.filter}' failed: ${msg} (${
+          perm
+            ? 'capturing needs CAP_NET_RAW in the effective set: run as root with only NET_RAW added (docker run --user 0 --cap-drop ALL --cap-add NET_RAW), see docs/operator-guide.md "Live capture"'
+            : 'capturing needs root or CAP_NET_RAW'
+        })`,
       );
     }
     const lt = LINKTYPES[name];

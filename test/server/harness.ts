@@ -304,7 +304,8 @@ export interface ServeProcess {
 
 /** Start the real built CLI: `node dist/src/cli/main.js serve ...`. */
 export async function startServeProcess(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const proc = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  // serve's default outputs (EVE) go under the state directory: a fresh one per process, never /var/lib/mirrorsink.
+  const proc = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, MIRRORSINK_STATE_DIR: tmpDir(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   const logs: any[] = [];
   let stderr = '';
   let buf = '';

@@ -29,6 +29,8 @@ const ENV = {
   MIRRORSINK_HTTP_PORT: '0',
   MIRRORSINK_HTTP_BIND: '127.0.0.1',
   MIRRORSINK_LOG_LEVEL: 'info',
+  // serve's default EVE output (the state directory) must not land in /var/lib/mirrorsink here.
+  MIRRORSINK_STATE_DIR: tmpDir(),
 };
 
 describe('mirrorsink serve (real process)', () => {

@@ -135,39 +135,71 @@ describe('Dockerfile', () => {
   describe('HEALTHCHECK', () => {
     const hc = ops(runtime, 'HEALTHCHECK')[0]!;
     const cmd = JSON.parse(/CMD\s+(\[.*\])$/.exec(hc)![1]!) as string[];
+    const env = ops(runtime, 'ENV').join(' ');
 
-    it('asks /healthz on 127.0.0.1:9109 with node (the slim image has no curl)', () => {
+    // Was: "asks /healthz on 127.0.0.1:9109 with node -e fetch(...)". That fixed address marked a
+    // container configured with another http.port unhealthy (issue 16 item 15): the probe is now
+    // `mirrorsink healthcheck`, which derives it as serve does (test/cli/healthcheck.test.ts).
+    it('asks /healthz with `mirrorsink healthcheck` (the entrypoint, node: the slim image has no curl), at no fixed port', () => {
       expect(hc).toMatch(/--interval=\d+s/);
       expect(hc).toMatch(/--timeout=\d+s/);
-      expect(cmd.slice(0, 2)).toEqual(['node', '-e']);
-      expect(cmd[2]).toContain('http://127.0.0.1:9109/healthz');
+      expect(cmd.slice(0, 3)).toEqual([...JSON.parse(ops(runtime, 'ENTRYPOINT')[0]!), 'healthcheck']);
+      expect(hc).not.toMatch(/9109/);
+      // Its own timeout (ms) under docker's.
+      const dockerTimeout = Number(/--timeout=(\d+)s/.exec(hc)![1]) * 1000;
+      expect(Number(cmd[cmd.indexOf('--timeout') + 1])).toBeLessThan(dockerTimeout);
     });
 
-    async function exitCodeAgainst(status: number | null): Promise<number | null> {
-      let url = 'http://127.0.0.1:1/healthz'; // nothing listens on port 1
+    it('serve and the healthcheck read the same configuration file and state directory', () => {
+      const cmdArgs = JSON.parse(ops(runtime, 'CMD')[0]!) as string[];
+      expect(env).toContain(`MIRRORSINK_CONFIG=${cmdArgs[cmdArgs.indexOf('--config') + 1]}`);
+      const volumes = JSON.parse(ops(runtime, 'VOLUME')[0]!) as string[];
+      const state = /MIRRORSINK_STATE_DIR=(\S+)/.exec(env)![1]!;
+      expect(volumes).toContain(state);
+    });
+
+    async function exitCodeAgainst(status: number | null, httpPortEnv: (port: number) => Record<string, string>): Promise<number | null> {
+      let port = 1;
       let server: http.Server | undefined;
-      if (status !== null) {
-        server = http.createServer((req, res) => {
-          res.statusCode = req.url === '/healthz' ? status : 404;
-          res.end();
-        });
-        await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-        url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`;
+      server = http.createServer((req, res) => {
+        res.statusCode = req.url === '/healthz' ? (status ?? 500) : 404;
+        res.end();
+      });
+      await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+      port = (server.address() as AddressInfo).port;
+      if (status === null) {
+        await new Promise((r) => server!.close(r));
+        server = undefined;
       }
       try {
-        const script = cmd[2]!.replace('http://127.0.0.1:9109/healthz', url);
-        // spawnSync would block the server in this process: run it asynchronously.
+        // The image's command with the image's ENTRYPOINT path mapped to this checkout's build.
+        const args = cmd.slice(2);
         const { spawn } = await import('node:child_process');
-        return await new Promise((resolve) => spawn(process.execPath, ['-e', script], { stdio: 'ignore' }).on('exit', resolve));
+        const { mkdtempSync } = await import('node:fs');
+        const { tmpdir } = await import('node:os');
+        const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MIRRORSINK_')));
+        const e = { ...base, MIRRORSINK_STATE_DIR: mkdtempSync(path.join(tmpdir(), 'hc-')), ...httpPortEnv(port) };
+        // spawnSync would block the server in this process: run it asynchronously.
+        return await new Promise((resolve) => spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/cli/main.js'), ...args], { stdio: 'ignore', env: e }).on('exit', resolve));
       } finally {
         server?.close();
       }
     }
 
-    it('exits 0 on 200, 1 on 503 and 1 when nothing listens', async () => {
-      expect(await exitCodeAgainst(200)).toBe(0);
-      expect(await exitCodeAgainst(503)).toBe(1);
-      expect(await exitCodeAgainst(null)).toBe(1);
+    it('exits 0 on 200, 1 on 503 and 1 when nothing listens, on the port the configuration sets', async () => {
+      const viaEnv = (port: number) => ({ MIRRORSINK_HTTP_PORT: String(port) });
+      expect(await exitCodeAgainst(200, viaEnv)).toBe(0);
+      expect(await exitCodeAgainst(503, viaEnv)).toBe(1);
+      expect(await exitCodeAgainst(null, viaEnv)).toBe(1);
+      const { mkdtempSync, writeFileSync } = await import('node:fs');
+      const { tmpdir } = await import('node:os');
+      const viaFile = (port: number) => {
+        const f = path.join(mkdtempSync(path.join(tmpdir(), 'hc-')), 'mirrorsink.yaml');
+        writeFileSync(f, `http:\n  port: ${port}\n`);
+        return { MIRRORSINK_CONFIG: f };
+      };
+      expect(await exitCodeAgainst(200, viaFile)).toBe(0);
+      expect(await exitCodeAgainst(503, viaFile)).toBe(1);
     });
   });
 });

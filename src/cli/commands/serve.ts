@@ -4,11 +4,13 @@
  * on HTTP. SIGHUP reloads the configuration; SIGTERM/SIGINT drain, flush and exit 0.
  */
 import { parseCommandArgs } from '../args.js';
-import { loadConfig } from '../../config/load.js';
+import { loadServeConfig } from '../../pipeline/serve-config.js';
+import { DEFAULT_STATE_DIR, ENV_STATE_DIR, stateDir } from '../../config/state-dir.js';
+import { runtimeFilePath } from '../../service/serve-runtime.js';
 import { cliOverrides, ENV_VARS, type ServeFlags } from '../../config/overrides.js';
 import { DEFAULTS } from '../../config/schema.js';
 import { MirrorsinkService } from '../../service/service.js';
-import { buildStages, retireStages } from '../../pipeline/build.js';
+import { StageBuildError, buildStages, retireStages } from '../../pipeline/build.js';
 import { chooseReceiver } from '../../source/batch-socket.js';
 import { ErrorCode, MirrorsinkError } from '../../errors.js';
 
@@ -28,8 +30,10 @@ Options:
   --receiver METHOD       recvmmsg (native batches), dgram (Node's) or auto (default: recvmmsg if built)
   --http-port N           HTTP port for /metrics, /healthz, /readyz, /api (default ${DEFAULTS.httpPort})
   --http-bind ADDR        HTTP bind address (default ${DEFAULTS.httpBind})
-  --rules FILE            Suricata-language rules file, repeatable (replaces rules.files)
-  --eve FILE              write EVE JSON alerts to FILE
+  --rules FILE            Suricata-language rules file, repeatable (replaces rules.files;
+                          default, as replay: the bundled ruleset in rules/)
+  --eve FILE              write EVE JSON alerts to FILE (default STATE_DIR/eve.json)
+  --state-dir DIR         where default outputs go (also ${ENV_STATE_DIR}; default ${DEFAULT_STATE_DIR})
   --interface IF          capture from IF with libpcap instead of binding UDP sockets
   --capture-filter BPF    capture filter (default '${DEFAULTS.captureFilter}')
   --capture-plain         capture IF's own (untunnelled) traffic
@@ -39,6 +43,9 @@ Options:
   -h, --help              this help
 
 Precedence: flag > environment variable > configuration file > default.
+Defaults match replay's: the bundled rules, flow tracking (with EVE flow records) and EVE JSON
+to STATE_DIR/eve.json unless the configuration says otherwise (rules: {files: []},
+flows: false, eve: {path: false}). /api/ routes answer loopback, or other peers with the token.
 Environment: MIRRORSINK_CONFIG, ${ENV_VARS.map((v) => v.name).join(', ')}.
 
 Signals: SIGHUP reloads configuration, filters and rules (a bad one is refused, the running
@@ -57,6 +64,7 @@ const OPTIONS = {
   'http-bind': { type: 'string' },
   rules: { type: 'string', multiple: true },
   eve: { type: 'string' },
+  'state-dir': { type: 'string' },
   interface: { type: 'string' },
   'capture-filter': { type: 'string' },
   'capture-plain': { type: 'boolean' },
@@ -64,6 +72,15 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   check: { type: 'boolean' },
 } as const;
+
+/** A default EVE path that cannot be opened: say where the default comes from and how to move it. */
+function withStateDirHint(err: unknown, dir: string): unknown {
+  if (!(err instanceof StageBuildError) || !err.problems.some((p) => p.includes('eve.path: ') && p.includes(dir))) return err;
+  return new StageBuildError([
+    ...err.problems,
+    `eve.path defaults to the state directory ${dir}: make it writable for this user, or set MIRRORSINK_STATE_DIR (--state-dir), or eve.path (false for no EVE)`,
+  ]);
+}
 
 export async function run(args: string[]): Promise<number> {
   const { values: v, help } = parseCommandArgs('serve', args, OPTIONS, false);
@@ -89,11 +106,15 @@ export async function run(args: string[]): Promise<number> {
     logLevel: v['log-level'] as string | undefined,
   };
   const file = v.config as string | undefined;
-  const load = () => loadConfig({ file, cli: cliOverrides(flags) });
+  const stateDirFlag = v['state-dir'] as string | undefined;
+  const load = () => loadServeConfig({ file, cli: cliOverrides(flags), ...(stateDirFlag !== undefined ? { stateDir: stateDirFlag } : {}) });
 
+  const state = stateDir(process.env, stateDirFlag).dir;
   if (v.check === true) {
     const loaded = load();
-    const stages = await buildStages(loaded.config, { drops: new Float64Array(4), dryRun: true }, null);
+    const stages = await buildStages(loaded.config, { drops: new Float64Array(4), dryRun: true }, null).catch((err: unknown) => {
+      throw withStateDirHint(err, state);
+    });
     await retireStages(stages, null);
     const receiver = chooseReceiver(loaded.config.listen.receiver);
     if (receiver.use === null) throw new MirrorsinkError(ErrorCode.NativeUnavailable, receiver.error);
@@ -107,7 +128,9 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
 
-  const svc = await MirrorsinkService.start({ load });
+  const svc = await MirrorsinkService.start({ load, runtimeFile: runtimeFilePath(state) }).catch((err: unknown) => {
+    throw withStateDirHint(err, state);
+  });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
