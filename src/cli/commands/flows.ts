@@ -39,9 +39,8 @@ Example:
 
 A field no row has where the query names it (a typo such as dstport, or a name stats did
 not keep) is reported with the fields there: a warning, or an error with --strict.
-Regular expressions are matched in bounded time: backreferences, lookarounds, repeated
-groups that hold a repeat or alternation ((a+)+) and more than 3 unbounded repeats are
-refused, and values are matched on their first 1024 characters.
+Regular expressions (JavaScript syntax) are matched in time linear in the text, whatever
+the pattern: backreferences and lookarounds, which need backtracking, are refused.
 
 Options:
   --json       one JSON object per row (keys as displayed) instead of a table
