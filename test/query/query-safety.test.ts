@@ -119,6 +119,17 @@ describe('one-line errors', () => {
   });
 });
 
+describe('times past the Date range', () => {
+  it('print as numbers instead of throwing', async () => {
+    const f = path.join(dir, 'huge.log');
+    writeFileSync(f, '2 123456789010 eni-0123 10.0.0.1 10.0.0.2 20641 22 6 20 4249 99999999999999999 99999999999999999 ACCEPT OK\n');
+    const r = runCli(['flows', 'query', 'stats count(*) by bin(5m)', f]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^bin\(5m\) +count\(\*\)\n-+ +-+\n\d+ +1\n$/);
+  });
+});
+
 describe('files that are not flow logs', () => {
   it('binary (a pcap) and prose are errors naming the file', async () => {
     const pcap = path.join(REPO_ROOT, 'captures', 'dns.pcap');
