@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from 'yaml';
 import { formatKeyPath } from '../errors.js';
+import { binaryContent, documentValue, yamlErrorText } from '../yaml-text.js';
 import { ConfigError, ConfigProblems, type KeyOrigin, type KeyPath } from './problems.js';
 import { ENV_CONFIG, envOverrides, type Override } from './overrides.js';
 import { validateConfig } from './validate.js';
@@ -89,12 +90,18 @@ export function readConfigFile(file: string): { raw: unknown; doc: Document | nu
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
     return { raw: undefined, doc: null, lines, problems: [`${file}: cannot read the configuration file: ${why}`] };
   }
+  const binary = binaryContent(text);
+  if (binary) return { raw: undefined, doc: null, lines, problems: [`${file}:${binary.line}: ${binary.message}`] };
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const problems = doc.errors.map((e) => {
     const pos = e.pos ? lines.linePos(e.pos[0]) : null;
-    return `${file}${pos ? `:${pos.line}` : ''}: YAML syntax: ${e.message.split('\n')[0]}`;
+    // Only the first line of the parser's message: it may quote a whole block of the file.
+    return `${file}${pos ? `:${pos.line}` : ''}: YAML syntax: ${yamlErrorText(e.message)}`;
   });
-  return { raw: problems.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 }), doc, lines, problems };
+  if (problems.length > 0) return { raw: undefined, doc, lines, problems };
+  const v = documentValue(doc, lines);
+  if (v.problem) return { raw: undefined, doc, lines, problems: [`${file}${v.problem.line !== null ? `:${v.problem.line}` : ''}: ${v.problem.message}`] };
+  return { raw: v.value, doc, lines, problems };
 }
 
 /** Load and validate; throws ConfigError listing every problem. */

@@ -246,11 +246,18 @@ export class DecodeCounters {
   readonly events = new Float64Array(DecodeEvent.Count);
   /** Events that made a packet invalid (fatal or not): the decode problems by reason. */
   readonly problems = new Float64Array(DecodeEvent.Count);
+  /** Capture records whose original length the layers contradict, and whose time lies outside
+   *  1970..9999 (decoder.wirelen_clamped, decoder.time_clamped: mirrorsink's, not Suricata's;
+   *  see capture-record.ts). One slot each, typed arrays to count in place. */
+  readonly wirelenClamped = new Float64Array(1);
+  readonly timeClamped = new Float64Array(1);
 
   /** Snapshot as plain objects with Suricata-like names (not for the hot path). */
   layerSnapshot(): Record<string, number> {
     const out: Record<string, number> = {};
     for (let i = 0; i < Layer.Count; i++) out[`decoder.${layerNames[i]}`] = this.layers[i]!;
+    out['decoder.wirelen_clamped'] = this.wirelenClamped[0]!;
+    out['decoder.time_clamped'] = this.timeClamped[0]!;
     return out;
   }
 

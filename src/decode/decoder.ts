@@ -22,6 +22,7 @@ import { DLT_RAW_12, DLT_RAW_14, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_RAW, dec
 import { LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, decodeSll, decodeSll2 } from './sll.js';
 import { decodeTcp } from './tcp.js';
 import { decodeUdp } from './udp.js';
+import { checkTime, checkWireLength } from './capture-record.js';
 import { VXLAN_PORT, decodeVxlan } from './vxlan.js';
 
 export const LINKTYPE_ETHERNET = 1;
@@ -32,13 +33,15 @@ const ALLOW_VXLAN = 1;
 const ALLOW_GENEVE = 2;
 
 /**
- * Decode the frame p.setFrame() pointed at (p.frameOffset, p.caplen, p.linktype). With
+ * Decode the frame p.setFrame() pointed at (p.frameOffset, p.caplen, p.linktype), with its
+ * capture record's time and original length held to what can be (capture-record.ts). With
  * `openTunnels` false a VXLAN/GENEVE datagram stays the UDP packet it is (the emulator reads
  * the frames it is about to wrap, whatever port they use).
  */
 export function decodeFrame(p: PacketView, c: DecodeCounters, openTunnels = true): void {
   c.layers[Layer.Pkts]++;
   c.layers[Layer.Bytes] += p.caplen;
+  checkTime(p, c);
   const off = p.frameOffset;
   const end = off + p.caplen < p.buf.length ? off + p.caplen : p.buf.length;
   let l3: number;
@@ -75,6 +78,7 @@ export function decodeFrame(p: PacketView, c: DecodeCounters, openTunnels = true
       decodeError(p, c, DecodeEvent.UnsupportedLinktype);
       return;
   }
+  checkWireLength(p, c, l3 >= 0 && (p.etherType === ETHERTYPE_IPV4 || p.etherType === ETHERTYPE_IPV6) ? l3 : -1);
   if (l3 < 0) return;
   decodeL3(p, c, p.etherType, l3, end, openTunnels ? ALLOW_VXLAN | ALLOW_GENEVE : ALLOW_NONE);
 }

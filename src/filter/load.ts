@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
+import { binaryContent, documentValue, yamlErrorText } from '../yaml-text.js';
 import { isRecord } from './build.js';
 import { isCloudFormation, loadCloudFormation } from './load-cloudformation.js';
 import { loadAwsDescribe, loadAwsRuleListing } from './load-aws.js';
@@ -58,21 +59,47 @@ export function detectFilterFormat(root: unknown): FilterFormat | null {
   return null;
 }
 
+/** HCL block openers (`resource "aws_..." "name" {`, `provider "aws" {`, `terraform {`). */
+const HCL_BLOCK = /^[ \t]*(?:resource|data|provider|variable|output|module|locals|terraform)(?:[ \t]+(?:"[^"\n]*"|[A-Za-z_][\w-]*))*[ \t]*\{[ \t]*(?:#.*)?$/m;
+
+/** The line of the first HCL block in `text`, null when there is none (asked only of texts
+ *  that are not valid YAML, so a YAML block scalar quoting HCL is not taken for it). */
+function hclLine(text: string): number | null {
+  const m = HCL_BLOCK.exec(text.length > 1 << 20 ? text.slice(0, 1 << 20) : text);
+  if (!m) return null;
+  let line = 1;
+  for (let i = 0; i < m.index; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
 /** Parse a filter from text; `sourceName` is used in messages. Throws FilterValidationError. */
 export function parseFilterText(text: string, sourceName: string, opts: LoadFilterOptions = {}): LoadFilterResult {
   const strict = opts.strict === true;
+  const refuse = (line: number | null, message: string): never => {
+    throw new FilterValidationError(sourceName, [{ severity: 'error', path: '', line, message }]);
+  };
+  const binary = binaryContent(text);
+  if (binary) refuse(binary.line, binary.message);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
+    // HCL is not YAML: say what it is rather than quote its blocks as YAML errors.
+    const hcl = hclLine(text);
+    if (hcl !== null) {
+      refuse(hcl, 'this is Terraform HCL, which is not read: give the same resources as JSON ' +
+        '(filter export --format terraform-json, a .tf.json file, or terraform show -json)');
+    }
     const pc = new ProblemCollector(sourceName, strict);
     for (const e of doc.errors) {
       const line = lineCounter.linePos(e.pos[0]).line;
-      pc.problems.push({ severity: 'error', path: '', line, message: `not valid YAML/JSON: ${e.message.split('\n')[0]}` });
+      pc.problems.push({ severity: 'error', path: '', line, message: `not valid YAML/JSON: ${yamlErrorText(e.message)}` });
     }
     throw new FilterValidationError(sourceName, pc.problems);
   }
   const pc = new ProblemCollector(sourceName, strict, doc, lineCounter);
-  const root: unknown = doc.toJS({ maxAliasCount: 100 });
+  const value = documentValue(doc, lineCounter);
+  if (value.problem) refuse(value.problem.line, value.problem.message);
+  const root: unknown = value.value;
   if (root === null || root === undefined) {
     pc.error([], 'the file is empty');
     pc.throwIfErrors();

@@ -95,6 +95,19 @@ export function formatFlowAddresses(t: FlowTable, i: number, ipv6Style: Ipv6Styl
 }
 
 /** Unanswered connection attempts of one flow table: counters, history, listing. */
+/** Largest |seconds| a JavaScript Date holds (±8.64e15 ms). */
+const MAX_DATE_SEC = 8.64e12;
+
+/**
+ * A packet time as ISO 8601. A capture may carry times no Date can hold (a pcapng interface
+ * with if_tsresol 0 or a huge if_tsoffset): those are written as `unix:<seconds>` rather than
+ * thrown as a RangeError at the end of a replay.
+ */
+export function isoTime(sec: number): string {
+  if (!Number.isFinite(sec) || Math.abs(sec) > MAX_DATE_SEC) return `unix:${sec}`;
+  return new Date(sec * 1000).toISOString();
+}
+
 export class FlowReport {
   /** Flows that ended with no reply seen, index (sessionIndex+1)*3 + Direction of the first packet. */
   readonly unanswered: Float64Array;
@@ -195,7 +208,7 @@ export class FlowReport {
         dst: a.destIp,
         dport: a.destPort,
         proto: a.proto,
-        first_seen: new Date((t.firstSec[s]! + t.firstNsec[s]! / 1e9) * 1000).toISOString(),
+        first_seen: isoTime(t.firstSec[s]! + t.firstNsec[s]! / 1e9),
         packets: t.pktsToServer[s]!,
         active: true,
       });
@@ -216,7 +229,7 @@ export class FlowReport {
         dst: fmt(8 * h + 4),
         dport: hasPorts ? this.histPort[2 * h + 1]! : 0,
         proto: protoName(proto),
-        first_seen: new Date(this.histFirst[h]! * 1000).toISOString(),
+        first_seen: isoTime(this.histFirst[h]!),
         packets: this.histPkts[h]!,
         active: false,
       });

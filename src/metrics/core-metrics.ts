@@ -108,6 +108,22 @@ export function registerCoreMetrics(registry: Registry, src: CoreMetricsSource):
     layerCounter(decoderLayerMetricName(layer), `Packets with a ${layerNames[layer]} layer (Suricata decoder.${layerNames[layer]}).`, layer);
   }
   new Counter({
+    name: 'mirrorsink_decoder_wirelen_clamped_total',
+    help: 'Capture records whose original (wire) length the packet layers contradict, counted with the layers\' length instead.',
+    registers,
+    collect() {
+      publishCounter(this, [[{}, dc.wirelenClamped[0]!]]);
+    },
+  });
+  new Counter({
+    name: 'mirrorsink_decoder_time_clamped_total',
+    help: 'Capture records whose time lies outside 1970..9999 (pcapng if_tsresol/if_tsoffset), replayed at the nearest end.',
+    registers,
+    collect() {
+      publishCounter(this, [[{}, dc.timeClamped[0]!]]);
+    },
+  });
+  new Counter({
     name: 'mirrorsink_decoder_events_total',
     help: 'Decoder events by Suricata decoder event name (decoder.<event>), whether or not they made the packet invalid.',
     labelNames: ['event'],

@@ -2,10 +2,12 @@
  * Syntax tree of the CloudWatch Logs Insights subset that flow-log users type (see
  * insights-parser.ts for the grammar).
  */
+import type { BoundedRegex } from './bounded-regex.js';
+
 export type Expr =
   | { k: 'num'; v: number }
   | { k: 'str'; v: string }
-  | { k: 'regex'; re: RegExp }
+  | { k: 'regex'; re: BoundedRegex }
   | { k: 'duration'; ms: number }
   | { k: 'field'; name: string }
   | { k: 'list'; items: Expr[] }

@@ -93,6 +93,92 @@ export class QueryRunner {
   }
 }
 
+/** Names every row has whatever the file's format (as the reader makes them). */
+export const BUILTIN_FIELDS = ['@timestamp', '@message', '@log'];
+
+/** A field a query names that no row has at that point. */
+export interface UnknownField {
+  field: string;
+  /** The command that names it (fields, filter, stats, sort...). */
+  command: string;
+  /** The names rows do have there, in order. */
+  known: string[];
+}
+
+function fieldNames(e: Expr, out: string[]): void {
+  switch (e.k) {
+    case 'field':
+      out.push(e.name);
+      return;
+    case 'call':
+      for (const a of e.args) fieldNames(a, out);
+      return;
+    case 'unary':
+      fieldNames(e.e, out);
+      return;
+    case 'bin':
+      fieldNames(e.l, out);
+      fieldNames(e.r, out);
+      return;
+    case 'list':
+      for (const x of e.items) fieldNames(x, out);
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * Fields the query names that rows would not have where it names them: not a column of the
+ * files read (`columns`), not a built-in (@timestamp...) or alias (startTime), and not made by
+ * an earlier fields/display/stats. After stats only its groups and aggregates exist. A query
+ * over such a field quietly gives empty or unsorted results, so the CLI says so.
+ */
+export function unknownFields(query: Query, columns: Iterable<string>): UnknownField[] {
+  let known = new Set<string>([...columns, ...BUILTIN_FIELDS]);
+  for (const [alias, target] of Object.entries(FIELD_ALIASES)) if (known.has(target)) known.add(alias);
+  const out: UnknownField[] = [];
+  const check = (command: string, exprs: Expr[]) => {
+    const names: string[] = [];
+    for (const e of exprs) fieldNames(e, names);
+    for (const f of names) {
+      if (!known.has(f) && !out.some((u) => u.field === f && u.command === command)) out.push({ field: f, command, known: [...known] });
+    }
+  };
+  for (const c of query.commands) {
+    switch (c.k) {
+      case 'fields':
+      case 'display':
+        check(c.k, c.items.map((it) => it.expr));
+        for (const it of c.items) known.add(it.name);
+        break;
+      case 'filter':
+        check('filter', [c.expr]);
+        break;
+      case 'stats':
+        check('stats', [...c.aggs.map((a) => a.expr), ...c.by.map((b) => b.expr)]);
+        known = new Set([...c.by.map((b) => b.name), ...c.aggs.map((a) => a.name)]);
+        break;
+      case 'sort':
+        check('sort', c.keys.map((k) => k.expr));
+        break;
+      case 'dedup':
+        check('dedup', c.fields);
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+/** `unknown field 'HitCount' in sort (did you mean 'hitCount'?); fields there: a, b, c` */
+export function unknownFieldText(u: UnknownField): string {
+  const lower = u.field.toLowerCase();
+  const near = u.known.find((k) => k.toLowerCase() === lower) ?? u.known.find((k) => k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()));
+  return `unknown field '${u.field}' in ${u.command}${near !== undefined ? ` (did you mean '${near}'?)` : ''}; fields there: ${u.known.join(', ')}`;
+}
+
 /** Run a query over rows in memory. */
 export function runQuery(query: Query, rows: Iterable<Row>): QueryResult {
   const q = new QueryRunner(query);
@@ -139,6 +225,7 @@ function checkExpr(text: string, e: Expr, aggregateAllowed: boolean): void {
       if (agg && !aggregateAllowed) throw queryError(text, 0, `${e.name}() is an aggregate: use it in stats`);
       if (!agg && n !== 'bin' && SCALARS[n] === undefined) throw queryError(text, 0, `unknown function ${e.name}()`);
       if (n === 'bin' && (e.args.length !== 1 || e.args[0]!.k !== 'duration')) throw queryError(text, 0, 'bin() needs a period such as 5m');
+      if (n === 'bin' && (e.args[0] as { ms: number }).ms <= 0) throw queryError(text, 0, 'bin() needs a period above zero, such as 5m');
       // Arguments of an aggregate are per-row expressions.
       for (const a of e.args) checkExpr(text, a, agg ? false : aggregateAllowed);
       return;
@@ -216,7 +303,6 @@ function matches(v: Value, pattern: Expr): boolean {
   if (v === null) return false;
   const s = toText(v);
   if (pattern.k === 'regex') {
-    pattern.re.lastIndex = 0;
     return pattern.re.test(s);
   }
   return pattern.k === 'str' ? s.includes(pattern.v) : false;

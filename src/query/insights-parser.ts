@@ -20,12 +20,33 @@
  * Keywords and command names are case-insensitive; field names are not.
  */
 import type { BinOp, Command, Expr, NamedExpr, Query } from './insights-ast.js';
+import { boundedRegex } from './bounded-regex.js';
 import { queryError, tokenize, type Token } from './insights-lexer.js';
 
 const COMPARE_OPS = new Set(['=', '==', '!=', '<', '<=', '>', '>=', '=~']);
+/** Deepest expression accepted: the parser and the evaluator recurse once per level, so a
+ *  query of 20 000 nested parentheses must be refused, not run out of stack. */
+export const MAX_EXPR_DEPTH = 200;
+
+/** Depth of an expression tree, walked without recursion (chains of 'and' are deep too). */
+function exprDepth(root: Expr): number {
+  let max = 0;
+  const stack: [Expr, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [e, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (e.k === 'bin') stack.push([e.l, d + 1], [e.r, d + 1]);
+    else if (e.k === 'unary') stack.push([e.e, d + 1]);
+    else if (e.k === 'call') for (const a of e.args) stack.push([a, d + 1]);
+    else if (e.k === 'list') for (const a of e.items) stack.push([a, d + 1]);
+  }
+  return max;
+}
 
 class Parser {
   private i = 0;
+  /** Open parentheses, brackets, calls and prefix operators around the current token. */
+  private depth = 0;
 
   constructor(
     private readonly text: string,
@@ -58,6 +79,16 @@ class Parser {
 
   private fail(t: Token, msg: string): never {
     throw queryError(this.text, t.pos, msg);
+  }
+
+  /** Run one nested level of the grammar, refusing nesting deeper than MAX_EXPR_DEPTH. */
+  private nested<T>(t: Token, f: () => T): T {
+    if (++this.depth > MAX_EXPR_DEPTH) this.fail(t, `expression nested too deeply (more than ${MAX_EXPR_DEPTH} levels)`);
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
   }
 
   parseQuery(): Query {
@@ -153,7 +184,10 @@ class Parser {
   }
 
   expr(): Expr {
-    return this.or();
+    const start = this.peek();
+    const e = this.or();
+    if (exprDepth(e) > MAX_EXPR_DEPTH) this.fail(start, `expression nested too deeply (more than ${MAX_EXPR_DEPTH} levels)`);
+    return e;
   }
 
   private or(): Expr {
@@ -178,7 +212,7 @@ class Parser {
     const t = this.peek();
     if (this.isKw(t, 'not') || this.isOp(t, '!')) {
       this.next();
-      return { k: 'unary', op: 'not', e: this.not() };
+      return { k: 'unary', op: 'not', e: this.nested(t, () => this.not()) };
     }
     return this.cmp();
   }
@@ -247,9 +281,10 @@ class Parser {
   }
 
   private unary(): Expr {
-    if (this.isOp(this.peek(), '-')) {
+    const t = this.peek();
+    if (this.isOp(t, '-')) {
       this.next();
-      return { k: 'unary', op: '-', e: this.unary() };
+      return { k: 'unary', op: '-', e: this.nested(t, () => this.unary()) };
     }
     return this.primary();
   }
@@ -265,49 +300,57 @@ class Parser {
         return { k: 'str', v: t.text };
       case 'regex':
         try {
-          return { k: 'regex', re: new RegExp(t.text, t.flags) };
+          return { k: 'regex', re: boundedRegex(t.text, t.flags) };
         } catch (err) {
           return this.fail(t, `bad regex: ${(err as Error).message}`);
         }
       case 'op':
         if (t.text === '(') {
-          const e = this.expr();
+          const e = this.nested(t, () => this.expr());
           this.expectOp(')');
           return e;
         }
-        if (t.text === '[') {
-          const items: Expr[] = [];
-          if (!this.isOp(this.peek(), ']')) {
-            for (;;) {
-              items.push(this.expr());
-              if (!this.isOp(this.peek(), ',')) break;
-              this.next();
-            }
-          }
-          this.expectOp(']');
-          return { k: 'list', items };
-        }
+        if (t.text === '[') return this.nested(t, () => this.list());
         if (t.text === '*') return { k: 'star' };
         return this.fail(t, `unexpected '${t.text}'`);
       case 'ident': {
         if (this.isOp(this.peek(), '(')) {
           this.next();
-          const args: Expr[] = [];
-          if (!this.isOp(this.peek(), ')')) {
-            for (;;) {
-              args.push(this.expr());
-              if (!this.isOp(this.peek(), ',')) break;
-              this.next();
-            }
-          }
-          this.expectOp(')');
-          return { k: 'call', name: t.text, args };
+          return { k: 'call', name: t.text, args: this.nested(t, () => this.args()) };
         }
         return { k: 'field', name: t.text };
       }
       default:
         return this.fail(t, 'unexpected end of query');
     }
+  }
+
+  /** `[a, b]` after its '['. */
+  private list(): Expr {
+    const items: Expr[] = [];
+    if (!this.isOp(this.peek(), ']')) {
+      for (;;) {
+        items.push(this.expr());
+        if (!this.isOp(this.peek(), ',')) break;
+        this.next();
+      }
+    }
+    this.expectOp(']');
+    return { k: 'list', items };
+  }
+
+  /** A call's arguments after its '('. */
+  private args(): Expr[] {
+    const args: Expr[] = [];
+    if (!this.isOp(this.peek(), ')')) {
+      for (;;) {
+        args.push(this.expr());
+        if (!this.isOp(this.peek(), ',')) break;
+        this.next();
+      }
+    }
+    this.expectOp(')');
+    return args;
   }
 }
 

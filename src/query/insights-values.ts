@@ -12,6 +12,8 @@ export class Ts {
 
   /** "2023-11-14 22:15:00.000" (UTC), as the Insights console shows @timestamp. */
   toString(): string {
+    // A flow log's start may be any number: past Date's range it is shown as it is.
+    if (!Number.isFinite(this.ms) || Math.abs(this.ms) > 8.64e15) return String(this.ms / 1000);
     const iso = new Date(this.ms).toISOString();
     return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
   }

@@ -119,6 +119,10 @@ export interface UdpListenerOptions {
   onInternalError?: (err: unknown) => void;
   /** Called when the socket closes or fails after binding. */
   onClosed?: (why: string) => void;
+  /** The batch receiver to read with instead of the built addon: tests drive the recvmmsg
+   *  path in-process with one (filling its slots and calling its onBatch), so checks on that
+   *  path do not depend on a loaded machine delivering every loopback datagram. */
+  batchModule?: NativeBatchModule;
 }
 
 export interface ReceiveBufferInfo {
@@ -206,6 +210,7 @@ export class UdpListener {
   }
 
   bind(): Promise<void> {
+    if (this.opts.batchModule !== undefined && this.opts.receiver !== 'dgram') return this.bindBatch(this.opts.batchModule);
     const choice = chooseReceiver(this.opts.receiver ?? 'auto');
     if (choice.use === null) return Promise.reject(new MirrorsinkError(ErrorCode.NativeUnavailable, choice.error));
     if (choice.use === 'recvmmsg') return this.bindBatch(choice.module);

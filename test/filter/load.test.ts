@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, MirrorsinkError } from '../../src/errors.js';
+import { exportFilter } from '../../src/filter/export.js';
 import { loadFilterFile, parseFilterText, type LoadFilterOptions } from '../../src/filter/load.js';
 import type { MirrorFilterRule } from '../../src/filter/model.js';
 import { FilterValidationError, type FilterProblem } from '../../src/filter/problems.js';
@@ -354,6 +355,22 @@ describe('file-level problems', () => {
   it('an unrecognised document says what was expected', () => {
     expect(errorsOf('{"hello": 1}')[0]!.message).toMatch(/cannot tell the filter format/);
     expect(errorsOf('')[0]!.message).toMatch(/empty/);
+  });
+  it('Terraform HCL (what filter export --format terraform writes) is named, not dumped as YAML errors', () => {
+    const f = loadFilterFile(path.join(EXAMPLES, 'web-only.yaml')).filter;
+    const hcl = exportFilter(f, 'terraform');
+    const e = errorsOf(hcl);
+    expect(e).toHaveLength(1);
+    expect(e[0]!.line).toBe(hcl.split('\n').findIndex((l) => l.startsWith('resource ')) + 1);
+    expect(e[0]!.message).toMatch(/Terraform HCL, which is not read: .*--format terraform-json/);
+    expect(e[0]!.message).not.toMatch(/YAML|cidr_block/);
+    // The JSON form it points to does load, to the same rules.
+    const back = parseFilterText(exportFilter(f, 'terraform-json'), 'f.tf.json').filter;
+    expect(f.ingress.length).toBeGreaterThan(0);
+    expect([back.ingress, back.egress]).toEqual([f.ingress, f.egress]);
+  });
+  it('a YAML block scalar quoting HCL is still YAML', () => {
+    expect(errorsOf('description: |\n  resource "aws_x" "y" {\n  }\ningress: []\n')).toEqual([]);
   });
   it('a missing file is E_FILE_UNREADABLE naming the file', () => {
     expect(() => loadFilterFile('/nonexistent/f.yaml')).toThrow(/\/nonexistent\/f\.yaml: cannot read filter file: no such file/);

@@ -12,6 +12,8 @@ export const METRICS: Record<string, readonly string[]> = {
   mirrorsink_decoder_invalid_total: [],
   ...Object.fromEntries(DECODER_LAYERS.map((l) => [`mirrorsink_decoder_${l}_packets_total`, []])),
   mirrorsink_decoder_events_total: ['event'],
+  mirrorsink_decoder_wirelen_clamped_total: [],
+  mirrorsink_decoder_time_clamped_total: [],
   mirrorsink_session_packets_total: ['session', 'vni', 'direction'],
   mirrorsink_session_bytes_total: ['session', 'vni', 'direction'],
   mirrorsink_dropped_packets_total: ['cause'],

@@ -6,8 +6,8 @@
 import { parseCommandArgs } from '../args.js';
 import { ErrorCode, ExitCode, MirrorsinkError } from '../../errors.js';
 import { parseQuery } from '../../query/insights-parser.js';
-import { QueryRunner } from '../../query/insights-eval.js';
-import { readFlowLogFiles } from '../../query/flow-log-reader.js';
+import { QueryRunner, unknownFieldText, unknownFields } from '../../query/insights-eval.js';
+import { DEFAULT_QUERY_FIELDS, readFlowLogFiles } from '../../query/flow-log-reader.js';
 import { formatJsonLines, formatTable } from '../../query/result-format.js';
 
 export const HELP = `Usage: mirrorsink flows query 'QUERY' FILE|DIR... [--json]
@@ -37,13 +37,19 @@ Example:
   mirrorsink flows query 'stats sum(packets) as packetsTransferred by srcAddr, dstAddr
     | sort packetsTransferred desc | limit 15' flows/
 
+A field no row has where the query names it (a typo such as dstport, or a name stats did
+not keep) is reported with the fields there: a warning, or an error with --strict.
+Regular expressions (JavaScript syntax) are matched in time linear in the text, whatever
+the pattern: backreferences and lookarounds, which need backtracking, are refused.
+
 Options:
   --json       one JSON object per row (keys as displayed) instead of a table
+  --strict     an unknown field is an error (exit 1), not a warning
   -h, --help   this text
 `;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals, help } = parseCommandArgs('flows', args, { json: { type: 'boolean' } });
+  const { values, positionals, help } = parseCommandArgs('flows', args, { json: { type: 'boolean' }, strict: { type: 'boolean' } });
   if (help) {
     process.stdout.write(HELP);
     return ExitCode.Ok;
@@ -54,8 +60,15 @@ export async function run(args: string[]): Promise<number> {
   }
   if (query === undefined) throw new MirrorsinkError(ErrorCode.Usage, 'flows query: missing QUERY');
   if (files.length === 0) throw new MirrorsinkError(ErrorCode.Usage, 'flows query: missing FILE (flow-log files or directories)');
-  const runner = new QueryRunner(parseQuery(query));
+  const parsed = parseQuery(query);
+  const runner = new QueryRunner(parsed);
   const stats = await readFlowLogFiles(files, (row) => runner.push(row));
+  // Known only once the files are read: their header lines say which fields exist.
+  const unknown = unknownFields(parsed, stats.records > 0 && stats.columns !== undefined ? stats.columns : DEFAULT_QUERY_FIELDS);
+  if (unknown.length > 0 && values.strict === true) {
+    throw new MirrorsinkError(ErrorCode.Query, `query: ${unknownFieldText(unknown[0]!)}`);
+  }
+  for (const u of unknown) process.stderr.write(`flows query: warning: ${unknownFieldText(u)}\n`);
   const result = runner.finish();
   const text = values.json === true ? formatJsonLines(result) : formatTable(result);
   await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
