@@ -23,6 +23,7 @@ import { FlowPacketRing } from './pcap-flow-ring.js';
 import { RotatingPcapOutput, type RotatingPcapOptions } from './pcap-rotating.js';
 import { SinglePcapOutput } from './pcap-single.js';
 import type { PcapMode } from './pcap-frame-bytes.js';
+import type { AwsFlowContext } from '../aws/aws-context.js';
 
 export interface FlowOutputsOptions {
   table: FlowTable;
@@ -52,6 +53,8 @@ export interface FlowOutputsOptions {
   syncWrites?: boolean;
   /** Cumulative packets lost by the source (socket/kernel drops) for SKIPDATA. */
   getDrops?: () => number;
+  /** AWS context for flow-log records (aws: in the configuration). */
+  aws?: AwsFlowContext | null;
   /** --pcap-out FILE */
   pcapOut?: string;
   /** --pcap-dir DIR (rotated) */
@@ -101,6 +104,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
       noData: o.noData,
       accountId: o.accountId,
       region: o.region,
+      aws: o.aws ?? null,
       // Flows the table refused are records we could not write: SKIPDATA too.
       getDrops: () => (o.getDrops ? o.getDrops() : 0) + table.counters[FlowCounter.Refused]!,
       onRecord: (rec) => {
@@ -153,6 +157,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
     summary() {
       const s: Record<string, unknown> = {};
       if (aggregator) s.flow_log_records = aggregator.recordsEmitted;
+      if (aggregator && aggregator.omittedRecords > 0) s.flow_log_records_omitted = aggregator.omittedRecords;
       if (files) s.flow_log_files = files.files.length;
       if (eve) s.eve_flow_events = eve.events;
       if (pcapDir) s.pcap_dir = { packets: pcapDir.packets, files: pcapDir.filesOpened, deleted: pcapDir.filesDeleted };
