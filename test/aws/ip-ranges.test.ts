@@ -9,16 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { IpRangesError, loadIpRanges, parseIpRanges } from '../../src/aws/ip-ranges.js';
 import { NO_VALUE, PrefixTrie } from '../../src/aws/prefix-trie.js';
 import { parseCidr, type ParsedCidr } from '../../src/net/cidr.js';
-
-/** A document in ip-ranges.json's shape. */
-export function ipRangesDocument(v4: [string, string, string][], v6: [string, string, string][]): string {
-  return JSON.stringify({
-    syncToken: '1733000000',
-    createDate: '2026-12-01-00-00-00',
-    prefixes: v4.map(([p, region, service]) => ({ ip_prefix: p, region, service, network_border_group: region })),
-    ipv6_prefixes: v6.map(([p, region, service]) => ({ ipv6_prefix: p, region, service, network_border_group: region })),
-  });
-}
+import { ipRangesDocument } from './ip-ranges-fixture.js';
 
 const DOC = ipRangesDocument(
   [
