@@ -79,6 +79,8 @@ export interface FlowOutputs {
   recordsWritten(): number;
   /** Advance the clock without packets (serve timer). */
   tick(): void;
+  /** The AWS context for flow-log records and EVE flow events (start and every reload). */
+  setAwsContext(aws: AwsFlowContext | null): void;
   summary(): Record<string, unknown>;
   close(): Promise<void>;
 }
@@ -88,6 +90,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
   const format = parseLogFormat(o.logFormat ?? DEFAULT_LOG_FORMAT);
   const clock = typeof o.clock === 'function' ? o.clock : o.clock === 'wall' ? () => Date.now() / 1000 : () => table.now;
   const outputs: PacketOutput[] = [];
+  let awsContext: AwsFlowContext | null = o.aws ?? null;
 
   let files: FlowLogFileWriter | null = null;
   let aggregator: FlowLogAggregator | null = null;
@@ -126,7 +129,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
     } else {
       sink = o.eveFlow;
     }
-    eve = new EveFlowWriter(table, sink, { utc: o.eveUtc });
+    eve = new EveFlowWriter(table, sink, { utc: o.eveUtc, aws: () => awsContext });
   }
 
   const ring = o.flowRing
@@ -149,6 +152,10 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
     pcapDir,
     pcapOut,
     recordsWritten: () => (aggregator ? aggregator.recordsEmitted : 0),
+    setAwsContext(aws) {
+      awsContext = aws;
+      if (aggregator) aggregator.setAwsContext(aws);
+    },
     tick() {
       if (aggregator) aggregator.tick(clock());
       if (files) files.tick();

@@ -296,7 +296,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     try {
       flows = buildFlowBundle(config, flowOpts, sessions, eve, ctx, previous?.flows ?? null);
       // A kept bundle (reload without flow changes) takes the new context too.
-      flows.outputs.aggregator?.setAwsContext(aws);
+      flows.outputs.setAwsContext(aws);
     } catch (err) {
       if (eve !== null && eve !== previous?.eve) await eve.close();
       throw new StageBuildError([`${where(config, 'flows')}: ${(err as Error).message}`]);

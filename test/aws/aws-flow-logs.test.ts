@@ -4,7 +4,7 @@
  * written here, a configuration with the VPC and its route targets; `mirrorsink replay` writes
  * flow logs in a custom format with the new fields and `mirrorsink flows query` reads them back.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -173,6 +173,25 @@ describe('AWS service names and traffic-path in flow logs (replay → flows quer
     expect(fields(rows, ENI4, '10.0.0.2')).toEqual([null, null, 'egress', 1]);
     expect(rows.has(`${ENI4} 169.254.169.254`)).toBe(true);
     expect((summary.flows as Record<string, number>).flow_log_records_omitted).toBeUndefined();
+  });
+
+  it('adds the services to EVE flow events as an aws object', async () => {
+    const f = writeFixtures(true);
+    const eve = path.join(path.dirname(f.pcap), 'eve.json');
+    const r = await captureStdout(() => replayRun([f.pcap, '--config', f.config, '--aws-ip-ranges', f.ranges, '--eve', eve, '--no-rules', '--json', '--quiet']));
+    expect(r.code).toBe(0);
+    const flows = readFileSync(eve, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"event_type":"flow"'))
+      .map((l) => JSON.parse(l) as { dest_ip: string; aws?: Record<string, string> });
+    const byDest = new Map(flows.map((e) => [e.dest_ip, e.aws]));
+    expect(byDest.get('52.216.10.5')).toEqual({ dest_service: 'S3' });
+    expect(byDest.get('3.248.0.10')).toEqual({ dest_service: 'EC2' });
+    expect(byDest.get('2600:1f18:4000:0000:0000:0000:0000:0001')).toEqual({ dest_service: 'EC2' });
+    expect(byDest.has('198.51.100.7')).toBe(true);
+    expect(byDest.get('198.51.100.7')).toBeUndefined();
+    // EVE is not a flow log: the resolver's flow is there.
+    expect(byDest.has('10.0.0.2')).toBe(true);
   });
 
   it('answers the operator guide query: bytes to each AWS service per hour', async () => {
