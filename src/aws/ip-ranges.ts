@@ -40,9 +40,9 @@ export class AwsIpRanges {
   private readonly pairService: string[] = [];
   private readonly pairRegion: string[] = [];
   private readonly pairRank: number[] = [];
-  private readonly pairGeneric: Uint8Array;
-  private readonly trie = new PrefixTrie();
-  private readonly specific = (v: number): boolean => this.pairGeneric[v] === 0;
+  /** Prefixes of specific services, and AMAZON's: one walk each, the second only on a miss. */
+  private readonly specific = new PrefixTrie();
+  private readonly generic = new PrefixTrie();
   readonly syncToken: string | null;
   readonly createDate: string | null;
   /** Prefixes loaded (IPv4 + IPv6, repeats per service included). */
@@ -68,7 +68,6 @@ export class AwsIpRanges {
     });
     const rank = new Map(order.map((s, i) => [s, i]));
     const pairs = new Map<string, number>();
-    const generic: number[] = [];
     for (const e of entries) {
       const key = `${e.service}\u0000${e.region}`;
       let v = pairs.get(key);
@@ -78,18 +77,17 @@ export class AwsIpRanges {
         this.pairService.push(e.service);
         this.pairRegion.push(e.region);
         this.pairRank.push(rank.get(e.service)!);
-        generic.push(e.service === GENERIC_SERVICE ? 1 : 0);
       }
-      this.trie.insert(e.family, e.words, e.prefix, v, (cand, cur) => this.pairRank[cand]! > this.pairRank[cur]!);
+      const trie = e.service === GENERIC_SERVICE ? this.generic : this.specific;
+      trie.insert(e.family, e.words, e.prefix, v, (cand, cur) => this.pairRank[cand]! > this.pairRank[cur]!);
     }
-    this.pairGeneric = Uint8Array.from(generic);
     this.prefixes = entries.length;
   }
 
   /** Trie value of the address at words[offset..] (keyAddr layout), NO_VALUE when not AWS's. */
   private match(version: number, words: ArrayLike<number>, offset: number): number {
-    const v = this.trie.lookupWords(version, words, offset, this.specific);
-    return v !== NO_VALUE ? v : this.trie.lookupWords(version, words, offset, null);
+    const v = this.specific.lookupWords(version, words, offset);
+    return v !== NO_VALUE ? v : this.generic.lookupWords(version, words, offset);
   }
 
   /** Service code (S3, EC2, AMAZON...) of an address, null when not in the ranges. */

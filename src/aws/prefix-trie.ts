@@ -4,9 +4,8 @@
  * configuration is loaded; a lookup walks at most 32 (IPv4) or 128 (IPv6) nodes, allocates
  * nothing and runs per flow record, not per packet.
  *
- * Each node holds one value (an index the owner gives meaning to, -1 = none). Owners that need
- * more than "the value of the longest prefix" (ip-ranges.ts: the most specific non-AMAZON
- * service) pass a `better` test when inserting and a `wanted` test when looking up.
+ * Each node holds one value (an index the owner gives meaning to, -1 = none); where a prefix is
+ * added twice, the owner's `better` test decides which value stays.
  */
 export const NO_VALUE = -1;
 
@@ -55,22 +54,35 @@ class BitTrie {
   }
 
   /**
-   * The value of the longest prefix holding the address whose value passes `wanted` (every
-   * value when wanted is null); NO_VALUE when none. `bits`: 32 or 128.
+   * Walk the 32 bits of `w` from `node`, keeping the value of the deepest node that has one
+   * (start: `best`). Returns that value; `this.end` is the node reached, 0 when the walk fell
+   * off the trie.
    */
-  lookup(w0: number, w1: number, w2: number, w3: number, bits: number, wanted: ((v: number) => boolean) | null): number {
-    let node = 0;
-    let best = this.value[0]!;
-    if (best !== NO_VALUE && wanted !== null && !wanted(best)) best = NO_VALUE;
-    for (let i = 0; i < bits; i++) {
-      const w = i < 32 ? w0 : i < 64 ? w1 : i < 96 ? w2 : w3;
-      const bit = (w >>> (31 - (i & 31))) & 1;
-      node = bit === 0 ? this.zero[node]! : this.one[node]!;
+  walk(node: number, w: number, best: number): number {
+    const zero = this.zero;
+    const one = this.one;
+    const value = this.value;
+    for (let i = 31; i >= 0; i--) {
+      node = ((w >>> i) & 1) === 0 ? zero[node]! : one[node]!;
       if (node === 0) break;
-      const v = this.value[node]!;
-      if (v !== NO_VALUE && (wanted === null || wanted(v))) best = v;
+      const v = value[node]!;
+      if (v !== NO_VALUE) best = v;
     }
+    this.end = node;
     return best;
+  }
+
+  end = 0;
+
+  /** Value of the longest prefix holding the address (1 word for IPv4, 4 for IPv6); NO_VALUE when none. */
+  lookup(w0: number, w1: number, w2: number, w3: number, words: number): number {
+    let best = this.walk(0, w0, this.value[0]!);
+    if (words === 1 || this.end === 0) return best;
+    best = this.walk(this.end, w1, best);
+    if (this.end === 0) return best;
+    best = this.walk(this.end, w2, best);
+    if (this.end === 0) return best;
+    return this.walk(this.end, w3, best);
   }
 }
 
@@ -94,18 +106,18 @@ export class PrefixTrie {
   }
 
   /** Longest match of an IPv4 address (unsigned or signed 32-bit). */
-  lookup4(addr: number, wanted: ((v: number) => boolean) | null = null): number {
-    return this.v4.lookup(addr >>> 0, 0, 0, 0, 32, wanted);
+  lookup4(addr: number): number {
+    return this.v4.lookup(addr, 0, 0, 0, 1);
   }
 
   /** Longest match of an IPv6 address as four 32-bit words, word 0 most significant. */
-  lookup6(w0: number, w1: number, w2: number, w3: number, wanted: ((v: number) => boolean) | null = null): number {
-    return this.v6.lookup(w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0, 128, wanted);
+  lookup6(w0: number, w1: number, w2: number, w3: number): number {
+    return this.v6.lookup(w0, w1, w2, w3, 4);
   }
 
   /** Longest match of the address at words[offset..] (the flow table's keyAddr layout). */
-  lookupWords(version: number, words: ArrayLike<number>, offset: number, wanted: ((v: number) => boolean) | null = null): number {
-    return version === 4 ? this.lookup4(words[offset]!, wanted) : this.lookup6(words[offset]!, words[offset + 1]!, words[offset + 2]!, words[offset + 3]!, wanted);
+  lookupWords(version: number, words: ArrayLike<number>, offset: number): number {
+    return version === 4 ? this.v4.lookup(words[offset]!, 0, 0, 0, 1) : this.v6.lookup(words[offset]!, words[offset + 1]!, words[offset + 2]!, words[offset + 3]!, 4);
   }
 
   /** Nodes in use (memory: 12 bytes each). */
