@@ -26,6 +26,12 @@ export interface IpRangesLoadResult {
   skipped: Record<string, number>;
 }
 
+/**
+ * Most prefixes loaded (both families, repeats included). AWS's file holds about 10 000; the
+ * limit bounds the tries (at most ~128 nodes of 12 bytes per prefix) whatever file is named.
+ */
+export const MAX_PREFIXES = 200_000;
+
 /** A problem with the document as a whole (not JSON, no prefix lists): names the file. */
 export class IpRangesError extends Error {}
 
@@ -122,6 +128,10 @@ function count(skipped: Record<string, number>, reason: string): void {
 function entriesOf(list: unknown, key: 'ip_prefix' | 'ipv6_prefix', family: 4 | 6, skipped: Record<string, number>, out: ConstructorParameters<typeof AwsIpRanges>[0][number][]): void {
   if (!Array.isArray(list)) return;
   for (const item of list as unknown[]) {
+    if (out.length >= MAX_PREFIXES) {
+      count(skipped, 'over_limit');
+      continue;
+    }
     if (typeof item !== 'object' || item === null) {
       count(skipped, 'not_an_object');
       continue;
@@ -141,7 +151,7 @@ function entriesOf(list: unknown, key: 'ip_prefix' | 'ipv6_prefix', family: 4 | 
       count(skipped, `bad_${key}`);
       continue;
     }
-    if (c.hostBitsSet) count(skipped, 'host_bits_set_cleared');
+    // Host bits beyond the prefix (never in AWS's file) are cleared by parseCidr: the entry stays.
     out.push({ family, words: c.words, prefix: c.prefix, service: e.service, region: typeof e.region === 'string' ? e.region : 'GLOBAL' });
   }
 }
