@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = path.resolve(__dirname, '../src');
 
 /** Folders of the packet's journey (and the leaf helpers they use). */
-const STAGE_FOLDERS = ['source', 'decode', 'session', 'dedup', 'filter', 'flow', 'stream', 'defrag', 'applayer', 'detect', 'output', 'metrics', 'net', 'emulator'];
+const STAGE_FOLDERS = ['source', 'decode', 'session', 'dedup', 'filter', 'flow', 'stream', 'defrag', 'applayer', 'detect', 'output', 'metrics', 'net', 'aws', 'emulator'];
 /** The layers that assemble stages: stages never reach up into them. */
 const ASSEMBLY_FOLDERS = ['cli', 'service', 'server', 'pipeline'];
 /** The one file of pipeline/ that stages may import: the contracts between them. */

@@ -50,7 +50,10 @@ export const enum FlowLogFieldCode {
   PktDstaddr,
   Region,
   AzId,
-  FlowDirection = 27,
+  PktSrcAwsService = 25,
+  PktDstAwsService,
+  FlowDirection,
+  TrafficPath,
 }
 
 /** Every field AWS documents, in AWS's order. */

@@ -8,6 +8,7 @@
 import type { ParsedCidr } from '../net/cidr.js';
 import type { StreamConfig } from '../stream/stream-config.js';
 import type { DefragConfig } from '../defrag/defrag-config.js';
+import type { AwsConfig } from '../aws/aws-config.js';
 
 export type DirectionMode = 'auto' | 'vni' | 'addresses' | 'mac';
 export const DIRECTION_MODES: readonly DirectionMode[] = ['auto', 'vni', 'addresses', 'mac'];
@@ -235,6 +236,8 @@ export interface MirrorsinkConfig {
   stream: StreamSection;
   /** IP defragmentation (`defrag:`, Suricata's names and defaults; see src/defrag/defrag-config.ts). */
   defrag: DefragConfig;
+  /** `aws:` context for flow-log fields (service names, traffic-path), see src/aws/aws-config.ts. */
+  aws: AwsConfig;
   capture: CaptureConfig;
   health: HealthConfig;
   /** How long shutdown keeps reading already-queued datagrams (ms). */

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { parseCidr, type ParsedCidr } from '../net/cidr.js';
 import { validateDefragSection } from '../defrag/defrag-config.js';
+import { validateAwsSection } from '../aws/aws-config.js';
 import { ConfigProblems, type KeyPath } from './problems.js';
 import { DEFAULT_LOG_FORMAT, parseLogFormat } from './flow-log-format.js';
 import { DEFAULT_STREAM_CONFIG, parseSize } from '../stream/stream-config.js';
@@ -218,6 +219,7 @@ const TOP_KEYS = [
   'flows',
   'stream',
   'defrag',
+  'aws',
   'capture',
   'health',
   'drain_ms',
@@ -736,6 +738,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
   const stream = validateStream(c, o.stream, flows?.midstream ?? false);
 
   const defrag = validateDefragSection(o.defrag, (at, m) => problems.add(at, m));
+  const aws = validateAwsSection(o.aws, (at, m) => problems.add(at, m), (at) => problems.origin(at).baseDir);
   const capture = validateCapture(c, o.capture);
   const health = validateHealth(c, o.health);
   const drainMs = c.int(o.drain_ms, ['drain_ms'], 0, 60_000, DEFAULTS.drainMs);
@@ -755,6 +758,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     flows,
     stream,
     defrag,
+    aws,
     capture,
     health,
     drainMs,

@@ -16,6 +16,7 @@ import { findFlowAlerts } from '../detect/flow-state.js';
 import { formatFlowAddresses } from '../flow/flow-report.js';
 import type { FlowEndReason, FlowTable } from '../flow/flow-table.js';
 import { formatEveTimestamp } from './eve-timestamp.js';
+import type { AwsFlowContext } from '../aws/aws-context.js';
 
 /**
  * Suricata's EVE time (local time, microseconds, numeric offset without colon): the shared
@@ -52,6 +53,8 @@ function tcpFlagBools(flags: number): Record<string, boolean> {
 export interface EveFlowOptions {
   /** Print times in UTC (+0000) instead of local time. */
   utc?: boolean;
+  /** AWS context (aws: in the configuration, current after reloads): adds `aws.src_service` / `aws.dest_service`. */
+  aws?: () => AwsFlowContext | null;
 }
 
 /** Build the EVE flow event of a slot that is ending (call from a flow-end listener). */
@@ -101,6 +104,20 @@ export function eveFlowEvent(t: FlowTable, slot: number, reason: FlowEndReason, 
       ...tcpFlagBools(ts | tc),
       state: TCP_STATE_NAMES[t.tcpState[slot]!] ?? 'none',
     };
+  }
+  const aws = opts.aws?.() ?? null;
+  if (aws !== null && aws.ranges !== null) {
+    // The flow-log fields pkt-src/dst-aws-service, for the client (src) and server (dest).
+    const ca = t.clientIsA[slot] === 1;
+    const ver = t.keyVersion[slot]!;
+    const src = aws.serviceOf(ver, t.keyAddr, 8 * slot + (ca ? 0 : 4));
+    const dest = aws.serviceOf(ver, t.keyAddr, 8 * slot + (ca ? 4 : 0));
+    if (src !== null || dest !== null) {
+      const o: Record<string, string> = {};
+      if (src !== null) o.src_service = src;
+      if (dest !== null) o.dest_service = dest;
+      ev.aws = o;
+    }
   }
   return ev;
 }

@@ -24,6 +24,7 @@ import type { FlowTable, FlowEndReason } from '../flow/flow-table.js';
 import type { PacketOutput } from '../pipeline/stages.js';
 import { awsTcpFlags, type FlowLogRecord, type LogStatus } from './flow-log-record.js';
 import { SessionDirectory, type SessionInfo } from '../session/session-directory.js';
+import { DIR_EGRESS, DIR_INGRESS, type AwsFlowContext } from '../aws/aws-context.js';
 
 export interface FlowLogAggregatorOptions {
   table: FlowTable;
@@ -41,6 +42,8 @@ export interface FlowLogAggregatorOptions {
   /** Write NODATA records (default true). */
   noData?: boolean;
   maxGapIntervals?: number;
+  /** AWS context (aws: in the configuration): service names, traffic-path, direction, omitted traffic. */
+  aws?: AwsFlowContext | null;
 }
 
 const NO_INTERVAL = 0xffffffff;
@@ -66,6 +69,9 @@ export class FlowLogAggregator implements PacketOutput {
   private readonly region: string | null;
   private readonly noData: boolean;
   private readonly maxGap: number;
+  private aws: AwsFlowContext | null;
+  /** Flow records left out because VPC Flow Logs never records such traffic (aws.omit_unlogged_traffic). */
+  omittedRecords = 0;
 
   // per slot. Seconds fit in Uint32 (to 2106): 1 M slots cost ~61 MB instead of ~81 MB.
   /** Start of the interval the slot's counts belong to; NO_INTERVAL when none. */
@@ -97,6 +103,7 @@ export class FlowLogAggregator implements PacketOutput {
     this.region = opts.region ?? null;
     this.noData = opts.noData ?? true;
     this.maxGap = opts.maxGapIntervals ?? 1440;
+    this.aws = opts.aws ?? null;
     const n = this.table.capacity;
     this.ivStart = new Uint32Array(n).fill(NO_INTERVAL);
     this.dirty = new Uint8Array(n);
@@ -150,6 +157,11 @@ export class FlowLogAggregator implements PacketOutput {
       if (this.dirtyCount === this.dirtyList.length) this.compactDirtyList();
       this.dirtyList[this.dirtyCount++] = slot;
     }
+  }
+
+  /** Use a new AWS context (a reload read the configuration and ip-ranges file again). */
+  setAwsContext(aws: AwsFlowContext | null): void {
+    this.aws = aws;
   }
 
   /** Advance the clock without a packet (serve: call every few seconds with wall time). */
@@ -208,7 +220,7 @@ export class FlowLogAggregator implements PacketOutput {
   }
 
   private statusRecord(s: SessionInfo | null, iv: number, status: LogStatus): FlowLogRecord {
-    return this.record(s, null, null, null, null, null, null, null, iv, iv + this.aggregationSec - 1, null, status, null, null, null);
+    return this.record(s, null, null, null, null, null, null, null, iv, iv + this.aggregationSec - 1, null, status, null, null, null, null, null, null);
   }
 
   /**
@@ -232,6 +244,9 @@ export class FlowLogAggregator implements PacketOutput {
     tcpFlags: number | null,
     type: FlowLogRecord['type'],
     flowDirection: FlowLogRecord['flowDirection'],
+    pktSrcAwsService: string | null,
+    pktDstAwsService: string | null,
+    trafficPath: number | null,
   ): FlowLogRecord {
     return {
       accountId: s?.accountId ?? this.accountId,
@@ -258,6 +273,9 @@ export class FlowLogAggregator implements PacketOutput {
       pktSrcaddr: srcaddr,
       pktDstaddr: dstaddr,
       flowDirection,
+      pktSrcAwsService,
+      pktDstAwsService,
+      trafficPath,
     };
   }
 
@@ -266,15 +284,34 @@ export class FlowLogAggregator implements PacketOutput {
     this.dirty[slot] = 0;
     this.pendingFlows--;
     let addrs: FlowAddresses | null = null;
+    const aws = this.aws;
+    // keyAddr offsets of the client and server addresses (flow-report's layout).
+    const ca = t.clientIsA[slot] === 1;
+    const cOff = 8 * slot + (ca ? 0 : 4);
+    const sOff = 8 * slot + (ca ? 4 : 0);
+    const ver = t.keyVersion[slot]!;
+    let omit = false;
+    if (aws !== null && aws.omitUnlogged) {
+      omit = aws.isUnlogged(ver, t.keyAddr, cOff, sOff, t.keyProto[slot]!, t.keyPort[2 * slot]!, t.keyPort[2 * slot + 1]!);
+    }
     for (let d = 0; d < 2; d++) {
       const k = 2 * slot + d;
       if (this.pkts[k] === 0) continue;
+      if (omit) {
+        // VPC Flow Logs never records this traffic (detection has seen it all the same).
+        this.omittedRecords++;
+        this.clearCounts(k);
+        continue;
+      }
       if (addrs === null) addrs = formatFlowAddresses(t, slot, 'compressed');
       const toServer = d === 0;
       const src = toServer ? addrs.srcIp : addrs.destIp;
       const dst = toServer ? addrs.destIp : addrs.srcIp;
       const sess = this.sessions.info(t.sessionIndex[slot]!);
-      const ed = this.eniDir[k];
+      const srcOff = toServer ? cOff : sOff;
+      const dstOff = toServer ? sOff : cOff;
+      let ed = this.eniDir[k]!;
+      if (ed !== DIR_INGRESS && ed !== DIR_EGRESS && aws !== null) ed = aws.directionOf(ver, t.keyAddr, srcOff, dstOff);
       this.emit(
         this.record(
           sess,
@@ -291,14 +328,22 @@ export class FlowLogAggregator implements PacketOutput {
           'OK',
           addrs.protoNumber === IPPROTO_TCP ? this.flags[k]! : 0,
           addrs.ipVersion === 6 ? 'IPv6' : 'IPv4',
-          ed === 1 ? 'ingress' : ed === 2 ? 'egress' : null,
+          ed === DIR_INGRESS ? 'ingress' : ed === DIR_EGRESS ? 'egress' : null,
+          aws !== null ? aws.serviceOf(ver, t.keyAddr, srcOff) : null,
+          aws !== null ? aws.serviceOf(ver, t.keyAddr, dstOff) : null,
+          // AWS gives the path of egress traffic only.
+          aws !== null && ed === DIR_EGRESS ? aws.trafficPath(ver, t.keyAddr, dstOff) : null,
         ),
       );
-      this.pkts[k] = 0;
-      this.bytes[k] = 0;
-      this.flags[k] = 0;
-      this.eniDir[k] = 0;
+      this.clearCounts(k);
     }
+  }
+
+  private clearCounts(k: number): void {
+    this.pkts[k] = 0;
+    this.bytes[k] = 0;
+    this.flags[k] = 0;
+    this.eniDir[k] = 0;
   }
 
   private emit(rec: FlowLogRecord): void {

@@ -23,6 +23,7 @@ import { FlowPacketRing } from './pcap-flow-ring.js';
 import { RotatingPcapOutput, type RotatingPcapOptions } from './pcap-rotating.js';
 import { SinglePcapOutput } from './pcap-single.js';
 import type { PcapMode } from './pcap-frame-bytes.js';
+import type { AwsFlowContext } from '../aws/aws-context.js';
 
 export interface FlowOutputsOptions {
   table: FlowTable;
@@ -52,6 +53,8 @@ export interface FlowOutputsOptions {
   syncWrites?: boolean;
   /** Cumulative packets lost by the source (socket/kernel drops) for SKIPDATA. */
   getDrops?: () => number;
+  /** AWS context for flow-log records (aws: in the configuration). */
+  aws?: AwsFlowContext | null;
   /** --pcap-out FILE */
   pcapOut?: string;
   /** --pcap-dir DIR (rotated) */
@@ -76,6 +79,8 @@ export interface FlowOutputs {
   recordsWritten(): number;
   /** Advance the clock without packets (serve timer). */
   tick(): void;
+  /** The AWS context for flow-log records and EVE flow events (start and every reload). */
+  setAwsContext(aws: AwsFlowContext | null): void;
   summary(): Record<string, unknown>;
   close(): Promise<void>;
 }
@@ -85,6 +90,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
   const format = parseLogFormat(o.logFormat ?? DEFAULT_LOG_FORMAT);
   const clock = typeof o.clock === 'function' ? o.clock : o.clock === 'wall' ? () => Date.now() / 1000 : () => table.now;
   const outputs: PacketOutput[] = [];
+  let awsContext: AwsFlowContext | null = o.aws ?? null;
 
   let files: FlowLogFileWriter | null = null;
   let aggregator: FlowLogAggregator | null = null;
@@ -101,6 +107,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
       noData: o.noData,
       accountId: o.accountId,
       region: o.region,
+      aws: o.aws ?? null,
       // Flows the table refused are records we could not write: SKIPDATA too.
       getDrops: () => (o.getDrops ? o.getDrops() : 0) + table.counters[FlowCounter.Refused]!,
       onRecord: (rec) => {
@@ -122,7 +129,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
     } else {
       sink = o.eveFlow;
     }
-    eve = new EveFlowWriter(table, sink, { utc: o.eveUtc });
+    eve = new EveFlowWriter(table, sink, { utc: o.eveUtc, aws: () => awsContext });
   }
 
   const ring = o.flowRing
@@ -145,6 +152,10 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
     pcapDir,
     pcapOut,
     recordsWritten: () => (aggregator ? aggregator.recordsEmitted : 0),
+    setAwsContext(aws) {
+      awsContext = aws;
+      if (aggregator) aggregator.setAwsContext(aws);
+    },
     tick() {
       if (aggregator) aggregator.tick(clock());
       if (files) files.tick();
@@ -153,6 +164,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
     summary() {
       const s: Record<string, unknown> = {};
       if (aggregator) s.flow_log_records = aggregator.recordsEmitted;
+      if (aggregator && aggregator.omittedRecords > 0) s.flow_log_records_omitted = aggregator.omittedRecords;
       if (files) s.flow_log_files = files.files.length;
       if (eve) s.eve_flow_events = eve.events;
       if (pcapDir) s.pcap_dir = { packets: pcapDir.packets, files: pcapDir.filesOpened, deleted: pcapDir.filesDeleted };

@@ -50,6 +50,14 @@ export interface FlowLogRecord {
   region: string | null;
   azId: string | null;
   flowDirection: 'ingress' | 'egress' | null;
+  /**
+   * AWS service codes of pkt-srcaddr / pkt-dstaddr (S3, EC2, AMAZON...) and the traffic-path
+   * code (1-8) of egress records, from the `aws:` context (src/aws/). The aggregator always
+   * sets them; absent (records built elsewhere) prints '-' like null.
+   */
+  pktSrcAwsService?: string | null;
+  pktDstAwsService?: string | null;
+  trafficPath?: number | null;
   /** Session name (not a flow-log field; lets writers and tests tell records apart). */
   session: string | null;
 }
@@ -120,9 +128,15 @@ export function fieldValue(rec: FlowLogRecord, def: FlowLogFieldDef, version: nu
       return rec.azId;
     case Field.FlowDirection:
       return rec.flowDirection;
+    case Field.PktSrcAwsService:
+      return rec.pktSrcAwsService ?? null;
+    case Field.PktDstAwsService:
+      return rec.pktDstAwsService ?? null;
+    case Field.TrafficPath:
+      return rec.trafficPath ?? null;
     default:
-      // sublocation, AWS-service, traffic-path, ECS and reject-reason: nothing a mirror
-      // target can know (traffic-path needs the route taken; REJECT records never occur).
+      // sublocation, ECS and reject-reason: nothing a mirror target can know (REJECT records
+      // never occur).
       return null;
   }
 }

@@ -41,6 +41,8 @@ export interface ReplayOptions {
   flowsDir?: string;
   aggregation?: string;
   logFormat?: string;
+  /** --aws-ip-ranges FILE: AWS's ip-ranges.json for pkt-src/dst-aws-service. */
+  awsIpRanges?: string;
   pcapOut?: string;
   pcapDir?: string;
   pcapOuter?: boolean;
@@ -122,6 +124,7 @@ function replayOverrides(values: ReplayOptions, configHasRules: boolean, configH
   } else if (values.aggregation !== undefined || values.logFormat !== undefined) {
     throw new MirrorsinkError(ErrorCode.Usage, 'replay: --aggregation and --log-format need --flows-dir');
   }
+  if (typeof values.awsIpRanges === 'string') add(['aws', 'ip_ranges'], path.resolve(values.awsIpRanges), '--aws-ip-ranges');
   const mode = values.pcapOuter === true ? 'outer' : 'inner';
   if (typeof values.pcapDir === 'string') {
     add(['flows', 'pcap', 'dir'], path.resolve(values.pcapDir), '--pcap-dir');

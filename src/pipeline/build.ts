@@ -40,6 +40,8 @@ import { EveAlertSink } from '../output/eve-alert.js';
 import { EveAnomalySink } from '../output/eve-anomaly.js';
 import type { FlowLogFileWriter } from '../output/flow-log-files.js';
 import { createFlowOutputs, type FlowOutputs } from '../output/flow-log-outputs.js';
+import { loadAwsFlowContext, type AwsFlowContext } from '../aws/aws-context.js';
+import { AWS_DEFAULTS } from '../aws/aws-config.js';
 import type { PcapMode } from '../output/pcap-frame-bytes.js';
 import type { RotatingPcapOptions } from '../output/pcap-rotating.js';
 
@@ -264,6 +266,15 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
       if (why !== null) problems.push(`${where(config, key)}: ${why}`);
     }
   }
+  // aws: read again on every build (start and reload), so a refreshed ip-ranges.json is picked up.
+  let aws: AwsFlowContext | null = null;
+  try {
+    const loaded = loadAwsFlowContext(config.aws ?? AWS_DEFAULTS);
+    aws = loaded.context;
+    for (const w of loaded.warnings) warnings.push(`aws.ip_ranges: ${w}`);
+  } catch (err) {
+    problems.push(`${where(config, 'aws.ip_ranges')}: ${(err as Error).message}`);
+  }
   if (problems.length > 0) throw new StageBuildError(problems);
 
   // Only now open files: nothing above failed.
@@ -294,6 +305,8 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
   if (flowOpts !== null) {
     try {
       flows = buildFlowBundle(config, flowOpts, sessions, eve, ctx, previous?.flows ?? null);
+      // A kept bundle (reload without flow changes) takes the new context too.
+      flows.outputs.setAwsContext(aws);
     } catch (err) {
       if (eve !== null && eve !== previous?.eve) await eve.close();
       throw new StageBuildError([`${where(config, 'flows')}: ${(err as Error).message}`]);

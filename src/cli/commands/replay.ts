@@ -31,6 +31,7 @@ const REPLAY_OPTIONS: OptionSpec = {
   'flows-dir': { type: 'string' },
   aggregation: { type: 'string' },
   'log-format': { type: 'string' },
+  'aws-ip-ranges': { type: 'string' },
   'pcap-out': { type: 'string' },
   'pcap-dir': { type: 'string' },
   'pcap-outer': { type: 'boolean' },
@@ -61,6 +62,8 @@ const REPLAY_OPTIONS_HELP = `  -c, --config FILE       sessions (VNI, ENI, addre
   --flows-dir DIR         write VPC Flow Logs files (S3 layout, gzip) under DIR
   --aggregation SEC       flow-log aggregation interval: 60 or 600 (default 600)
   --log-format FMT        flow-log custom format, e.g. '\${version} \${interface-id} \${srcaddr} ...'
+  --aws-ip-ranges FILE    AWS's ip-ranges.json: fills pkt-src-aws-service and
+                          pkt-dst-aws-service (as aws.ip_ranges in the configuration)
   --pcap-out FILE         write every delivered packet (decapsulated) to one pcap
   --pcap-dir DIR          write delivered packets to pcap files rotated by size and time
   --pcap-outer            pcap outputs keep the outer (VXLAN) packet instead
@@ -102,6 +105,7 @@ export function replayOptionsOf(v: Record<string, unknown>): ReplayOptions {
   set('flowsDir', str('flows-dir'));
   set('aggregation', str('aggregation'));
   set('logFormat', str('log-format'));
+  set('awsIpRanges', str('aws-ip-ranges'));
   set('pcapOut', str('pcap-out'));
   set('pcapDir', str('pcap-dir'));
   set('alertPcapDir', str('alert-pcap-dir'));
