@@ -702,12 +702,17 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
   let evePath: string | null = null;
   let fastLog: string | null = null;
   let anomaly: EveAnomalyConfig = EVE_ANOMALY_DEFAULTS;
+  let communityId = true;
+  let communityIdSeed = 0; // Suricata's default
   if (typeof o.eve === 'string') evePath = outputPath(c, o.eve, ['eve']);
   else {
-    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log', 'anomaly']);
+    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log', 'anomaly', 'community_id', 'community_id_seed']);
     evePath = outputPath(c, eve.path, ['eve', 'path']);
     fastLog = outputPath(c, eve.fast_log, ['eve', 'fast_log']);
     anomaly = validateEveAnomaly(c, eve.anomaly);
+    communityId = c.bool(eve.community_id, ['eve', 'community_id'], true);
+    // A 16-bit field of the hash input, as Suricata's community-id-seed.
+    communityIdSeed = c.int(eve.community_id_seed, ['eve', 'community_id_seed'], 0, 65535, 0);
   }
 
   const flows = validateFlows(c, o.flows, evePath);
@@ -730,7 +735,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     keepFilterRejected,
     dedup,
     rules,
-    eve: { path: evePath, fastLog, anomaly },
+    eve: { path: evePath, fastLog, anomaly, communityId, communityIdSeed },
     flows,
     stream,
     defrag,

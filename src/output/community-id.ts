@@ -15,10 +15,8 @@
 import { createHash } from 'node:crypto';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../decode/packet-view.js';
 import { IPPROTO_SCTP } from '../decode/sctp.js';
+import type { PacketView } from '../decode/packet-view.js';
 import type { FlowStorage, FlowStorageClient } from '../flow/flow-storage.js';
-
-/** Suricata's eve-log default (community-id-seed: 0). */
-export const COMMUNITY_ID_DEFAULT_SEED = 0;
 
 const DIGEST_BYTES = 20;
 
@@ -188,4 +186,31 @@ export class FlowCommunityIds implements FlowStorageClient {
   clear(slot: number): void {
     this.known[slot] = 0;
   }
+}
+
+const pktSrc = new Uint32Array(1);
+const pktDst = new Uint32Array(1);
+
+/**
+ * The Community ID of a packet's own tuple (an alert on a packet that has no flow), or null
+ * without an IP layer. Ports (type and code for the ICMPs) not decoded count as 0.
+ */
+export function packetCommunityId(p: PacketView, seed: number): string | null {
+  const v = p.ipVersion;
+  if (v !== 4 && v !== 6) return null;
+  const proto = p.ipProto;
+  const icmp = proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6;
+  const sport = Math.max(0, icmp ? p.icmpType : p.sport);
+  const dport = Math.max(0, icmp ? p.icmpCode : p.dport);
+  if (v === 4) {
+    pktSrc[0] = p.src4;
+    pktDst[0] = p.dst4;
+    return communityId(seed, 4, proto, pktSrc, 0, pktDst, 0, sport, dport);
+  }
+  return communityId(seed, 6, proto, p.src6, 0, p.dst6, 0, sport, dport);
+}
+
+/** Whether a flow source (EVE's view of the flow table) has the keys a flow's Community ID needs. */
+export function hasFlowKeys(flow: object): flow is CommunityIdFlowKeys {
+  return 'keyAddr' in flow && 'storage' in flow;
 }

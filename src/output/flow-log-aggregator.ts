@@ -22,6 +22,7 @@ import { IPPROTO_TCP, type PacketView } from '../decode/packet-view.js';
 import { formatFlowAddresses, type FlowAddresses } from '../flow/flow-report.js';
 import type { FlowTable, FlowEndReason } from '../flow/flow-table.js';
 import type { PacketOutput } from '../pipeline/stages.js';
+import { FlowCommunityIds } from './community-id.js';
 import { awsTcpFlags, type FlowLogRecord, type LogStatus } from './flow-log-record.js';
 import { SessionDirectory, type SessionInfo } from '../session/session-directory.js';
 
@@ -41,6 +42,8 @@ export interface FlowLogAggregatorOptions {
   /** Write NODATA records (default true). */
   noData?: boolean;
   maxGapIntervals?: number;
+  /** Fill communityId (the log format has `${community-id}`) with this seed; null: leave it null. */
+  communityIdSeed?: number | null;
 }
 
 const NO_INTERVAL = 0xffffffff;
@@ -66,6 +69,7 @@ export class FlowLogAggregator implements PacketOutput {
   private readonly region: string | null;
   private readonly noData: boolean;
   private readonly maxGap: number;
+  private readonly communityIdSeed: number | null;
 
   // per slot. Seconds fit in Uint32 (to 2106): 1 M slots cost ~61 MB instead of ~81 MB.
   /** Start of the interval the slot's counts belong to; NO_INTERVAL when none. */
@@ -97,6 +101,7 @@ export class FlowLogAggregator implements PacketOutput {
     this.region = opts.region ?? null;
     this.noData = opts.noData ?? true;
     this.maxGap = opts.maxGapIntervals ?? 1440;
+    this.communityIdSeed = opts.communityIdSeed ?? null;
     const n = this.table.capacity;
     this.ivStart = new Uint32Array(n).fill(NO_INTERVAL);
     this.dirty = new Uint8Array(n);
@@ -208,7 +213,7 @@ export class FlowLogAggregator implements PacketOutput {
   }
 
   private statusRecord(s: SessionInfo | null, iv: number, status: LogStatus): FlowLogRecord {
-    return this.record(s, null, null, null, null, null, null, null, iv, iv + this.aggregationSec - 1, null, status, null, null, null);
+    return this.record(s, null, null, null, null, null, null, null, iv, iv + this.aggregationSec - 1, null, status, null, null, null, null);
   }
 
   /**
@@ -232,6 +237,7 @@ export class FlowLogAggregator implements PacketOutput {
     tcpFlags: number | null,
     type: FlowLogRecord['type'],
     flowDirection: FlowLogRecord['flowDirection'],
+    communityId: string | null,
   ): FlowLogRecord {
     return {
       accountId: s?.accountId ?? this.accountId,
@@ -258,6 +264,7 @@ export class FlowLogAggregator implements PacketOutput {
       pktSrcaddr: srcaddr,
       pktDstaddr: dstaddr,
       flowDirection,
+      communityId,
     };
   }
 
@@ -292,6 +299,8 @@ export class FlowLogAggregator implements PacketOutput {
           addrs.protoNumber === IPPROTO_TCP ? this.flags[k]! : 0,
           addrs.ipVersion === 6 ? 'IPv6' : 'IPv4',
           ed === 1 ? 'ingress' : ed === 2 ? 'egress' : null,
+          // Cached per flow: hashed once per flow, not per record or packet.
+          this.communityIdSeed !== null ? FlowCommunityIds.of(t, this.communityIdSeed).get(slot) : null,
         ),
       );
       this.pkts[k] = 0;

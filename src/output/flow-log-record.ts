@@ -50,6 +50,8 @@ export interface FlowLogRecord {
   region: string | null;
   azId: string | null;
   flowDirection: 'ingress' | 'egress' | null;
+  /** Community ID v1 of the flow (mirrorsink's `${community-id}`, not an AWS field); absent = '-'. */
+  communityId?: string | null;
   /** Session name (not a flow-log field; lets writers and tests tell records apart). */
   session: string | null;
 }
@@ -120,6 +122,8 @@ export function fieldValue(rec: FlowLogRecord, def: FlowLogFieldDef, version: nu
       return rec.azId;
     case Field.FlowDirection:
       return rec.flowDirection;
+    case Field.CommunityId:
+      return rec.communityId ?? null;
     default:
       // sublocation, AWS-service, traffic-path, ECS and reject-reason: nothing a mirror
       // target can know (traffic-path needs the route taken; REJECT records never occur).
