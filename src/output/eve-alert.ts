@@ -169,7 +169,11 @@ export class EveAlertSink implements AlertSink {
   constructor(
     private readonly out: LineWriter,
     private readonly opts: EveAlertOptions = {},
-  ) {}
+  ) {
+    // The per-flow cache is sized by the table: allocate it now, not at the first alert.
+    const seed = opts.communityIdSeed ?? null;
+    if (seed !== null && opts.flow && hasFlowKeys(opts.flow)) FlowCommunityIds.of(opts.flow, seed);
+  }
 
   alert(p: PacketView, rule: Rule): void {
     this.count++;

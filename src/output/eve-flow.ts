@@ -119,6 +119,8 @@ export class EveFlowWriter {
     private readonly writeLine: (line: string) => void,
     private readonly opts: EveFlowOptions = {},
   ) {
+    // The per-flow cache is sized by the table: allocate it now, not at the first record.
+    if (opts.communityIdSeed != null) FlowCommunityIds.of(table, opts.communityIdSeed);
     table.addFlowEndListener((slot, reason) => {
       this.writeLine(JSON.stringify(eveFlowEvent(this.table, slot, reason, this.opts)));
       this.events++;

@@ -102,6 +102,7 @@ export class FlowLogAggregator implements PacketOutput {
     this.noData = opts.noData ?? true;
     this.maxGap = opts.maxGapIntervals ?? 1440;
     this.communityIdSeed = opts.communityIdSeed ?? null;
+    if (this.communityIdSeed !== null) FlowCommunityIds.of(this.table, this.communityIdSeed);
     const n = this.table.capacity;
     this.ivStart = new Uint32Array(n).fill(NO_INTERVAL);
     this.dirty = new Uint8Array(n);
