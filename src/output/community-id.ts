@@ -9,6 +9,11 @@
  * reply types, the counterpart type as destination "port" (otherwise the code, one-way: the
  * sender stays first).
  *
+ * This follows the spec and its published vectors (as Zeek, Arkime and Elastic do). Suricata's
+ * own code (output-json.c) differs for one-way ICMP types only: it hashes the flow's counterpart
+ * type (none: 0) instead of the code and orders the endpoints anyway; request/reply types such
+ * as echo give the same ID.
+ *
  * Only computed when a record is written (alerts, flow records, flow-log lines), never per
  * packet; the per-flow value is cached in this stage's own per-flow storage (FlowCommunityIds).
  */
