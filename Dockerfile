@@ -9,10 +9,13 @@
 # Host networking keeps UDP off docker's NAT path; /var/lib/mirrorsink on the host must be
 # writable by uid 10001. See docs/operator-guide.md.
 
+# Node.js 24, the active LTS line (22 works too; 20 reached end of life in April 2026). Build and
+# runtime stages must use the same major: the native addons are built for its ABI.
+#
 # ---- build: compile TypeScript, the native recvmmsg receiver and the optional `cap` (libpcap)
 # binding, then drop
 # dev dependencies so that node_modules can be copied as is.
-FROM node:20-bookworm AS build
+FROM node:24-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ libpcap-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -32,7 +35,7 @@ RUN npm run build \
  && mkdir -p rules examples
 
 # ---- runtime: Node.js and libpcap only; no compilers, no dev dependencies.
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpcap0.8 \
  && rm -rf /var/lib/apt/lists/*

@@ -17,6 +17,8 @@ export interface FlowLogFieldDef {
   numeric: boolean;
   /** Position in FLOW_LOG_FIELDS: fieldText() dispatches on it (a jump, not string compares). */
   code: number;
+  /** mirrorsink's own field, not one AWS writes (readers of real AWS logs will not know it). */
+  extension?: boolean;
 }
 
 let nextCode = 0;
@@ -54,9 +56,14 @@ export const enum FlowLogFieldCode {
   PktDstAwsService,
   FlowDirection,
   TrafficPath,
+  CommunityId = 40,
 }
 
-/** Every field AWS documents, in AWS's order. */
+/**
+ * Every field AWS documents, in AWS's order, then mirrorsink's extensions: `community-id`, the
+ * flow's Community ID v1 (the join key Suricata, Zeek, Arkime and Elastic write), with the
+ * seed of eve.community_id_seed. An extension never raises the record's version.
+ */
 export const FLOW_LOG_FIELDS: readonly FlowLogFieldDef[] = [
   f('version', 2, 'version', true),
   f('account-id', 2, 'accountId'),
@@ -98,6 +105,7 @@ export const FLOW_LOG_FIELDS: readonly FlowLogFieldDef[] = [
   f('ecs-task-arn', 7, 'ecsTaskArn'),
   f('ecs-task-id', 7, 'ecsTaskId'),
   f('reject-reason', 8, 'rejectReason'),
+  { ...f('community-id', 2, 'communityId'), extension: true },
 ];
 
 const BY_NAME = new Map(FLOW_LOG_FIELDS.map((d) => [d.name, d]));

@@ -229,7 +229,16 @@ export interface MirrorsinkConfig {
   dedup: DedupConfig;
   rules: RulesConfig;
   /** EVE JSON (alerts, flow events, anomalies) and, on request, Suricata's fast.log line format. */
-  eve: { path: string | null; fastLog: string | null; anomaly: EveAnomalyConfig; alert: EveAlertConfig };
+  eve: {
+    path: string | null;
+    fastLog: string | null;
+    anomaly: EveAnomalyConfig;
+    alert: EveAlertConfig;
+    /** community_id in EVE alert and flow records (Suricata's eve-log `community-id`; default on). */
+    communityId: boolean;
+    /** Suricata's `community-id-seed` (0-65535, default 0): every tool joining records must use the same. */
+    communityIdSeed: number;
+  };
   /** Flow table, flow logs, EVE flow records and pcap outputs (null = flows off). */
   flows: FlowsConfig | null;
   /** `stream:` TCP reassembly with Suricata's names and defaults (on whenever flows are). */

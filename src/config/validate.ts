@@ -724,13 +724,18 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
   let fastLog: string | null = null;
   let anomaly: EveAnomalyConfig = EVE_ANOMALY_DEFAULTS;
   let alert: EveAlertConfig = EVE_ALERT_DEFAULTS;
+  let communityId = true;
+  let communityIdSeed = 0; // Suricata's default
   if (typeof o.eve === 'string') evePath = outputPath(c, o.eve, ['eve']);
   else {
-    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log', 'anomaly', 'alert']);
+    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log', 'anomaly', 'alert', 'community_id', 'community_id_seed']);
     evePath = outputPath(c, eve.path, ['eve', 'path']);
     fastLog = outputPath(c, eve.fast_log, ['eve', 'fast_log']);
     anomaly = validateEveAnomaly(c, eve.anomaly);
     alert = validateEveAlert(c, eve.alert);
+    communityId = c.bool(eve.community_id, ['eve', 'community_id'], true);
+    // A 16-bit field of the hash input, as Suricata's community-id-seed.
+    communityIdSeed = c.int(eve.community_id_seed, ['eve', 'community_id_seed'], 0, 65535, 0);
   }
 
   const flows = validateFlows(c, o.flows, evePath);
@@ -754,7 +759,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     keepFilterRejected,
     dedup,
     rules,
-    eve: { path: evePath, fastLog, anomaly, alert },
+    eve: { path: evePath, fastLog, anomaly, alert, communityId, communityIdSeed },
     flows,
     stream,
     defrag,

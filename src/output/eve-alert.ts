@@ -2,7 +2,7 @@
  * EVE JSON alert records, in Suricata's field order (output-json-alert.c / CreateEveHeader):
  *
  *   timestamp, flow_id, pcap_cnt, event_type, src_ip, src_port, dest_ip, dest_port, proto,
- *   ip_v, [icmp_type, icmp_code instead of ports for ICMP], pkt_src,
+ *   ip_v, [icmp_type, icmp_code instead of ports for ICMP], pkt_src, [community_id],
  *   alert {action, gid, signature_id, rev, signature, category, severity, [source, target],
  *          [metadata]},
  *   tunnel {src_ip, src_port, dest_ip, dest_port, proto, depth, pcap_cnt, pkt_src, vni, session},
@@ -25,6 +25,7 @@ import { protoName } from '../flow/flow-report.js';
 import { formatIpv4, formatIpv6 } from '../net/ip-address.js';
 import type { AlertSink, LineWriter } from '../detect/alert-sink.js';
 import type { Rule } from '../detect/rule.js';
+import { FlowCommunityIds, hasFlowKeys, packetCommunityId } from './community-id.js';
 import { formatEveTimestamp } from './eve-timestamp.js';
 import { eveFragmentsOf } from './rule-text.js';
 import { evePacketFields, evePayloadFields, type EvePayloadOptions } from './eve-payload.js';
@@ -51,6 +52,16 @@ export interface EveAlertOptions extends EvePayloadOptions {
   pktSrc?: string;
   /** Session (mirror session) name by p.sessionIndex (-1 = unknown), for tunnel.session. */
   sessionName?: (sessionIndex: number) => string | undefined;
+  /**
+   * Write community_id with this seed (eve.community_id_seed); null/absent: not written. The
+   * flow's (cached per flow) when the packet has one, else the packet's own tuple.
+   */
+  communityIdSeed?: number | null;
+}
+
+function alertCommunityId(p: PacketView, slot: number, flow: EveFlowSource | null, seed: number): string | null {
+  if (slot >= 0 && flow !== null && hasFlowKeys(flow)) return FlowCommunityIds.of(flow, seed).get(slot);
+  return packetCommunityId(p, seed);
 }
 
 /** Source/destination address of the (inner) packet as EVE text. */
@@ -115,6 +126,11 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
   // Suricata's pseudo packets: flow-end stream flushes and datagrams rebuilt from fragments.
   const pktSrc = (p.streamFlags & STREAM_PSEUDO) !== 0 ? 'stream (flow timeout)' : p.rebuilt ? 'defrag' : (opts.pktSrc ?? 'wire/pcap');
   s += `,"pkt_src":"${pktSrc}"`;
+  const seed = opts.communityIdSeed ?? null;
+  if (seed !== null) {
+    const cid = alertCommunityId(p, slot, flow, seed);
+    if (cid !== null) s += `,"community_id":"${cid}"`;
+  }
 
   const frags = eveFragmentsOf(rule);
   s += `,"alert":${frags.head}`;
@@ -160,7 +176,11 @@ export class EveAlertSink implements AlertSink {
   constructor(
     private readonly out: LineWriter,
     private readonly opts: EveAlertOptions = {},
-  ) {}
+  ) {
+    // The per-flow cache is sized by the table: allocate it now, not at the first alert.
+    const seed = opts.communityIdSeed ?? null;
+    if (seed !== null && opts.flow && hasFlowKeys(opts.flow)) FlowCommunityIds.of(opts.flow, seed);
+  }
 
   alert(p: PacketView, rule: Rule, streamMatch = false): void {
     this.count++;

@@ -3,7 +3,7 @@
  * Suricata's eve.json (Filebeat, Vector, Splunk...) take them unchanged.
  *
  *   {"timestamp":..., "flow_id":..., "event_type":"flow", "src_ip", "src_port", "dest_ip",
- *    "dest_port", "proto", ["icmp_type","icmp_code"], "flow":{pkts_toserver, pkts_toclient,
+ *    "dest_port", "proto", ["icmp_type","icmp_code"], ["community_id"], "flow":{pkts_toserver, pkts_toclient,
  *    bytes_toserver, bytes_toclient, start, end, age, state, reason, alerted}, ["tcp":{...}]}
  *
  * `timestamp` is the packet time at which the flow ended (Suricata logs the flow manager's
@@ -15,6 +15,7 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP } from '../decode/packet-view
 import { findFlowAlerts } from '../detect/flow-state.js';
 import { formatFlowAddresses } from '../flow/flow-report.js';
 import type { FlowEndReason, FlowTable } from '../flow/flow-table.js';
+import { FlowCommunityIds } from './community-id.js';
 import { formatEveTimestamp } from './eve-timestamp.js';
 import type { AwsFlowContext } from '../aws/aws-context.js';
 
@@ -55,6 +56,8 @@ export interface EveFlowOptions {
   utc?: boolean;
   /** AWS context (aws: in the configuration, current after reloads): adds `aws.src_service` / `aws.dest_service`. */
   aws?: () => AwsFlowContext | null;
+  /** Write community_id with this seed (eve.community_id_seed); null/absent: not written. */
+  communityIdSeed?: number | null;
 }
 
 /** Build the EVE flow event of a slot that is ending (call from a flow-end listener). */
@@ -81,6 +84,8 @@ export function eveFlowEvent(t: FlowTable, slot: number, reason: FlowEndReason, 
     ev.icmp_type = a.icmpType;
     ev.icmp_code = a.icmpCode;
   }
+  const seed = opts.communityIdSeed ?? null;
+  if (seed !== null) ev.community_id = FlowCommunityIds.of(t, seed).get(slot);
   ev.flow = {
     pkts_toserver: t.pktsToServer[slot]!,
     pkts_toclient: t.pktsToClient[slot]!,
@@ -131,6 +136,8 @@ export class EveFlowWriter {
     private readonly writeLine: (line: string) => void,
     private readonly opts: EveFlowOptions = {},
   ) {
+    // The per-flow cache is sized by the table: allocate it now, not at the first record.
+    if (opts.communityIdSeed != null) FlowCommunityIds.of(table, opts.communityIdSeed);
     table.addFlowEndListener((slot, reason) => {
       this.writeLine(JSON.stringify(eveFlowEvent(this.table, slot, reason, this.opts)));
       this.events++;

@@ -22,6 +22,7 @@ import { IPPROTO_TCP, type PacketView } from '../decode/packet-view.js';
 import { formatFlowAddresses, type FlowAddresses } from '../flow/flow-report.js';
 import type { FlowTable, FlowEndReason } from '../flow/flow-table.js';
 import type { PacketOutput } from '../pipeline/stages.js';
+import { FlowCommunityIds } from './community-id.js';
 import { awsTcpFlags, type FlowLogRecord, type LogStatus } from './flow-log-record.js';
 import { SessionDirectory, type SessionInfo } from '../session/session-directory.js';
 import { DIR_EGRESS, DIR_INGRESS, type AwsFlowContext } from '../aws/aws-context.js';
@@ -44,6 +45,8 @@ export interface FlowLogAggregatorOptions {
   maxGapIntervals?: number;
   /** AWS context (aws: in the configuration): service names, traffic-path, direction, omitted traffic. */
   aws?: AwsFlowContext | null;
+  /** Fill communityId (the log format has `${community-id}`) with this seed; null: leave it null. */
+  communityIdSeed?: number | null;
 }
 
 const NO_INTERVAL = 0xffffffff;
@@ -72,6 +75,7 @@ export class FlowLogAggregator implements PacketOutput {
   private aws: AwsFlowContext | null;
   /** Flow records left out because VPC Flow Logs never records such traffic (aws.omit_unlogged_traffic). */
   omittedRecords = 0;
+  private readonly communityIdSeed: number | null;
 
   // per slot. Seconds fit in Uint32 (to 2106): 1 M slots cost ~61 MB instead of ~81 MB.
   /** Start of the interval the slot's counts belong to; NO_INTERVAL when none. */
@@ -104,6 +108,8 @@ export class FlowLogAggregator implements PacketOutput {
     this.noData = opts.noData ?? true;
     this.maxGap = opts.maxGapIntervals ?? 1440;
     this.aws = opts.aws ?? null;
+    this.communityIdSeed = opts.communityIdSeed ?? null;
+    if (this.communityIdSeed !== null) FlowCommunityIds.of(this.table, this.communityIdSeed);
     const n = this.table.capacity;
     this.ivStart = new Uint32Array(n).fill(NO_INTERVAL);
     this.dirty = new Uint8Array(n);
@@ -220,7 +226,7 @@ export class FlowLogAggregator implements PacketOutput {
   }
 
   private statusRecord(s: SessionInfo | null, iv: number, status: LogStatus): FlowLogRecord {
-    return this.record(s, null, null, null, null, null, null, null, iv, iv + this.aggregationSec - 1, null, status, null, null, null, null, null, null);
+    return this.record(s, null, null, null, null, null, null, null, iv, iv + this.aggregationSec - 1, null, status, null, null, null, null, null, null, null);
   }
 
   /**
@@ -247,6 +253,7 @@ export class FlowLogAggregator implements PacketOutput {
     pktSrcAwsService: string | null,
     pktDstAwsService: string | null,
     trafficPath: number | null,
+    communityId: string | null,
   ): FlowLogRecord {
     return {
       accountId: s?.accountId ?? this.accountId,
@@ -276,6 +283,7 @@ export class FlowLogAggregator implements PacketOutput {
       pktSrcAwsService,
       pktDstAwsService,
       trafficPath,
+      communityId,
     };
   }
 
@@ -333,6 +341,8 @@ export class FlowLogAggregator implements PacketOutput {
           aws !== null ? aws.serviceOf(ver, t.keyAddr, dstOff) : null,
           // AWS gives the path of egress traffic only.
           aws !== null && ed === DIR_EGRESS ? aws.trafficPath(ver, t.keyAddr, dstOff) : null,
+          // Cached per flow: hashed once per flow, not per record or packet.
+          this.communityIdSeed !== null ? FlowCommunityIds.of(t, this.communityIdSeed).get(slot) : null,
         ),
       );
       this.clearCounts(k);

@@ -16,6 +16,7 @@ import type { PacketOutput } from '../pipeline/stages.js';
 import { FlowLogAggregator } from './flow-log-aggregator.js';
 import { FlowLogFileWriter } from './flow-log-files.js';
 import { DEFAULT_LOG_FORMAT, parseLogFormat, type FlowLogFormat, type FlowLogRecord } from './flow-log-record.js';
+import { FlowLogFieldCode } from '../config/flow-log-format.js';
 import type { SessionDirectory, SessionInfo } from '../session/session-directory.js';
 import { EveFlowWriter } from './eve-flow.js';
 import { BufferedLineWriter } from './line-writer.js';
@@ -49,6 +50,13 @@ export interface FlowOutputsOptions {
   /** EVE flow events: a line sink (the shared EVE writer) or a file path. */
   eveFlow?: ((line: string) => void) | string;
   eveUtc?: boolean;
+  /** community_id in EVE flow events (eve.community_id; default false here). */
+  eveCommunityId?: boolean;
+  /**
+   * Seed of Community IDs (eve.community_id_seed, default 0): EVE flow events and the flow logs'
+   * `${community-id}` (filled only when the log format has it).
+   */
+  communityIdSeed?: number;
   /** Write the EVE flow file (eveFlow as a path) synchronously (replay). */
   syncWrites?: boolean;
   /** Cumulative packets lost by the source (socket/kernel drops) for SKIPDATA. */
@@ -105,6 +113,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
       sessions: o.sessions,
       aggregationSec: o.aggregationSec,
       noData: o.noData,
+      communityIdSeed: format.fields.some((d) => d.code === FlowLogFieldCode.CommunityId) ? (o.communityIdSeed ?? 0) : null,
       accountId: o.accountId,
       region: o.region,
       aws: o.aws ?? null,
@@ -129,7 +138,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
     } else {
       sink = o.eveFlow;
     }
-    eve = new EveFlowWriter(table, sink, { utc: o.eveUtc, aws: () => awsContext });
+    eve = new EveFlowWriter(table, sink, { utc: o.eveUtc, aws: () => awsContext, communityIdSeed: o.eveCommunityId === true ? (o.communityIdSeed ?? 0) : null });
   }
 
   const ring = o.flowRing

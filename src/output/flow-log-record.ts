@@ -58,6 +58,8 @@ export interface FlowLogRecord {
   pktSrcAwsService?: string | null;
   pktDstAwsService?: string | null;
   trafficPath?: number | null;
+  /** Community ID v1 of the flow (mirrorsink's `${community-id}`, not an AWS field); absent = '-'. */
+  communityId?: string | null;
   /** Session name (not a flow-log field; lets writers and tests tell records apart). */
   session: string | null;
 }
@@ -134,6 +136,8 @@ export function fieldValue(rec: FlowLogRecord, def: FlowLogFieldDef, version: nu
       return rec.pktDstAwsService ?? null;
     case Field.TrafficPath:
       return rec.trafficPath ?? null;
+    case Field.CommunityId:
+      return rec.communityId ?? null;
     default:
       // sublocation, ECS and reject-reason: nothing a mirror target can know (REJECT records
       // never occur).

@@ -197,7 +197,7 @@ export interface StageContext {
 function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory: SessionDirectory, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
   const sessions = directory.sessions;
   const tableOptions = flowTableOptions(opts, directory, config.dedup.enabled);
-  const key = JSON.stringify({ flows: config.flows, stream: config.stream, merge: config.dedup.enabled, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, pcapOut: ctx.pcapOut ?? null });
+  const key = JSON.stringify({ flows: config.flows, stream: config.stream, merge: config.dedup.enabled, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, cid: [config.eve.communityId, config.eve.communityIdSeed], pcapOut: ctx.pcapOut ?? null });
   if (previous !== null && previous.key === key) return previous;
   // One midstream switch: flows.midstream (replay --midstream) or stream.midstream sets both.
   const midstream = config.stream.midstream;
@@ -214,6 +214,8 @@ function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory:
     // Packets lost before we could see their session (kernel drops of our sockets): SKIPDATA.
     getDrops: ctx.lostPackets ?? (() => 0),
     ...(opts.eve && eve !== null ? { eveFlow: (line: string) => eve.write(line) } : {}),
+    eveCommunityId: config.eve.communityId,
+    communityIdSeed: config.eve.communityIdSeed,
     ...(opts.pcap !== null ? { pcapDir: opts.pcap.dir, pcapMode: opts.pcap.mode, pcapRotate: pcapRotation(opts.pcap) } : {}),
     ...(ctx.pcapOut !== undefined ? { pcapOut: ctx.pcapOut.path, pcapMode: ctx.pcapOut.mode } : {}),
     ...(opts.alertPcapDir !== null ? { flowRing: { dir: opts.alertPcapDir } } : {}),
@@ -317,7 +319,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
 
   let detect: DetectEngine | null = null;
   if (ruleSet !== null) {
-    const sinks: AlertSink[] = eve !== null ? [new EveAlertSink(eve, { ...config.eve.alert, streamStore: flows?.stream?.store ?? null, flow: flows?.table ?? null, pcapCnt: ctx.pcapCnt === true, sessionName: (i) => sessions.name(i) })] : [];
+    const sinks: AlertSink[] = eve !== null ? [new EveAlertSink(eve, { ...config.eve.alert, streamStore: flows?.stream?.store ?? null, flow: flows?.table ?? null, pcapCnt: ctx.pcapCnt === true, sessionName: (i) => sessions.name(i), communityIdSeed: config.eve.communityId ? config.eve.communityIdSeed : null })] : [];
     const ring = flows?.outputs.ring ?? null;
     if (ring !== null && flowOpts?.alertPcapDir) {
       try {

@@ -61,10 +61,13 @@ const runText = (s: Stage) => ops(s, 'RUN').join('\n');
 const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
 
 describe('Dockerfile', () => {
-  it('builds in node:20-bookworm with the native toolchain and runs on node:20-bookworm-slim', () => {
+  it('builds in node:24-bookworm with the native toolchain and runs on node:24-bookworm-slim', () => {
     expect(stages).toHaveLength(2);
-    expect(build.from).toBe('node:20-bookworm');
-    expect(runtime.from).toBe('node:20-bookworm-slim');
+    // Node 24 (active LTS); both stages on one major, as the native addons are built for its ABI.
+    expect(build.from).toBe('node:24-bookworm');
+    expect(runtime.from).toBe('node:24-bookworm-slim');
+    // A version the package says it supports.
+    expect(pkg.engines.node).toBe('>=20');
     for (const p of ['python3', 'make', 'g++', 'libpcap-dev']) expect(runText(build)).toMatch(new RegExp(`apt-get install[^\\n]*\\s${p.replace('+', '\\+')}(\\s|$)`));
   });
 
