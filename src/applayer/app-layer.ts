@@ -8,7 +8,8 @@
  */
 import { AppLayerEvent } from './app-layer-events.js';
 import { AppLayerCounters, AppLayerState, AlFlag } from './app-layer-state.js';
-import { AppProto } from './app-proto.js';
+import { AppProto, appProtoName } from './app-proto.js';
+import type { FlowStorage } from '../flow/flow-storage.js';
 import type { AppLayerProtoParser, FlowStorageClient } from './parser.js';
 import { DETECT_NEED_MORE, ProtoDetector } from './proto-detect.js';
 import { PROTOCOLS, type AppLayerConfig, type AppLayerProtoDef } from './registry.js';
@@ -276,3 +277,26 @@ export class AppLayer implements FlowStorageClient {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The app layer registered in `storage` (its name is "applayer"), or null (not per packet). */
+export function findAppLayer(storage: FlowStorage): AppLayer | null {
+  const c = storage.find('applayer');
+  return c instanceof AppLayer ? c : null;
+}
+
+/**
+ * Suricata's EVE app_proto fields of a flow (EveAddAppProto): `,"app_proto":"x"` and, when a
+ * direction differs from the flow's protocol, app_proto_ts / app_proto_tc. "" while unknown.
+ */
+export function eveAppProtoFields(al: AppLayer | null, slot: number): string {
+  if (al === null || slot < 0) return '';
+  const st = al.state;
+  const name = appProtoName(st.alproto[slot]!);
+  if (name === undefined) return '';
+  let s = `,"app_proto":"${name}"`;
+  const ts = st.alprotoTs[slot]!;
+  const tc = st.alprotoTc[slot]!;
+  if (ts !== st.alproto[slot] && ts !== AppProto.Unknown) s += `,"app_proto_ts":"${appProtoName(ts)}"`;
+  if (tc !== st.alproto[slot] && tc !== AppProto.Unknown) s += `,"app_proto_tc":"${appProtoName(tc)}"`;
+  return s;
+}

@@ -224,7 +224,13 @@ export interface MirrorsinkConfig {
   dedup: DedupConfig;
   rules: RulesConfig;
   /** EVE JSON (alerts, flow events, anomalies) and, on request, Suricata's fast.log line format. */
-  eve: { path: string | null; fastLog: string | null; anomaly: EveAnomalyConfig };
+  eve: {
+    path: string | null;
+    fastLog: string | null;
+    anomaly: EveAnomalyConfig;
+    /** EVE http records (Suricata's eve-log http type): on unless `eve.http: false`. */
+    http?: boolean;
+  };
   /** Flow table, flow logs, EVE flow records and pcap outputs (null = flows off). */
   flows: FlowsConfig | null;
   /** `stream:` TCP reassembly with Suricata's names and defaults (on whenever flows are). */

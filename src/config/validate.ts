@@ -702,9 +702,11 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
   let evePath: string | null = null;
   let fastLog: string | null = null;
   let anomaly: EveAnomalyConfig = EVE_ANOMALY_DEFAULTS;
+  let eveHttp = true;
   if (typeof o.eve === 'string') evePath = outputPath(c, o.eve, ['eve']);
   else {
-    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log', 'anomaly']);
+    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log', 'anomaly', 'http']);
+    eveHttp = c.bool(eve.http, ['eve', 'http'], true);
     evePath = outputPath(c, eve.path, ['eve', 'path']);
     fastLog = outputPath(c, eve.fast_log, ['eve', 'fast_log']);
     anomaly = validateEveAnomaly(c, eve.anomaly);
@@ -730,7 +732,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     keepFilterRejected,
     dedup,
     rules,
-    eve: { path: evePath, fastLog, anomaly },
+    eve: { path: evePath, fastLog, anomaly, http: eveHttp },
     flows,
     stream,
     defrag,

@@ -6,9 +6,11 @@
  */
 import type { PacketView } from '../decode/packet-view.js';
 import type { Rule } from './rule.js';
+import type { HttpTx } from '../applayer/http/http-tx.js';
 
 export interface AlertSink {
-  alert(p: PacketView, rule: Rule): void;
+  /** `tx`: the HTTP transaction a tx rule matched (EVE adds tx_id and the http object). */
+  alert(p: PacketView, rule: Rule, tx?: HttpTx | null): void;
 }
 
 /** One line (without the newline) to an output. EveWriter implements it; tests use arrays. */

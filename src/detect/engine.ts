@@ -62,6 +62,7 @@ import { Action, Proto, SigFlag, type Rule } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
 import { Bucket, bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
 import { ThresholdTable } from './threshold.js';
+import type { AppLayer } from '../applayer/app-layer.js';
 
 /** What the engine needs from the flow table (FlowTable satisfies it structurally). */
 export interface DetectFlowSource {
@@ -85,6 +86,8 @@ export interface DetectEngineOptions {
    * Thresholds start afresh (they belong to rules).
    */
   previous?: DetectEngine | null;
+  /** The app layer (protocol per flow, HTTP transactions) for `alert http` and tx rules. */
+  appLayer?: AppLayer | null;
 }
 
 export const MAX_ALERTS_PER_PACKET = 15;

@@ -27,6 +27,9 @@ import type { AlertSink, LineWriter } from '../detect/alert-sink.js';
 import type { Rule } from '../detect/rule.js';
 import { formatEveTimestamp } from './eve-timestamp.js';
 import { eveFragmentsOf } from './rule-text.js';
+import { eveAppProtoFields, type AppLayer } from '../applayer/app-layer.js';
+import type { HttpTx } from '../applayer/http/http-tx.js';
+import { formatHttpObject } from './eve-http.js';
 
 // Kept importable from here for existing callers.
 export { ruleEveFragments } from './rule-text.js';
@@ -50,6 +53,8 @@ export interface EveAlertOptions {
   pktSrc?: string;
   /** Session (mirror session) name by p.sessionIndex (-1 = unknown), for tunnel.session. */
   sessionName?: (sessionIndex: number) => string | undefined;
+  /** The app layer: app_proto of the alert's flow. */
+  appLayer?: AppLayer | null;
 }
 
 /** Source/destination address of the (inner) packet as EVE text. */
@@ -89,7 +94,7 @@ function sourceTarget(p: PacketView, rule: Rule, srcIp: string, dstIp: string): 
 }
 
 /** One EVE alert line (no trailing newline). */
-export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions = {}): string {
+export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions = {}, tx: HttpTx | null = null): string {
   const srcIp = packetAddress(p, true);
   const dstIp = packetAddress(p, false);
   const flow = opts.flow ?? null;
@@ -111,6 +116,7 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
   // Suricata's pseudo packets: flow-end stream flushes and datagrams rebuilt from fragments.
   const pktSrc = (p.streamFlags & STREAM_PSEUDO) !== 0 ? 'stream (flow timeout)' : p.rebuilt ? 'defrag' : (opts.pktSrc ?? 'wire/pcap');
   s += `,"pkt_src":"${pktSrc}"`;
+  if (tx !== null) s += `,"tx_id":${tx.id}`;
 
   const frags = eveFragmentsOf(rule);
   s += `,"alert":${frags.head}`;
@@ -133,6 +139,8 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
     s += '}';
   }
 
+  if (tx !== null) s += `,"http":${formatHttpObject(tx)}`;
+  if (slot >= 0) s += eveAppProtoFields(opts.appLayer ?? null, slot);
   if (slot >= 0) {
     const toServer = p.flowDirection === 1;
     s += `,"direction":"${toServer ? 'to_server' : 'to_client'}"`;
@@ -155,8 +163,8 @@ export class EveAlertSink implements AlertSink {
     private readonly opts: EveAlertOptions = {},
   ) {}
 
-  alert(p: PacketView, rule: Rule): void {
+  alert(p: PacketView, rule: Rule, tx?: HttpTx | null): void {
     this.count++;
-    this.out.write(formatEveAlert(p, rule, this.opts));
+    this.out.write(formatEveAlert(p, rule, this.opts, tx ?? null));
   }
 }

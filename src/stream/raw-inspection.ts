@@ -103,7 +103,7 @@ export class RawInspection {
     this.pendingK = -1;
     const ssn = this.ssn;
     if (this.pendingEnd > ssn.rawProgress[k]!) ssn.rawProgress[k] = this.pendingEnd;
-    this.store.releaseBefore(k, ssn.rawProgress[k]!);
+    this.store.releaseBefore(k, ssn.base(k));
   }
 
   /** Forget a window handed out (its flow ended before commit). */
