@@ -45,7 +45,10 @@
  * Nothing on this path allocates, except what sinks do for an alert and the latin1 string a
  * pcre needs (once per packet, only when a rule gets that far).
  */
-import { HAS_STREAM_DATA, STREAM_ADDED, STREAM_PSEUDO, type PacketView } from '../decode/packet-view.js';
+import { APP_UPDATED, HAS_STREAM_DATA, STREAM_ADDED, STREAM_EST, STREAM_PSEUDO, type PacketView } from '../decode/packet-view.js';
+import { AppProto } from '../applayer/app-proto.js';
+import type { HttpParser } from '../applayer/http/http-parser.js';
+import { TxDone, type HttpTx } from '../applayer/http/http-tx.js';
 import { IPPROTO_SCTP } from '../decode/sctp.js';
 import { matchStreamSize } from './keywords/stream-size.js';
 import type { DetectStage } from '../pipeline/stages.js';
@@ -58,7 +61,7 @@ import { FlowbitCmd, type FlowbitOp } from './keywords/flowbits.js';
 import { matchFragbits, matchHeaderCheck, matchIpopts, matchSameip, matchTcpFlags } from './keywords/header.js';
 import { matchEvent } from './keywords/events.js';
 import { PayloadInspector } from './payload-match.js';
-import { Action, Proto, SigFlag, type Rule } from './rule.js';
+import { Action, Proto, SigFlag, TxDir, type Rule } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
 import { Bucket, bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
 import { ThresholdTable } from './threshold.js';
@@ -91,6 +94,8 @@ export interface DetectEngineOptions {
 }
 
 export const MAX_ALERTS_PER_PACKET = 15;
+const HTTP_NOT_STARTED = 0;
+const HTTP_COMPLETE = 5;
 
 export class DetectEngine implements DetectStage {
   readonly ruleSet: RuleSet;
@@ -105,6 +110,11 @@ export class DetectEngine implements DetectStage {
   /** Per-flow state; null without a flow table. */
   readonly flowState: DetectFlowState | null;
   private readonly maxAlerts: number;
+  /** The flow's app protocol per slot (app layer state), null without an app layer. */
+  private readonly alproto: Uint8Array | null;
+  private readonly http: HttpParser | null;
+  /** Transactions inspected by tx rules (counted per tx and packet). */
+  txInspected = 0;
 
   // ---- counters (read by metrics) ----
   packets = 0;
@@ -135,6 +145,9 @@ export class DetectEngine implements DetectStage {
     this.flowbits = new FlowbitStore(opts.flowbitCapacity ?? 1 << 16);
     this.thresholds = new ThresholdTable(opts.thresholdCapacity ?? 1 << 16);
     this.maxAlerts = opts.maxAlertsPerPacket ?? MAX_ALERTS_PER_PACKET;
+    const al = opts.appLayer ?? null;
+    this.alproto = al !== null ? al.state.alproto : null;
+    this.http = al !== null ? ((al.parser(AppProto.Http) as HttpParser | undefined) ?? null) : null;
     const prev = opts.previous ?? null;
     if (prev !== null && flow !== null && prev.flow === flow && prev.flowState !== null) {
       this.flowState = prev.flowState;
@@ -235,13 +248,27 @@ export class DetectEngine implements DetectStage {
       if (p.dport >= 0) this.addGroup(bucket.byDport.groupFor(p.dport), p, sb, so, sl);
       if (p.sport >= 0) this.addGroup(bucket.bySport.groupFor(p.sport), p, sb, so, sl);
     }
-    if (this.maxWord < 0) return;
+    this.logged = 0;
+    this.now = p.tsSec + p.tsNsec / 1e9;
+    const stopped = this.maxWord >= 0 && this.runCandidates(p, established, slot, gen, null);
+    // Transactions of the packet's direction that got new data (Suricata's DetectRunTx).
+    if (!stopped && slot >= 0 && this.http !== null && (p.streamFlags & APP_UPDATED) !== 0 && this.alproto![slot] === AppProto.Http) {
+      this.txPass(p, bucket, established, slot, gen);
+    }
+  }
 
+  private logged = 0;
+  private now = 0;
+
+  /**
+   * Check the marked candidates (against the packet, or against `tx` in the tx pass), emit
+   * alerts, clear the marks. Returns true when a pass rule stopped inspection.
+   */
+  private runCandidates(p: PacketView, established: boolean, slot: number, gen: number, tx: HttpTx | null): boolean {
     const cand = this.cand;
     const rules = this.rules;
+    const fs = this.flowState;
     let stopped = false;
-    let logged = 0;
-    const now = p.tsSec + p.tsNsec / 1e9;
     for (let w = this.minWord; w <= this.maxWord; w++) {
       let bits = cand[w]!;
       if (bits === 0) continue;
@@ -252,7 +279,12 @@ export class DetectEngine implements DetectStage {
         bits ^= low;
         const rule = rules[(w << 5) | (31 - Math.clz32(low))]!;
         this.candidatesChecked++;
-        if (!this.matchRule(rule, p, established, slot, gen)) continue;
+        if (tx === null) {
+          if (!this.matchRule(rule, p, established, slot, gen)) continue;
+        } else {
+          if (tx.hasMatched(rule.id) || !this.matchTxRule(rule, p, established, slot, gen, tx)) continue;
+          tx.addMatched(rule.id);
+        }
         if (rule.flowbitActions.length > 0 && slot >= 0) this.applyFlowbits(rule.flowbitActions, slot, gen);
         if (rule.action === Action.Pass) {
           this.passMatches++;
@@ -262,27 +294,112 @@ export class DetectEngine implements DetectStage {
         }
         if (rule.noalert) continue;
         const spec = rule.threshold ?? rule.detectionFilter;
-        if (spec !== null && !this.thresholds.check(spec, rule.id, p, now, gen)) {
+        if (spec !== null && !this.thresholds.check(spec, rule.id, p, this.now, gen)) {
           this.suppressed++;
           continue;
         }
-        if (logged >= this.maxAlerts) {
+        if (this.logged >= this.maxAlerts) {
           this.alertOverflow++;
           continue;
         }
-        logged++;
+        this.logged++;
         this.alerts++;
         this.alertsByRule[rule.id]!++;
         this.alertsBySeverity[rule.priority & 255]!++;
         if (slot >= 0) fs!.alerted[slot] = 1;
         const sinks = this.sinks;
-        for (let k = 0; k < sinks.length; k++) sinks[k]!.alert(p, rule);
+        for (let k = 0; k < sinks.length; k++) sinks[k]!.alert(p, rule, tx);
+      }
+    }
+    this.minWord = 0x7fffffff;
+    this.maxWord = -1;
+    return stopped;
+  }
+
+  /** Mark the tx rules of one group and direction: buffers' fast patterns and the rest. */
+  private addTxGroup(g: RuleGroup | null, dir: number, tx: HttpTx): void {
+    if (g === null) return;
+    const tg = g.tx[dir];
+    if (tg === null || tg === undefined) return;
+    const al = tg.always;
+    for (let k = 0; k < al.length; k++) this.mark(al[k]!);
+    const ids = tg.bufIds;
+    for (let b = 0; b < ids.length; b++) {
+      const len = tx.buffer(ids[b]!);
+      if (len <= 0) continue;
+      const ac = tg.acs[b]!;
+      const n = ac.scan(tx.bytes, tx.offset, tx.offset + len);
+      if (n === 0) continue;
+      const hits = ac.hits;
+      const start = tg.patRuleStart[b]!;
+      const rs = tg.patRules[b]!;
+      for (let h = 0; h < n; h++) {
+        const pid = hits[h]!;
+        for (let k = start[pid]!; k < start[pid + 1]!; k++) this.mark(rs[k]!);
       }
     }
   }
 
+  /**
+   * Tx rules over the flow's live transactions in the packet's direction: each (tx, rule)
+   * alerts at most once; a tx whose side is complete is marked inspected for that side (and
+   * then never looked at again, nor kept for detection's sake).
+   */
+  private txPass(p: PacketView, bucket: ProtoBucket, established: boolean, slot: number, gen: number): void {
+    const parser = this.http!;
+    const toServer = p.flowDirection === 1;
+    const dir = toServer ? TxDir.ToServer : TxDir.ToClient;
+    const doneBit = toServer ? TxDone.InspectedToServer : TxDone.InspectedToClient;
+    const n = parser.txCount(slot);
+    let completed: HttpTx | null = null;
+    for (let i = 0; i < n; i++) {
+      const tx = parser.getTx(slot, i)!;
+      if ((tx.done & doneBit) !== 0) continue;
+      const prog = toServer ? tx.req.progress : tx.res.progress;
+      if (prog === HTTP_NOT_STARTED) continue;
+      this.txInspected++;
+      this.inspector.stamp++;
+      this.minWord = 0x7fffffff;
+      this.maxWord = -1;
+      this.addTxGroup(bucket.any, dir, tx);
+      if (p.dport >= 0) this.addTxGroup(bucket.byDport.groupFor(p.dport), dir, tx);
+      if (p.sport >= 0) this.addTxGroup(bucket.bySport.groupFor(p.sport), dir, tx);
+      const stopped = this.maxWord >= 0 && this.runCandidates(p, established, slot, gen, tx);
+      if (prog === HTTP_COMPLETE) {
+        tx.markDone(doneBit);
+        completed = tx;
+      }
+      if (stopped) break;
+    }
+    // Free what every consumer is done with (the parser reaps from the front).
+    if (completed !== null) parser.markDone(slot, completed, 0);
+  }
+
+  /** A tx rule against one transaction (header checks as for packets, then its buffers). */
+  matchTxRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: HttpTx): boolean {
+    if (!matchAddressesPorts(rule, p)) return false;
+    if (rule.flow !== 0 && !matchFlow(rule.flow, p.flowDirection, established, p.rebuilt)) return false;
+    const hc = rule.headerChecks;
+    for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return false;
+    const fc = rule.flowbitChecks;
+    for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return false;
+    const prog = rule.txDir === TxDir.ToServer ? tx.req.progress : tx.res.progress;
+    const tbs = rule.txBuffers;
+    for (let i = 0; i < tbs.length; i++) {
+      const tb = tbs[i]!;
+      if (prog < tb.progress) return false;
+      const len = tx.buffer(tb.buf);
+      if (len < 0) return false;
+      if (tb.len !== null && !tb.len.test(len)) return false;
+      if (tb.ops.length > 0 && !this.inspector.match(tb.ops, tx.bytes, tx.offset, len)) return false;
+    }
+    return true;
+  }
+
   /** Does `rule` match packet `p`? (Exposed for tests; the engine calls it per candidate.) */
   matchRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number): boolean {
+    // `alert http ...` (AppProtoEquals): the flow's protocol, known only on established TCP.
+    if (rule.alproto !== 0 && (slot < 0 || this.alproto === null || this.alproto[slot] !== rule.alproto || (p.streamFlags & STREAM_EST) === 0)) return false;
     const proto = rule.proto;
     if (proto === Proto.Ipv4 ? p.ipVersion !== 4 : proto === Proto.Ipv6 ? p.ipVersion !== 6 : false) return false;
     if (p.ipVersion === 0 && proto !== Proto.Pkthdr) return false;

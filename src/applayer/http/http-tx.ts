@@ -180,6 +180,9 @@ export class HttpTx {
   readonly events = new Uint32Array(2);
   /** TxDone bits set by consumers. */
   done = 0;
+  /** Ids of the rules detection saw match this tx (each alerts once per tx), `matchedLen` of them. */
+  matched: Int32Array = new Int32Array(4);
+  matchedLen = 0;
   /** CONNECT request; upgrade (101) or tunnel: parsing stopped after this tx. */
   isConnect = false;
   isHead = false;
@@ -212,6 +215,7 @@ export class HttpTx {
     this.events[0] = 0;
     this.events[1] = 0;
     this.done = 0;
+    this.matchedLen = 0;
     this.isConnect = false;
     this.isHead = false;
     this.http09 = false;
@@ -228,6 +232,18 @@ export class HttpTx {
 
   get progressToClient(): number {
     return this.res.progress;
+  }
+
+  /** Has rule `id` already matched this tx? */
+  hasMatched(id: number): boolean {
+    const m = this.matched;
+    for (let i = 0; i < this.matchedLen; i++) if (m[i] === id) return true;
+    return false;
+  }
+
+  addMatched(id: number): void {
+    if (this.matchedLen === this.matched.length) this.matched = growI32(this.matched, this.matched.length * 2);
+    this.matched[this.matchedLen++] = id;
   }
 
   hasEvent(ev: number): boolean {
