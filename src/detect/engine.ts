@@ -49,6 +49,7 @@ import { APP_UPDATED, HAS_STREAM_DATA, STREAM_ADDED, STREAM_EST, STREAM_PSEUDO, 
 import { AppProto } from '../applayer/app-proto.js';
 import type { HttpParser } from '../applayer/http/http-parser.js';
 import { TxDone, type HttpTx } from '../applayer/http/http-tx.js';
+import { HttpBuf } from '../applayer/http/http-buffers.js';
 import { IPPROTO_SCTP } from '../decode/sctp.js';
 import { matchStreamSize } from './keywords/stream-size.js';
 import type { DetectStage } from '../pipeline/stages.js';
@@ -393,7 +394,26 @@ export class DetectEngine implements DetectStage {
       if (tb.len !== null && !tb.len.test(len)) return false;
       if (tb.ops.length > 0 && !this.inspector.match(tb.ops, tx.bytes, tx.offset, len)) return false;
     }
+    if (rule.payload.length > 0 && !this.matchTxPayload(rule, p, tx)) return false;
     return true;
+  }
+
+  /**
+   * Payload keywords of a tx rule. Suricata runs them as a stream inspect engine of the tx
+   * (raw stream of that direction, flushed on request completion); here: the packet's stream
+   * window or payload, else the transaction's raw start line + headers, else its body
+   * (an approximation of the raw bytes the tx came in).
+   */
+  private matchTxPayload(rule: Rule, p: PacketView, tx: HttpTx): boolean {
+    const ops = rule.payload;
+    const insp = this.inspector;
+    if ((p.streamFlags & HAS_STREAM_DATA) !== 0 && insp.match(ops, p.streamBuf, p.streamOff, p.streamLen)) return true;
+    if (p.payloadLen > 0 && insp.match(ops, p.buf, p.payloadOffset, p.payloadLen)) return true;
+    const toServer = rule.txDir === TxDir.ToServer;
+    let len = tx.buffer(toServer ? HttpBuf.RequestStart : HttpBuf.ResponseStart);
+    if (len > 0 && insp.match(ops, tx.bytes, tx.offset, len)) return true;
+    len = tx.buffer(toServer ? HttpBuf.RequestBody : HttpBuf.ResponseBody);
+    return len > 0 && insp.match(ops, tx.bytes, tx.offset, len);
   }
 
   /** Does `rule` match packet `p`? (Exposed for tests; the engine calls it per candidate.) */

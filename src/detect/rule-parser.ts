@@ -660,8 +660,9 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
  * The rule's HTTP buffers in rule.txBuffers: two-sided buffers (http.header, file.data, ...) go
  * to the side the rule inspects, which is the one its one-sided buffers name, else its flow
  * direction, else to the server (file.data: to the client). Buffers of both directions need
- * Suricata's `=>` rules, which are refused, as are payload contents next to HTTP buffers
- * (Suricata inspects those on the stream in the same rule; not done here).
+ * Suricata's `=>` rules, which are refused. Payload contents next to HTTP buffers stay in
+ * rule.payload: the tx pass matches them on the packet's stream window or payload, else on the
+ * transaction's raw start line + headers or body (engine.ts matchTxRule).
  */
 function finishHttpBuffers(
   rule: Rule,
@@ -687,9 +688,6 @@ function finishHttpBuffers(
     throw new RuleError(`flow direction and HTTP buffer direction disagree`, 'http buffer direction');
   }
   if (dir === BufDir.Both) dir = BufDir.ToServer;
-  if (payload.length > 0) {
-    throw new RuleError('payload content together with HTTP buffers in one rule (stream + tx inspection) not supported', 'payload with http buffers');
-  }
   for (const [id, ops] of bufOps) {
     const def = bufDefs.get(id)!;
     const buf = def.dir === BufDir.Both && dir === BufDir.ToClient ? def.resId : def.id;

@@ -71,6 +71,20 @@ export const STICKY_BUFFERS: ReadonlyMap<string, HttpBufDef> = new Map([
   // file.data: the response body to the client; to the server, the request body (files).
   ['file.data', both(HttpBuf.RequestBody, HttpBuf.ResponseBody)],
   ['file_data', both(HttpBuf.RequestBody, HttpBuf.ResponseBody)],
+  // Older sticky names Suricata keeps as aliases.
+  ['http_request_line', ts(HttpBuf.RequestLine)],
+  ['http_response_line', tc(HttpBuf.ResponseLine)],
+  ['http_protocol', both(HttpBuf.RequestProtocol, HttpBuf.ResponseProtocol)],
+  ['http_header_names', both(HttpBuf.RequestHeaderNames, HttpBuf.ResponseHeaderNames)],
+  ['http_accept', ts(HttpBuf.Accept)],
+  ['http_accept_lang', ts(HttpBuf.AcceptLang)],
+  ['http_accept_enc', ts(HttpBuf.AcceptEnc)],
+  ['http_referer', ts(HttpBuf.Referer)],
+  ['http_content_type', both(HttpBuf.RequestContentType, HttpBuf.ResponseContentType)],
+  ['http_content_len', both(HttpBuf.RequestContentLen, HttpBuf.ResponseContentLen)],
+  ['http_connection', both(HttpBuf.RequestConnection, HttpBuf.ResponseConnection)],
+  ['http_start', both(HttpBuf.RequestStart, HttpBuf.ResponseStart)],
+  ['http.request_body', CLIENT_BODY],
 ]);
 
 /** Legacy content modifiers → buffer (they move the preceding content there). */
