@@ -138,6 +138,8 @@ export class HttpCounters {
 }
 
 const uri = new UriParts();
+const CRLF = Uint8Array.of(0x0d, 0x0a);
+const CRLF_CRLF = Uint8Array.of(0x0d, 0x0a, 0x0d, 0x0a);
 
 export class HttpParser implements AppLayerProtoParser {
   readonly counters = new HttpCounters();
@@ -359,6 +361,12 @@ export class HttpParser implements AppLayerProtoParser {
     const c = this.conns[slot];
     if (c === undefined) return;
     const d = toServer ? c.req : c.res;
+    if (d.state === S.Headers && d.tx !== null) {
+      // Headers cut by the end of the stream (no empty line): libhtp finalises them at close,
+      // so header buffers (http.header, http.server, ...) exist and the message completes.
+      const eol = d.lineLen > 0 ? CRLF_CRLF : CRLF;
+      this.parse(slot, toServer, eol, 0, eol.length);
+    }
     if (!toServer && d.state === S.Line && d.lineLen > 0 && !isBlank(d.line, d.lineLen)) {
       // A last response line without end of line (libhtp finalises it at close).
       const n = d.lineLen;
