@@ -162,6 +162,12 @@ export class AppLayer implements FlowStorageClient {
     this.state.clear(slot);
   }
 
+  /** Did the flow's parser ask for raw inspection of that direction (once)? */
+  takeRawTrigger(slot: number, toServer: boolean): boolean {
+    const p = this.parsers[this.state.alproto[slot]!];
+    return p !== undefined && p.takeRawTrigger !== undefined && p.takeRawTrigger(slot, toServer);
+  }
+
   /** Suricata's name of the flow's protocol, or undefined while unknown. */
   appProto(slot: number): number {
     return this.state.alproto[slot]!;

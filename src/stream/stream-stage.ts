@@ -56,6 +56,8 @@ export interface StreamAppSink {
   onData(slot: number, toServer: boolean, buf: Uint8Array, off: number, len: number): void;
   onGap(slot: number, toServer: boolean, len: number): void;
   onEnd(slot: number, toServer: boolean): void;
+  /** The parser asked for raw inspection of that direction now (taken once). */
+  takeRawTrigger?(slot: number, toServer: boolean): boolean;
 }
 
 /** Bytes handed to the app layer per call at most (one reused buffer). */
@@ -240,6 +242,7 @@ export class TcpStreamStage implements StreamStage, FlowStorageClient {
       prog = end;
     }
     if (prog === start) return;
+    if (app.takeRawTrigger !== undefined && app.takeRawTrigger(slot, toServer)) ssn.dirFlags[k]! |= DirFlag.RawTrigger | DirFlag.RawDirty;
     ssn.appProgress[k] = prog;
     ssn.appUpdated[slot] = ssn.appUpdated[slot]! | (1 << (k & 1));
     store.releaseBefore(k, ssn.base(k));

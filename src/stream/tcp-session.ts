@@ -47,6 +47,8 @@ export const DirFlag = {
   RawDirty: 32,
   /** The app layer was told this direction ended (onEnd sent once). */
   AppEnded: 64,
+  /** The app layer asked for raw inspection now (TRIGGER_RAW): no waiting for the chunk size. */
+  RawTrigger: 128,
 } as const;
 
 export class TcpSessionTable {

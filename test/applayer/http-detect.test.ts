@@ -116,6 +116,14 @@ describe('alert http through the replay pipeline', () => {
     expect(flow.app_proto).toBe('http');
   });
 
+  it('a completed request triggers raw inspection: a stream rule fires on 6 too, not at flow end', () => {
+    const ev = run(
+      [...HS, { from: 'c', flags: ACK | PSH, data: GET }, { from: 's', flags: ACK }, { from: 'c', flags: ACK }, { from: 's', flags: ACK | PSH, data: RESP }, { from: 'c', flags: ACK }, ...END],
+      'alert tcp any any -> any 80 (msg:"raw"; flow:established,to_server; content:"EvilAgent"; sid:5;)\n',
+    );
+    expect(alerts(ev)).toEqual([[5, 6]]);
+  });
+
   it('sticky buffers and legacy modifiers on a request split across segments', () => {
     const rules = [
       'alert http any any -> any any (msg:"host"; http.host; content:"www.example.com"; sid:1;)',

@@ -101,6 +101,8 @@ class Dir {
 
 /** Per-flow HTTP state. */
 export class HttpConn {
+  /** A request completed since the stream stage last asked (raw inspection trigger). */
+  rawTrigger = false;
   readonly req: Dir;
   readonly res: Dir;
   /** Live transactions, oldest first. */
@@ -393,6 +395,7 @@ export class HttpParser implements AppLayerProtoParser {
     c.res.reset();
     c.nextTxId = 0;
     c.resNextId = 0;
+    c.rawTrigger = false;
     this.conns[slot] = undefined;
     this.connPool.push(c);
   }
@@ -821,10 +824,19 @@ export class HttpParser implements AppLayerProtoParser {
     if (tx === null) return;
     if (toServer) {
       tx.req.progress = HttpProgress.Complete;
+      // HTPCallbackRequestComplete: the request's raw bytes are inspected now, not at chunk size.
+      c.rawTrigger = true;
       return;
     }
     tx.res.progress = HttpProgress.Complete;
     c.resNextId = tx.id + 1;
+  }
+
+  takeRawTrigger(slot: number, toServer: boolean): boolean {
+    const c = this.conns[slot];
+    if (!toServer || c === undefined || !c.rawTrigger) return false;
+    c.rawTrigger = false;
+    return true;
   }
 }
 
