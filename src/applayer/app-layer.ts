@@ -82,6 +82,11 @@ export class AppLayer implements FlowStorageClient {
     this.state.serverPort[slot] = serverPort;
   }
 
+  /** The session is async (one direction only seen): no first-data direction check. */
+  oneSided(slot: number): void {
+    this.state.flags[slot] = this.state.flags[slot]! | AlFlag.OneSided;
+  }
+
   onData(slot: number, toServer: boolean, buf: Uint8Array, off: number, len: number): void {
     if (len <= 0) return;
     const st = this.state;
@@ -193,7 +198,7 @@ export class AppLayer implements FlowStorageClient {
     }
     if (final === AppProto.Unknown || final === AppProto.Failed) {
       const def = this.defs[proto];
-      if (def !== undefined && def.firstDataToServer && (st.flags[slot]! & AlFlag.FirstToServer) === 0) {
+      if (def !== undefined && def.firstDataToServer && (st.flags[slot]! & (AlFlag.FirstToServer | AlFlag.OneSided)) === 0) {
         // The protocol must start to server but the flow's first data went to the client.
         this.raise(slot, AppLayerEvent.WrongDirectionFirstData);
         this.fail(slot);

@@ -58,6 +58,8 @@ export interface StreamAppSink {
   onEnd(slot: number, toServer: boolean): void;
   /** The parser asked for raw inspection of that direction now (taken once). */
   takeRawTrigger?(slot: number, toServer: boolean): boolean;
+  /** The session is async (one direction only is seen). */
+  oneSided?(slot: number): void;
 }
 
 /** Bytes handed to the app layer per call at most (one reused buffer). */
@@ -202,8 +204,10 @@ export class TcpStreamStage implements StreamStage, FlowStorageClient {
     const ssn = this.sessions;
     const rst = (flags & TCP_RST) !== 0;
     const closed = st === TcpSsnState.Closed;
+    const async = (ssn.flags[slot]! & SsnFlag.Async) !== 0;
+    if (async && this.app!.oneSided !== undefined) this.app!.oneSided(slot);
     this.appUpdate(slot, o, closed || rst);
-    if (rst || closed || (ssn.flags[slot]! & SsnFlag.Async) !== 0 || (ssn.dirFlags[k]! & DirFlag.DepthReached) !== 0) {
+    if (rst || closed || async || (ssn.dirFlags[k]! & DirFlag.DepthReached) !== 0) {
       this.appUpdate(slot, k, true);
     }
     if (closed) {
