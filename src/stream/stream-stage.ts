@@ -149,6 +149,9 @@ export class TcpStreamStage implements StreamStage, FlowStorageClient {
     const ssn = this.sessions;
     const flags = p.tcpFlags;
     let st = ssn.state[slot]!;
+    // FLOW_PKT_ESTABLISHED follows the session (established before this packet): the flow
+    // table cannot know an async one-sided session is established.
+    if (st >= TcpSsnState.Established && st !== TcpSsnState.Closed) p.flowEstablished = true;
     let addData = false;
     if (st === TcpSsnState.None) {
       if (!this.startSession(p, slot, d, flags)) return;
