@@ -97,6 +97,11 @@ export interface DetectEngineOptions {
 export const MAX_ALERTS_PER_PACKET = 15;
 const HTTP_NOT_STARTED = 0;
 const HTTP_COMPLETE = 5;
+const TX_NO_MATCH = 0;
+const TX_MATCH = 1;
+const TX_CANT_MATCH = 2;
+/** Body bytes between inspections of a growing body (Suricata's minimal inspect size order). */
+const BODY_INSPECT_STEP = 32768;
 
 export class DetectEngine implements DetectStage {
   readonly ruleSet: RuleSet;
@@ -283,7 +288,10 @@ export class DetectEngine implements DetectStage {
         if (tx === null) {
           if (!this.matchRule(rule, p, established, slot, gen)) continue;
         } else {
-          if (tx.hasMatched(rule.id) || !this.matchTxRule(rule, p, established, slot, gen, tx)) continue;
+          if (tx.hasMatched(rule.id)) continue;
+          const r = this.txMatch(rule, p, established, slot, gen, tx);
+          if (r === TX_CANT_MATCH) tx.addMatched(~rule.id);
+          if (r !== TX_MATCH) continue;
           tx.addMatched(rule.id);
         }
         if (rule.flowbitActions.length > 0 && slot >= 0) this.applyFlowbits(rule.flowbitActions, slot, gen);
@@ -317,6 +325,9 @@ export class DetectEngine implements DetectStage {
     return stopped;
   }
 
+  /** Body inspection of this tx pass may run (see txPass). */
+  private bodyReady = false;
+
   /** Mark the tx rules of one group and direction: buffers' fast patterns and the rest. */
   private addTxGroup(g: RuleGroup | null, dir: number, tx: HttpTx): void {
     if (g === null) return;
@@ -326,7 +337,9 @@ export class DetectEngine implements DetectStage {
     for (let k = 0; k < al.length; k++) this.mark(al[k]!);
     const ids = tg.bufIds;
     for (let b = 0; b < ids.length; b++) {
-      const len = tx.buffer(ids[b]!);
+      const id = ids[b]!;
+      if (!this.bodyReady && (id === HttpBuf.RequestBody || id === HttpBuf.ResponseBody)) continue;
+      const len = tx.buffer(id);
       if (len <= 0) continue;
       const ac = tg.acs[b]!;
       const n = ac.scan(tx.bytes, tx.offset, tx.offset + len);
@@ -358,6 +371,15 @@ export class DetectEngine implements DetectStage {
       if ((tx.done & doneBit) !== 0) continue;
       const prog = toServer ? tx.req.progress : tx.res.progress;
       if (prog === HTTP_NOT_STARTED) continue;
+      // Body inspect windows (request/response-body-minimal-inspect-size): a growing body is
+      // inspected again once BODY_INSPECT_STEP more bytes arrived, and when the side completes.
+      const half = toServer ? tx.req : tx.res;
+      const last = toServer ? tx.bodyInspectedReq : tx.bodyInspectedRes;
+      this.bodyReady = prog === HTTP_COMPLETE ? last !== half.bodyLen || half.bodyLen === 0 : half.bodyLen > 0 && (last < 0 ? half.bodyLen >= BODY_INSPECT_STEP : half.bodyLen - last >= BODY_INSPECT_STEP);
+      if (this.bodyReady) {
+        if (toServer) tx.bodyInspectedReq = half.bodyLen;
+        else tx.bodyInspectedRes = half.bodyLen;
+      }
       this.txInspected++;
       this.inspector.stamp++;
       this.minWord = 0x7fffffff;
@@ -378,24 +400,41 @@ export class DetectEngine implements DetectStage {
 
   /** A tx rule against one transaction (header checks as for packets, then its buffers). */
   matchTxRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: HttpTx): boolean {
-    if (!matchAddressesPorts(rule, p)) return false;
-    if (rule.flow !== 0 && !matchFlow(rule.flow, p.flowDirection, established, p.rebuilt)) return false;
+    this.bodyReady = true;
+    return this.txMatch(rule, p, established, slot, gen, tx) === TX_MATCH;
+  }
+
+  /**
+   * TX_MATCH, TX_NO_MATCH (may match later: buffers not there yet, a body still growing,
+   * flowbits), or TX_CANT_MATCH: a buffer that will not change any more did not match.
+   */
+  private txMatch(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: HttpTx): number {
+    if (!matchAddressesPorts(rule, p)) return TX_NO_MATCH;
+    if (rule.flow !== 0 && !matchFlow(rule.flow, p.flowDirection, established, p.rebuilt)) return TX_NO_MATCH;
     const hc = rule.headerChecks;
-    for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return false;
+    for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return TX_NO_MATCH;
     const fc = rule.flowbitChecks;
-    for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return false;
+    for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return TX_NO_MATCH;
     const prog = rule.txDir === TxDir.ToServer ? tx.req.progress : tx.res.progress;
+    const complete = prog === HTTP_COMPLETE;
     const tbs = rule.txBuffers;
-    for (let i = 0; i < tbs.length; i++) {
-      const tb = tbs[i]!;
-      if (prog < tb.progress) return false;
-      const len = tx.buffer(tb.buf);
-      if (len < 0) return false;
-      if (tb.len !== null && !tb.len.test(len)) return false;
-      if (tb.ops.length > 0 && !this.inspector.match(tb.ops, tx.bytes, tx.offset, len)) return false;
+    // Cheap, final buffers first; bodies (which may still grow) after them.
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < tbs.length; i++) {
+        const tb = tbs[i]!;
+        const body = tb.buf === HttpBuf.RequestBody || tb.buf === HttpBuf.ResponseBody;
+        if (body !== (pass === 1)) continue;
+        if (prog < tb.progress) return TX_NO_MATCH;
+        if (body && !this.bodyReady) return TX_NO_MATCH;
+        const final = !body || complete;
+        const len = tx.buffer(tb.buf);
+        if (len < 0) return final ? TX_CANT_MATCH : TX_NO_MATCH;
+        if (tb.len !== null && !tb.len.test(len)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
+        if (tb.ops.length > 0 && !this.inspector.match(tb.ops, tx.bytes, tx.offset, len)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
+      }
     }
-    if (rule.payload.length > 0 && !this.matchTxPayload(rule, p, tx)) return false;
-    return true;
+    if (rule.payload.length > 0 && !this.matchTxPayload(rule, p, tx)) return TX_NO_MATCH;
+    return TX_MATCH;
   }
 
   /**

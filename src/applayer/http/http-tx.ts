@@ -180,9 +180,13 @@ export class HttpTx {
   readonly events = new Uint32Array(2);
   /** TxDone bits set by consumers. */
   done = 0;
-  /** Ids of the rules detection saw match this tx (each alerts once per tx), `matchedLen` of them. */
+  /** Rules detection is done with for this tx, `matchedLen` of them: id = matched (each
+   *  alerts once per tx), ~id = can no longer match (Suricata's SIG_CANT_MATCH). */
   matched: Int32Array = new Int32Array(4);
   matchedLen = 0;
+  /** Body length (kept bytes) of each side when detection last inspected it (inspect windows). */
+  bodyInspectedReq = -1;
+  bodyInspectedRes = -1;
   /** CONNECT request; upgrade (101) or tunnel: parsing stopped after this tx. */
   isConnect = false;
   isHead = false;
@@ -216,6 +220,8 @@ export class HttpTx {
     this.events[1] = 0;
     this.done = 0;
     this.matchedLen = 0;
+    this.bodyInspectedReq = -1;
+    this.bodyInspectedRes = -1;
     this.isConnect = false;
     this.isHead = false;
     this.http09 = false;
@@ -234,10 +240,11 @@ export class HttpTx {
     return this.res.progress;
   }
 
-  /** Has rule `id` already matched this tx? */
+  /** Is detection done with rule `id` on this tx (matched, or can no longer match)? */
   hasMatched(id: number): boolean {
     const m = this.matched;
-    for (let i = 0; i < this.matchedLen; i++) if (m[i] === id) return true;
+    const neg = ~id;
+    for (let i = 0; i < this.matchedLen; i++) if (m[i] === id || m[i] === neg) return true;
     return false;
   }
 
