@@ -375,7 +375,9 @@ export class DetectEngine implements DetectStage {
       // inspected again once BODY_INSPECT_STEP more bytes arrived, and when the side completes.
       const half = toServer ? tx.req : tx.res;
       const last = toServer ? tx.bodyInspectedReq : tx.bodyInspectedRes;
-      this.bodyReady = prog === HTTP_COMPLETE ? last !== half.bodyLen || half.bodyLen === 0 : half.bodyLen > 0 && (last < 0 ? half.bodyLen >= BODY_INSPECT_STEP : half.bodyLen - last >= BODY_INSPECT_STEP);
+      // A flow-end pseudo packet inspects whatever the body has (it may never complete).
+      const final = prog === HTTP_COMPLETE || (p.streamFlags & STREAM_PSEUDO) !== 0;
+      this.bodyReady = final ? last !== half.bodyLen || half.bodyLen === 0 : half.bodyLen > 0 && (last < 0 ? half.bodyLen >= BODY_INSPECT_STEP : half.bodyLen - last >= BODY_INSPECT_STEP);
       if (this.bodyReady) {
         if (toServer) tx.bodyInspectedReq = half.bodyLen;
         else tx.bodyInspectedRes = half.bodyLen;
