@@ -202,7 +202,7 @@ export interface StageContext {
 function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory: SessionDirectory, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
   const sessions = directory.sessions;
   const tableOptions = flowTableOptions(opts, directory, config.dedup.enabled);
-  const key = JSON.stringify({ flows: config.flows, stream: config.stream, eveHttp: config.eve.http !== false, merge: config.dedup.enabled, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, pcapOut: ctx.pcapOut ?? null });
+  const key = JSON.stringify({ flows: config.flows, stream: config.stream, eveHttp: config.eve.http !== false ? config.eve.path : null, merge: config.dedup.enabled, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, pcapOut: ctx.pcapOut ?? null });
   if (previous !== null && previous.key === key) return previous;
   // One midstream switch: flows.midstream (replay --midstream) or stream.midstream sets both.
   const midstream = config.stream.midstream;
