@@ -20,6 +20,16 @@
  *     - otherwise the alert goes to every sink (at most MAX_ALERTS_PER_PACKET per packet, as
  *       Suricata's packet-alert-max) and is counted by severity and by rule.
  *
+ * Transactions (src/detect.c DetectRunTx): rules with HTTP buffers (rule.txDir) are not packet
+ * candidates; on a packet whose direction had an app-layer update (APP_UPDATED, set by the
+ * stream stage) on an HTTP flow, each live tx of that direction not yet fully inspected gets
+ * its candidates from the groups' per-buffer Aho-Corasick automata (rule-groups.ts TxGroup)
+ * and is checked buffer by buffer once the tx progress allows. A (tx, rule) alerts once; a
+ * rule whose final buffers failed is not evaluated again for that tx; growing bodies are
+ * inspected every 32 KiB and at completion (or flow end); a tx whose side is complete is
+ * marked inspected for it (so the parser can free it). `alert http` rules without buffers
+ * are packet/stream rules that also need the flow's app protocol to be HTTP.
+ *
  * Stream vs packet (src/detect-engine.c: DetectEngineInspectRulePayloadMatches): a TCP rule
  * whose payload keywords inspect the stream (rule.sigFlags, rule-parser.ts classifyStream)
  * runs them over the raw stream window the stream stage put on the packet (HAS_STREAM_DATA);
