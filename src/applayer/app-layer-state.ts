@@ -12,6 +12,9 @@ export const AlFlag = {
   FirstToServer: 2,
   /** The app layer gave up on this flow (no more detection or parsing). */
   Disabled: 4,
+  /** An async (one-sided) TCP session: only one direction is seen, so the protocol's
+   *  required first-data direction cannot be checked. */
+  OneSided: 8,
 } as const;
 
 export class AppLayerCounters {

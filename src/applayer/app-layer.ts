@@ -8,7 +8,8 @@
  */
 import { AppLayerEvent } from './app-layer-events.js';
 import { AppLayerCounters, AppLayerState, AlFlag } from './app-layer-state.js';
-import { AppProto } from './app-proto.js';
+import { AppProto, appProtoName } from './app-proto.js';
+import type { FlowStorage } from '../flow/flow-storage.js';
 import type { AppLayerProtoParser, FlowStorageClient } from './parser.js';
 import { DETECT_NEED_MORE, ProtoDetector } from './proto-detect.js';
 import { PROTOCOLS, type AppLayerConfig, type AppLayerProtoDef } from './registry.js';
@@ -79,6 +80,11 @@ export class AppLayer implements FlowStorageClient {
     this.state.tcp[slot] = tcp ? 1 : 0;
     this.state.clientPort[slot] = clientPort;
     this.state.serverPort[slot] = serverPort;
+  }
+
+  /** The session is async (one direction only seen): no first-data direction check. */
+  oneSided(slot: number): void {
+    this.state.flags[slot] = this.state.flags[slot]! | AlFlag.OneSided;
   }
 
   onData(slot: number, toServer: boolean, buf: Uint8Array, off: number, len: number): void {
@@ -161,6 +167,12 @@ export class AppLayer implements FlowStorageClient {
     this.state.clear(slot);
   }
 
+  /** Did the flow's parser ask for raw inspection of that direction (once)? */
+  takeRawTrigger(slot: number, toServer: boolean): boolean {
+    const p = this.parsers[this.state.alproto[slot]!];
+    return p !== undefined && p.takeRawTrigger !== undefined && p.takeRawTrigger(slot, toServer);
+  }
+
   /** Suricata's name of the flow's protocol, or undefined while unknown. */
   appProto(slot: number): number {
     return this.state.alproto[slot]!;
@@ -186,7 +198,7 @@ export class AppLayer implements FlowStorageClient {
     }
     if (final === AppProto.Unknown || final === AppProto.Failed) {
       const def = this.defs[proto];
-      if (def !== undefined && def.firstDataToServer && (st.flags[slot]! & AlFlag.FirstToServer) === 0) {
+      if (def !== undefined && def.firstDataToServer && (st.flags[slot]! & (AlFlag.FirstToServer | AlFlag.OneSided)) === 0) {
         // The protocol must start to server but the flow's first data went to the client.
         this.raise(slot, AppLayerEvent.WrongDirectionFirstData);
         this.fail(slot);
@@ -276,3 +288,26 @@ export class AppLayer implements FlowStorageClient {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The app layer registered in `storage` (its name is "applayer"), or null (not per packet). */
+export function findAppLayer(storage: FlowStorage): AppLayer | null {
+  const c = storage.find('applayer');
+  return c instanceof AppLayer ? c : null;
+}
+
+/**
+ * Suricata's EVE app_proto fields of a flow (EveAddAppProto): `,"app_proto":"x"` and, when a
+ * direction differs from the flow's protocol, app_proto_ts / app_proto_tc. "" while unknown.
+ */
+export function eveAppProtoFields(al: AppLayer | null, slot: number): string {
+  if (al === null || slot < 0) return '';
+  const st = al.state;
+  const name = appProtoName(st.alproto[slot]!);
+  if (name === undefined) return '';
+  let s = `,"app_proto":"${name}"`;
+  const ts = st.alprotoTs[slot]!;
+  const tc = st.alprotoTc[slot]!;
+  if (ts !== st.alproto[slot] && ts !== AppProto.Unknown) s += `,"app_proto_ts":"${appProtoName(ts)}"`;
+  if (tc !== st.alproto[slot] && tc !== AppProto.Unknown) s += `,"app_proto_tc":"${appProtoName(tc)}"`;
+  return s;
+}

@@ -12,6 +12,11 @@ export interface AppLayerProtoParser {
   end(slot: number, toServer: boolean): void;
   /** The flow slot is being reused: drop its state. */
   clear(slot: number): void;
+  /**
+   * True (once) when the parser asked for raw stream inspection of that direction now
+   * (Suricata's SCAppLayerParserTriggerRawStreamInspection, e.g. an HTTP request completed).
+   */
+  takeRawTrigger?(slot: number, toServer: boolean): boolean;
 }
 
 /** The flow storage contract (src/flow/flow-storage.ts): a per-slot state owner. */

@@ -238,6 +238,8 @@ export interface MirrorsinkConfig {
     communityId: boolean;
     /** Suricata's `community-id-seed` (0-65535, default 0): every tool joining records must use the same. */
     communityIdSeed: number;
+    /** EVE http records (Suricata's eve-log http type): on unless `eve.http: false`. */
+    http?: boolean;
   };
   /** Flow table, flow logs, EVE flow records and pcap outputs (null = flows off). */
   flows: FlowsConfig | null;

@@ -726,9 +726,11 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
   let alert: EveAlertConfig = EVE_ALERT_DEFAULTS;
   let communityId = true;
   let communityIdSeed = 0; // Suricata's default
+  let eveHttp = true;
   if (typeof o.eve === 'string') evePath = outputPath(c, o.eve, ['eve']);
   else {
-    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log', 'anomaly', 'alert', 'community_id', 'community_id_seed']);
+    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log', 'anomaly', 'alert', 'community_id', 'community_id_seed', 'http']);
+    eveHttp = c.bool(eve.http, ['eve', 'http'], true);
     evePath = outputPath(c, eve.path, ['eve', 'path']);
     fastLog = outputPath(c, eve.fast_log, ['eve', 'fast_log']);
     anomaly = validateEveAnomaly(c, eve.anomaly);
@@ -759,7 +761,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     keepFilterRejected,
     dedup,
     rules,
-    eve: { path: evePath, fastLog, anomaly, alert, communityId, communityIdSeed },
+    eve: { path: evePath, fastLog, anomaly, alert, communityId, communityIdSeed, http: eveHttp },
     flows,
     stream,
     defrag,

@@ -48,6 +48,9 @@ export const STREAM_ADDED = 1; // payload went into the stream (PKT_STREAM_ADD)
 export const STREAM_EST = 2; // session state >= ESTABLISHED after this packet (PKT_STREAM_EST)
 export const HAS_STREAM_DATA = 4; // streamBuf[streamOff, +streamLen) is raw stream data to inspect
 export const STREAM_PSEUDO = 8; // flow-end pseudo packet (PKT_PSEUDO_STREAM_END)
+/** The app layer parsed new data of this packet's direction since the last packet in it: tx
+ *  rules of that direction run on this packet (FLOW_TS/TC_APP_UPDATED). */
+export const APP_UPDATED = 16;
 
 export class PacketView {
   /** The frame's bytes (captured part only). Re-pointed per packet, never copied. */

@@ -20,6 +20,16 @@
  *     - otherwise the alert goes to every sink (at most MAX_ALERTS_PER_PACKET per packet, as
  *       Suricata's packet-alert-max) and is counted by severity and by rule.
  *
+ * Transactions (src/detect.c DetectRunTx): rules with HTTP buffers (rule.txDir) are not packet
+ * candidates; on a packet whose direction had an app-layer update (APP_UPDATED, set by the
+ * stream stage) on an HTTP flow, each live tx of that direction not yet fully inspected gets
+ * its candidates from the groups' per-buffer Aho-Corasick automata (rule-groups.ts TxGroup)
+ * and is checked buffer by buffer once the tx progress allows. A (tx, rule) alerts once; a
+ * rule whose final buffers failed is not evaluated again for that tx; growing bodies are
+ * inspected every 32 KiB and at completion (or flow end); a tx whose side is complete is
+ * marked inspected for it (so the parser can free it). `alert http` rules without buffers
+ * are packet/stream rules that also need the flow's app protocol to be HTTP.
+ *
  * Stream vs packet (src/detect-engine.c: DetectEngineInspectRulePayloadMatches): a TCP rule
  * whose payload keywords inspect the stream (rule.sigFlags, rule-parser.ts classifyStream)
  * runs them over the raw stream window the stream stage put on the packet (HAS_STREAM_DATA);
@@ -45,7 +55,11 @@
  * Nothing on this path allocates, except what sinks do for an alert and the latin1 string a
  * pcre needs (once per packet, only when a rule gets that far).
  */
-import { HAS_STREAM_DATA, STREAM_ADDED, STREAM_PSEUDO, type PacketView } from '../decode/packet-view.js';
+import { APP_UPDATED, HAS_STREAM_DATA, STREAM_ADDED, STREAM_EST, STREAM_PSEUDO, type PacketView } from '../decode/packet-view.js';
+import { AppProto } from '../applayer/app-proto.js';
+import type { HttpParser } from '../applayer/http/http-parser.js';
+import { TxDone, type HttpTx } from '../applayer/http/http-tx.js';
+import { HttpBuf } from '../applayer/http/http-buffers.js';
 import { IPPROTO_SCTP } from '../decode/sctp.js';
 import { matchStreamSize } from './keywords/stream-size.js';
 import type { DetectStage } from '../pipeline/stages.js';
@@ -58,10 +72,11 @@ import { FlowbitCmd, type FlowbitOp } from './keywords/flowbits.js';
 import { matchFragbits, matchHeaderCheck, matchIpopts, matchSameip, matchTcpFlags } from './keywords/header.js';
 import { matchEvent } from './keywords/events.js';
 import { PayloadInspector } from './payload-match.js';
-import { Action, Proto, SigFlag, type Rule } from './rule.js';
+import { Action, Proto, SigFlag, TxDir, type Rule } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
 import { Bucket, bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
 import { ThresholdTable } from './threshold.js';
+import type { AppLayer } from '../applayer/app-layer.js';
 
 /** What the engine needs from the flow table (FlowTable satisfies it structurally). */
 export interface DetectFlowSource {
@@ -85,9 +100,18 @@ export interface DetectEngineOptions {
    * Thresholds start afresh (they belong to rules).
    */
   previous?: DetectEngine | null;
+  /** The app layer (protocol per flow, HTTP transactions) for `alert http` and tx rules. */
+  appLayer?: AppLayer | null;
 }
 
 export const MAX_ALERTS_PER_PACKET = 15;
+const HTTP_NOT_STARTED = 0;
+const HTTP_COMPLETE = 5;
+const TX_NO_MATCH = 0;
+const TX_MATCH = 1;
+const TX_CANT_MATCH = 2;
+/** Body bytes between inspections of a growing body (Suricata's minimal inspect size order). */
+const BODY_INSPECT_STEP = 32768;
 
 export class DetectEngine implements DetectStage {
   readonly ruleSet: RuleSet;
@@ -102,6 +126,11 @@ export class DetectEngine implements DetectStage {
   /** Per-flow state; null without a flow table. */
   readonly flowState: DetectFlowState | null;
   private readonly maxAlerts: number;
+  /** The flow's app protocol per slot (app layer state), null without an app layer. */
+  private readonly alproto: Uint8Array | null;
+  private readonly http: HttpParser | null;
+  /** Transactions inspected by tx rules (counted per tx and packet). */
+  txInspected = 0;
 
   // ---- counters (read by metrics) ----
   packets = 0;
@@ -132,6 +161,9 @@ export class DetectEngine implements DetectStage {
     this.flowbits = new FlowbitStore(opts.flowbitCapacity ?? 1 << 16);
     this.thresholds = new ThresholdTable(opts.thresholdCapacity ?? 1 << 16);
     this.maxAlerts = opts.maxAlertsPerPacket ?? MAX_ALERTS_PER_PACKET;
+    const al = opts.appLayer ?? null;
+    this.alproto = al !== null ? al.state.alproto : null;
+    this.http = al !== null ? ((al.parser(AppProto.Http) as HttpParser | undefined) ?? null) : null;
     const prev = opts.previous ?? null;
     if (prev !== null && flow !== null && prev.flow === flow && prev.flowState !== null) {
       this.flowState = prev.flowState;
@@ -232,13 +264,27 @@ export class DetectEngine implements DetectStage {
       if (p.dport >= 0) this.addGroup(bucket.byDport.groupFor(p.dport), p, sb, so, sl);
       if (p.sport >= 0) this.addGroup(bucket.bySport.groupFor(p.sport), p, sb, so, sl);
     }
-    if (this.maxWord < 0) return;
+    this.logged = 0;
+    this.now = p.tsSec + p.tsNsec / 1e9;
+    const stopped = this.maxWord >= 0 && this.runCandidates(p, established, slot, gen, null);
+    // Transactions of the packet's direction that got new data (Suricata's DetectRunTx).
+    if (!stopped && slot >= 0 && this.http !== null && (p.streamFlags & APP_UPDATED) !== 0 && this.alproto![slot] === AppProto.Http) {
+      this.txPass(p, bucket, established, slot, gen);
+    }
+  }
 
+  private logged = 0;
+  private now = 0;
+
+  /**
+   * Check the marked candidates (against the packet, or against `tx` in the tx pass), emit
+   * alerts, clear the marks. Returns true when a pass rule stopped inspection.
+   */
+  private runCandidates(p: PacketView, established: boolean, slot: number, gen: number, tx: HttpTx | null): boolean {
     const cand = this.cand;
     const rules = this.rules;
+    const fs = this.flowState;
     let stopped = false;
-    let logged = 0;
-    const now = p.tsSec + p.tsNsec / 1e9;
     for (let w = this.minWord; w <= this.maxWord; w++) {
       let bits = cand[w]!;
       if (bits === 0) continue;
@@ -249,7 +295,15 @@ export class DetectEngine implements DetectStage {
         bits ^= low;
         const rule = rules[(w << 5) | (31 - Math.clz32(low))]!;
         this.candidatesChecked++;
-        if (!this.matchRule(rule, p, established, slot, gen)) continue;
+        if (tx === null) {
+          if (!this.matchRule(rule, p, established, slot, gen)) continue;
+        } else {
+          if (tx.hasMatched(rule.id)) continue;
+          const r = this.txMatch(rule, p, established, slot, gen, tx);
+          if (r === TX_CANT_MATCH) tx.addMatched(~rule.id);
+          if (r !== TX_MATCH) continue;
+          tx.addMatched(rule.id);
+        }
         if (rule.flowbitActions.length > 0 && slot >= 0) this.applyFlowbits(rule.flowbitActions, slot, gen);
         if (rule.action === Action.Pass) {
           this.passMatches++;
@@ -259,23 +313,158 @@ export class DetectEngine implements DetectStage {
         }
         if (rule.noalert) continue;
         const spec = rule.threshold ?? rule.detectionFilter;
-        if (spec !== null && !this.thresholds.check(spec, rule.id, p, now, gen)) {
+        if (spec !== null && !this.thresholds.check(spec, rule.id, p, this.now, gen)) {
           this.suppressed++;
           continue;
         }
-        if (logged >= this.maxAlerts) {
+        if (this.logged >= this.maxAlerts) {
           this.alertOverflow++;
           continue;
         }
-        logged++;
+        this.logged++;
         this.alerts++;
         this.alertsByRule[rule.id]!++;
         this.alertsBySeverity[rule.priority & 255]!++;
         if (slot >= 0) fs!.alerted[slot] = 1;
         const sinks = this.sinks;
-        for (let k = 0; k < sinks.length; k++) sinks[k]!.alert(p, rule, this.streamMatched);
+        for (let k = 0; k < sinks.length; k++) sinks[k]!.alert(p, rule, tx, tx !== null || this.streamMatched);
       }
     }
+    this.minWord = 0x7fffffff;
+    this.maxWord = -1;
+    return stopped;
+  }
+
+  /** Body inspection of this tx pass may run (see txPass). */
+  private bodyReady = false;
+
+  /** Mark the tx rules of one group and direction: buffers' fast patterns and the rest. */
+  private addTxGroup(g: RuleGroup | null, dir: number, tx: HttpTx): void {
+    if (g === null) return;
+    const tg = g.tx[dir];
+    if (tg === null || tg === undefined) return;
+    const al = tg.always;
+    for (let k = 0; k < al.length; k++) this.mark(al[k]!);
+    const ids = tg.bufIds;
+    for (let b = 0; b < ids.length; b++) {
+      const id = ids[b]!;
+      if (!this.bodyReady && (id === HttpBuf.RequestBody || id === HttpBuf.ResponseBody)) continue;
+      const len = tx.buffer(id);
+      if (len <= 0) continue;
+      const ac = tg.acs[b]!;
+      const n = ac.scan(tx.bytes, tx.offset, tx.offset + len);
+      if (n === 0) continue;
+      const hits = ac.hits;
+      const start = tg.patRuleStart[b]!;
+      const rs = tg.patRules[b]!;
+      for (let h = 0; h < n; h++) {
+        const pid = hits[h]!;
+        for (let k = start[pid]!; k < start[pid + 1]!; k++) this.mark(rs[k]!);
+      }
+    }
+  }
+
+  /**
+   * Tx rules over the flow's live transactions in the packet's direction: each (tx, rule)
+   * alerts at most once; a tx whose side is complete is marked inspected for that side (and
+   * then never looked at again, nor kept for detection's sake).
+   */
+  private txPass(p: PacketView, bucket: ProtoBucket, established: boolean, slot: number, gen: number): void {
+    const parser = this.http!;
+    const toServer = p.flowDirection === 1;
+    const dir = toServer ? TxDir.ToServer : TxDir.ToClient;
+    const doneBit = toServer ? TxDone.InspectedToServer : TxDone.InspectedToClient;
+    const n = parser.txCount(slot);
+    let completed: HttpTx | null = null;
+    for (let i = 0; i < n; i++) {
+      const tx = parser.getTx(slot, i)!;
+      if ((tx.done & doneBit) !== 0) continue;
+      const prog = toServer ? tx.req.progress : tx.res.progress;
+      if (prog === HTTP_NOT_STARTED) continue;
+      // Body inspect windows (request/response-body-minimal-inspect-size): a growing body is
+      // inspected again once BODY_INSPECT_STEP more bytes arrived, and when the side completes.
+      const half = toServer ? tx.req : tx.res;
+      const last = toServer ? tx.bodyInspectedReq : tx.bodyInspectedRes;
+      // A flow-end pseudo packet inspects whatever the body has (it may never complete).
+      const final = prog === HTTP_COMPLETE || (p.streamFlags & STREAM_PSEUDO) !== 0;
+      this.bodyReady = final ? last !== half.bodyLen || half.bodyLen === 0 : half.bodyLen > 0 && (last < 0 ? half.bodyLen >= BODY_INSPECT_STEP : half.bodyLen - last >= BODY_INSPECT_STEP);
+      if (this.bodyReady) {
+        if (toServer) tx.bodyInspectedReq = half.bodyLen;
+        else tx.bodyInspectedRes = half.bodyLen;
+      }
+      this.txInspected++;
+      this.inspector.stamp++;
+      this.minWord = 0x7fffffff;
+      this.maxWord = -1;
+      this.addTxGroup(bucket.any, dir, tx);
+      if (p.dport >= 0) this.addTxGroup(bucket.byDport.groupFor(p.dport), dir, tx);
+      if (p.sport >= 0) this.addTxGroup(bucket.bySport.groupFor(p.sport), dir, tx);
+      const stopped = this.maxWord >= 0 && this.runCandidates(p, established, slot, gen, tx);
+      if (prog === HTTP_COMPLETE) {
+        tx.markDone(doneBit);
+        completed = tx;
+      }
+      if (stopped) break;
+    }
+    // Free what every consumer is done with (the parser reaps from the front).
+    if (completed !== null) parser.markDone(slot, completed, 0);
+  }
+
+  /** A tx rule against one transaction (header checks as for packets, then its buffers). */
+  matchTxRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: HttpTx): boolean {
+    this.bodyReady = true;
+    return this.txMatch(rule, p, established, slot, gen, tx) === TX_MATCH;
+  }
+
+  /**
+   * TX_MATCH, TX_NO_MATCH (may match later: buffers not there yet, a body still growing,
+   * flowbits), or TX_CANT_MATCH: a buffer that will not change any more did not match.
+   */
+  private txMatch(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: HttpTx): number {
+    if (!matchAddressesPorts(rule, p)) return TX_NO_MATCH;
+    if (rule.flow !== 0 && !matchFlow(rule.flow, p.flowDirection, established, p.rebuilt)) return TX_NO_MATCH;
+    const hc = rule.headerChecks;
+    for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return TX_NO_MATCH;
+    const fc = rule.flowbitChecks;
+    for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return TX_NO_MATCH;
+    const prog = rule.txDir === TxDir.ToServer ? tx.req.progress : tx.res.progress;
+    const complete = prog === HTTP_COMPLETE;
+    const tbs = rule.txBuffers;
+    // Cheap, final buffers first; bodies (which may still grow) after them.
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < tbs.length; i++) {
+        const tb = tbs[i]!;
+        const body = tb.buf === HttpBuf.RequestBody || tb.buf === HttpBuf.ResponseBody;
+        if (body !== (pass === 1)) continue;
+        if (prog < tb.progress) return TX_NO_MATCH;
+        if (body && !this.bodyReady) return TX_NO_MATCH;
+        const final = !body || complete;
+        const len = tx.buffer(tb.buf);
+        if (len < 0) return final ? TX_CANT_MATCH : TX_NO_MATCH;
+        if (tb.len !== null && !tb.len.test(len)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
+        if (tb.ops.length > 0 && !this.inspector.match(tb.ops, tx.bytes, tx.offset, len)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
+      }
+    }
+    if (rule.payload.length > 0 && !this.matchTxPayload(rule, p, tx)) return TX_NO_MATCH;
+    return TX_MATCH;
+  }
+
+  /**
+   * Payload keywords of a tx rule. Suricata runs them as a stream inspect engine of the tx
+   * (raw stream of that direction, flushed on request completion); here: the packet's stream
+   * window or payload, else the transaction's raw start line + headers, else its body
+   * (an approximation of the raw bytes the tx came in).
+   */
+  private matchTxPayload(rule: Rule, p: PacketView, tx: HttpTx): boolean {
+    const ops = rule.payload;
+    const insp = this.inspector;
+    if ((p.streamFlags & HAS_STREAM_DATA) !== 0 && insp.match(ops, p.streamBuf, p.streamOff, p.streamLen)) return true;
+    if (p.payloadLen > 0 && insp.match(ops, p.buf, p.payloadOffset, p.payloadLen)) return true;
+    const toServer = rule.txDir === TxDir.ToServer;
+    let len = tx.buffer(toServer ? HttpBuf.RequestStart : HttpBuf.ResponseStart);
+    if (len > 0 && insp.match(ops, tx.bytes, tx.offset, len)) return true;
+    len = tx.buffer(toServer ? HttpBuf.RequestBody : HttpBuf.ResponseBody);
+    return len > 0 && insp.match(ops, tx.bytes, tx.offset, len);
   }
 
   /** Whether the last matchRule() matched on the stream window (for the alert sinks). */
@@ -284,6 +473,8 @@ export class DetectEngine implements DetectStage {
   /** Does `rule` match packet `p`? (Exposed for tests; the engine calls it per candidate.) */
   matchRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number): boolean {
     this.streamMatched = false;
+    // `alert http ...` (AppProtoEquals): the flow's protocol, known only on established TCP.
+    if (rule.alproto !== 0 && (slot < 0 || this.alproto === null || this.alproto[slot] !== rule.alproto || (p.streamFlags & STREAM_EST) === 0)) return false;
     const proto = rule.proto;
     if (proto === Proto.Ipv4 ? p.ipVersion !== 4 : proto === Proto.Ipv6 ? p.ipVersion !== 6 : false) return false;
     if (p.ipVersion === 0 && proto !== Proto.Pkthdr) return false;

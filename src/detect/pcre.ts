@@ -16,7 +16,8 @@
  * only); `\S` inside a character class keeps its JS meaning.
  * Rejected (the rule is skipped with a reason): inline option changes past the start, scoped
  * options (?i:...), conditionals, recursion, \K, \G, \p{...}, backtracking verbs, /G (ungreedy)
- * and Suricata's HTTP buffer modifiers (U, I, P, Q, H, D, M, C, K, S, Y, V, W, Z).
+ * and the HTTP buffer modifier K. The other buffer modifiers (U, I, P, Q, H, D, M, C, S, Y, V,
+ * W, Z) are returned as `buffer` for the rule parser to place the pcre in that buffer.
  *
  * Catastrophic backtracking guard: a quantified group (+, *, {n,} or {n,m} with m > 1) that
  * itself contains an unbounded quantifier — `(a+)+`, `(?:.\w{2,}){2,}` — is rejected at load.
@@ -33,9 +34,13 @@ export interface PcreSpec {
   negated: boolean;
   relative: boolean;
   anchored: boolean;
+  /** An HTTP buffer flag (U, I, P, Q, H, D, M, C, S, Y, V, W, Z), or null: the payload. */
+  buffer: string | null;
 }
 
 const HTTP_MODIFIERS = 'UIPQHDMCKSYVWZ';
+/** The buffer flags that are supported (rule-parser.ts maps them to HTTP buffers). */
+const HTTP_BUFFER_FLAGS = 'UIPQHDMCSYVWZ';
 
 /** `what` for the reason; `category` groups the summary (default: "unsupported pcre syntax"). */
 function unsupportedPcre(what: string, category = 'unsupported pcre syntax'): RuleError {
@@ -444,6 +449,7 @@ export function compilePcre(value: string, negated: boolean): PcreSpec {
   const f: Flags = { i: false, s: false, m: false, x: false, E: false };
   let relative = false;
   let anchored = false;
+  let buffer: string | null = null;
   for (const ch of flags) {
     switch (ch) {
       case 'i':
@@ -466,6 +472,11 @@ export function compilePcre(value: string, negated: boolean): PcreSpec {
       case 'G':
         throw unsupportedPcre("modifier 'G' (ungreedy)", 'unsupported pcre modifier');
       default:
+        if (HTTP_BUFFER_FLAGS.includes(ch)) {
+          if (buffer !== null && buffer !== ch) throw invalidValue('pcre', `two buffer modifiers '${buffer}' and '${ch}'`);
+          buffer = ch;
+          break;
+        }
         if (HTTP_MODIFIERS.includes(ch)) throw unsupportedPcre(`modifier '${ch}' (app-layer buffer)`, 'unsupported pcre modifier');
         throw invalidValue('pcre', `unknown modifier '${ch}'`);
     }
@@ -480,5 +491,5 @@ export function compilePcre(value: string, negated: boolean): PcreSpec {
   } catch (err) {
     throw invalidValue('pcre', `'${pattern}' does not compile: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return { regex, source, negated, relative, anchored };
+  return { regex, source, negated, relative, anchored, buffer };
 }

@@ -44,8 +44,70 @@ export function bucketOf(ipProto: number): number {
   }
 }
 
+/**
+ * The transaction rules of one direction in a group: one Aho-Corasick per HTTP buffer over the
+ * fast patterns that live in that buffer, and the rules without a pattern (always candidates).
+ */
+export class TxGroup {
+  /** Buffer ids that have an automaton, with (per entry) the automaton and pattern → rules. */
+  readonly bufIds: Int32Array;
+  readonly acs: AhoCorasick[];
+  readonly patRuleStart: Int32Array[];
+  readonly patRules: Int32Array[];
+  readonly always: Int32Array;
+
+  constructor(rules: readonly Rule[]) {
+    const always: number[] = [];
+    const byBuf = new Map<number, { index: Map<string, number>; patterns: Uint8Array[]; lists: number[][] }>();
+    for (const r of [...rules].sort((a, b) => a.id - b.id)) {
+      const pat = r.prefilterPattern;
+      if (pat === null || r.prefilterBuffer < 0) {
+        always.push(r.id);
+        continue;
+      }
+      let e = byBuf.get(r.prefilterBuffer);
+      if (e === undefined) {
+        e = { index: new Map(), patterns: [], lists: [] };
+        byBuf.set(r.prefilterBuffer, e);
+      }
+      const key = Buffer.from(pat.buffer, pat.byteOffset, pat.byteLength).toString('latin1');
+      let pid = e.index.get(key);
+      if (pid === undefined) {
+        pid = e.patterns.length;
+        e.index.set(key, pid);
+        e.patterns.push(pat);
+        e.lists.push([]);
+      }
+      e.lists[pid]!.push(r.id);
+    }
+    this.always = Int32Array.from(always);
+    const ids = [...byBuf.keys()].sort((a, b) => a - b);
+    this.bufIds = Int32Array.from(ids);
+    this.acs = [];
+    this.patRuleStart = [];
+    this.patRules = [];
+    for (const id of ids) {
+      const e = byBuf.get(id)!;
+      this.acs.push(new AhoCorasick(e.patterns));
+      const start = new Int32Array(e.lists.length + 1);
+      let n = 0;
+      e.lists.forEach((l, i) => {
+        start[i] = n;
+        n += l.length;
+      });
+      start[e.lists.length] = n;
+      const flat = new Int32Array(n);
+      e.lists.forEach((l, i) => flat.set(l, start[i]!));
+      this.patRuleStart.push(start);
+      this.patRules.push(flat);
+    }
+  }
+}
+
 export class RuleGroup {
   readonly ac: AhoCorasick | null;
+  /** Transaction rules by TxDir (index 1 to server, 2 to client); null when none. */
+  readonly tx: (TxGroup | null)[] = [null, null, null];
   /** Pattern id → rule ids (CSR). */
   readonly patRuleStart: Int32Array;
   readonly patRules: Int32Array;
@@ -56,9 +118,15 @@ export class RuleGroup {
   /** All rule ids of the group (ascending), for stats/tests. */
   readonly ruleIds: Int32Array;
 
-  constructor(rules: readonly Rule[]) {
+  constructor(allRules: readonly Rule[]) {
+    this.ruleIds = Int32Array.from(allRules.map((r) => r.id).sort((a, b) => a - b));
+    // Transaction rules are candidates only in the tx pass (engine.ts), by their buffers.
+    for (const dir of [1, 2]) {
+      const txr = allRules.filter((r) => r.txDir === dir);
+      if (txr.length > 0) this.tx[dir] = new TxGroup(txr);
+    }
+    const rules = allRules.filter((r) => r.txDir === 0);
     const ids = rules.map((r) => r.id).sort((a, b) => a - b);
-    this.ruleIds = Int32Array.from(ids);
     const byId = new Map(rules.map((r) => [r.id, r]));
     const noPattern: Rule[] = [];
     // Identical patterns share one automaton entry.

@@ -52,6 +52,21 @@ import { parseFlow } from './keywords/flow.js';
 import { parseThreshold } from './keywords/threshold.js';
 import { FOLD } from './keywords/payload.js';
 import { parseEventKeyword } from './keywords/events.js';
+import {
+  BufDir,
+  CONTENT_MODIFIERS,
+  PCRE_BUFFER_FLAGS,
+  STICKY_BUFFERS,
+  bufferProgress,
+  fastPatternPriority,
+  parseLenCheck,
+  parseUrilen,
+  type HttpBufDef,
+  type LenCheck,
+} from './keywords/http.js';
+import { AppProto } from '../applayer/app-proto.js';
+import { HttpBuf } from '../applayer/http/http-buffers.js';
+import { TxDir, type TxBufferMatch } from './rule.js';
 
 export interface ParseContext {
   addressVars: ReadonlyMap<string, string>;
@@ -88,6 +103,12 @@ const PROTOCOLS: Record<string, ProtoValue> = {
   ipv6: Proto.Ipv6,
   ip6: Proto.Ipv6,
   sctp: Proto.Sctp,
+};
+
+/** App-layer protocols of the rule header: TCP plus the flow's app protocol (AppProtoEquals). */
+const APP_PROTOCOLS: Record<string, number> = {
+  http: AppProto.Http,
+  http1: AppProto.Http,
 };
 
 /** Split the options part on `;` not preceded by `\`. Exported for tests. */
@@ -153,6 +174,9 @@ const SUPPORTED = new Set([
   'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
   'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
   'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream-event', 'app-layer-event', 'engine-event', 'stream_size',
+  'uricontent', 'urilen', 'bsize',
+  ...STICKY_BUFFERS.keys(),
+  ...CONTENT_MODIFIERS.keys(),
 ]);
 
 export function isSupportedKeyword(name: string): boolean {
@@ -179,7 +203,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   if (action === undefined) throw new RuleError(`unknown action '${tokens[0]}'`, 'unknown action');
   if (tokens.length < 2) throw new RuleError('rule header has no protocol', 'syntax');
   const protoText = tokens[1]!.toLowerCase();
-  const proto = PROTOCOLS[protoText];
+  const alproto = APP_PROTOCOLS[protoText] ?? 0;
+  const proto = alproto !== 0 ? Proto.Tcp : PROTOCOLS[protoText];
   if (proto === undefined) {
     if (/^[a-z][a-z0-9_.-]*$/.test(protoText)) throw unsupportedProtocol(protoText);
     throw new RuleError(`bad protocol '${tokens[1]}'`, 'syntax');
@@ -253,6 +278,10 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     payload: [],
     byteVars: 0,
     prefilterPattern: null,
+    alproto,
+    txBuffers: [],
+    txDir: TxDir.None,
+    prefilterBuffer: -1,
     flowbitChecks: [],
     flowbitActions: [],
     flowbitsRole: FlowbitsRole.None,
@@ -264,6 +293,24 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   let haveSid = false;
   let priorityKeyword: number | null = null;
   const payload: PayloadOp[] = [];
+  // HTTP buffers: ops per buffer (request-side id for two-sided buffers, see keywords/http.ts).
+  const bufOps = new Map<number, PayloadOp[]>();
+  const bufDefs = new Map<number, HttpBufDef>();
+  const bufLen = new Map<number, LenCheck>();
+  /** The sticky buffer content goes to (null: the payload). */
+  let sticky: HttpBufDef | null = null;
+  const listOf = (def: HttpBufDef | null): PayloadOp[] => {
+    if (def === null) return payload;
+    let l = bufOps.get(def.id);
+    if (l === undefined) {
+      l = [];
+      bufOps.set(def.id, l);
+      bufDefs.set(def.id, def);
+    }
+    return l;
+  };
+  /** Where the latest content was put (legacy modifiers move it). */
+  let lastContentList: PayloadOp[] | null = null;
   const vars = new ByteVars();
   let lastContent: ContentOp | null = null;
   /** The last content or pcre: the anchor later relative keywords depend on. */
@@ -290,6 +337,25 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       if (value === null || value === '') throw invalidValue(name, 'needs a value');
       return value;
     };
+    const stickyDef = STICKY_BUFFERS.get(name);
+    if (stickyDef !== undefined) {
+      if (alproto === 0 && rule.proto !== Proto.Tcp && rule.proto !== Proto.Any) throw invalidValue(name, `HTTP buffer in a '${protoText}' rule`);
+      sticky = stickyDef;
+      listOf(sticky);
+      continue;
+    }
+    const modDef = CONTENT_MODIFIERS.get(name);
+    if (modDef !== undefined) {
+      const c = needContent(name);
+      if (lastContentList === null || lastContentList[lastContentList.length - 1] !== c) throw invalidValue(name, 'must follow its content');
+      const target = listOf(modDef);
+      if (target !== lastContentList) {
+        lastContentList.pop();
+        target.push(c);
+        lastContentList = target;
+      }
+      continue;
+    }
     switch (name) {
       case 'msg':
         rule.msg = parseMsg(need());
@@ -338,12 +404,30 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       }
 
       // ---- payload ----
-      case 'content': {
+      case 'content':
+      case 'uricontent': {
         const op = parseContent(need());
         anchorBeforeLastContent = lastAnchor;
         lastContent = op;
         lastAnchor = op;
-        payload.push(op);
+        // uricontent:"x" is content:"x"; http_uri.
+        const l = name === 'uricontent' ? listOf(CONTENT_MODIFIERS.get('http_uri')!) : listOf(sticky);
+        l.push(op);
+        lastContentList = l;
+        break;
+      }
+      case 'urilen': {
+        const u = parseUrilen(need());
+        const def = STICKY_BUFFERS.get(u.raw ? 'http.uri.raw' : 'http.uri')!;
+        listOf(def);
+        if (bufLen.has(def.id)) throw invalidValue(name, 'given twice');
+        bufLen.set(def.id, u.check);
+        break;
+      }
+      case 'bsize': {
+        if (sticky === null) throw invalidValue(name, 'needs a sticky buffer (http.uri, ...) before it');
+        if (bufLen.has(sticky.id)) throw invalidValue(name, 'given twice for one buffer');
+        bufLen.set(sticky.id, parseLenCheck(name, need()));
         break;
       }
       case 'nocase': {
@@ -384,37 +468,42 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
         applyFastPattern(needContent(name), value);
         break;
       case 'pkt_data':
-        // Switches inspection back to the packet payload: the only buffer here.
+        // Switches inspection back to the packet payload.
+        sticky = null;
         break;
       case 'pcre': {
         const op = parsePcreOp(need());
         if (op.relative) markRelative(lastAnchor);
         lastAnchor = op;
-        payload.push(op);
+        if (op.buffer !== null) {
+          const def = PCRE_BUFFER_FLAGS[op.buffer]!;
+          if (sticky !== null && sticky.id !== def.id) throw invalidValue(name, `buffer flag '${op.buffer}' inside another sticky buffer`);
+          listOf(def).push(op);
+        } else listOf(sticky).push(op);
         break;
       }
       case 'byte_test': {
         const op = parseByteTest(need(), vars);
         if (op.spec.relative) markRelative(lastAnchor);
-        payload.push(op);
+        listOf(sticky).push(op);
         break;
       }
       case 'byte_jump': {
         const op = parseByteJump(need(), vars);
         if (op.spec.relative) markRelative(lastAnchor);
-        payload.push(op);
+        listOf(sticky).push(op);
         break;
       }
       case 'byte_extract': {
         const op = parseByteExtract(need(), vars);
         if (op.spec.relative) markRelative(lastAnchor);
-        payload.push(op);
+        listOf(sticky).push(op);
         break;
       }
       case 'isdataat': {
         const op = parseIsdataat(need(), vars);
         if (op.relative) markRelative(lastAnchor);
-        payload.push(op);
+        listOf(sticky).push(op);
         break;
       }
 
@@ -527,9 +616,14 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   if (!haveSid) throw new RuleError('rule has no sid', 'missing sid');
   if (priorityKeyword !== null) rule.priority = priorityKeyword;
 
+  // ---- HTTP buffers: direction, then the tx buffer list ----
+  if (bufOps.size > 0) finishHttpBuffers(rule, protoText, bufOps, bufDefs, bufLen, payload);
+
   // ---- payload finalisation ----
   let fpCount = 0;
-  for (const op of payload) {
+  const allOps: PayloadOp[] = [...payload];
+  for (const tb of rule.txBuffers) allOps.push(...tb.ops);
+  for (const op of allOps) {
     if (op.type !== OpType.Content) continue;
     op.finalize();
     if (op.fastPattern) {
@@ -544,7 +638,11 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   rule.byteVars = vars.slots.size;
   if (payload.length > 0) rule.requirePayload = true;
   if (rule.requirePayload && rule.requireNoPayload) throw new RuleError('rule needs a payload and no payload at once', 'contradiction');
-  rule.prefilterPattern = choosePrefilterPattern(payload);
+  if (rule.txBuffers.length > 0) {
+    const fp = chooseTxPrefilter(rule);
+    rule.prefilterPattern = fp.pattern;
+    rule.prefilterBuffer = fp.buffer;
+  } else rule.prefilterPattern = choosePrefilterPattern(payload);
   rule.sigFlags = classifyStream(rule, protoText);
   if ((rule.sigFlags & SigFlag.OnlyStream) !== 0 && (rule.sigFlags & SigFlag.RequirePacket) !== 0) {
     // SigValidatePacketStream: packet-only keywords with only_stream / tcp-stream.
@@ -556,6 +654,90 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   const writes = rule.flowbitActions.some((a) => a.cmd === FlowbitCmd.Set || a.cmd === FlowbitCmd.Unset || a.cmd === FlowbitCmd.Toggle);
   rule.flowbitsRole = reads && writes ? FlowbitsRole.SetRead : writes ? FlowbitsRole.Set : reads ? FlowbitsRole.Read : FlowbitsRole.None;
   return rule;
+}
+
+/**
+ * The rule's HTTP buffers in rule.txBuffers: two-sided buffers (http.header, file.data, ...) go
+ * to the side the rule inspects, which is the one its one-sided buffers name, else its flow
+ * direction, else to the server (file.data: to the client). Buffers of both directions need
+ * Suricata's `=>` rules, which are refused. Payload contents next to HTTP buffers stay in
+ * rule.payload: the tx pass matches them on the packet's stream window or payload, else on the
+ * transaction's raw start line + headers or body (engine.ts matchTxRule).
+ */
+function finishHttpBuffers(
+  rule: Rule,
+  protoText: string,
+  bufOps: Map<number, PayloadOp[]>,
+  bufDefs: Map<number, HttpBufDef>,
+  bufLen: Map<number, LenCheck>,
+  payload: PayloadOp[],
+): void {
+  if (rule.proto !== Proto.Tcp && rule.proto !== Proto.Any) throw invalidValue('http', `HTTP buffers in a '${protoText}' rule`);
+  let fixed = 0;
+  let onlyFileData = true;
+  for (const def of bufDefs.values()) {
+    if (def.dir !== BufDir.Both) fixed |= def.dir;
+    if (def.id !== HttpBuf.RequestBody || def.resId !== HttpBuf.ResponseBody) onlyFileData = false;
+  }
+  if (fixed === (BufDir.ToServer | BufDir.ToClient)) {
+    throw new RuleError('HTTP buffers of both directions in one rule (needs a => rule)', 'http buffers of both directions');
+  }
+  const flowDir = (rule.flow & FlowFlag.ToServer) !== 0 ? BufDir.ToServer : (rule.flow & FlowFlag.ToClient) !== 0 ? BufDir.ToClient : 0;
+  let dir = fixed !== 0 ? fixed : flowDir !== 0 ? flowDir : onlyFileData ? BufDir.ToClient : BufDir.ToServer;
+  if (fixed !== 0 && flowDir !== 0 && fixed !== flowDir) {
+    throw new RuleError(`flow direction and HTTP buffer direction disagree`, 'http buffer direction');
+  }
+  if (dir === BufDir.Both) dir = BufDir.ToServer;
+  for (const [id, ops] of bufOps) {
+    const def = bufDefs.get(id)!;
+    const buf = def.dir === BufDir.Both && dir === BufDir.ToClient ? def.resId : def.id;
+    const len = bufLen.get(id) ?? null;
+    if (ops.length === 0 && len === null) throw invalidValue('http', `sticky buffer with nothing to match in it`);
+    const tb: TxBufferMatch = { buf, ops, len, progress: bufferProgress(buf) };
+    rule.txBuffers.push(tb);
+  }
+  rule.txDir = dir === BufDir.ToClient ? TxDir.ToClient : TxDir.ToServer;
+  if (rule.alproto === 0) rule.alproto = AppProto.Http;
+}
+
+/**
+ * The fast pattern of a tx rule (RetrieveFPForSig): an explicit fast_pattern; else among the
+ * buffers with non-negated content and the lowest priority (keywords/http.ts), the longest
+ * pattern. Negated contents only when nothing else exists... and then none (always a candidate).
+ */
+function chooseTxPrefilter(rule: Rule): { pattern: Uint8Array | null; buffer: number } {
+  let best: ContentOp | null = null;
+  let bestBuf = -1;
+  let bestPrio = 99;
+  for (const tb of rule.txBuffers) {
+    for (const op of tb.ops) {
+      if (op.type !== OpType.Content) continue;
+      if (op.fastPattern) return { pattern: foldPattern(op), buffer: tb.buf };
+    }
+  }
+  for (const tb of rule.txBuffers) {
+    const prio = fastPatternPriority(tb.buf);
+    for (const op of tb.ops) {
+      if (op.type !== OpType.Content || op.negated) continue;
+      const better =
+        best === null ||
+        prio < bestPrio ||
+        (prio === bestPrio && (op.raw.length > best.raw.length || (op.raw.length === best.raw.length && strength(op.raw) > strength(best.raw))));
+      if (better) {
+        best = op;
+        bestBuf = tb.buf;
+        bestPrio = prio;
+      }
+    }
+  }
+  if (best === null) return { pattern: null, buffer: -1 };
+  return { pattern: foldPattern(best), buffer: bestBuf };
+}
+
+function foldPattern(op: ContentOp): Uint8Array {
+  let bytes = op.raw;
+  if (op.fpChopOffset >= 0) bytes = bytes.subarray(op.fpChopOffset, op.fpChopOffset + op.fpChopLength);
+  return Uint8Array.from(bytes, (b) => FOLD[b]!);
 }
 
 /**

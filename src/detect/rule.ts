@@ -10,6 +10,21 @@ import type { PayloadOp } from './keywords/payload.js';
 import type { FlowbitOp } from './keywords/flowbits.js';
 import type { ThresholdSpec } from './keywords/threshold.js';
 import type { StreamSizeCheck } from './keywords/stream-size.js';
+import type { LenCheck } from './keywords/http.js';
+
+/** One HTTP buffer a tx rule inspects: its payload operations and/or a length check. */
+export interface TxBufferMatch {
+  /** HttpBuf id (applayer/http/http-buffers.ts). */
+  buf: number;
+  ops: PayloadOp[];
+  /** bsize / urilen, null when none. */
+  len: LenCheck | null;
+  /** Transaction progress (its side) needed before the buffer is inspected. */
+  progress: number;
+}
+
+/** Rule.txDir values. */
+export const TxDir = { None: 0, ToServer: 1, ToClient: 2 } as const;
 
 /** Action, numbered in Suricata's default action-order (pass first). */
 export const Action = {
@@ -131,6 +146,16 @@ export interface Rule {
   byteVars: number;
   /** Pattern given to the prefilter, case-folded; null = rule is always a candidate. */
   prefilterPattern: Uint8Array | null;
+
+  // ---- app layer ----
+  /** App-layer protocol the flow must have (AppProto id; 0 = any). */
+  alproto: number;
+  /** HTTP buffers of a transaction rule (empty: a packet/stream rule). */
+  txBuffers: TxBufferMatch[];
+  /** TxDir: which side's transactions the rule inspects (None: not a tx rule). */
+  txDir: number;
+  /** Where the prefilter pattern is looked for: -1 the payload/stream, else an HttpBuf id. */
+  prefilterBuffer: number;
 
   // ---- flowbits ----
   flowbitChecks: FlowbitOp[];

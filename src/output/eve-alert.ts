@@ -29,6 +29,9 @@ import { FlowCommunityIds, hasFlowKeys, packetCommunityId } from './community-id
 import { formatEveTimestamp } from './eve-timestamp.js';
 import { eveFragmentsOf } from './rule-text.js';
 import { evePacketFields, evePayloadFields, type EvePayloadOptions } from './eve-payload.js';
+import { eveAppProtoFields, type AppLayer } from '../applayer/app-layer.js';
+import type { HttpTx } from '../applayer/http/http-tx.js';
+import { formatHttpObject } from './eve-http.js';
 
 // Kept importable from here for existing callers.
 export { ruleEveFragments } from './rule-text.js';
@@ -57,6 +60,8 @@ export interface EveAlertOptions extends EvePayloadOptions {
    * flow's (cached per flow) when the packet has one, else the packet's own tuple.
    */
   communityIdSeed?: number | null;
+  /** The app layer: app_proto of the alert's flow. */
+  appLayer?: AppLayer | null;
 }
 
 function alertCommunityId(p: PacketView, slot: number, flow: EveFlowSource | null, seed: number): string | null {
@@ -101,10 +106,11 @@ function sourceTarget(p: PacketView, rule: Rule, srcIp: string, dstIp: string): 
 }
 
 /**
- * One EVE alert line (no trailing newline). `streamMatch`: the rule matched on stream data
- * (the engine tells the sink); it picks what `payload` shows and sets `stream`.
+ * One EVE alert line (no trailing newline). `tx`: the HTTP transaction a tx rule matched.
+ * `streamMatch`: the rule matched on stream data (the engine tells the sink); it picks what
+ * `payload` shows and sets `stream`.
  */
-export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions = {}, streamMatch = false): string {
+export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions = {}, tx: HttpTx | null = null, streamMatch = false): string {
   const srcIp = packetAddress(p, true);
   const dstIp = packetAddress(p, false);
   const flow = opts.flow ?? null;
@@ -131,6 +137,7 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
     const cid = alertCommunityId(p, slot, flow, seed);
     if (cid !== null) s += `,"community_id":"${cid}"`;
   }
+  if (tx !== null) s += `,"tx_id":${tx.id}`;
 
   const frags = eveFragmentsOf(rule);
   s += `,"alert":${frags.head}`;
@@ -153,6 +160,8 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
     s += '}';
   }
 
+  if (tx !== null) s += `,"http":${formatHttpObject(tx)}`;
+  if (slot >= 0) s += eveAppProtoFields(opts.appLayer ?? null, slot);
   if (slot >= 0) {
     const toServer = p.flowDirection === 1;
     s += `,"direction":"${toServer ? 'to_server' : 'to_client'}"`;
@@ -182,8 +191,8 @@ export class EveAlertSink implements AlertSink {
     if (seed !== null && opts.flow && hasFlowKeys(opts.flow)) FlowCommunityIds.of(opts.flow, seed);
   }
 
-  alert(p: PacketView, rule: Rule, streamMatch = false): void {
+  alert(p: PacketView, rule: Rule, tx?: HttpTx | null, streamMatch = false): void {
     this.count++;
-    this.out.write(formatEveAlert(p, rule, this.opts, streamMatch));
+    this.out.write(formatEveAlert(p, rule, this.opts, tx ?? null, streamMatch));
   }
 }

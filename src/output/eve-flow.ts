@@ -13,6 +13,8 @@
  */
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP } from '../decode/packet-view.js';
 import { findFlowAlerts } from '../detect/flow-state.js';
+import { findAppLayer } from '../applayer/app-layer.js';
+import { appProtoName } from '../applayer/app-proto.js';
 import { formatFlowAddresses } from '../flow/flow-report.js';
 import type { FlowEndReason, FlowTable } from '../flow/flow-table.js';
 import { FlowCommunityIds } from './community-id.js';
@@ -86,6 +88,20 @@ export function eveFlowEvent(t: FlowTable, slot: number, reason: FlowEndReason, 
   }
   const seed = opts.communityIdSeed ?? null;
   if (seed !== null) ev.community_id = FlowCommunityIds.of(t, seed).get(slot);
+  // app_proto (+ _ts/_tc when a side differs), as Suricata's EveAddAppProto; absent while unknown.
+  const al = findAppLayer(t.storage);
+  if (al !== null) {
+    const st = al.state;
+    const fp = st.alproto[slot]!;
+    const name = appProtoName(fp);
+    if (name !== undefined) {
+      ev.app_proto = name;
+      const ts = st.alprotoTs[slot]!;
+      const tc = st.alprotoTc[slot]!;
+      if (ts !== fp && ts !== 0) ev.app_proto_ts = appProtoName(ts);
+      if (tc !== fp && tc !== 0) ev.app_proto_tc = appProtoName(tc);
+    }
+  }
   ev.flow = {
     pkts_toserver: t.pktsToServer[slot]!,
     pkts_toclient: t.pktsToClient[slot]!,

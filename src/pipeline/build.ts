@@ -29,6 +29,11 @@ import type { PipelineStages } from './pipeline.js';
 import { FlowTable, type FlowTableOptions, type FlowTimeouts } from '../flow/flow-table.js';
 import { midstreamProbe } from '../applayer/midstream-probe.js';
 import { TcpStreamStage } from '../stream/stream-stage.js';
+import { AppLayer } from '../applayer/app-layer.js';
+import { AppProto } from '../applayer/app-proto.js';
+import type { HttpParser } from '../applayer/http/http-parser.js';
+import { TxDone } from '../applayer/http/http-tx.js';
+import { EveHttpLogger } from '../output/eve-http.js';
 import { loadRuleFiles } from '../detect/rule-loader.js';
 import { stageNeedWarnings } from '../detect/rule-needs.js';
 import { outputPathProblem } from '../output/output-path-check.js';
@@ -55,6 +60,10 @@ export interface FlowBundle {
   table: FlowTable;
   /** TCP stream reassembly over the table's slots (null when `stream.enabled: false`). */
   stream: TcpStreamStage | null;
+  /** The app layer fed by the stream stage (null without stream reassembly). */
+  app: AppLayer | null;
+  /** EVE http records (eve.http, on by default), null when off or without EVE. */
+  http: EveHttpLogger | null;
   outputs: FlowOutputs;
   files: FlowLogFileWriter | null;
 }
@@ -197,7 +206,7 @@ export interface StageContext {
 function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory: SessionDirectory, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
   const sessions = directory.sessions;
   const tableOptions = flowTableOptions(opts, directory, config.dedup.enabled);
-  const key = JSON.stringify({ flows: config.flows, stream: config.stream, merge: config.dedup.enabled, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, cid: [config.eve.communityId, config.eve.communityIdSeed], pcapOut: ctx.pcapOut ?? null });
+  const key = JSON.stringify({ flows: config.flows, stream: config.stream, eveHttp: config.eve.http !== false ? config.eve.path : null, merge: config.dedup.enabled, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, cid: [config.eve.communityId, config.eve.communityIdSeed], pcapOut: ctx.pcapOut ?? null });
   if (previous !== null && previous.key === key) return previous;
   // One midstream switch: flows.midstream (replay --midstream) or stream.midstream sets both.
   const midstream = config.stream.midstream;
@@ -205,6 +214,15 @@ function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory:
   const table = new FlowTable({ ...tableOptions, midstream, midstreamProbe });
   // Created before the flow outputs: its flow-end inspection must run before EVE flow records.
   const stream = config.stream.enabled ? new TcpStreamStage(table, config.stream) : null;
+  // The app layer rides on reassembly: its per-flow state lives in the flow's storage.
+  let app: AppLayer | null = null;
+  if (stream !== null) {
+    app = new AppLayer(table.capacity);
+    table.storage.register(app);
+    stream.setApp(app);
+  }
+  // Before the flow outputs: a flow's http records precede its flow record, as in Suricata.
+  const http = app !== null && eve !== null && config.eve.http !== false ? new EveHttpLogger(eve, table, app, { pcapCnt: ctx.pcapCnt === true }) : null;
   const l = opts.log;
   const outputs = createFlowOutputs({
     table,
@@ -220,7 +238,7 @@ function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory:
     ...(ctx.pcapOut !== undefined ? { pcapOut: ctx.pcapOut.path, pcapMode: ctx.pcapOut.mode } : {}),
     ...(opts.alertPcapDir !== null ? { flowRing: { dir: opts.alertPcapDir } } : {}),
   });
-  return { key, table, stream, outputs, files: outputs.files };
+  return { key, table, stream, app, http, outputs, files: outputs.files };
 }
 
 /** The dedup table, kept across a reload that leaves its settings alone (copies in flight still meet). */
@@ -316,10 +334,11 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
   }
   const outputs: PacketOutput[] = [];
   if (flows !== null) outputs.push(...flows.outputs.outputs);
+  if (flows?.http) outputs.push(flows.http);
 
   let detect: DetectEngine | null = null;
   if (ruleSet !== null) {
-    const sinks: AlertSink[] = eve !== null ? [new EveAlertSink(eve, { ...config.eve.alert, streamStore: flows?.stream?.store ?? null, flow: flows?.table ?? null, pcapCnt: ctx.pcapCnt === true, sessionName: (i) => sessions.name(i), communityIdSeed: config.eve.communityId ? config.eve.communityIdSeed : null })] : [];
+    const sinks: AlertSink[] = eve !== null ? [new EveAlertSink(eve, { ...config.eve.alert, streamStore: flows?.stream?.store ?? null, flow: flows?.table ?? null, appLayer: flows?.app ?? null, pcapCnt: ctx.pcapCnt === true, sessionName: (i) => sessions.name(i), communityIdSeed: config.eve.communityId ? config.eve.communityIdSeed : null })] : [];
     const ring = flows?.outputs.ring ?? null;
     if (ring !== null && flowOpts?.alertPcapDir) {
       try {
@@ -334,8 +353,15 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     if (fastLog !== null) sinks.push(new FastLogSink(fastLog));
     // Same flow table as before the reload: flowbits and established state carry over.
     const carry = previous?.detect && previous.flows === flows && flows !== null ? { previous: previous.detect } : {};
-    detect = createDetectStage(ruleSet, flows?.table ?? null, sinks, carry);
+    detect = createDetectStage(ruleSet, flows?.table ?? null, sinks, { ...carry, appLayer: flows?.app ?? null });
     if (config.eve.path === null && config.eve.fastLog === null && ctx.alertsShownElsewhere !== true) warnings.push('rules loaded but no eve.path: alerts are counted (mirrorsink_detect_alerts_total) but not written');
+  }
+
+  // HTTP transactions are freed once every consumer is done with them (detection marks both
+  // directions inspected, the EVE http logger marks them logged).
+  const httpParser = (flows?.app?.parser(AppProto.Http) as HttpParser | undefined) ?? undefined;
+  if (httpParser !== undefined) {
+    httpParser.releaseMask = (detect !== null ? TxDone.InspectedToServer | TxDone.InspectedToClient : 0) | (flows?.http ? TxDone.Logged : 0);
   }
 
   // Same settings as before a reload: the datagrams being reassembled carry over.

@@ -31,6 +31,7 @@ import { StageBuildError, buildStages, pipelineStagesOf, retireStages, tickStage
 import { registerDetectMetrics } from '../metrics/detect-metrics.js';
 import { registerFlowMetrics } from '../metrics/flow-metrics.js';
 import { registerStreamMetrics } from '../metrics/stream-metrics.js';
+import { registerAppLayerMetrics } from '../metrics/applayer-metrics.js';
 import { registerOutputMetrics } from '../metrics/output-metrics.js';
 import { outputErrors } from '../output/output-errors.js';
 import { registerDefragMetrics } from '../metrics/defrag-metrics.js';
@@ -136,6 +137,7 @@ export class MirrorsinkService {
     registerFilterMetrics(this.registry, () => this.stages?.filters ?? []);
     registerDetectMetrics(this.registry, () => this.stages?.detect ?? null);
     registerStreamMetrics(this.registry, () => this.stages?.flows?.stream ?? null);
+    registerAppLayerMetrics(this.registry, () => this.stages?.flows?.app ?? null);
     registerOutputMetrics(this.registry, outputErrors);
     registerDefragMetrics(this.registry, () => this.pipeline.defrag);
     registerFlowMetrics(this.registry, () => this.stages?.flows?.table ?? null, {

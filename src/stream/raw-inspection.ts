@@ -67,7 +67,7 @@ export class RawInspection {
     if (limit <= prog) return false;
     const closed = st === TcpSsnState.Closed;
     const chunk = (k & 1) === 0 ? this.cfg.toserverChunkSize : this.cfg.toclientChunkSize;
-    if (!flush && !closed && (df & DirFlag.DepthReached) === 0 && limit - prog < chunk) return false;
+    if (!flush && !closed && (df & (DirFlag.DepthReached | DirFlag.RawTrigger)) === 0 && limit - prog < chunk) return false;
     let start = prog;
     if (this.store.contiguousEnd(k, prog) === prog) {
       // A hole at the progress point: skip it.
@@ -84,8 +84,9 @@ export class RawInspection {
     if (end > limit) end = limit;
     if (end - start > this.window.length) end = start + this.window.length;
     if (end <= start) return false;
-    // More may be ready after this window (gaps, window size): look again next time.
-    ssn.dirFlags[k]! |= DirFlag.RawDirty;
+    // More may be ready after this window (gaps, window size): look again next time. A
+    // trigger is used up by the window it flushed.
+    ssn.dirFlags[k] = (ssn.dirFlags[k]! | DirFlag.RawDirty) & ~DirFlag.RawTrigger;
     this.store.read(k, start, end - start, this.window, 0);
     p.streamBuf = this.window;
     p.streamOff = 0;
@@ -107,7 +108,7 @@ export class RawInspection {
     this.pendingK = -1;
     const ssn = this.ssn;
     if (this.pendingEnd > ssn.rawProgress[k]!) ssn.rawProgress[k] = this.pendingEnd;
-    if (release) this.store.releaseBefore(k, ssn.rawProgress[k]!);
+    if (release) this.store.releaseBefore(k, ssn.base(k));
   }
 
   /** Forget a window handed out (its flow ended before commit). */

@@ -30,7 +30,7 @@ export class Reassembler {
     const start = ssn.rel(k, p.tcpSeq);
     const end = start + len;
     ssn.advance(k, end);
-    const base = ssn.rawProgress[k]!;
+    const base = ssn.base(k);
     if (end <= base) {
       // Wholly before what was already inspected and released: no stream handling.
       if (end <= ssn.lastAck[k]!) p.streamEvents |= 1 << StreamEvent.PktSpuriousRetransmission;

@@ -22,6 +22,7 @@
  */
 import type { FlowStorage, FlowStorageClient } from '../flow/flow-storage.js';
 import {
+  APP_UPDATED,
   IPPROTO_TCP,
   PacketView,
   STREAM_EST,
@@ -44,6 +45,25 @@ import { STREAM_EVENT_NAMES, StreamEvent } from './stream-events.js';
 import { eventIdOf } from '../decode/event-names.js';
 import { addPacketEvent } from '../decode/decode-events.js';
 import { DirFlag, SsnFlag, TcpSessionTable, TcpSsnState } from './tcp-session.js';
+
+/**
+ * Who gets each direction's in-order, ACKed bytes (the app layer, applayer/app-layer.ts, which
+ * the pipeline plugs in: a lower stage never imports a higher one). Directions are the flow
+ * table's: toServer = flow direction 0.
+ */
+export interface StreamAppSink {
+  open(slot: number, tcp: boolean, clientPort: number, serverPort: number): void;
+  onData(slot: number, toServer: boolean, buf: Uint8Array, off: number, len: number): void;
+  onGap(slot: number, toServer: boolean, len: number): void;
+  onEnd(slot: number, toServer: boolean): void;
+  /** The parser asked for raw inspection of that direction now (taken once). */
+  takeRawTrigger?(slot: number, toServer: boolean): boolean;
+  /** The session is async (one direction only is seen). */
+  oneSided?(slot: number): void;
+}
+
+/** Bytes handed to the app layer per call at most (one reused buffer). */
+const APP_CHUNK = 16384;
 
 /** What the stage needs from the flow table (FlowTable satisfies it structurally). */
 export interface StreamFlowSource {
@@ -69,6 +89,9 @@ export class TcpStreamStage implements StreamStage, FlowStorageClient {
   readonly counters = new Float64Array(StreamCounter.Count);
   /** Receives flow-end pseudo packets (the pipeline points it at detection). */
   pseudoSink: ((p: PacketView) => void) | null = null;
+  /** The app layer, null when none is attached (setApp). */
+  private app: StreamAppSink | null = null;
+  private readonly appBuf = new Uint8Array(APP_CHUNK);
   private readonly reasm: Reassembler;
   private readonly raw: RawInspection;
   private readonly maxSessions: number;
@@ -94,6 +117,16 @@ export class TcpStreamStage implements StreamStage, FlowStorageClient {
     flows.storage.register(this);
   }
 
+  /**
+   * Attach the app layer: from now on each direction's ACKed in-order data is parsed (app
+   * progress, separate from raw progress; segments are kept until both passed them).
+   */
+  setApp(app: StreamAppSink | null): void {
+    this.app = app;
+    this.sessions.appOn = app !== null;
+    this.sessions.rawOn = this.cfg.raw;
+  }
+
   /** Counters by Suricata name (not for the hot path). */
   counterSnapshot(): Record<string, number> {
     const o: Record<string, number> = {};
@@ -116,10 +149,19 @@ export class TcpStreamStage implements StreamStage, FlowStorageClient {
     const ssn = this.sessions;
     const flags = p.tcpFlags;
     let st = ssn.state[slot]!;
+    // FLOW_PKT_ESTABLISHED follows the session (established before this packet): the flow
+    // table cannot know an async one-sided session is established.
+    if (st >= TcpSsnState.Established && st !== TcpSsnState.Closed) p.flowEstablished = true;
     let addData = false;
     if (st === TcpSsnState.None) {
       if (!this.startSession(p, slot, d, flags)) return;
       st = ssn.state[slot]!;
+      if (this.app !== null) {
+        // Ports in the flow's orientation (direction 0 = to server).
+        const cp = d === 0 ? p.sport : p.dport;
+        const sp = d === 0 ? p.dport : p.sport;
+        this.app.open(slot, true, cp < 0 ? 0 : cp, sp < 0 ? 0 : sp);
+      }
       addData = st >= TcpSsnState.Established;
     } else {
       addData = this.stateUpdate(p, slot, d, flags);
@@ -140,11 +182,86 @@ export class TcpStreamStage implements StreamStage, FlowStorageClient {
       }
     }
     st = ssn.state[slot]!;
+    if (this.app !== null && st >= TcpSsnState.Established) this.appStep(slot, d, k, o, flags, st);
     if (st >= TcpSsnState.Established) {
       p.streamFlags |= STREAM_EST;
       this.raw.prepare(p, slot, k, false);
+      // New app data of this packet's direction (parsed on an earlier packet's ACK, or now):
+      // its tx rules run on this packet.
+      const bit = 1 << d;
+      if ((ssn.appUpdated[slot]! & bit) !== 0) {
+        ssn.appUpdated[slot] = ssn.appUpdated[slot]! & ~bit;
+        p.streamFlags |= APP_UPDATED;
+      }
     }
     this.setSizes(p, slot);
+  }
+
+  /**
+   * App-layer updates of one packet (StreamTcpReassembleHandleSegment, IDS): the other
+   * direction's data up to its last_ack (UPDATE_DIR_OPPOSING); the packet's own direction, to
+   * what is stored, for async sessions, RSTs and depth; both directions, then their end, once
+   * the session is CLOSED.
+   */
+  private appStep(slot: number, d: number, k: number, o: number, flags: number, st: number): void {
+    const ssn = this.sessions;
+    const rst = (flags & TCP_RST) !== 0;
+    const closed = st === TcpSsnState.Closed;
+    const async = (ssn.flags[slot]! & SsnFlag.Async) !== 0;
+    if (async && this.app!.oneSided !== undefined) this.app!.oneSided(slot);
+    this.appUpdate(slot, o, closed || rst);
+    if (rst || closed || async || (ssn.dirFlags[k]! & DirFlag.DepthReached) !== 0) {
+      this.appUpdate(slot, k, true);
+    }
+    if (closed) {
+      this.appEnd(slot, k);
+      this.appEnd(slot, o);
+    }
+  }
+
+  /** Give direction k's unparsed bytes to the app layer: up to last_ack, or all stored (toEnd). */
+  private appUpdate(slot: number, k: number, toEnd: boolean): void {
+    const app = this.app!;
+    const ssn = this.sessions;
+    const store = this.store;
+    if ((ssn.dirFlags[k]! & DirFlag.AppEnded) !== 0) return;
+    const toServer = (k & 1) === 0;
+    let prog = ssn.appProgress[k]!;
+    const stored = store.storedEnd(k);
+    let limit = toEnd ? stored : ssn.lastAck[k]!;
+    if (limit > stored) limit = stored;
+    if (limit <= prog) return;
+    const start = prog;
+    for (let guard = 0; guard < 1 << 16 && prog < limit; guard++) {
+      const ce = store.contiguousEnd(k, prog);
+      if (ce <= prog) {
+        // A hole the peer ACKed (or flow end): the parser is told how much is missing.
+        const nd = store.nextDataAt(k, prog);
+        if (nd < 0 || nd >= limit) break;
+        app.onGap(slot, toServer, nd - prog);
+        prog = nd;
+        continue;
+      }
+      let end = ce < limit ? ce : limit;
+      if (end - prog > APP_CHUNK) end = prog + APP_CHUNK;
+      store.read(k, prog, end - prog, this.appBuf, 0);
+      app.onData(slot, toServer, this.appBuf, 0, end - prog);
+      prog = end;
+    }
+    if (prog === start) return;
+    if (app.takeRawTrigger !== undefined && app.takeRawTrigger(slot, toServer)) ssn.dirFlags[k]! |= DirFlag.RawTrigger | DirFlag.RawDirty;
+    ssn.appProgress[k] = prog;
+    ssn.appUpdated[slot] = ssn.appUpdated[slot]! | (1 << (k & 1));
+    store.releaseBefore(k, ssn.base(k));
+  }
+
+  /** The app layer hears once that direction k has no more data. */
+  private appEnd(slot: number, k: number): void {
+    const ssn = this.sessions;
+    if ((ssn.dirFlags[k]! & DirFlag.AppEnded) !== 0) return;
+    ssn.dirFlags[k]! |= DirFlag.AppEnded;
+    this.app!.onEnd(slot, (k & 1) === 0);
+    ssn.appUpdated[slot] = ssn.appUpdated[slot]! | (1 << (k & 1));
   }
 
   /** After detection: raw progress moves past the window that was inspected. */
@@ -162,12 +279,36 @@ export class TcpStreamStage implements StreamStage, FlowStorageClient {
   /** Flow end: pseudo packets flush what was never inspected, then the slot is cleared. */
   flowEnd(slot: number): void {
     const ssn = this.sessions;
-    if (ssn.state[slot]! >= TcpSsnState.Established && this.pseudoSink !== null && this.cfg.raw) {
+    const est = ssn.state[slot]! >= TcpSsnState.Established;
+    if (est && this.app !== null) {
+      // Flow end is EOF for the app layer: everything stored is parsed, then each side ends.
+      for (let d = 0; d < 2; d++) this.appUpdate(slot, slot * 2 + d, true);
+      for (let d = 0; d < 2; d++) this.appEnd(slot, slot * 2 + d);
+    }
+    if (est && this.pseudoSink !== null && (this.cfg.raw || this.app !== null)) {
       for (let d = 0; d < 2; d++) {
         const k = slot * 2 + d;
-        if (this.store.storedEnd(k) <= ssn.rawProgress[k]!) continue;
+        const appBit = 1 << d;
+        const appNew = (ssn.appUpdated[slot]! & appBit) !== 0;
+        if (!appNew && (!this.cfg.raw || this.store.storedEnd(k) <= ssn.rawProgress[k]!)) continue;
         const p = this.buildPseudo(slot, d);
         if (p === null) continue;
+        if (appNew) {
+          // Tx rules of this direction run once more on the first pseudo packet.
+          ssn.appUpdated[slot] = ssn.appUpdated[slot]! & ~appBit;
+          p.streamFlags = STREAM_PSEUDO | STREAM_EST | APP_UPDATED;
+          p.streamEvents = 0;
+          p.streamLen = 0;
+          const raw = this.cfg.raw && this.raw.prepare(p, slot, k, true);
+          if (raw) this.counters[StreamCounter.Pseudo]++;
+          this.setSizes(p, slot);
+          p.eventCount = 0;
+          if (p.streamEvents !== 0) publishStreamEvents(p);
+          this.pseudoSink(p);
+          this.raw.commit();
+          if (!raw) continue;
+        }
+        if (!this.cfg.raw) continue;
         // Each window once; gaps split the rest into several windows.
         for (let guard = 0; guard < 1 << 16; guard++) {
           p.streamFlags = STREAM_PSEUDO | STREAM_EST;

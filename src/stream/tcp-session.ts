@@ -45,6 +45,10 @@ export const DirFlag = {
   /** Something raw readiness depends on changed (data, last_ack, state, depth) since the
    *  last check: only then is the direction looked at again (keeps idle packets cheap). */
   RawDirty: 32,
+  /** The app layer was told this direction ended (onEnd sent once). */
+  AppEnded: 64,
+  /** The app layer asked for raw inspection now (TRIGGER_RAW): no waiting for the chunk size. */
+  RawTrigger: 128,
 } as const;
 
 export class TcpSessionTable {
@@ -64,9 +68,18 @@ export class TcpSessionTable {
   readonly lastAck: Float64Array;
   /** Raw inspection progress: every byte before it has been handed to detection. */
   readonly rawProgress: Float64Array;
+  /** App-layer progress (Suricata's app progress, apart from raw): bytes before it were given
+   *  to the app layer (or reported as a gap). */
+  readonly appProgress: Float64Array;
   /** Offset of the FIN (the byte after the last data byte). */
   readonly finRel: Float64Array;
   readonly dirFlags: Uint8Array;
+  /** Per slot: bit d set when the app layer parsed new data of flow direction d since the
+   *  last packet in that direction (FLOW_TS_APP_UPDATED / FLOW_TC_APP_UPDATED). */
+  readonly appUpdated: Uint8Array;
+  /** Segments are kept until both progresses pass them (set by the stage). */
+  appOn = false;
+  rawOn = true;
   /** Sessions alive now (charged against stream.memcap). */
   active = 0;
 
@@ -81,6 +94,8 @@ export class TcpSessionTable {
     this.nextSeq = new Uint32Array(n);
     this.lastAck = new Float64Array(n);
     this.rawProgress = new Float64Array(n);
+    this.appProgress = new Float64Array(n);
+    this.appUpdated = new Uint8Array(capacity);
     this.finRel = new Float64Array(n);
     this.dirFlags = new Uint8Array(n);
   }
@@ -90,6 +105,7 @@ export class TcpSessionTable {
     this.state[slot] = state;
     this.flags[slot] = flags;
     this.clientDir[slot] = clientDir;
+    this.appUpdated[slot] = 0;
     for (let d = 0; d < 2; d++) {
       const k = slot * 2 + d;
       this.baseSeq[k] = 0;
@@ -97,6 +113,7 @@ export class TcpSessionTable {
       this.nextSeq[k] = 0;
       this.lastAck[k] = 0;
       this.rawProgress[k] = 0;
+      this.appProgress[k] = 0;
       this.finRel[k] = -1;
       this.dirFlags[k] = 0;
     }
@@ -110,6 +127,16 @@ export class TcpSessionTable {
     this.nextSeq[k] = seq >>> 0;
     this.lastAck[k] = 0;
     this.rawProgress[k] = 0;
+    this.appProgress[k] = 0;
+  }
+
+  /** Stream offset before which nothing is needed any more: both raw and app progress passed it. */
+  base(k: number): number {
+    if (!this.appOn) return this.rawProgress[k]!;
+    if (!this.rawOn) return this.appProgress[k]!;
+    const r = this.rawProgress[k]!;
+    const a = this.appProgress[k]!;
+    return r < a ? r : a;
   }
 
   /** Stream offset of sequence number `seq` in direction k, unwrapped near next_seq. */

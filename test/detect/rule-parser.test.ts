@@ -50,8 +50,9 @@ describe('rule files', () => {
     writeFileSync(
       f,
       [
-        'alert http any any -> any any (msg:"h"; content:"GET"; http.method; sid:10;)',
-        'alert tcp any any -> any any (msg:"u"; content:"x"; http.uri; sid:11;)',
+        // alert http and http.* load since the HTTP app layer (issue 13): dns/tls stand in.
+        'alert dns any any -> any any (msg:"h"; content:"GET"; dns.query; sid:10;)',
+        'alert tcp any any -> any any (msg:"u"; content:"x"; tls.sni; sid:11;)',
         'alert tcp any any -> any any (msg:"ok"; sid:12;)',
         'alert tcp any any -> any any (msg:"bad depth"; content:"abcd"; depth:2; sid:13;)',
         'alert tcp any any -> any any (msg:"no sid";)',
@@ -63,15 +64,15 @@ describe('rule files', () => {
     expect(rs.loaded).toBe(1);
     expect(rs.failed).toBe(6);
     expect(rs.failures.map((x) => [x.line, x.sid, x.category])).toEqual([
-      [1, 10, "unsupported protocol 'http'"],
-      [2, 11, "unsupported keyword 'http.uri'"],
+      [1, 10, "unsupported protocol 'dns'"],
+      [2, 11, "unsupported keyword 'tls.sni'"],
       [4, 13, "invalid 'depth'"],
       [5, null, 'missing sid'],
       [6, 14, 'unknown classtype'],
       [7, 15, 'syntax'],
     ]);
     expect(rs.failures[0]!.file).toBe(f);
-    expect(rs.failuresByReason["unsupported protocol 'http'"]).toBe(1);
+    expect(rs.failuresByReason["unsupported protocol 'dns'"]).toBe(1);
   });
 
   it('a missing rules file is a MirrorsinkError(E_RULE)', () => {
@@ -278,14 +279,14 @@ describe('rule order', () => {
 
 describe('unsupported things are named', () => {
   it.each([
-    ['http.uri;', "unsupported keyword 'http.uri'"],
-    ['content:"a"; http_uri;', "unsupported keyword 'http_uri'"],
-    ['file_data; content:"a";', "unsupported keyword 'file_data'"],
+    // http.uri, http_uri, file_data and pcre /U load since the HTTP app layer (issue 13).
+    ['http.request_header; content:"a";', "unsupported keyword 'http.request_header'"],
+    ['tls.cert_issuer; content:"a";', "unsupported keyword 'tls.cert_issuer'"],
     ['dns.query; content:"a";', "unsupported keyword 'dns.query'"],
     ['tls.sni; content:"a";', "unsupported keyword 'tls.sni'"],
     // stream_size and stream-event are supported since the stream stage (issue 12).
     ['dns.query; content:"a";', "unsupported keyword 'dns.query'"],
-    ['content:"a"; pcre:"/a/U";', 'unsupported pcre modifier'],
+    ['content:"a"; pcre:"/a/K";', 'unsupported pcre modifier'],
     ['byte_test:1,=,1,0,dce;', "unsupported keyword 'byte_test' dce"],
     ['decode-event:ipv4.no_such_event;', "unsupported decode-event 'ipv4.no_such_event'"],
   ])('%s', (opts, category) => {

@@ -21,7 +21,7 @@ function rulesFile(text: string): string {
 }
 
 describe('mirrorsink rules check', () => {
-  const text = ['alert tcp $HOME_NET any -> any 80 (msg:"ok"; content:"x"; sid:1;)', 'alert http any any -> any any (msg:"h"; sid:2;)', 'alert tcp any any -> any any (msg:"u"; http.uri; content:"x"; sid:3;)', 'alert tcp $MYNET any -> any any (msg:"v"; sid:4;)'].join('\n');
+  const text = ['alert tcp $HOME_NET any -> any 80 (msg:"ok"; content:"x"; sid:1;)', 'alert dns any any -> any any (msg:"h"; sid:2;)', 'alert tcp any any -> any any (msg:"u"; tls.sni; content:"x"; sid:3;)', 'alert tcp $MYNET any -> any any (msg:"v"; sid:4;)'].join('\n');
 
   it('--json: loaded, failed, failures by reason and each failure', async () => {
     const f = rulesFile(text);
@@ -30,8 +30,8 @@ describe('mirrorsink rules check', () => {
     const j = JSON.parse(out);
     expect(j.loaded).toBe(1);
     expect(j.failed).toBe(3);
-    expect(j.failures_by_reason).toEqual({ "unsupported keyword 'http.uri'": 1, "unsupported protocol 'http'": 1, 'unknown variable': 1 });
-    expect(j.failures[0]).toEqual({ file: f, line: 2, sid: 2, reason: "unsupported protocol 'http'" });
+    expect(j.failures_by_reason).toEqual({ "unsupported keyword 'tls.sni'": 1, "unsupported protocol 'dns'": 1, 'unknown variable': 1 });
+    expect(j.failures[0]).toEqual({ file: f, line: 2, sid: 2, reason: "unsupported protocol 'dns'" });
   });
 
   it('--var defines variables', async () => {
@@ -44,7 +44,7 @@ describe('mirrorsink rules check', () => {
     const { code, out } = await cli(['check', rulesFile(text)]);
     expect(code).toBe(0);
     expect(out).toContain('loaded: 1\nfailed: 3\nfailures by reason:\n');
-    expect(out).toMatch(/test\.rules:2 \(sid 2\): unsupported protocol 'http'/);
+    expect(out).toMatch(/test\.rules:2 \(sid 2\): unsupported protocol 'dns'/);
   });
 
   it('a missing file is an E_RULE error (exit 1 from main); bad usage is E_USAGE', async () => {

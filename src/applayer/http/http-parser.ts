@@ -101,6 +101,8 @@ class Dir {
 
 /** Per-flow HTTP state. */
 export class HttpConn {
+  /** A request completed since the stream stage last asked (raw inspection trigger). */
+  rawTrigger = false;
   readonly req: Dir;
   readonly res: Dir;
   /** Live transactions, oldest first. */
@@ -138,6 +140,8 @@ export class HttpCounters {
 }
 
 const uri = new UriParts();
+const CRLF = Uint8Array.of(0x0d, 0x0a);
+const CRLF_CRLF = Uint8Array.of(0x0d, 0x0a, 0x0d, 0x0a);
 
 export class HttpParser implements AppLayerProtoParser {
   readonly counters = new HttpCounters();
@@ -359,6 +363,12 @@ export class HttpParser implements AppLayerProtoParser {
     const c = this.conns[slot];
     if (c === undefined) return;
     const d = toServer ? c.req : c.res;
+    if (d.state === S.Headers && d.tx !== null) {
+      // Headers cut by the end of the stream (no empty line): libhtp finalises them at close,
+      // so header buffers (http.header, http.server, ...) exist and the message completes.
+      const eol = d.lineLen > 0 ? CRLF_CRLF : CRLF;
+      this.parse(slot, toServer, eol, 0, eol.length);
+    }
     if (!toServer && d.state === S.Line && d.lineLen > 0 && !isBlank(d.line, d.lineLen)) {
       // A last response line without end of line (libhtp finalises it at close).
       const n = d.lineLen;
@@ -385,6 +395,7 @@ export class HttpParser implements AppLayerProtoParser {
     c.res.reset();
     c.nextTxId = 0;
     c.resNextId = 0;
+    c.rawTrigger = false;
     this.conns[slot] = undefined;
     this.connPool.push(c);
   }
@@ -813,10 +824,19 @@ export class HttpParser implements AppLayerProtoParser {
     if (tx === null) return;
     if (toServer) {
       tx.req.progress = HttpProgress.Complete;
+      // HTPCallbackRequestComplete: the request's raw bytes are inspected now, not at chunk size.
+      c.rawTrigger = true;
       return;
     }
     tx.res.progress = HttpProgress.Complete;
     c.resNextId = tx.id + 1;
+  }
+
+  takeRawTrigger(slot: number, toServer: boolean): boolean {
+    const c = this.conns[slot];
+    if (!toServer || c === undefined || !c.rawTrigger) return false;
+    c.rawTrigger = false;
+    return true;
   }
 }
 

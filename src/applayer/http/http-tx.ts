@@ -180,6 +180,13 @@ export class HttpTx {
   readonly events = new Uint32Array(2);
   /** TxDone bits set by consumers. */
   done = 0;
+  /** Rules detection is done with for this tx, `matchedLen` of them: id = matched (each
+   *  alerts once per tx), ~id = can no longer match (Suricata's SIG_CANT_MATCH). */
+  matched: Int32Array = new Int32Array(4);
+  matchedLen = 0;
+  /** Body length (kept bytes) of each side when detection last inspected it (inspect windows). */
+  bodyInspectedReq = -1;
+  bodyInspectedRes = -1;
   /** CONNECT request; upgrade (101) or tunnel: parsing stopped after this tx. */
   isConnect = false;
   isHead = false;
@@ -212,6 +219,9 @@ export class HttpTx {
     this.events[0] = 0;
     this.events[1] = 0;
     this.done = 0;
+    this.matchedLen = 0;
+    this.bodyInspectedReq = -1;
+    this.bodyInspectedRes = -1;
     this.isConnect = false;
     this.isHead = false;
     this.http09 = false;
@@ -228,6 +238,19 @@ export class HttpTx {
 
   get progressToClient(): number {
     return this.res.progress;
+  }
+
+  /** Is detection done with rule `id` on this tx (matched, or can no longer match)? */
+  hasMatched(id: number): boolean {
+    const m = this.matched;
+    const neg = ~id;
+    for (let i = 0; i < this.matchedLen; i++) if (m[i] === id || m[i] === neg) return true;
+    return false;
+  }
+
+  addMatched(id: number): void {
+    if (this.matchedLen === this.matched.length) this.matched = growI32(this.matched, this.matched.length * 2);
+    this.matched[this.matchedLen++] = id;
   }
 
   hasEvent(ev: number): boolean {

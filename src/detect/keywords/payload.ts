@@ -80,6 +80,8 @@ export class ContentOp {
 export class PcreOp {
   readonly type = OpType.Pcre;
   relativeNext = false;
+  /** HTTP buffer flag of the pcre (U, H, ...), null for the payload. */
+  buffer: string | null = null;
   constructor(
     readonly regex: RegExp,
     readonly negated: boolean,
@@ -344,7 +346,9 @@ export function parsePcreOp(value: string): PcreOp {
   // Inside the quotes Suricata unescapes \" and \; only (the rest belongs to the regex).
   const body = v.slice(1, -1).replace(/\\([";])/g, '$1');
   const spec = compilePcre(body, negated);
-  return new PcreOp(spec.regex, negated, spec.relative, spec.anchored, spec.source);
+  const op = new PcreOp(spec.regex, negated, spec.relative, spec.anchored, spec.source);
+  op.buffer = spec.buffer;
+  return op;
 }
 
 function splitArgs(value: string): string[] {
