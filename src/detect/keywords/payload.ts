@@ -8,6 +8,7 @@
  */
 import { invalidValue, RuleError } from '../rule-error.js';
 import { compilePcre } from '../pcre.js';
+import type { PcreProgram } from '../pcre-vm.js';
 
 export const OpType = {
   Content: 0,
@@ -86,6 +87,8 @@ export class PcreOp {
     readonly relative: boolean,
     readonly anchored: boolean,
     readonly source: string,
+    /** The bounded program the packet path runs (pcre-vm.ts). */
+    readonly prog: PcreProgram,
   ) {}
 }
 
@@ -344,7 +347,7 @@ export function parsePcreOp(value: string): PcreOp {
   // Inside the quotes Suricata unescapes \" and \; only (the rest belongs to the regex).
   const body = v.slice(1, -1).replace(/\\([";])/g, '$1');
   const spec = compilePcre(body, negated);
-  return new PcreOp(spec.regex, negated, spec.relative, spec.anchored, spec.source);
+  return new PcreOp(spec.regex, negated, spec.relative, spec.anchored, spec.source, spec.prog);
 }
 
 function splitArgs(value: string): string[] {
