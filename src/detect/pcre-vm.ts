@@ -58,6 +58,15 @@ export class PcreProgram {
   get size(): number {
     return this.code.length >> 2;
   }
+  /**
+   * Why a search over `len` bytes may end at the step limit rather than in linear time
+   * (null: it cannot): back references, or a program too large for the visited bitmap.
+   */
+  limitOnly(len: number): string | null {
+    if (this.caps !== null) return 'back references';
+    if (this.size * (len + 1) > MEMO_MAX_BITS) return `program of ${this.size} instructions`;
+    return null;
+  }
 }
 
 // ---- parsing (of the translated JavaScript source) ----
@@ -574,6 +583,9 @@ let memo = new Uint32Array(1024);
 const dirty = new Int32Array(PCRE_MATCH_LIMIT + 64);
 let nDirty = 0;
 let steps = 0;
+export function pcreLastSteps(): number {
+  return steps;
+}
 let limitHit = false;
 
 /** Start and end (exclusive) of the last match found by pcreSearch. */
