@@ -54,6 +54,8 @@ export class PcreProgram {
     readonly lookWidths: Int32Array[],
     /** Bytes a match can start with, or null when unknown / it may be empty. */
     readonly first: Uint8Array | null,
+    /** The pattern starts with ^ (not /m): only position 0 can match. */
+    readonly bol: boolean,
   ) {}
   get size(): number {
     return this.code.length >> 2;
@@ -72,7 +74,7 @@ export class PcreProgram {
 // ---- parsing (of the translated JavaScript source) ----
 
 type Node =
-  | { t: 'set'; set: Uint8Array }
+  | { t: 'set'; set: Uint8Array; op?: number; arg?: number }
   | { t: 'seq'; items: Node[] }
   | { t: 'alt'; alts: Node[] }
   | { t: 'group'; cap: number; body: Node }
@@ -441,7 +443,14 @@ class Compiler {
     this.code[pc * 4 + slot] = v;
   }
 
-  set(set: Uint8Array): void {
+  /** Emits CHAR or CLASS for a set node; the choice is cached on the node (repetitions are expanded). */
+  set(n: { set: Uint8Array; op?: number; arg?: number }): void {
+    if (n.op === undefined) this.resolve(n);
+    this.emit(n.op!, n.arg!);
+  }
+
+  private resolve(n: { set: Uint8Array; op?: number; arg?: number }): void {
+    const set = n.set;
     let s = set;
     if (this.fold) {
       s = set.slice();
@@ -451,7 +460,8 @@ class Compiler {
     let only = 0;
     for (let c = 0; c < 256; c++) if (s[c]) (count++, (only = c));
     if (count === 1) {
-      this.emit(OP_CHAR, only);
+      n.op = OP_CHAR;
+      n.arg = only;
       return;
     }
     const key = Buffer.from(s).toString('latin1');
@@ -461,13 +471,14 @@ class Compiler {
       this.classes.push(s);
       this.classIndex.set(key, idx);
     }
-    this.emit(OP_CLASS, idx);
+    n.op = OP_CLASS;
+    n.arg = idx;
   }
 
   node(n: Node): void {
     switch (n.t) {
       case 'set':
-        this.set(n.set);
+        this.set(n);
         return;
       case 'seq':
         for (const it of n.items) this.node(it);
@@ -571,7 +582,7 @@ export function compileProgram(source: string, fold: boolean): PcreProgram {
     first[code[pc * 4 + 1]!] = 1;
   } else if (code[pc * 4] === OP_CLASS) first = classes.slice(code[pc * 4 + 1]! * 256, code[pc * 4 + 1]! * 256 + 256);
   const caps = p.hasBackref ? new Int32Array(2 * (p.totalGroups + 1)) : null;
-  return new PcreProgram(code, classes, caps, fold, c.lookWidths, first);
+  return new PcreProgram(code, classes, caps, fold, c.lookWidths, first, code[pc * 4] === OP_BOL);
 }
 
 // ---- matching ----
@@ -753,7 +764,8 @@ export function pcreSearch(prog: PcreProgram, buf: Uint8Array, base: number, len
     }
   }
   const first = prog.first;
-  const last = anchored ? start : len;
+  if (prog.bol && start > 0) return PcreResult.NoMatch;
+  const last = anchored || prog.bol ? start : len;
   let result: number = PcreResult.NoMatch;
   for (let s = start; s <= last; s++) {
     if (first !== null && (s >= len || first[buf[base + s]!] !== 1)) continue;
