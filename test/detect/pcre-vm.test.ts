@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { compilePcre } from '../../src/detect/pcre.js';
 import { PCRE_MATCH_LIMIT, PcreResult, pcreMatch, pcreSearch } from '../../src/detect/pcre-vm.js';
+import { PayloadInspector } from '../../src/detect/payload-match.js';
+import { loadRulesText } from '../../src/detect/rule-loader.js';
+import { sidsFor } from './helpers.js';
 
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 
@@ -126,4 +129,28 @@ describe('bounded pcre matcher (pcre-vm)', () => {
     expect(vm('/a*a*a*a*a*a*a*a*$/', 'aaa!')).toEqual([4, 4]);
     expect(vm('/.*.*.*.*.*.*=/', 'abc=d')).toEqual([0, 4]);
   });
+
+  it('through the engine: the issue\'s patterns as rules over a 1460-byte payload, and limit hits counted', () => {
+    const rules = [
+      'pcre:"/(a|aa)+$/";',
+      'pcre:"/.*.*.*.*.*.*=/";',
+      'pcre:"/(a{1,100}){1,100}$/";',
+      'pcre:"/(a|a)+(\\1)?$/";',
+      'pcre:!"/(a|a)+(\\1)?$/";',
+    ].map((o, k) => `alert tcp any any -> any any (msg:"m"; ${o} sid:${k + 1};)`);
+    const payload = 'a'.repeat(1459) + '!';
+    const t0 = performance.now();
+    const sids = sidsFor(rules.join('\n'), { proto: 'tcp', payload });
+    expect(performance.now() - t0).toBeLessThan(2000);
+    // None matches: the first three have no match; the back-reference pattern ends at the step
+    // limit, which is "no match" even negated (Suricata's match-limit error).
+    expect(sids).toEqual([]);
+
+    const rs = loadRulesText(rules[3]!);
+    const op = rs.rules[0]!.payload[0] as Parameters<PayloadInspector['match']>[0][number];
+    const pm = new PayloadInspector();
+    expect(pm.match([op], bytes(payload), 0, payload.length)).toBe(false);
+    expect(pm.pcreLimitHits).toBe(1);
+  });
 });
+
