@@ -11,8 +11,9 @@
  *    search (a visited bitmap, as RE2's BitState), so ordinary patterns cost O(program ×
  *    payload) and never come near the limit; the first match found is still the leftmost,
  *    PCRE-priority one.
- * The native `re2` binding was not adopted: its current release needs Node >= 22 and builds
- * from C++ sources where no prebuilt binary fits (see README "pcre").
+ * The native `re2` binding was not adopted (README "pcre matching time"): its current release
+ * needs Node >= 22, and RE2 lacks back references and lookaround, which rules and the byte-
+ * exact translation use, so a bounded engine like this one is needed in any case.
  *
  * Matching runs on the bytes themselves (no per-packet string) with preallocated stacks.
  * Case folding under /i is ASCII only, as PCRE2 in byte mode with its default tables.
