@@ -561,6 +561,46 @@ class Compiler {
   }
 }
 
+function firstBytes(code: Int32Array, classes: Uint8Array): Uint8Array | null {
+  const set = new Uint8Array(256);
+  const seen = new Uint8Array(code.length >> 2);
+  const todo = [0];
+  while (todo.length > 0) {
+    const pc = todo.pop()!;
+    if (seen[pc] === 1) continue;
+    seen[pc] = 1;
+    const k = pc * 4;
+    switch (code[k]) {
+      case OP_CHAR:
+        set[code[k + 1]!] = 1;
+        break;
+      case OP_CLASS: {
+        const at = code[k + 1]! * 256;
+        for (let c = 0; c < 256; c++) if (classes[at + c] === 1) set[c] = 1;
+        break;
+      }
+      case OP_SPLIT:
+        todo.push(code[k + 1]!, code[k + 2]!);
+        break;
+      case OP_JMP:
+        todo.push(code[k + 1]!);
+        break;
+      case OP_LOOK:
+        todo.push(code[k + 5]!); // the JMP over the body
+        break;
+      case OP_SAVE:
+      case OP_BOL:
+      case OP_EOL:
+      case OP_WORDB:
+        todo.push(pc + 1);
+        break;
+      default:
+        return null; // MATCH (empty match possible) or BACKREF
+    }
+  }
+  return set;
+}
+
 /**
  * Compile translated JavaScript regex source (see translatePcre) with the /i flag `fold`.
  * Throws RuleError for what it cannot run.
@@ -574,14 +614,12 @@ export function compileProgram(source: string, fold: boolean): PcreProgram {
   const code = Int32Array.from(c.code);
   const classes = new Uint8Array(c.classes.length * 256);
   c.classes.forEach((s, k) => classes.set(s, k * 256));
-  // Bytes a match must start with, when the first instruction consumes one.
-  let first: Uint8Array | null = null;
+  // Bytes a match can start with: the union of what the instructions reachable from the start
+  // without consuming accept (assertions are passed through, which only widens the set). An
+  // empty match or a back reference first leaves it unknown.
+  const first = firstBytes(code, classes);
   let pc = 0;
   while (code[pc * 4] === OP_SAVE) pc++;
-  if (code[pc * 4] === OP_CHAR) {
-    first = new Uint8Array(256);
-    first[code[pc * 4 + 1]!] = 1;
-  } else if (code[pc * 4] === OP_CLASS) first = classes.slice(code[pc * 4 + 1]! * 256, code[pc * 4 + 1]! * 256 + 256);
   const caps = p.hasBackref ? new Int32Array(2 * (p.totalGroups + 1)) : null;
   return new PcreProgram(code, classes, caps, fold, c.lookWidths, first, code[pc * 4] === OP_BOL);
 }
