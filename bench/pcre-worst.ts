@@ -5,7 +5,7 @@
  *   node dist/bench/pcre-worst.js [--rules /work/shared/corpus/rules/et-open]
  *
  * Each pattern runs over a few adversarial 1500-byte payloads, warm (after one untimed pass);
- * per payload the best of 5 runs is kept (the rest measure preemption on a shared machine) and
+ * per payload the best of 20 runs is kept (the rest measure preemption on a shared machine) and
  * the worst payload is reported. Prints the worst per pattern group, the slowest
  * patterns and how many searches ended at the step limit.
  */
@@ -38,9 +38,9 @@ function measure(name: string, prog: PcreProgram, anchored: boolean, pays: Uint8
   let limits = 0;
   for (const p of pays) pcreSearch(prog, p, 0, p.length, 0, anchored);
   for (const p of pays) {
-    // Best of 5 runs: on a shared machine the slower runs measure preemption, not the search.
+    // Best of 20 runs: on a shared machine the slower runs measure preemption, not the search.
     let best = Infinity;
-    for (let rep = 0; rep < 5; rep++) {
+    for (let rep = 0; rep < 20; rep++) {
       const t = performance.now();
       const r = pcreSearch(prog, p, 0, p.length, 0, anchored);
       const ms = performance.now() - t;

@@ -21,7 +21,7 @@
 import { RuleError } from './rule-error.js';
 
 /** Steps (instructions executed) one search may take before it is abandoned as no match. */
-export const PCRE_MATCH_LIMIT = 100_000;
+export const PCRE_MATCH_LIMIT = 75_000;
 /** Largest compiled program (instructions); counted repetitions are expanded. */
 export const PCRE_MAX_PROGRAM = 1 << 16;
 /** Largest visited bitmap (bits); past it a search runs without one, under the step limit. */
