@@ -117,6 +117,12 @@ export interface RulesConfig {
   files: string[];
   /** Address/port variables ($HOME_NET...). */
   vars: Record<string, string>;
+  /**
+   * `rules.allow_failures`: a reload whose rules files have rules that fail to load goes ahead
+   * (they are skipped with warnings). Default false: such a reload is refused like a broken
+   * configuration, so a typo cannot silently drop a rule.
+   */
+  allowFailures: boolean;
 }
 
 export interface CaptureConfig {

@@ -438,7 +438,7 @@ function validateSessions(c: Checker, raw: unknown): SessionConfig[] {
 function validateRules(c: Checker, raw: unknown): RulesConfig {
   const at = ['rules'];
   if (Array.isArray(raw) || typeof raw === 'string') raw = { files: raw };
-  const o = c.object(raw, at, ['files', 'vars']);
+  const o = c.object(raw, at, ['files', 'vars', 'allow_failures']);
   const files: string[] = [];
   for (const item of c.stringList(o.files, [...at, 'files'])) {
     const p = c.filePath(item.value, item.at);
@@ -459,7 +459,8 @@ function validateRules(c: Checker, raw: unknown): RulesConfig {
       }
     }
   }
-  return { files, vars };
+  const allowFailures = c.bool(o.allow_failures, [...at, 'allow_failures'], false);
+  return { files, vars, allowFailures };
 }
 
 const FLOWS_KEYS = ['max_flows', 'midstream', 'timeouts', 'unanswered_history', 'eve', 'log', 'pcap', 'alert_pcap_dir'];

@@ -192,6 +192,11 @@ export class DetectEngine implements DetectStage {
     return this.inspector.pcreRuns;
   }
 
+  /** pcre searches abandoned at the match limit (the keyword did not match). */
+  get pcreLimitHits(): number {
+    return this.inspector.pcreLimitHits;
+  }
+
   // candidate bitset bounds for the current packet
   private minWord = 0;
   private maxWord = -1;

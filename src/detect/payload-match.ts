@@ -10,9 +10,7 @@
  *    clamped to 0, a jump to or past the end fails, strings parsed as strtoull would).
  * A recursion budget (Suricata's inspection-recursion-limit, 3000) bounds pathological rules.
  *
- * No allocation per call except for pcre, which needs a string: one latin1 string of the
- * payload is made per packet, lazily, the first time a pcre is reached (all cheaper keywords
- * of the rule before it have passed by then), and shared by every pcre of that packet.
+ * No allocation per call: pcre runs the bounded matcher (pcre-vm.ts) on the bytes.
  */
 import {
   ByteOper,
@@ -29,6 +27,7 @@ import {
   type PcreOp,
 } from './keywords/payload.js';
 import { PCRE_MAX_SCAN } from './pcre.js';
+import { PcreResult, pcreMatch, pcreSearch } from './pcre-vm.js';
 
 const RECURSION_LIMIT = 3000;
 const TWO32 = 4294967296;
@@ -46,18 +45,12 @@ export class PayloadInspector {
   private exVal = 0;
   private exLen = 0;
 
-  // Per-packet latin1 string for pcre.
-  private strStamp = -1;
-  private str = '';
-  private nodeBuf: Buffer = Buffer.alloc(0);
-  private nodeSrc: Uint8Array = new Uint8Array(0);
-  private strSrc: Uint8Array | null = null;
-  private strBase = 0;
-  private strLen = 0;
-  /** Bumped by the engine for every packet: invalidates the pcre string. */
+  /** Bumped by the engine for every packet (kept for callers; pcre no longer needs a string). */
   stamp = 0;
   /** pcre executions (for metrics/bench). */
   pcreRuns = 0;
+  /** pcre searches abandoned at PCRE_MATCH_LIMIT (Suricata counts its match-limit hits too). */
+  pcreLimitHits = 0;
 
   /** Run `ops` over buf[base, base+len). */
   match(ops: PayloadOp[], buf: Uint8Array, base: number, len: number): boolean {
@@ -174,44 +167,25 @@ export class PayloadInspector {
   /** One pcre search; updates bufferOffset/pcreMatchStart on a (non-negated) match. */
   private pcreOnce(op: PcreOp, buf: Uint8Array, base: number, len: number): boolean {
     if (len === 0) return false;
-    const str = this.payloadString(buf, base, len);
     this.pcreRuns++;
+    const total = len < PCRE_MAX_SCAN ? len : PCRE_MAX_SCAN;
     const ptr = op.relative ? this.bufferOffset : 0;
-    let subject = str;
-    if (ptr > 0) {
-      if (ptr > str.length) return op.negated;
-      // The subject starts at the detection pointer so that ^ and lookbehind see its start.
-      subject = str.substring(ptr);
-    }
+    // The subject starts at the detection pointer so that ^ and lookbehind see its start.
+    if (ptr > total) return op.negated;
     let start = this.pcreMatchStart !== 0 ? this.pcreMatchStart - ptr : 0;
     if (start < 0) start = 0;
-    if (start > subject.length) return op.negated;
-    const re = op.regex;
-    re.lastIndex = start;
-    const mt = re.exec(subject);
-    if (mt === null) return op.negated;
-    if (op.negated) return false;
-    const mStart = mt.index;
-    const mEnd = mStart + mt[0].length;
-    this.bufferOffset = ptr + mEnd;
-    this.pcreMatchStart = ptr + mStart + 1;
-    return true;
-  }
-
-  private payloadString(buf: Uint8Array, base: number, len: number): string {
-    // Keyed by buffer and range too: one packet may be inspected as stream window and payload.
-    if (this.strStamp === this.stamp && this.strSrc === buf && this.strBase === base && this.strLen === len) return this.str;
-    this.strSrc = buf;
-    this.strBase = base;
-    this.strLen = len;
-    if (buf !== this.nodeSrc) {
-      this.nodeSrc = buf;
-      this.nodeBuf = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (start > total - ptr) return op.negated;
+    const r = pcreSearch(op.prog, buf, base + ptr, total - ptr, start, op.anchored);
+    // Suricata: a match-limit error is "no match" whether or not the pcre is negated.
+    if (r === PcreResult.Limit) {
+      this.pcreLimitHits++;
+      return false;
     }
-    const n = len < PCRE_MAX_SCAN ? len : PCRE_MAX_SCAN;
-    this.str = this.nodeBuf.toString('latin1', base, base + n);
-    this.strStamp = this.stamp;
-    return this.str;
+    if (r === PcreResult.NoMatch) return op.negated;
+    if (op.negated) return false;
+    this.bufferOffset = ptr + pcreMatch.end;
+    this.pcreMatchStart = ptr + pcreMatch.start + 1;
+    return true;
   }
 
   private isdataat(op: IsdataatOp, len: number): number {

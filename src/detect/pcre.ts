@@ -19,11 +19,13 @@
  * and the HTTP buffer modifier K. The other buffer modifiers (U, I, P, Q, H, D, M, C, S, Y, V,
  * W, Z) are returned as `buffer` for the rule parser to place the pcre in that buffer.
  *
- * Catastrophic backtracking guard: a quantified group (+, *, {n,} or {n,m} with m > 1) that
- * itself contains an unbounded quantifier — `(a+)+`, `(?:.\w{2,}){2,}` — is rejected at load.
- * On top of that at most PCRE_MAX_SCAN bytes of a payload are given to a RegExp.
+ * Matching time is bounded by construction: the translated source is compiled to a program
+ * for the bounded matcher in pcre-vm.ts (step limit, visited bitmap), never run by RegExp on
+ * the packet path. The RegExp built here validates the syntax (and serves tests/tools).
+ * At most PCRE_MAX_SCAN bytes of a payload are searched.
  */
 import { RuleError, invalidValue } from './rule-error.js';
+import { PcreProgram, compileProgram } from './pcre-vm.js';
 
 /** Longest payload prefix a pcre is run on (bytes); covers jumbo frames. */
 export const PCRE_MAX_SCAN = 16384;
@@ -36,6 +38,8 @@ export interface PcreSpec {
   anchored: boolean;
   /** An HTTP buffer flag (U, I, P, Q, H, D, M, C, S, Y, V, W, Z), or null: the payload. */
   buffer: string | null;
+  /** What the packet path runs (bounded). */
+  prog: PcreProgram;
 }
 
 const HTTP_MODIFIERS = 'UIPQHDMCKSYVWZ';
@@ -388,7 +392,8 @@ export function translatePcre(pattern: string, flags: Flags): string {
 
 /**
  * True when a quantified group contains an unbounded quantifier (nested quantifiers: the
- * classic exponential backtracking shape). Works on the PCRE source.
+ * classic exponential backtracking shape). Works on the PCRE source. No longer a reason to
+ * refuse a rule (the matcher is bounded); kept for tools that want to flag the shape.
  */
 export function hasNestedQuantifier(pattern: string): boolean {
   const unbounded: boolean[] = [false];
@@ -481,9 +486,6 @@ export function compilePcre(value: string, negated: boolean): PcreSpec {
         throw invalidValue('pcre', `unknown modifier '${ch}'`);
     }
   }
-  if (hasNestedQuantifier(pattern)) {
-    throw new RuleError('pcre: nested quantifier risks catastrophic backtracking', 'pcre nested quantifier');
-  }
   const source = translatePcre(pattern, f);
   let regex: RegExp;
   try {
@@ -491,5 +493,6 @@ export function compilePcre(value: string, negated: boolean): PcreSpec {
   } catch (err) {
     throw invalidValue('pcre', `'${pattern}' does not compile: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return { regex, source, negated, relative, anchored, buffer };
+  const prog = compileProgram(source, f.i);
+  return { regex, source, negated, relative, anchored, buffer, prog };
 }

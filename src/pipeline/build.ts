@@ -275,6 +275,16 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
       if (ruleSet.failures.length > 20) warnings.push(`... and ${ruleSet.failures.length - 20} more rules skipped`);
       for (const w of ruleSet.warnings) warnings.push(`rules: ${w}`);
       warnings.push(...stageNeedWarnings(ruleSet.rules, { flows: flowOpts !== null, stream: config.stream.enabled }));
+      // Issue 16: a reload must not silently run with fewer rules than its files hold.
+      const f0 = ruleSet.failures[0];
+      if (f0 !== undefined && previous === null && !config.rules.allowFailures) {
+        warnings.push('rules failed to load: a reload will be refused while any rule fails (rules.allow_failures: true to allow)');
+      }
+      if (f0 !== undefined && previous !== null && !config.rules.allowFailures) {
+        problems.push(
+          `${where(config, 'rules.files')}: ${ruleSet.failures.length} rule(s) failed to load, first ${f0.file}:${f0.line}${f0.sid !== null ? ` (sid ${f0.sid})` : ''}: ${f0.reason} (set rules.allow_failures: true to reload with them skipped)`,
+        );
+      }
     } catch (err) {
       problems.push(`${where(config, 'rules.files')}: ${(err as Error).message}`);
     }

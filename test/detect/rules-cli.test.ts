@@ -26,7 +26,8 @@ describe('mirrorsink rules check', () => {
   it('--json: loaded, failed, failures by reason and each failure', async () => {
     const f = rulesFile(text);
     const { code, out } = await cli(['check', f, '--json']);
-    expect(code).toBe(0);
+    // Issue 16: a failed rule makes the check fail (CI gates on it).
+    expect(code).toBe(1);
     const j = JSON.parse(out);
     expect(j.loaded).toBe(1);
     expect(j.failed).toBe(3);
@@ -42,9 +43,33 @@ describe('mirrorsink rules check', () => {
 
   it('text output summarises', async () => {
     const { code, out } = await cli(['check', rulesFile(text)]);
-    expect(code).toBe(0);
+    expect(code).toBe(1);
     expect(out).toContain('loaded: 1\nfailed: 3\nfailures by reason:\n');
+    expect(out).toContain('3 rule(s) failed to load: exit 1 (--allow-failures to accept)');
     expect(out).toMatch(/test\.rules:2 \(sid 2\): unsupported protocol 'dns'/);
+  });
+
+  it('exit status: 0 when every rule loads, 1 when one fails, 0 with --allow-failures', async () => {
+    const good = rulesFile('alert tcp any any -> any any (msg:"a"; content:"x"; pcre:"/(a|aa)+$/"; sid:1;)\n');
+    expect((await cli(['check', good])).code).toBe(0);
+    const bad = rulesFile('alert tcp any any -> any any (msg:"a"; content:"x"; sid:1;)\nalert tcp any any -> any any (msg:"b"; contnt:"x"; sid:2;)\n');
+    expect((await cli(['check', bad])).code).toBe(1);
+    expect((await cli(['check', bad, '--json'])).code).toBe(1);
+    expect((await cli(['check', bad, '--allow-failures'])).code).toBe(0);
+    expect((await cli(['check', bad, '--json', '--allow-failures'])).code).toBe(0);
+  });
+
+  it('says which pcre engine runs and names pcres bounded by the step limit only', async () => {
+    const f = rulesFile('alert tcp any any -> any any (msg:"a"; content:"x"; pcre:"/(\\w+)=\\1/"; sid:7;)\nalert tcp any any -> any any (msg:"b"; content:"y"; pcre:"/(a+)+$/"; sid:8;)\n');
+    const { code, out } = await cli(['check', f]);
+    expect(code).toBe(0);
+    expect(out).toContain('pcre engine: bounded backtracking matcher');
+    expect(out).toContain('note: sid 7: pcre');
+    expect(out).toContain('(back references)');
+    expect(out).not.toContain('sid 8');
+    const j = JSON.parse((await cli(['check', f, '--json'])).out);
+    expect(j.pcre_engine).toMatch(/bounded/);
+    expect(j.pcre_notes).toEqual([{ sid: 7, reason: expect.stringContaining('back references') }]);
   });
 
   it('a missing file is an E_RULE error (exit 1 from main); bad usage is E_USAGE', async () => {

@@ -8,6 +8,7 @@
  */
 import { invalidValue, RuleError } from '../rule-error.js';
 import { compilePcre } from '../pcre.js';
+import type { PcreProgram } from '../pcre-vm.js';
 
 export const OpType = {
   Content: 0,
@@ -88,6 +89,8 @@ export class PcreOp {
     readonly relative: boolean,
     readonly anchored: boolean,
     readonly source: string,
+    /** The bounded program the packet path runs (pcre-vm.ts). */
+    readonly prog: PcreProgram,
   ) {}
 }
 
@@ -346,7 +349,7 @@ export function parsePcreOp(value: string): PcreOp {
   // Inside the quotes Suricata unescapes \" and \; only (the rest belongs to the regex).
   const body = v.slice(1, -1).replace(/\\([";])/g, '$1');
   const spec = compilePcre(body, negated);
-  const op = new PcreOp(spec.regex, negated, spec.relative, spec.anchored, spec.source);
+  const op = new PcreOp(spec.regex, negated, spec.relative, spec.anchored, spec.source, spec.prog);
   op.buffer = spec.buffer;
   return op;
 }
