@@ -113,7 +113,8 @@ describe('mirrorsink serve (real process)', () => {
     expect(h.reasons.join('\n')).toContain(`udp4 127.0.0.1:${port} (vxlan)`);
     // The socket's own error (ECONNABORTED), not what the event loop saw (EBADF for POLLERR).
     if (AUTO_RECEIVER === 'recvmmsg') expect(h.reasons.join('\n')).toMatch(/connection abort/i);
-    expect(p.logs.some((l) => String(l.msg).startsWith('receive socket lost'))).toBe(true);
+    // The log line travels through the child's stdout pipe: wait for it rather than race /healthz.
+    await waitFor(async () => (p.logs.some((l) => String(l.msg).startsWith('receive socket lost')) ? true : null), 20_000, "the 'receive socket lost' log line");
   });
 
   it('SIGTERM drains, logs a summary and exits 0', async () => {
