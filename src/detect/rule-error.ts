@@ -39,3 +39,16 @@ export function unsupportedProtocol(name: string): RuleError {
 export function invalidValue(keyword: string, detail: string): RuleError {
   return new RuleError(`invalid '${keyword}': ${detail}`, `invalid '${keyword}'`);
 }
+
+/**
+ * A quoted option value holds no unescaped `"`: one means the option ran on into the next
+ * (a missing `;`, as in `msg:"x" content:"GET";`), which Suricata refuses rather than read as
+ * one long value (that typo would otherwise turn a rule into a match-all).
+ */
+export function refuseUnescapedQuote(keyword: string, inner: string): void {
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i];
+    if (c === '\\') i++;
+    else if (c === '"') throw invalidValue(keyword, `unescaped '"' inside the quoted value (a missing ';' before '${inner.slice(i + 1, i + 25).trim()}'?)`);
+  }
+}

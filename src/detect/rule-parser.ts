@@ -18,7 +18,7 @@ import type { Classification } from './classification.js';
 import { parsePortSet, type PortSet } from './port-set.js';
 import { Action, FlowFlag, FlowbitsRole, Proto, SigFlag, type ActionValue, type ProtoValue, type Rule } from './rule.js';
 import { parseStreamSize } from './keywords/stream-size.js';
-import { RuleError, invalidValue, unsupportedKeyword, unsupportedProtocol } from './rule-error.js';
+import { RuleError, invalidValue, refuseUnescapedQuote, unsupportedKeyword, unsupportedProtocol } from './rule-error.js';
 import {
   Cmp,
   Field,
@@ -155,8 +155,11 @@ export function sniffSid(text: string): number | null {
 function parseMsg(value: string): string {
   const t = value.trim();
   if (!(t.length >= 2 && t.startsWith('"') && t.endsWith('"'))) throw invalidValue('msg', 'value must be quoted');
-  return t.slice(1, -1).replace(/\\(.)/g, '$1');
+  const inner = t.slice(1, -1);
+  refuseUnescapedQuote('msg', inner);
+  return inner.replace(/\\(.)/g, '$1');
 }
+
 
 function positiveInt(keyword: string, value: string, min: number, max: number): number {
   const t = value.trim();

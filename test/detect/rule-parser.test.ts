@@ -294,3 +294,21 @@ describe('unsupported things are named', () => {
     expect(rs.failures[0]!.category).toBe(category);
   });
 });
+
+describe('a missing semicolon is refused, not read as one long value (issue 16)', () => {
+  it.each([
+    ['msg:"missing semicolon" content:"GET"; sid:2; rev:1;', 'msg'],
+    ['msg:"ok"; content:"GET" content:"POST"; sid:2;', 'content'],
+  ])('%s', (opts, refused) => {
+    const rs = loadRulesText(`alert tcp any any -> any any (${opts})`);
+    expect(rs.rules).toHaveLength(0);
+    expect(rs.failures[0]!.category).toBe(`invalid '${refused}'`);
+    expect(rs.failures[0]!.reason).toMatch(/unescaped '"' inside the quoted value/);
+  });
+
+  it('escaped quotes inside values still load', () => {
+    const rs = loadRulesText('alert tcp any any -> any any (msg:"say \\"hi\\""; content:"a\\"b"; sid:3;)');
+    expect(rs.failures).toEqual([]);
+    expect(rs.rules[0]!.msg).toBe('say "hi"');
+  });
+});

@@ -6,7 +6,7 @@
  * Everything is precompiled: content bytes as Uint8Arrays (case-folded when nocase) with a
  * Boyer-Moore-Horspool skip table, byte_extract variable names resolved to slot numbers.
  */
-import { invalidValue, RuleError } from '../rule-error.js';
+import { invalidValue, refuseUnescapedQuote, RuleError } from '../rule-error.js';
 import { compilePcre } from '../pcre.js';
 import type { PcreProgram } from '../pcre-vm.js';
 
@@ -240,6 +240,7 @@ export function parseContent(value: string): ContentOp {
   if (!(v.length >= 2 && v.startsWith('"') && v.endsWith('"'))) {
     throw invalidValue('content', `value must be quoted: '${value}'`);
   }
+  refuseUnescapedQuote('content', v.slice(1, -1));
   return new ContentOp(parseContentBytes(v.slice(1, -1)), negated);
 }
 
