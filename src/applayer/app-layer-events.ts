@@ -1,3 +1,5 @@
+import { SURICATA_APPLAYER_EVENTS } from '../decode/event-names.js';
+
 /**
  * Generic app-layer events, named as Suricata names them (src/app-layer-events.c), rule form
  * `app-layer-event:applayer_...`. They belong to the flow, not to a transaction.
@@ -12,14 +14,9 @@ export const AppLayerEvent = {
 } as const;
 export type AppLayerEventId = (typeof AppLayerEvent)[keyof typeof AppLayerEvent];
 
-export const APP_LAYER_EVENT_NAMES: readonly string[] = [
-  'applayer_mismatch_protocol_both_directions',
-  'applayer_wrong_direction_first_data',
-  'applayer_detect_protocol_only_one_direction',
-  'applayer_proto_detection_skipped',
-  'applayer_no_tls_after_starttls',
-  'applayer_unexpected_protocol',
-];
+/** Names in AppLayerEvent order: the one list of Suricata's generic app-layer events, which the
+ *  event keywords also read (decode/event-names.ts). */
+export const APP_LAYER_EVENT_NAMES: readonly string[] = SURICATA_APPLAYER_EVENTS;
 
 /** Event id of a generic app-layer event name (case-insensitive), undefined if not one. */
 export function appLayerEventByName(name: string): number | undefined {
