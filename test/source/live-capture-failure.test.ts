@@ -22,6 +22,10 @@ else {
   } catch (err) {
     skip = (err as Error).message;
   }
+  // The node binary must be one `nobody` can run (a node unpacked under a private directory is not).
+  if (skip === null && spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', 'process.exit(0)'], { cwd: '/' }).status !== 0) {
+    skip = `user nobody cannot run ${process.execPath}`;
+  }
 }
 if (skip !== null) process.stderr.write(`\nNOTICE: live capture failure test skipped: ${skip}\n\n`);
 
