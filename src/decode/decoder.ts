@@ -263,18 +263,5 @@ export function decodeRebuilt(dst: PacketView, src: PacketView, buf: Uint8Array,
  */
 export function fragmentHeaderOnly(p: PacketView): void {
   p.headerOnly = true;
-  p.sport = -1;
-  p.dport = -1;
-  p.tcpFlags = 0;
-  p.tcpSeq = 0;
-  p.tcpAck = 0;
-  p.tcpWindow = 0;
-  p.tcpHeaderLen = 0;
-  p.udpLen = 0;
-  p.icmpType = -1;
-  p.icmpCode = -1;
-  p.icmpId = -1;
-  p.icmpSeq = -1;
-  p.payloadOffset = p.l4Offset;
-  p.payloadLen = 0;
+  p.clearL4();
 }

@@ -269,6 +269,24 @@ export class PacketView {
     this.eventOverflow = 0;
   }
 
+  /** Forget the L4 header and payload (ports, TCP/UDP/ICMP fields): the payload becomes empty at l4Offset. */
+  clearL4(): void {
+    this.sport = -1;
+    this.dport = -1;
+    this.tcpFlags = 0;
+    this.tcpSeq = 0;
+    this.tcpAck = 0;
+    this.tcpWindow = 0;
+    this.tcpHeaderLen = 0;
+    this.udpLen = 0;
+    this.icmpType = -1;
+    this.icmpCode = -1;
+    this.icmpId = -1;
+    this.icmpSeq = -1;
+    this.payloadOffset = this.l4Offset;
+    this.payloadLen = 0;
+  }
+
   /** Clear the inner-packet fields (used again when a tunnel is entered). */
   resetInner(): void {
     this.l2Offset = -1;
@@ -295,20 +313,7 @@ export class PacketView {
     this.dstAddrOffset = 0;
     this.ipv6ExtMask = 0;
     this.l4Offset = 0;
-    this.sport = -1;
-    this.dport = -1;
-    this.tcpFlags = 0;
-    this.tcpSeq = 0;
-    this.tcpAck = 0;
-    this.tcpWindow = 0;
-    this.tcpHeaderLen = 0;
-    this.udpLen = 0;
-    this.icmpType = -1;
-    this.icmpCode = -1;
-    this.icmpId = -1;
-    this.icmpSeq = -1;
-    this.payloadOffset = 0;
-    this.payloadLen = 0;
+    this.clearL4();
     this.error = 0;
     this.truncated = false;
     this.headerOnly = false;
