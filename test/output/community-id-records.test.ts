@@ -3,7 +3,6 @@
  * without a flow), EVE flow events, the flow logs' ${community-id} extension read back by the
  * query reader, and the configuration keys (eve.community_id, eve.community_id_seed).
  */
-import path from 'node:path';
 import { eveSchemaValidator } from '../helpers/eve-schema.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
