@@ -12,7 +12,7 @@ import { corpusPath, describeWithCorpus } from '../helpers/corpus.js';
 describeWithCorpus('ET Open ruleset', () => {
   const dir = corpusPath('rules', 'et-open');
 
-  it('loads all 24 827 active rules: loaded + failed, in seconds', () => {
+  it('loads all 24 827 active rules: loaded + failed, each failure with its reason', () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.rules'));
     const active = files.reduce((n, f) => n + readFileSync(path.join(dir, f), 'utf8').split('\n').filter((l) => /^\s*(alert|drop|pass|reject)\s/.test(l)).length, 0);
     expect(active).toBe(24827);
@@ -30,7 +30,6 @@ describeWithCorpus('ET Open ruleset', () => {
     expect(by["unsupported protocol 'tls'"]).toBe(2547);
     // Packet-level rules load: tcp/udp/ip/icmp rules are 3586 of the active ones.
     expect(rs.loaded).toBeGreaterThan(17000);
-    expect(loadMs).toBeLessThan(10_000);
 
     const t1 = performance.now();
     const engine = new DetectEngine(rs, null, []);
