@@ -181,7 +181,7 @@ export async function sendUdp(port: number, datagrams: readonly Uint8Array[], ho
   await new Promise<void>((r) => sock.close(() => r()));
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 30000, what = 'condition'): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -92,7 +92,7 @@ describe('serve (in-process): sessions, directions, metrics', () => {
     // GENEVE listener: VNI 102 ingress x 2 (Ethernet payload), over IPv4
     await sendUdp(s.genevePort, [geneve(102, innerFrame({ src: '10.9.9.9', dst: '10.0.2.20', frameLen: 80 })), geneve(102, innerFrame({ src: '10.9.9.9', dst: '10.0.2.20', frameLen: 80 }))]);
     const total = d.length + 2;
-    await waitFor(async () => (await sessionsOf(s)).received.vxlan.datagrams + (await sessionsOf(s)).received.geneve.datagrams === total, 5000, 'datagrams');
+    await waitFor(async () => (await sessionsOf(s)).received.vxlan.datagrams + (await sessionsOf(s)).received.geneve.datagrams === total, 30000, 'datagrams');
 
     const api = await sessionsOf(s);
     const byName = Object.fromEntries(api.sessions.map((x: any) => [x.name, x]));
@@ -132,7 +132,7 @@ describe('serve (in-process): sessions, directions, metrics', () => {
     const before = (await sessionsOf(s)).drops.disallowed_sender;
     const port6 = s.svc.boundSockets().find((b) => b.listener === 'vxlan' && b.family === 6)!.port;
     await sendUdp(port6, [vxlan(101, innerFrame({ src: '10.0.1.10', dst: '1.1.1.1' })), vxlan(101, innerFrame({ src: '10.0.1.10', dst: '1.1.1.1' }))], '::1');
-    await waitFor(async () => (await sessionsOf(s)).drops.disallowed_sender === before + 2, 5000, 'disallowed_sender drops');
+    await waitFor(async () => (await sessionsOf(s)).drops.disallowed_sender === before + 2, 30000, 'disallowed_sender drops');
     const m = await metricsOf(s);
     expect(metric(m, 'mirrorsink_dropped_packets_total', { cause: 'disallowed_sender' })).toBe(before + 2);
   });
@@ -153,7 +153,7 @@ describe('serve (in-process): sessions, directions, metrics', () => {
       garbage.push(b);
     }
     await sendUdp(s.vxlanPort, garbage);
-    await waitFor(async () => metric(await metricsOf(s), 'mirrorsink_datagrams_received_total', { listener: 'vxlan' }) === recv0 + garbage.length, 5000, 'garbage received');
+    await waitFor(async () => metric(await metricsOf(s), 'mirrorsink_datagrams_received_total', { listener: 'vxlan' }) === recv0 + garbage.length, 30000, 'garbage received');
     const m = await metricsOf(s);
     expect(metric(m, 'mirrorsink_decoder_events_total', { event: 'vxlan.pkt_too_small' })).toBeGreaterThanOrEqual(2);
     expect(metric(m, 'mirrorsink_decoder_events_total', { event: 'vxlan.no_i_flag' })).toBeGreaterThanOrEqual(1);
@@ -164,7 +164,7 @@ describe('serve (in-process): sessions, directions, metrics', () => {
     // Still alive and counting.
     const api0 = await sessionsOf(s);
     await sendUdp(s.vxlanPort, [vxlan(102, innerFrame({ src: '10.0.2.20', dst: '1.1.1.1' }))]);
-    await waitFor(async () => (await sessionsOf(s)).sessions[1].packets.egress === api0.sessions[1].packets.egress + 1, 5000, 'packet after garbage');
+    await waitFor(async () => (await sessionsOf(s)).sessions[1].packets.egress === api0.sessions[1].packets.egress + 1, 30000, 'packet after garbage');
     expect((await httpGet(s.base, '/healthz')).status).toBe(200);
   });
 
