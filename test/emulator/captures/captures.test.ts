@@ -269,10 +269,8 @@ describe('scenario ground truth (tshark)', () => {
     expect(ps.flatMap((p) => p['http.response.code']!)).toEqual(['500', '200', '404', '405', '200', '200']);
     expect(ps.flatMap((p) => p['http.transfer_encoding']!)).toEqual(['chunked']);
     expect(ps.flatMap((p) => p['http.content_encoding']!)).toEqual(['gzip']);
-    // Both executables, after dechunking and gunzip, start with MZ and carry the DOS stub.
-    const files = ps.flatMap((p) => p['http.file_data']!).filter((d) => d.startsWith('MZ'));
-    expect(files).toHaveLength(2);
-    for (const f of files) expect(f).toContain('This program cannot be run in DOS mode.');
+    // Both executables, after dechunking and gunzip, start with MZ (tshark's text stops at the first NUL).
+    expect(ps.flatMap((p) => p['http.file_data']!).filter((d) => d.startsWith('MZ'))).toHaveLength(2);
   });
 
   it('tls: TLS 1.2 with a split ClientHello and a self-signed certificate, TLS 1.3 handshake', () => {
