@@ -14,6 +14,8 @@ import { tcpFlagsScan } from './scenarios/tcp-flags-scan.js';
 import { icmpSweep } from './scenarios/icmp-sweep.js';
 import { dns } from './scenarios/dns.js';
 import { http } from './scenarios/http.js';
+import { webAttacks } from './scenarios/web-attacks.js';
+import { tls } from './scenarios/tls.js';
 import { cleartext } from './scenarios/cleartext.js';
 import { knownBad } from './scenarios/known-bad.js';
 import { ipv6Scenario } from './scenarios/ipv6.js';
@@ -30,8 +32,10 @@ export const SCENARIOS: readonly Scenario[] = [
   icmpSweep,
   dns,
   http,
+  webAttacks,
   cleartext,
   knownBad,
+  tls,
   ipv6Scenario,
   truncated,
   malformed,

@@ -326,6 +326,25 @@ export class TcpConversation {
     return this;
   }
 
+  /**
+   * Send data from one side as exactly these segments (a request line or a TLS record split
+   * where a real stack's small writes would split it), `gapUs` apart, PSH on the last; the
+   * other side ACKs after one round trip.
+   */
+  sendSplit(fromClient: boolean, parts: readonly (string | Uint8Array)[], thinkUs = 1000, gapUs = 200, ackIt = true): this {
+    this.wait(thinkUs);
+    parts.forEach((part, i) => {
+      const last = i === parts.length - 1;
+      this.segment(fromClient, ACK | (last ? PSH : 0), bytes(part));
+      if (!last) this.wait(gapUs);
+    });
+    if (ackIt) {
+      this.wait(this.owd * 2);
+      this.segment(!fromClient, ACK);
+    }
+    return this;
+  }
+
   /** Pure ACK from one side. */
   ack(fromClient: boolean, delayUs = 0): this {
     this.wait(delayUs);

@@ -300,6 +300,7 @@ export const DNS_NS = 2;
 export const DNS_CNAME = 5;
 export const DNS_TXT = 16;
 export const DNS_AAAA = 28;
+export const DNS_AXFR = 252;
 
 export function dnsName(name: string): Uint8Array {
   const parts: Uint8Array[] = [];
@@ -383,6 +384,71 @@ export function tlsClientHelloSessionId(hello: Uint8Array): Uint8Array {
   // record(5) + handshake header(4) + version(2) + random(32) = 43, then length byte.
   const n = hello[43]!;
   return hello.slice(44, 44 + n);
+}
+
+// ---------------------------------------------------------------- TLS 1.2 handshake
+
+/** One handshake message (type, 24-bit length, body). */
+export function tlsHandshake(type: number, body: Uint8Array): Uint8Array {
+  return concat(u8(type), u24(body.length), body);
+}
+
+/** Handshake messages in one record (TLS 1.2 servers pack ServerHello...ServerHelloDone). */
+export function tlsHandshakeRecord(...messages: Uint8Array[]): Uint8Array {
+  return tlsRecord(0x16, 0x0303, concat(...messages));
+}
+
+/** A TLS 1.2 ClientHello record with SNI, no supported_versions (a client that stops at 1.2). */
+export function tlsClientHello12(serverName: string, rand: (n: number) => Uint8Array): Uint8Array {
+  const sni = bytes(serverName);
+  const suites = concat(u16(0xc02b), u16(0xc02f), u16(0xc02c), u16(0xc030), u16(0xcca9), u16(0xcca8), u16(0xc013), u16(0xc014), u16(0x009c), u16(0x009d), u16(0x002f), u16(0x0035));
+  const exts = concat(
+    ext(0x0000, concat(u16(sni.length + 3), u8(0), u16(sni.length), sni)),
+    ext(0x0017, new Uint8Array(0)),
+    ext(0xff01, u8(0)),
+    ext(0x000a, concat(u16(6), u16(0x001d), u16(0x0017), u16(0x0018))),
+    ext(0x000b, u8(1, 0)),
+    ext(0x0023, new Uint8Array(0)),
+    ext(0x000d, concat(u16(12), u16(0x0403), u16(0x0804), u16(0x0401), u16(0x0503), u16(0x0807), u16(0x0201))),
+  );
+  const body = concat(u16(0x0303), rand(32), u8(0), u16(suites.length), suites, u8(1, 0), u16(exts.length), exts);
+  return tlsRecord(0x16, 0x0301, tlsHandshake(1, body));
+}
+
+/** TLS 1.2 ServerHello message (ECDHE-ECDSA-AES128-GCM-SHA256, a new 32-byte session id). */
+export function tlsServerHello12Message(rand: (n: number) => Uint8Array, cipher = 0xc02b): Uint8Array {
+  const exts = concat(ext(0xff01, u8(0)), ext(0x000b, u8(1, 0)), ext(0x0017, new Uint8Array(0)));
+  return tlsHandshake(2, concat(u16(0x0303), rand(32), u8(32), rand(32), u16(cipher), u8(0), u16(exts.length), exts));
+}
+
+/** Certificate message: the chain, leaf first, each DER with its 24-bit length. */
+export function tlsCertificateMessage(chain: Uint8Array[]): Uint8Array {
+  const list = concat(...chain.map((c) => concat(u24(c.length), c)));
+  return tlsHandshake(11, concat(u24(list.length), list));
+}
+
+/** ServerKeyExchange for ECDHE over x25519, signed with ed25519 (signature bytes from `rand`). */
+export function tlsServerKeyExchangeX25519(rand: (n: number) => Uint8Array): Uint8Array {
+  return tlsHandshake(12, concat(u8(3), u16(0x001d), u8(32), rand(32), u16(0x0807), u16(64), rand(64)));
+}
+
+export function tlsServerHelloDone(): Uint8Array {
+  return tlsHandshake(14, new Uint8Array(0));
+}
+
+/** Client's second flight: ClientKeyExchange (x25519), ChangeCipherSpec, encrypted Finished. */
+export function tlsClientFinished12(rand: (n: number) => Uint8Array): Uint8Array {
+  return concat(tlsHandshakeRecord(tlsHandshake(16, concat(u8(32), rand(32)))), tlsRecord(0x14, 0x0303, u8(1)), tlsRecord(0x16, 0x0303, rand(40)));
+}
+
+/** Server's last flight: ChangeCipherSpec, encrypted Finished. */
+export function tlsServerFinished12(rand: (n: number) => Uint8Array): Uint8Array {
+  return concat(tlsRecord(0x14, 0x0303, u8(1)), tlsRecord(0x16, 0x0303, rand(40)));
+}
+
+/** TLS alert record (close_notify = level 1, description 0), encrypted-looking when `rand`. */
+export function tlsEncryptedAlert(rand: (n: number) => Uint8Array): Uint8Array {
+  return tlsRecord(0x15, 0x0303, rand(26));
 }
 
 // ---------------------------------------------------------------- SSH

@@ -21,10 +21,12 @@ const EXPECTED: Record<string, [number, Record<string, number>]> = {
   'portscan.pcap': [2051, { 101: 2051 }],
   'tcp-flags-scan.pcap': [111, { 101: 111 }],
   'icmp-sweep.pcap': [76, { 101: 2, 102: 74 }],
-  'dns.pcap': [10, { 102: 10 }],
+  'dns.pcap': [22, { 102: 22 }],
   'http.pcap': [30, { 101: 30 }],
+  'web-attacks.pcap': [43, { 101: 23, 102: 20 }],
   'cleartext.pcap': [59, { 102: 59 }],
   'known-bad.pcap': [22, { 102: 22 }],
+  'tls.pcap': [33, { 101: 13, 102: 20 }],
   'ipv6.pcap': [21, { 101: 21 }],
   'truncated.pcap': [15, { 101: 15 }],
   'malformed.pcap': [5, { 101: 4, '': 1 }],
@@ -46,6 +48,8 @@ const FIELDS = [
   'http.request.method', 'http.request.uri', 'urlencoded-form.value', 'ftp.request.command', 'ftp.request.arg',
   'tls.handshake.type', 'tls.handshake.extensions_server_name', 'dns.flags.response', 'dns.qry.type', 'dns.flags.rcode',
   'dns.txt', 'dns.aaaa', 'ssh.protocol', 'rdp.rt_cookie', '_ws.malformed', '_ws.expert.message',
+  'tcp.len', 'dns.qry.name', 'http.user_agent', 'http.host', 'http.response.code', 'http.transfer_encoding', 'http.content_encoding', 'http.file_data',
+  'tls.handshake.version', 'x509sat.uTF8String', 'x509sat.CountryName', 'x509af.serialNumber', 'tls.handshake.ciphersuite',
 ];
 
 const cache = new Map<string, TsharkPacket[]>();
@@ -228,9 +232,13 @@ describe('scenario ground truth (tshark)', () => {
     expect(where('icmp-sweep.pcap', (p) => at(p, 'icmp.type') === '3' && at(p, 'icmp.code') === '3')).toHaveLength(1);
   });
 
-  it('dns: A, AAAA, TXT queries and answers, one NXDOMAIN', () => {
+  it('dns: A, AAAA, TXT queries and answers, one NXDOMAIN, a known-bad name, AXFR over TCP refused', () => {
     const q = where('dns.pcap', (p) => at(p, 'dns.flags.response') === '0');
-    expect(tally(q.map((p) => at(p, 'dns.qry.type')))).toEqual({ 1: 3, 28: 1, 16: 1 });
+    expect(tally(q.map((p) => at(p, 'dns.qry.type')))).toEqual({ 1: 4, 28: 1, 16: 1, 252: 1 });
+    expect(q.map((p) => at(p, 'dns.qry.name'))).toContain('cdn-update.example');
+    // TCP: the 2-byte length alone, then the query; the REFUSED answer in one segment.
+    const tcp = where('dns.pcap', (p) => has(p, 'tcp.srcport') && at(p, 'tcp.len') !== '0');
+    expect(tcp.map((p) => [at(p, 'tcp.len'), at(p, 'dns.qry.type'), at(p, 'dns.flags.rcode')])).toEqual([['2', '', ''], ['34', '252', ''], ['36', '252', '5']]);
     expect(packets('dns.pcap').flatMap((p) => p['dns.txt']!)).toEqual(['v=spf1 -all', 'mirrorsink-test=1']);
     expect(where('dns.pcap', (p) => at(p, 'dns.flags.rcode') === '3')).toHaveLength(1);
     expect(packets('dns.pcap').flatMap((p) => p['dns.aaaa']!)).toEqual(['2001:db8:10::10']);
@@ -240,6 +248,44 @@ describe('scenario ground truth (tshark)', () => {
     const reqs = where('http.pcap', (p) => has(p, 'http.request.method')).map((p) => `${at(p, 'http.request.method')} ${at(p, 'http.request.uri')}`);
     expect(reqs).toEqual(['GET /index.html', 'GET /images/logo.svg', 'GET /api/v1/status?verbose=1', 'GET /../../etc/passwd', 'POST /login', 'GET /home']);
     expect(packets('http.pcap').flatMap((p) => p['urlencoded-form.value']!)).toEqual(['alice', 'correct horse', '1']);
+  });
+
+  it('web-attacks: split SQL injection, encoded traversal, pipelined Nikto probe, chunked and gzip executables', () => {
+    // every request of each packet: the pipelined pair is one segment
+    const reqs = where('web-attacks.pcap', (p) => has(p, 'http.request.method')).flatMap((p) => p['http.request.method']!.map((m, i) => `${m} ${p['http.request.uri']![i]}`));
+    expect(reqs).toEqual([
+      'GET /products.php?id=1%27%20UNION%20ALL%20SELECT%20NULL%2Cusername%2Cpassword%20FROM%20users--%20-',
+      'GET /download.php?file=..%2F..%2F..%2F..%2Fetc%2Fpasswd',
+      'GET /phpmyadmin/',
+      'TRACE /',
+      'GET /update/setup.exe',
+      'GET /static/app.bin',
+    ]);
+    const ps = packets('web-attacks.pcap');
+    // The SQL injection request came in three segments (tshark reassembles it into the third).
+    const sqli = ps.findIndex((p) => at(p, 'http.request.uri').includes('UNION'));
+    expect(ps.slice(sqli - 2, sqli + 1).map((p) => Number(at(p, 'tcp.len')) > 0)).toEqual([true, true, true]);
+    expect(ps.flatMap((p) => p['http.user_agent']!).filter((u) => u.includes('Nikto'))).toHaveLength(2);
+    expect(ps.flatMap((p) => p['http.response.code']!)).toEqual(['500', '200', '404', '405', '200', '200']);
+    expect(ps.flatMap((p) => p['http.transfer_encoding']!)).toEqual(['chunked']);
+    expect(ps.flatMap((p) => p['http.content_encoding']!)).toEqual(['gzip']);
+    // Both executables, after dechunking and gunzip, start with MZ (tshark's text stops at the first NUL).
+    expect(ps.flatMap((p) => p['http.file_data']!).filter((d) => d.startsWith('MZ'))).toHaveLength(2);
+  });
+
+  it('tls: TLS 1.2 with a split ClientHello and a self-signed certificate, TLS 1.3 handshake', () => {
+    const ps = packets('tls.pcap');
+    expect(ps.flatMap((p) => p['tls.handshake.extensions_server_name']!)).toEqual(['files.example.net', 'www.example.org']);
+    // The 1.2 ClientHello is reassembled from two segments: the one before it carries data too.
+    const hello = ps.findIndex((p) => at(p, 'tls.handshake.extensions_server_name') === 'files.example.net');
+    expect(Number(at(ps[hello - 1]!, 'tcp.len'))).toBeGreaterThan(0);
+    const cert = ps.filter((p) => has(p, 'x509af.serialNumber'));
+    expect(cert).toHaveLength(1);
+    expect(at(cert[0]!, 'x509af.serialNumber')).toBe('4d531a7c22900b5e3107c46a18e25f01');
+    // subject and issuer: the same RDNs
+    expect(cert[0]!['x509sat.uTF8String']).toEqual(['Some-State', 'Internet Widgits Pty Ltd', 'files.example.net', 'Some-State', 'Internet Widgits Pty Ltd', 'files.example.net']);
+    expect(cert[0]!['x509sat.CountryName']).toEqual(['AU', 'AU']);
+    expect(ps.flatMap((p) => p['tls.handshake.ciphersuite']!).filter((c) => c === '0xc02b' || c === '0x1301').length).toBeGreaterThanOrEqual(2);
   });
 
   it('cleartext: FTP USER admin / PASS secret, telnet login', () => {
