@@ -4,7 +4,7 @@
  * Logs never records such traffic (aws.omit_unlogged_traffic). Datagrams are re-sent until the
  * sink has seen one (loopback may drop on a loaded machine); nothing depends on timing.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceStages } from '../../src/pipeline/build.js';
@@ -20,13 +20,14 @@ async function scrape(s: InProcess): Promise<{ text: string; m: Map<string, numb
 describe('serve /metrics: pcre limit hits and omitted flow-log records (issue 16)', () => {
   let s: InProcess;
   let dir: string;
+  let configFile: string;
   beforeAll(async () => {
     dir = tmpDir();
     const rules = path.join(dir, 'local.rules');
     // A back reference keeps this pattern off the linear path: on 1459 'a's and a '!' it runs
     // into the step limit (see test/detect/pcre-vm.test.ts).
     writeFileSync(rules, 'alert udp any any -> any 7777 (msg:"pcre limit"; pcre:"/(a|a)+(\\1)?$/"; sid:1;)\n');
-    const file = writeConfig(
+    const file = (configFile = writeConfig(
       dir,
       [
         'sessions:',
@@ -44,7 +45,7 @@ describe('serve /metrics: pcre limit hits and omitted flow-log records (issue 16
         '  path: false',
         '',
       ].join('\n'),
-    );
+    ));
     s = await startInProcess({ file, flags: { noGeneve: true } });
   });
   afterAll(async () => {
@@ -90,5 +91,15 @@ describe('serve /metrics: pcre limit hits and omitted flow-log records (issue 16
     const { text, m } = await scrape(s);
     expect(metric(m, 'mirrorsink_flow_records_omitted_total')).toBe(1);
     if (haveTool('promtool')) expect(runTool('promtool', ['check', 'metrics'], text).status).toBe(0);
+
+    // A reload that replaces the flow bundle (another aggregation interval) keeps both counters.
+    const before = metric(m, 'mirrorsink_detect_pcre_limit_hits_total')!;
+    writeConfig(dir, readFileSync(configFile, 'utf8').replace('aggregation_sec: 60', 'aggregation_sec: 600'));
+    const r = await s.svc.reload('test');
+    expect(r.ok).toBe(true);
+    expect((s.svc as unknown as { stages: ServiceStages }).stages.flows).not.toBe(stages.flows);
+    const after = (await scrape(s)).m;
+    expect(metric(after, 'mirrorsink_flow_records_omitted_total')).toBe(1);
+    expect(metric(after, 'mirrorsink_detect_pcre_limit_hits_total')).toBe(before);
   });
 });
