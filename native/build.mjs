@@ -24,7 +24,8 @@ function done(ok, why) {
   process.stderr.write(
     `mirrorsink: the optional native recvmmsg receiver was not built: ${why}\n` +
       "  serve will read UDP with Node's dgram (several times the CPU per datagram).\n" +
-      '  To build it: install python3, make and g++, then run `npm run build:native`.\n',
+      '  To build it: install python3, make and g++, then run `npm run build:native` in a clone,\n' +
+      '  or `npm rebuild -g mirrorsink` where it was installed with `npm install -g`.\n',
   );
   process.exit(strict ? 1 : 0);
 }

@@ -43,6 +43,8 @@ export class PayloadInspector {
 
   // Extraction results (fields instead of a returned object).
   private exVal = 0;
+  private exHi = 0;
+  private exLo = 0;
   private exLen = 0;
 
   /** Bumped by the engine for every packet (kept for callers; pcre no longer needs a string). */
@@ -227,26 +229,39 @@ export class PayloadInspector {
     return ptr;
   }
 
-  /** Extract into exVal/exLen; false when the bytes are not a number. */
-  private extract(spec: ByteSpec, nbytes: number, buf: Uint8Array, pos: number, base: number): boolean {
-    if (spec.string) return this.extractString(buf, pos, nbytes, base);
-    let v = 0;
-    if (spec.little) {
-      for (let k = nbytes - 1; k >= 0; k--) v = v * 256 + buf[pos + k]!;
-    } else {
-      for (let k = 0; k < nbytes; k++) v = v * 256 + buf[pos + k]!;
+  /**
+   * Extract into exHi/exLo (the exact uint64 as two 32-bit halves), exVal (the same as a double,
+   * exact below 2^53) and exLen; false when the bytes are not a number or overflow 64 bits.
+   * `end` bounds a string read of unbounded length (nbytes 0).
+   */
+  private extract(spec: ByteSpec, nbytes: number, buf: Uint8Array, pos: number, end: number, base: number): boolean {
+    if (spec.string) return this.extractString(buf, pos, nbytes === 0 ? end : pos + nbytes, base);
+    let hi = 0;
+    let lo = 0;
+    for (let k = 0; k < nbytes; k++) {
+      const b = buf[spec.little ? pos + nbytes - 1 - k : pos + k]!;
+      hi = ((hi << 8) | (lo >>> 24)) >>> 0;
+      lo = ((lo << 8) | b) >>> 0;
     }
-    this.exVal = v;
+    this.exHi = hi;
+    this.exLo = lo;
+    this.exVal = hi * TWO32 + lo;
     this.exLen = nbytes;
     return true;
   }
 
-  /** strtoull over exactly `n` characters (whitespace, optional '+', base prefix). */
-  private extractString(buf: Uint8Array, pos: number, n: number, base: number): boolean {
+  /**
+   * strtoull over buf[pos, end) (whitespace, optional sign, base prefix), as Suricata's
+   * ByteExtractString: no digits or a value past 2^64-1 (ERANGE) is not a number.
+   */
+  private extractString(buf: Uint8Array, pos: number, end: number, base: number): boolean {
     let i = pos;
-    const end = pos + n;
     while (i < end && (buf[i] === 0x20 || (buf[i]! >= 0x09 && buf[i]! <= 0x0d))) i++;
-    if (i < end && buf[i] === 0x2b) i++;
+    let neg = false;
+    if (i < end && (buf[i] === 0x2b || buf[i] === 0x2d)) {
+      neg = buf[i] === 0x2d;
+      i++;
+    }
     let b = base;
     if ((b === 0 || b === 16) && i + 1 < end && buf[i] === 0x30 && (buf[i + 1] === 0x78 || buf[i + 1] === 0x58) && i + 2 < end && hexVal(buf[i + 2]!) >= 0) {
       i += 2;
@@ -255,18 +270,39 @@ export class PayloadInspector {
       b = i < end && buf[i] === 0x30 ? 8 : 10;
     }
     const digitsStart = i;
-    let v = 0;
+    let hi = 0;
+    let lo = 0;
+    let overflow = false;
     while (i < end) {
       const d = hexVal(buf[i]!);
       if (d < 0 || d >= b) break;
-      v = v * b + d;
+      // (hi, lo) * b + d in two halves; lo * 16 + 15 stays far below 2^53.
+      const l = lo * b + d;
+      const carry = Math.floor(l / TWO32);
+      lo = l - carry * TWO32;
+      hi = hi * b + carry;
+      if (hi >= TWO32) overflow = true;
       i++;
     }
-    if (i === digitsStart) return false;
-    if (v > 18446744073709551615) return false;
-    this.exVal = v;
+    if (i === digitsStart || overflow) return false;
+    if (neg && (hi !== 0 || lo !== 0)) {
+      lo = (~lo + 1) >>> 0;
+      hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
+    }
+    this.exHi = hi;
+    this.exLo = lo;
+    this.exVal = hi * TWO32 + lo;
     this.exLen = i - pos;
     return true;
+  }
+
+  /** Apply a bitmask (32-bit, as Suricata's) and its right shift to exHi/exLo/exVal. */
+  private applyBitmask(spec: ByteSpec): void {
+    let v = (this.exLo & spec.bitmask) >>> 0;
+    if (v !== 0 && spec.bitmaskShift !== 0) v >>>= spec.bitmaskShift;
+    this.exHi = 0;
+    this.exLo = v;
+    this.exVal = v;
   }
 
   private byteTest(op: ByteTestOp, buf: Uint8Array, base: number, len: number): boolean {
@@ -274,35 +310,41 @@ export class PayloadInspector {
     const spec = op.spec;
     const ptr = this.extractAt(spec, spec.nbytes, len);
     if (ptr < 0) return false;
-    if (!this.extract(spec, spec.nbytes, buf, base + ptr, spec.base)) return false;
-    let val = this.exVal;
-    if (spec.hasBitmask) {
-      val = andU64(val, spec.bitmask);
-      if (val !== 0 && spec.bitmaskShift !== 0) val = Math.floor(val / 2 ** spec.bitmaskShift);
+    if (!this.extract(spec, spec.nbytes, buf, base + ptr, base + len, spec.base)) return false;
+    if (spec.hasBitmask) this.applyBitmask(spec);
+    const vh = this.exHi;
+    const vl = this.exLo;
+    let th = op.valueHi;
+    let tl = op.valueLo;
+    if (op.valueVar >= 0) {
+      const v = this.vals[op.valueVar]!;
+      th = Math.floor(v / TWO32) >>> 0;
+      tl = v >>> 0;
     }
-    const value = op.valueVar >= 0 ? this.vals[op.valueVar]! : op.value;
+    // Unsigned 64-bit comparison on the halves: -1, 0, 1.
+    const cmp = vh !== th ? (vh < th ? -1 : 1) : vl !== tl ? (vl < tl ? -1 : 1) : 0;
     let m: boolean;
     switch (op.oper) {
       case ByteOper.Eq:
-        m = val === value;
+        m = cmp === 0;
         break;
       case ByteOper.Lt:
-        m = val < value;
+        m = cmp < 0;
         break;
       case ByteOper.Gt:
-        m = val > value;
+        m = cmp > 0;
         break;
       case ByteOper.And:
-        m = andU64(val, value) !== 0;
+        m = (vh & th) !== 0 || (vl & tl) !== 0;
         break;
       case ByteOper.Xor:
-        m = val !== value;
+        m = cmp !== 0;
         break;
       case ByteOper.Ge:
-        m = val >= value;
+        m = cmp >= 0;
         break;
       case ByteOper.Le:
-        m = val <= value;
+        m = cmp <= 0;
         break;
       default:
         m = false;
@@ -317,12 +359,10 @@ export class PayloadInspector {
     if (nbytes > (spec.string ? 23 : 8)) return false;
     const ptr = this.extractAt(spec, nbytes, len);
     if (ptr < 0) return false;
-    if (!this.extract(spec, nbytes, buf, base + ptr, spec.base)) return false;
+    if (!this.extract(spec, nbytes, buf, base + ptr, base + len, spec.base)) return false;
+    if (spec.hasBitmask) this.applyBitmask(spec);
+    // A double is enough here: any jump past 2^53 is far outside the buffer either way.
     let val = this.exVal;
-    if (spec.hasBitmask) {
-      val = andU64(val, spec.bitmask);
-      if (val !== 0 && spec.bitmaskShift !== 0) val = Math.floor(val / 2 ** spec.bitmaskShift);
-    }
     val *= op.multiplier;
     if (op.align && val % 4 !== 0) val += 4 - (val % 4);
     val += op.postOffset;
@@ -341,7 +381,7 @@ export class PayloadInspector {
     const spec = op.spec;
     const ptr = this.extractAt(spec, spec.nbytes, len);
     if (ptr < 0) return false;
-    if (!this.extract(spec, spec.nbytes, buf, base + ptr, spec.base)) return false;
+    if (!this.extract(spec, spec.nbytes, buf, base + ptr, base + len, spec.base)) return false;
     let val = this.exVal * op.multiplier;
     if (op.alignValue !== 0 && val % op.alignValue !== 0) val += op.alignValue - (val % op.alignValue);
     this.bufferOffset = ptr + this.exLen;
@@ -355,16 +395,6 @@ function hexVal(c: number): number {
   if (c >= 0x61 && c <= 0x66) return c - 0x57;
   if (c >= 0x41 && c <= 0x46) return c - 0x37;
   return -1;
-}
-
-/** Bitwise AND of two non-negative integers up to 2^64 held as doubles (no BigInt). */
-function andU64(a: number, b: number): number {
-  if (a < TWO32 && b < TWO32) return (a & b) >>> 0;
-  const ah = Math.floor(a / TWO32);
-  const bh = Math.floor(b / TWO32);
-  const al = a - ah * TWO32;
-  const bl = b - bh * TWO32;
-  return ((ah & bh) >>> 0) * TWO32 + ((al & bl) >>> 0);
 }
 
 /**

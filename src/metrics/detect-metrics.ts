@@ -8,6 +8,8 @@
  *   the most alerts (label "gid:sid" for gid != 1, else the sid), the rest summed under
  *   sid="other" — label cardinality stays bounded whatever the ruleset.
  * - mirrorsink_detect_alerts_suppressed_total: matches threshold/detection_filter did not log.
+ * - mirrorsink_detect_pcre_limit_hits_total: pcre searches abandoned at the step limit
+ *   (the keyword did not match; Suricata counts its PCRE2 match-limit hits the same way).
  * - mirrorsink_detect_rules_loaded / mirrorsink_detect_rules_failed: of the current rule set
  *   (suricata_exporter's detect_engine_rules_loaded/failed).
  * - mirrorsink_detect_last_reload_timestamp_seconds: when the current rule set was loaded.
@@ -32,6 +34,7 @@ export function registerDetectMetrics(registry: Registry, getEngine: () => Detec
   const carrySeverity = new Float64Array(256);
   const carrySid = new Map<string, number>();
   let carrySuppressed = 0;
+  let carryPcreLimitHits = 0;
   let last: DetectEngine | null = null;
 
   /** Fold a replaced engine's counts into the carry. */
@@ -48,6 +51,7 @@ export function registerDetectMetrics(registry: Registry, getEngine: () => Detec
           carrySid.set(k, (carrySid.get(k) ?? 0) + n);
         }
         carrySuppressed += last.suppressed;
+        carryPcreLimitHits += last.pcreLimitHits;
       }
       last = e;
     }
@@ -105,6 +109,17 @@ export function registerDetectMetrics(registry: Registry, getEngine: () => Detec
       const e = sync();
       this.reset();
       this.inc(carrySuppressed + (e !== null ? e.suppressed : 0));
+    },
+  });
+
+  new Counter({
+    name: 'mirrorsink_detect_pcre_limit_hits_total',
+    help: 'pcre searches abandoned at the match step limit (counted as no match), as Suricata counts PCRE2 match-limit hits.',
+    registers: [registry],
+    collect() {
+      const e = sync();
+      this.reset();
+      this.inc(carryPcreLimitHits + (e !== null ? e.pcreLimitHits : 0));
     },
   });
 

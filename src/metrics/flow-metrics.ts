@@ -13,6 +13,8 @@ import { publishCounter } from './registry.js';
 export interface FlowMetricsSources {
   /** Records written by the flow-log outputs so far (cumulative). */
   recordsWritten?: () => number;
+  /** Records left out because VPC Flow Logs never records such traffic (cumulative). */
+  recordsOmitted?: () => number;
 }
 
 export function registerFlowMetrics(registry: Registry, getFlowTable: () => FlowTable | null, sources: FlowMetricsSources = {}): void {
@@ -75,6 +77,14 @@ export function registerFlowMetrics(registry: Registry, getFlowTable: () => Flow
     registers,
     collect() {
       publishCounter(this, [[{}, sources.recordsWritten ? sources.recordsWritten() : 0]]);
+    },
+  });
+  new Counter({
+    name: 'mirrorsink_flow_records_omitted_total',
+    help: 'Flow-log records left out because VPC Flow Logs never records such traffic (aws.omit_unlogged_traffic); detection still saw the packets',
+    registers,
+    collect() {
+      publishCounter(this, [[{}, sources.recordsOmitted ? sources.recordsOmitted() : 0]]);
     },
   });
 }

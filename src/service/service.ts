@@ -100,6 +100,8 @@ export class MirrorsinkService {
   private lastOutputErrorLog = 0;
   /** Flow-log records written by flow bundles a reload replaced (the counter stays monotonic). */
   private retiredFlowRecords = 0;
+  /** Flow-log records omitted (aws.omit_unlogged_traffic) by flow bundles a reload replaced. */
+  private retiredFlowOmitted = 0;
   private readonly stageContext: StageContext = {
     drops: this.pipeline.drops,
     lostPackets: () => this.kernelDrops.read()?.drops ?? 0,
@@ -142,6 +144,7 @@ export class MirrorsinkService {
     registerDefragMetrics(this.registry, () => this.pipeline.defrag);
     registerFlowMetrics(this.registry, () => this.stages?.flows?.table ?? null, {
       recordsWritten: () => this.retiredFlowRecords + (this.stages?.flows?.files?.recordsWritten ?? 0),
+      recordsOmitted: () => this.retiredFlowOmitted + (this.stages?.flows?.outputs.aggregator?.omittedRecords ?? 0),
     });
     this.batch = new BatchTimer((seconds) => this.core.observeBatch(seconds));
   }
@@ -402,7 +405,10 @@ export class MirrorsinkService {
     this.health.thresholds = next.health;
     this.log.level = next.logLevel;
     await retireStages(old, stages);
-    if (old.flows !== null && old.flows !== stages.flows) this.retiredFlowRecords += old.flows.files?.recordsWritten ?? 0;
+    if (old.flows !== null && old.flows !== stages.flows) {
+      this.retiredFlowRecords += old.flows.files?.recordsWritten ?? 0;
+      this.retiredFlowOmitted += old.flows.outputs.aggregator?.omittedRecords ?? 0;
+    }
     // Same EVE file kept: reopen it, so logrotate's "create" mode works with SIGHUP as with Suricata.
     if (stages.eve !== null && stages.eve === old.eve) await stages.eve.reopen();
     if (stages.fastLog !== null && stages.fastLog === old.fastLog) await stages.fastLog.reopen();

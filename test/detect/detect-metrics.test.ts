@@ -4,6 +4,7 @@ import { DetectEngine } from '../../src/detect/engine.js';
 import { loadRulesText } from '../../src/detect/rule-loader.js';
 import { registerDetectMetrics } from '../../src/metrics/detect-metrics.js';
 import { decoded } from './helpers.js';
+import { haveTool, runTool } from '../helpers/tools.js';
 
 function engineWith(rules: string, hits: Array<{ sid: number; n: number }>): DetectEngine {
   const rs = loadRulesText(rules);
@@ -53,5 +54,29 @@ describe('detect metrics', () => {
     text = await reg.metrics();
     expect(value(text, 'mirrorsink_detect_alerts_total{severity="1"}')).toBe(9);
     expect(value(text, 'mirrorsink_detect_rules_loaded')).toBe(0);
+  });
+});
+
+describe('pcre step-limit metric (issue 16)', () => {
+  it('mirrorsink_detect_pcre_limit_hits_total counts searches abandoned at the step limit, monotonic across reloads', async () => {
+    // A back reference keeps this pattern off the linear path: on 1459 'a's and a '!' it runs
+    // into the step limit (see pcre-vm.test.ts).
+    const rule = 'alert tcp any any -> any any (msg:"m"; pcre:"/(a|a)+(\\1)?$/"; sid:1;)';
+    const run = (n: number): DetectEngine => {
+      const e = new DetectEngine(loadRulesText(rule), null, []);
+      const p = decoded({ proto: 'tcp', payload: 'a'.repeat(1459) + '!' });
+      for (let i = 0; i < n; i++) e.inspect(p);
+      return e;
+    };
+    let engine: DetectEngine | null = run(2);
+    const reg = new Registry();
+    registerDetectMetrics(reg, () => engine);
+    let text = await reg.metrics();
+    expect(text).toContain('# TYPE mirrorsink_detect_pcre_limit_hits_total counter');
+    expect(value(text, 'mirrorsink_detect_pcre_limit_hits_total')).toBe(2);
+    engine = run(1);
+    text = await reg.metrics();
+    expect(value(text, 'mirrorsink_detect_pcre_limit_hits_total')).toBe(3);
+    if (haveTool('promtool')) expect(runTool('promtool', ['check', 'metrics'], text).status).toBe(0);
   });
 });

@@ -124,3 +124,112 @@ describe('isdataat', () => {
     expect(m('content:"a"; depth:1; isdataat:!32,relative;', p)).toBe(true);
   });
 });
+
+/**
+ * Issue 16 item 3: byte counts and values accepted or refused as Suricata's
+ * DetectBytetestParse / DetectBytejumpParse / byte_extract do, and uint64 values compared
+ * exactly (two 32-bit halves: doubles cannot tell 2^64-1 from 2^64-2).
+ */
+describe('byte keyword ranges as Suricata (issue 16 item 3)', () => {
+  const loads = (opts: string): boolean => loadRulesText(`alert tcp any any -> any any (${opts} sid:1;)`).loaded === 1;
+  const reason = (opts: string): string => loadRulesText(`alert tcp any any -> any any (${opts} sid:1;)`).failures[0]?.reason ?? '';
+
+  it("byte_test nbytes 0 loads (27 ET Open rules): with string it reads the whole number, without it the value is 0", () => {
+    expect(loads('byte_test:0,=,0,0,string,dec;')).toBe(true);
+    expect(loads('byte_test:0,>=,33554431,0,string,dec,relative;')).toBe(true);
+    expect(m('byte_test:0,=,40,0,string,dec;', '40\r\n')).toBe(true);
+    expect(m('byte_test:0,=,40,0,string,dec;', '400')).toBe(false);
+    // More digits than a bounded nbytes would take: unbounded like ByteExtractString(len 0).
+    expect(m('byte_test:0,>,450000,0,string,dec;', '4500001')).toBe(true);
+    expect(m('byte_test:0,>=,300000000,0,string,dec;', '299999999')).toBe(false);
+    expect(m('content:"Length: "; byte_test:0,<=,30000,0,string,dec,relative;', 'Length: 29999 ok')).toBe(true);
+    expect(m('content:"Length: "; byte_test:0,<=,30000,0,string,dec,relative;', 'Length: 30001 ok')).toBe(false);
+    // No digits: no match (strtoull found no number).
+    expect(m('byte_test:0,=,0,0,string,dec;', 'abc')).toBe(false);
+    expect(m('byte_test:0,=,0,0;', 'abc')).toBe(true);
+    expect(m('byte_test:0,=,1,0;', 'abc')).toBe(false);
+  });
+
+  it("Suricata's own parse cases (detect-bytetest.c DetectBytetestTestParse01..24)", () => {
+    expect(loads('byte_test:4, =, 1 , 0;')).toBe(true);
+    expect(loads('byte_test:4, !=, 1, 0;')).toBe(true);
+    expect(loads('byte_test:4, !=, 1, 0, relative;')).toBe(true);
+    expect(loads('byte_test:4, !=, 1, 0, string, oct;')).toBe(true);
+    expect(loads('byte_test:4, >, 1, 0, string, hex;')).toBe(true);
+    expect(loads('byte_test:4, <, 5, 0, little;')).toBe(true);
+    expect(loads('byte_test:4, !, 5, 0;')).toBe(true);
+    expect(loads('byte_test:\t4 , ! &, 5\t, 0 , little ;')).toBe(true);
+    expect(loads('byte_test:4,!^,5,0,little,string,relative,hex;')).toBe(true);
+    expect(loads('byte_test:4, =, 1, 0, hex;')).toBe(false); // a base without string
+    expect(loads('byte_test:9, =, 1, 0;')).toBe(false); // more than 8 bytes without string
+    expect(loads('byte_test:23,=,0xffffffffffffffffULL,0,string,oct;')).toBe(true);
+    expect(loads('byte_test:24, =, 0xffffffffffffffffULL, 0, string;')).toBe(false);
+    expect(loads('byte_test:4,=,0,0xffffffffffffffffULL;')).toBe(false); // offset too big
+    expect(loads('byte_test:4, <, 5, 0, bitmask 0xf8;')).toBe(true);
+    expect(loads('byte_test:4, !<, 5, 0, relative,string,hex, big, bitmask 0xf8;')).toBe(true);
+    // dce with string/big/little/base conflicts (DetectBytetestTestParse19/21).
+    for (const o of ['string', 'big', 'little', 'string,hex']) expect(reason(`byte_test:1,=,1,6,${o},dce;`)).toMatch(/'dce' with/);
+    expect(reason('byte_test:1,=,1,6,dce;')).toMatch(/dce/);
+    expect(loads('byte_test:8,=,0,0;')).toBe(true);
+  });
+
+  it('test values up to 2^64-1 load; past it (strtoull ERANGE) they are refused', () => {
+    expect(loads('byte_test:8,=,18446744073709551615,0;')).toBe(true);
+    expect(loads('byte_test:8,=,0xffffffffffffffff,0;')).toBe(true);
+    expect(reason('byte_test:8,=,18446744073709551616,0;')).toMatch(/64 bits/);
+    expect(reason('byte_test:8,=,0x10000000000000000,0;')).toMatch(/64 bits/);
+    expect(loads('byte_test:8,=,-1,0;')).toBe(true); // strtoull wraps it to 2^64-1
+  });
+
+  it('compares uint64 values exactly above 2^53', () => {
+    const ff = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+    const fe = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe];
+    expect(m('byte_test:8,=,0xffffffffffffffff,0;', ff)).toBe(true);
+    expect(m('byte_test:8,=,0xffffffffffffffff,0;', fe)).toBe(false);
+    expect(m('byte_test:8,=,18446744073709551614,0;', fe)).toBe(true);
+    expect(m('byte_test:8,<,0xffffffffffffffff,0;', fe)).toBe(true);
+    expect(m('byte_test:8,>,0xfffffffffffffffe,0;', ff)).toBe(true);
+    expect(m('byte_test:8,>,0xfffffffffffffffe,0;', fe)).toBe(false);
+    expect(m('byte_test:8,=,-1,0;', ff)).toBe(true);
+    expect(m('byte_test:8,=,0xfeffffffffffffff,0,little;', fe)).toBe(true);
+    // 2^53 + 1 is not a double.
+    expect(m('byte_test:8,=,9007199254740993,0;', [0, 0x20, 0, 0, 0, 0, 0, 1])).toBe(true);
+    expect(m('byte_test:8,=,9007199254740992,0;', [0, 0x20, 0, 0, 0, 0, 0, 1])).toBe(false);
+    expect(m('byte_test:8,&,0x8000000000000000,0;', [0x80, 0, 0, 0, 0, 0, 0, 0])).toBe(true);
+    expect(m('byte_test:8,&,0x8000000000000000,0;', [0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])).toBe(false);
+    expect(m('byte_test:8,^,0xffffffffffffffff,0;', fe)).toBe(true);
+    // Strings: 20 decimal digits, and one more than fits (no match, as strtoull's ERANGE).
+    expect(m('byte_test:20,=,0xffffffffffffffff,0,string,dec;', '18446744073709551615')).toBe(true);
+    expect(m('byte_test:20,=,0xfffffffffffffffe,0,string,dec;', '18446744073709551615')).toBe(false);
+    expect(m('byte_test:20,>,0,0,string,dec;', '18446744073709551616')).toBe(false);
+    expect(m('byte_test:23,=,0xffffffffffffffff,0,string,oct;', '01777777777777777777777')).toBe(true);
+    expect(m('byte_test:16,=,0xfffffffffffffffe,0,string,hex;', 'fffffffffffffffe')).toBe(true);
+  });
+
+  it('byte_jump: multiplier is a uint32 (0 included), post_offset an int32, nbytes 0..8 / 0..23', () => {
+    expect(loads('byte_jump:1,0,multiplier 0;')).toBe(true);
+    expect(loads('byte_jump:1,0,multiplier 4294967295;')).toBe(true);
+    expect(loads('byte_jump:1,0,multiplier 4294967296;')).toBe(false);
+    expect(loads('byte_jump:1,0,post_offset -100000;')).toBe(true);
+    expect(loads('byte_jump:9,0;')).toBe(false);
+    expect(loads('byte_jump:23,0,string,dec;')).toBe(true);
+    expect(loads('byte_jump:24,0,string,dec;')).toBe(false);
+    expect(loads('byte_jump:2,0,hex;')).toBe(false);
+    expect(reason('byte_jump:4,0,big,dce;')).toMatch(/'dce' with/);
+    // multiplier 0: the jump is just past the extracted bytes.
+    expect(m('byte_jump:1,0,multiplier 0; content:"A"; within:1;', [0x05, 0x41])).toBe(true);
+  });
+
+  it('byte_extract: string digits limited per base (dec 20, hex 14, oct 23), base after string, no endianness with string', () => {
+    expect(loads('byte_extract:20,0,x,string,dec;')).toBe(true);
+    expect(loads('byte_extract:21,0,x,string,dec;')).toBe(false);
+    expect(loads('byte_extract:21,0,x,string;')).toBe(false); // string defaults to dec
+    expect(loads('byte_extract:14,0,x,string,hex;')).toBe(true);
+    expect(loads('byte_extract:15,0,x,string,hex;')).toBe(false);
+    expect(loads('byte_extract:23,0,x,string,oct;')).toBe(true);
+    expect(loads('byte_extract:9,0,x;')).toBe(false);
+    expect(reason('byte_extract:2,0,x,hex,string;')).toMatch(/before "string"/);
+    expect(reason('byte_extract:2,0,x,string,big;')).toMatch(/endianness/);
+    expect(reason('byte_extract:2,0,x,dce,string;')).toMatch(/'dce' with/);
+  });
+});

@@ -11,7 +11,7 @@ describe('flow metrics', () => {
     const registry = new Registry();
     const table = new FlowTable({ maxFlows: 2, sessionCount: 1, sessionNames: ['web'] });
     let records = 7;
-    registerFlowMetrics(registry, () => table, { recordsWritten: () => records });
+    registerFlowMetrics(registry, () => table, { recordsWritten: () => records, recordsOmitted: () => 3 });
     const p = new PacketView();
     const C: PktSpec = { src: '10.0.0.1', dst: '10.0.0.2', sport: 1000, dport: 80, ts: 100, session: 0, dir: 1 };
     table.update(fill(p, { ...C, flags: TCP_SYN }));
@@ -25,6 +25,8 @@ describe('flow metrics', () => {
     expect(text).toContain('mirrorsink_flows_total{proto="icmp"} 0');
     expect(text).toContain('mirrorsink_flow_evictions_total 1');
     expect(text).toContain('mirrorsink_flow_records_written_total 7');
+    expect(text).toContain('# TYPE mirrorsink_flow_records_omitted_total counter');
+    expect(text).toContain('mirrorsink_flow_records_omitted_total 3');
     table.flush();
     records = 9;
     text = await registry.metrics();
@@ -46,5 +48,6 @@ describe('flow metrics', () => {
     const text = await registry.metrics();
     expect(text).toContain('mirrorsink_flow_active 0');
     expect(text).toContain('mirrorsink_flow_evictions_total 0');
+    expect(text).toContain('mirrorsink_flow_records_omitted_total 0');
   });
 });

@@ -119,17 +119,30 @@ export class ByteSpec {
   bitmask = 0;
   hasBitmask = false;
   bitmaskShift = 0;
+  /** big/little given explicitly (byte_extract refuses it together with string). */
+  endianSet = false;
+  /** 'dce': byte order from the DCERPC header (refused below: no DCERPC parser). */
+  dce = false;
 }
 
 export class ByteTestOp {
   readonly type = OpType.ByteTest;
+  /** The test value as two 32-bit halves: uint64 compares exactly without BigInt. */
+  readonly valueHi: number;
+  readonly valueLo: number;
   constructor(
     readonly spec: ByteSpec,
     readonly oper: number,
     readonly negOp: boolean,
+    /** The test value as a double (exact below 2^53; valueHi/valueLo are what is compared). */
     readonly value: number,
     readonly valueVar: number,
-  ) {}
+    valueHi = Math.floor(value / 4294967296) >>> 0,
+    valueLo = value >>> 0,
+  ) {
+    this.valueHi = valueHi;
+    this.valueLo = valueLo;
+  }
 }
 
 export class ByteJumpOp {
@@ -368,9 +381,11 @@ function byteOption(spec: ByteSpec, word: string, keyword: string): boolean {
       return true;
     case 'little':
       spec.little = true;
+      spec.endianSet = true;
       return true;
     case 'big':
       spec.little = false;
+      spec.endianSet = true;
       return true;
     case 'string':
       spec.string = true;
@@ -385,7 +400,8 @@ function byteOption(spec: ByteSpec, word: string, keyword: string): boolean {
       spec.base = 8;
       return true;
     case 'dce':
-      throw new RuleError(`${keyword}: 'dce' needs the DCERPC parser`, `unsupported keyword '${keyword}' dce`);
+      spec.dce = true;
+      return true;
   }
   const bm = /^bitmask\s+(0x[0-9a-f]+|\d+)$/i.exec(word);
   if (bm) {
@@ -402,6 +418,13 @@ function byteOption(spec: ByteSpec, word: string, keyword: string): boolean {
 }
 
 function checkNbytes(keyword: string, spec: ByteSpec): void {
+  if (spec.dce) {
+    // Suricata refuses these combinations as conflicting before it needs DCERPC at all.
+    if (spec.string || spec.endianSet || spec.base !== 0) {
+      throw invalidValue(keyword, "'dce' with string, big, little or a base");
+    }
+    throw new RuleError(`${keyword}: 'dce' needs the DCERPC parser`, `unsupported keyword '${keyword}' dce`);
+  }
   if (spec.nbytesVar >= 0) return;
   if (spec.string ? spec.nbytes > 23 : spec.nbytes > 8) {
     throw invalidValue(keyword, `cannot extract ${spec.nbytes} bytes${spec.string ? ' as a string (max 23)' : ' (max 8)'}`);
@@ -409,13 +432,50 @@ function checkNbytes(keyword: string, spec: ByteSpec): void {
   if (!spec.string && spec.base !== 0) throw invalidValue(keyword, 'a base (dec/hex/oct) needs "string"');
 }
 
-/** Parse a number as strtoull(base 0) would (0x.. hex, 0.. octal, decimal). */
-function parseCNumber(t: string): number | null {
+/** Result of parseStrtoull: the uint64 as two 32-bit halves. */
+export interface U64 {
+  hi: number;
+  lo: number;
+}
+
+/**
+ * A byte_test value as Suricata reads it (ByteExtractStringUint64, base 0, unbounded): strtoull
+ * over the numeric prefix of the token (0x.. hex, 0.. octal, else decimal; a leading '-'
+ * wraps modulo 2^64 as strtoull does; trailing text such as "ULL" is ignored). null when the
+ * token has no digits; 'range' when it does not fit in 64 bits (strtoull's ERANGE).
+ */
+export function parseStrtoull(t: string): U64 | null | 'range' {
+  let i = 0;
   const s = t.trim();
-  if (/^0x[0-9a-f]+$/i.test(s)) return parseInt(s.slice(2), 16);
-  if (/^0[0-7]+$/.test(s)) return parseInt(s, 8);
-  if (/^\d+$/.test(s)) return Number(s);
-  return null;
+  let neg = false;
+  if (s[i] === '+' || s[i] === '-') {
+    neg = s[i] === '-';
+    i++;
+  }
+  let b = 10;
+  if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-f]/i.test(s[i + 2] ?? '')) {
+    b = 16;
+    i += 2;
+  } else if (s[i] === '0') b = 8;
+  let hi = 0;
+  let lo = 0;
+  const start = i;
+  for (; i < s.length; i++) {
+    const d = parseInt(s[i]!, 16);
+    if (Number.isNaN(d) || d >= b) break;
+    const l = lo * b + d;
+    const carry = Math.floor(l / 4294967296);
+    lo = l - carry * 4294967296;
+    hi = hi * b + carry;
+    if (hi >= 4294967296) return 'range';
+  }
+  if (i === start) return null;
+  if (neg && (hi !== 0 || lo !== 0)) {
+    // Two's complement of the 64-bit value.
+    lo = (~lo + 1) >>> 0;
+    hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
+  }
+  return { hi, lo };
 }
 
 /** byte_test:<nbytes>,[!]<op>,<value>,<offset>[,relative][,big|little][,string[,dec|hex|oct]][,bitmask N] */
@@ -434,12 +494,15 @@ export function parseByteTest(value: string, vars: ByteVars): ByteTestOp {
   const OPS: Record<string, number> = { '=': ByteOper.Eq, '<': ByteOper.Lt, '>': ByteOper.Gt, '&': ByteOper.And, '^': ByteOper.Xor, '>=': ByteOper.Ge, '<=': ByteOper.Le };
   const oper = opText === '' && negOp ? ByteOper.Eq : OPS[opText];
   if (oper === undefined) throw invalidValue('byte_test', `unknown operator '${a[1]}'`);
-  let val = 0;
   let valueVar = -1;
-  const vnum = parseCNumber(a[2]!);
-  if (vnum !== null) val = vnum;
-  else if (/^[A-Za-z_][\w.-]*$/.test(a[2]!)) valueVar = vars.lookup(a[2]!, 'byte_test');
-  else throw invalidValue('byte_test', `bad value '${a[2]}'`);
+  let vnum: U64 | null | 'range' = null;
+  // Suricata: a value starting with a letter names a byte_extract/byte_math variable.
+  if (/^[A-Za-z]/.test(a[2]!)) valueVar = vars.lookup(a[2]!, 'byte_test');
+  else {
+    vnum = parseStrtoull(a[2]!);
+    if (vnum === 'range') throw invalidValue('byte_test', `value '${a[2]}' does not fit in 64 bits`);
+    if (vnum === null) throw invalidValue('byte_test', `bad value '${a[2]}'`);
+  }
   const off = intOrVar('byte_test', a[3]!, vars, -65535, 65535);
   spec.offset = off.value;
   spec.offsetVar = off.varSlot;
@@ -447,8 +510,10 @@ export function parseByteTest(value: string, vars: ByteVars): ByteTestOp {
     if (!byteOption(spec, w, 'byte_test')) throw invalidValue('byte_test', `unknown option '${w}'`);
   }
   checkNbytes('byte_test', spec);
-  if (spec.nbytes === 0) throw invalidValue('byte_test', 'byte count must be at least 1');
-  return new ByteTestOp(spec, oper, negOp, val, valueVar);
+  // nbytes 0 is accepted as Suricata does: with "string" it reads the whole number there
+  // (ByteExtractString's unbounded length), without it the value is 0.
+  if (vnum === null) return new ByteTestOp(spec, oper, negOp, 0, valueVar);
+  return new ByteTestOp(spec, oper, negOp, vnum.hi * 4294967296 + vnum.lo, -1, vnum.hi, vnum.lo);
 }
 
 /** byte_jump:<nbytes>,<offset>[,relative][,multiplier N][,big|little][,string[,base]][,align][,from_beginning|from_end][,post_offset N][,bitmask N] */
@@ -471,12 +536,14 @@ export function parseByteJump(value: string, vars: ByteVars): ByteJumpOp {
     else if (lw === 'from_beginning') op.fromBeginning = true;
     else if (lw === 'from_end') op.fromEnd = true;
     else if ((m = /^multiplier\s+(\d+)$/i.exec(w))) {
+      // Suricata parses the multiplier as a uint32 (0 included).
       const v = Number(m[1]);
-      if (v < 1 || v > 65535) throw invalidValue('byte_jump', `bad multiplier '${m[1]}'`);
+      if (v > 0xffffffff) throw invalidValue('byte_jump', `bad multiplier '${m[1]}'`);
       op.multiplier = v;
     } else if ((m = /^post_offset\s+(-?\d+)$/i.exec(w))) {
+      // ... and post_offset as an int32.
       const v = Number(m[1]);
-      if (v < -65535 || v > 65535) throw invalidValue('byte_jump', `bad post_offset '${m[1]}'`);
+      if (v < -2147483648 || v > 2147483647) throw invalidValue('byte_jump', `bad post_offset '${m[1]}'`);
       op.postOffset = v;
     } else throw invalidValue('byte_jump', `unknown option '${w}'`);
   }
@@ -499,6 +566,11 @@ export function parseByteExtract(value: string, vars: ByteVars): ByteExtractOp {
   let multiplier = 1;
   let alignValue = 0;
   for (const w of a.slice(3)) {
+    const lw = w.toLowerCase();
+    // Suricata: the base must follow "string" ("string, hex", not "hex, string").
+    if ((lw === 'dec' || lw === 'hex' || lw === 'oct') && !spec.string) {
+      throw invalidValue('byte_extract', `base '${w}' before "string" (write "string, ${lw}")`);
+    }
     if (byteOption(spec, w, 'byte_extract')) continue;
     let m: RegExpExecArray | null;
     if ((m = /^multiplier\s+(\d+)$/i.exec(w))) {
@@ -510,8 +582,13 @@ export function parseByteExtract(value: string, vars: ByteVars): ByteExtractOp {
     } else throw invalidValue('byte_extract', `unknown option '${w}'`);
   }
   if (spec.string && spec.base === 0) spec.base = 10;
+  if (spec.string && spec.endianSet) throw invalidValue('byte_extract', '"string" with an endianness (big/little)');
   checkNbytes('byte_extract', spec);
-  if (spec.nbytes === 0) throw invalidValue('byte_extract', 'byte count must be at least 1');
+  // byte_extract's string limits depend on the base: the most digits a uint64 has in it.
+  const maxDigits = spec.base === 8 ? 23 : spec.base === 16 ? 14 : 20;
+  if (spec.string && spec.nbytes > maxDigits) {
+    throw invalidValue('byte_extract', `cannot extract ${spec.nbytes} bytes as a base-${spec.base} string (max ${maxDigits})`);
+  }
   const op = new ByteExtractOp(spec, vars.define(name, 'byte_extract'), name);
   op.multiplier = multiplier;
   op.alignValue = alignValue;
