@@ -39,6 +39,8 @@ import {
   EVE_ALERT_DEFAULTS,
   EVE_ANOMALY_DEFAULTS,
   type FlowLogConfig,
+  type FlowLogFileFormat,
+  FLOW_LOG_FILE_FORMATS,
   type PcapOutputConfig,
   type UnknownVniPolicy,
 } from './schema.js';
@@ -464,7 +466,7 @@ function validateRules(c: Checker, raw: unknown): RulesConfig {
 }
 
 const FLOWS_KEYS = ['max_flows', 'midstream', 'timeouts', 'unanswered_history', 'eve', 'log', 'pcap', 'alert_pcap_dir'];
-const FLOW_LOG_KEYS = ['dir', 'format', 'aggregation_sec', 'rotate_sec', 'flow_log_id', 'no_data'];
+const FLOW_LOG_KEYS = ['dir', 'format', 'aggregation_sec', 'rotate_sec', 'flow_log_id', 'no_data', 'file_format', 'hive_compatible_partitions', 'per_hour_partition'];
 const PCAP_KEYS = ['dir', 'mode', 'max_file_bytes', 'max_file_seconds', 'max_files', 'max_total_bytes'];
 const TIMEOUT_KEYS: Record<string, keyof FlowTimeoutsConfig> = {
   tcp_new: 'tcpNew',
@@ -511,8 +513,11 @@ function validateFlowLog(c: Checker, raw: unknown): FlowLogConfig | null {
   const rotateSec = c.int(l.rotate_sec, [...at, 'rotate_sec'], 1, 86_400, 300);
   const flowLogId = typeof l.flow_log_id === 'string' ? l.flow_log_id : 'fl-mirrorsink';
   const noData = c.bool(l.no_data, [...at, 'no_data'], true);
+  const fileFormat = c.oneOf<FlowLogFileFormat>(l.file_format, [...at, 'file_format'], FLOW_LOG_FILE_FORMATS, 'plain-text');
+  const hiveCompatiblePartitions = c.bool(l.hive_compatible_partitions, [...at, 'hive_compatible_partitions'], false);
+  const perHourPartition = c.bool(l.per_hour_partition, [...at, 'per_hour_partition'], false);
   if (dir === null || format === null) return null;
-  return { dir, format, aggregationSec: agg, rotateSec, flowLogId, noData };
+  return { dir, format, aggregationSec: agg, rotateSec, flowLogId, noData, fileFormat, hiveCompatiblePartitions, perHourPartition };
 }
 
 function validatePcapOutput(c: Checker, raw: unknown): PcapOutputConfig | null {
