@@ -309,3 +309,44 @@ describe('flows.log Parquet options in the configuration', () => {
     expect(msg).toContain('flows.log.per_hour_partition');
   });
 });
+
+describe('Parquet flow-log files: failures', () => {
+  const fmt = parseLogFormat('${version} ${srcaddr} ${bytes} ${start} ${log-status} ${pkt-src-aws-service}');
+  const rec = (srcport: number): FlowLogRecord => ({
+    accountId: '123456789012', interfaceId: 'eni-0aaa', srcaddr: '10.0.0.1', dstaddr: '10.0.0.2', srcport, dstport: 443, protocol: 6, packets: 1, bytes: 60,
+    start: 1700000000, end: 1700000000, action: 'ACCEPT', logStatus: 'OK', vpcId: null, subnetId: null, instanceId: null, tcpFlags: 2, type: 'IPv4',
+    pktSrcaddr: null, pktDstaddr: null, region: 'us-east-1', azId: null, flowDirection: null, session: null,
+  });
+
+  it('a directory that cannot be created: counted and dropped, never thrown; the next file is whole (an all-null column too)', async () => {
+    const { OutputErrors } = await import('../../src/output/output-errors.js');
+    const { FlowLogFileWriter } = await import('../../src/output/flow-log-files.js');
+    const dir = mkdtempSync(path.join(tmp, 'fail-'));
+    writeFileSync(path.join(dir, 'AWSLogs'), 'not a directory');
+    const errors = new OutputErrors();
+    const w = new FlowLogFileWriter({ dir, format: fmt, clock: () => 1700000100, errors, retryMs: 0, fileFormat: 'parquet' });
+    w.write(rec(1));
+    w.write(rec(2));
+    expect(errors.errorSeries().map((e) => [e.output, e.code])).toEqual([['flow_log', 'ENOTDIR']]);
+    expect(w.recordsDropped).toBe(2);
+    rmSync(path.join(dir, 'AWSLogs'));
+    w.write(rec(3));
+    await w.close();
+    expect(w.recordsWritten).toBe(1);
+    const files = walk(dir);
+    expect(files.map((p) => path.basename(p))).toEqual([expect.stringMatching(/^123456789012_vpcflowlogs_us-east-1_fl-mirrorsink_20231114T2215Z_[0-9a-f]{8}\.log\.parquet$/)]);
+    const q = await captureStdout(() => flowsRun(['query', 'fields srcAddr, bytes, pktSrcAwsService, @message', dir, '--json']));
+    expect(q.code).toBe(0);
+    expect(JSON.parse(q.out.trim())).toEqual({ srcAddr: '10.0.0.1', bytes: 60, pktSrcAwsService: null, '@message': `${fmt.version} 10.0.0.1 60 1700000000 OK -` });
+  });
+
+  it('flows query refuses a truncated Parquet file with its name and reason', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'trunc-'));
+    const good = walk(pqDir)[0]!;
+    const buf = readFileSync(good);
+    const bad = path.join(dir, 'x.log.parquet');
+    writeFileSync(bad, buf.subarray(0, Math.floor(buf.length / 2)));
+    // The CLI's main turns this error into its one-line message and exit code.
+    await expect(captureStdout(() => flowsRun(['query', 'stats count(*)', dir]))).rejects.toThrow(`${bad}: not a complete Parquet file (no PAR1 footer)`);
+  });
+});
