@@ -40,6 +40,7 @@ import { ChunkedGzipFile } from './chunked-gzip-file.js';
 import { errnoCode, outputErrors, type OutputErrors } from './output-errors.js';
 import { encodeFlowLogRecord, formatFlowLogRecord, type FlowLogFormat, type FlowLogRecord } from './flow-log-record.js';
 import { ParquetFlowLogFile } from './flow-log-parquet.js';
+import { ParquetEncoder } from './parquet-encoder.js';
 import type { FlowLogFileFormat } from '../config/schema.js';
 
 export interface FlowLogFileOptions {
@@ -108,6 +109,9 @@ export class FlowLogFileWriter {
   private readonly rotateSec: number;
   private readonly flowLogId: string;
   private closed = false;
+  /** Parquet: the encoder thread (started with the first file) and the files it is closing. */
+  private encoder: ParquetEncoder | null = null;
+  private readonly closing = new Set<Promise<void>>();
 
   constructor(private readonly opts: FlowLogFileOptions) {
     this.rotateSec = opts.rotateSec ?? 300;
@@ -211,6 +215,13 @@ export class FlowLogFileWriter {
     this.closed = true;
     for (const f of this.open.values()) this.finish(f);
     this.open.clear();
+    await this.settled();
+    if (this.encoder !== null) await this.encoder.terminate();
+  }
+
+  /** Every Parquet file handed to the encoder is on disk (or counted as failed). */
+  async settled(): Promise<void> {
+    while (this.closing.size > 0) await Promise.all([...this.closing]);
   }
 
   private windowNow(): number {
@@ -247,7 +258,8 @@ export class FlowLogFileWriter {
     try {
       mkdirSync(path.dirname(finalPath), { recursive: true });
       if (this.opts.fileFormat === 'parquet') {
-        f.pq = new ParquetFlowLogFile(tmpPath, this.opts.format, this.opts.parquetRowGroupRows);
+        this.encoder ??= new ParquetEncoder();
+        f.pq = new ParquetFlowLogFile(tmpPath, this.opts.format, this.encoder, this.opts.parquetRowGroupRows);
       } else {
         f.gz = new ChunkedGzipFile(tmpPath);
         f.gz.write(this.opts.format.header + '\n');
@@ -261,13 +273,27 @@ export class FlowLogFileWriter {
   private finish(f: OpenFile): void {
     f.closed = true;
     if (f.gz === null && f.pq === null) return;
+    if (f.pq !== null) {
+      // Encoded and written in the encoder's thread: renamed once it says the file is whole.
+      const pq = f.pq;
+      f.pq = null;
+      const p = pq.close().then(
+        () => this.complete(f),
+        (err: unknown) => this.abandon(f, err),
+      );
+      this.closing.add(p);
+      void p.finally(() => this.closing.delete(p));
+      return;
+    }
+    this.complete(f);
+  }
+
+  /** The file's bytes are all written: rename it into place and count its records. */
+  private complete(f: OpenFile): void {
     try {
       if (f.gz !== null) {
         f.gz.close();
         f.gz = null;
-      } else {
-        f.pq!.close();
-        f.pq = null;
       }
       renameSync(f.tmpPath, f.finalPath);
       this.files.push(f.finalPath);

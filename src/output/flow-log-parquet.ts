@@ -6,15 +6,13 @@
  * packets, bytes, start, end; STRING: the rest), every column OPTIONAL, pages GZIP-compressed.
  * A field that does not apply (`-` in text) is a Parquet null.
  *
- * Writer: hyparquet-writer (see README "Parquet flow logs" for why this one). Records are
- * buffered per column (plain arrays, reused) and encoded as one row group every `rowGroupRows`
- * records and at close: memory is bounded by one row group per open file, and the event loop
- * is held at most for one row group's encoding (tens of milliseconds for the default 8192
- * rows), not for a whole 5-minute file.
+ * Writer: hyparquet-writer (see README "Parquet flow logs" for why this one), in a worker
+ * thread (parquet-encoder.ts). Records are buffered per column (plain arrays, reused) and
+ * handed to the encoder as one row group every `rowGroupRows` records and at close: memory is
+ * bounded by one row group per open file plus the encoder's short queue, and the event loop
+ * only copies a row group into a message.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import type { ColumnValues, ParquetEncoder, ParquetFileHandle, ParquetSchemaElement } from './parquet-encoder.js';
 import { FlowLogFieldCode as Field, type FlowLogFieldDef, type FlowLogFormat } from '../config/flow-log-format.js';
 import { fieldValue, type FlowLogRecord } from './flow-log-record.js';
 
@@ -47,69 +45,43 @@ export function parquetColumnName(def: FlowLogFieldDef): string {
 
 /** Default records per row group. */
 export const DEFAULT_ROW_GROUP_ROWS = 8192;
-/** gzip level of pages: 1 keeps encoding short (the event loop) for ~10% more bytes than 6. */
-const GZIP_LEVEL = 1;
-
-const compressors = { GZIP: (b: Uint8Array): Uint8Array => new Uint8Array(gzipSync(b, { level: GZIP_LEVEL })) };
-
-/** hyparquet-writer's Writer over a file descriptor: written out in ~1 MB synchronous chunks. */
-function fdWriter(fd: number): ByteWriter {
-  const w = new ByteWriter(1 << 16);
-  const flushAt = 1 << 20;
-  const flush = () => {
-    if (w.index > 0) writeSync(fd, new Uint8Array(w.buffer, 0, w.index));
-    w.index = 0;
-  };
-  const grow = w.ensure.bind(w);
-  w.ensure = (size: number) => {
-    if (w.index > flushAt) flush();
-    grow(size);
-  };
-  w.finish = flush;
-  return w;
-}
 
 export class ParquetFlowLogFile {
   /** Records added (encoded or buffered). */
   records = 0;
-  private readonly fd: number;
-  private readonly writer: ParquetWriter;
+  private readonly file: ParquetFileHandle;
   private readonly fields: readonly FlowLogFieldDef[];
   private readonly names: string[];
   private readonly types: ParquetColumnType[];
-  private readonly cols: (number | bigint | string | null)[][];
+  private readonly cols: ColumnValues[];
   private readonly rowGroupRows: number;
   private n = 0;
   private done = false;
 
+  /** Opens `path` on `encoder` (throws when its thread cannot start). */
   constructor(
     path: string,
     private readonly format: FlowLogFormat,
+    encoder: ParquetEncoder,
     rowGroupRows = DEFAULT_ROW_GROUP_ROWS,
   ) {
     this.fields = format.fields;
     this.names = this.fields.map(parquetColumnName);
     this.types = this.fields.map(parquetTypeOf);
     this.rowGroupRows = rowGroupRows;
-    this.cols = this.fields.map(() => new Array(rowGroupRows));
-    const schema = [
+    this.cols = this.types.map((t) => (t === 'STRING' ? new Array<string | null>(rowGroupRows) : new Float64Array(rowGroupRows)));
+    const schema: ParquetSchemaElement[] = [
       { name: 'schema', num_children: this.fields.length },
-      ...this.fields.map((_d, i) =>
+      ...this.fields.map((_d, i): ParquetSchemaElement =>
         this.types[i] === 'STRING'
-          ? { name: this.names[i]!, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'OPTIONAL' as const }
-          : { name: this.names[i]!, type: this.types[i] as 'INT32' | 'INT64', repetition_type: 'OPTIONAL' as const },
+          ? { name: this.names[i]!, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' }
+          : { name: this.names[i]!, type: this.types[i] as 'INT32' | 'INT64', repetition_type: 'OPTIONAL' },
       ),
     ];
-    this.fd = openSync(path, 'w');
-    try {
-      this.writer = new ParquetWriter({ writer: fdWriter(this.fd), schema, codec: 'GZIP', compressors, createdBy: 'mirrorsink' });
-    } catch (err) {
-      closeSync(this.fd);
-      throw err;
-    }
+    this.file = encoder.open(path, schema);
   }
 
-  /** Records buffered, not yet encoded (at most one row group). */
+  /** Records buffered, not yet handed to the encoder (at most one row group). */
   get buffered(): number {
     return this.n;
   }
@@ -119,13 +91,13 @@ export class ParquetFlowLogFile {
     const fs = this.fields;
     for (let c = 0; c < fs.length; c++) {
       const v = fieldValue(rec, fs[c]!, this.format.version);
-      const t = this.types[c]!;
-      let out: number | bigint | string | null;
-      if (v === null) out = null;
-      else if (t === 'STRING') out = typeof v === 'string' ? v : String(v);
-      else if (typeof v !== 'number' || !Number.isSafeInteger(v)) out = null; // never for our records
-      else out = t === 'INT64' ? BigInt(v) : v;
-      this.cols[c]![i] = out;
+      const col = this.cols[c]!;
+      if (col instanceof Float64Array) {
+        // NaN = null; a value that is not a safe integer (never for our records) too.
+        col[i] = typeof v === 'number' && Number.isSafeInteger(v) ? v : NaN;
+      } else {
+        col[i] = v === null ? null : typeof v === 'string' ? v : String(v);
+      }
     }
     this.n = i + 1;
     this.records++;
@@ -136,32 +108,27 @@ export class ParquetFlowLogFile {
     if (this.n === 0) return;
     const n = this.n;
     this.n = 0;
-    this.writer.write({
-      columnData: this.names.map((name, c) => ({ name, data: n === this.rowGroupRows ? this.cols[c]! : this.cols[c]!.slice(0, n) })),
-      rowGroupSize: n,
-    });
+    // Numbers travel as copies of the typed arrays (transferred, so the originals are reused);
+    // strings are copied into the message.
+    this.file.writeRowGroup(
+      this.names,
+      this.types,
+      this.cols.map((c) => (c instanceof Float64Array ? c.slice(0, n) : n === this.rowGroupRows ? c : c.slice(0, n))),
+    );
   }
 
-  /** Encode what is buffered, write the footer, close the file. Throws on write errors. */
-  close(): void {
-    if (this.done) return;
+  /** Hand over what is buffered and close: resolves once the file is complete on disk. */
+  close(): Promise<void> {
+    if (this.done) return Promise.resolve();
     this.done = true;
-    try {
-      this.flushRowGroup();
-      this.writer.finish();
-    } finally {
-      closeSync(this.fd);
-    }
+    this.flushRowGroup();
+    return this.file.close();
   }
 
-  /** Give up (a write failed): close the descriptor, keep nothing. */
+  /** Give up (a write failed): keep nothing. */
   abandon(): void {
     if (this.done) return;
     this.done = true;
-    try {
-      closeSync(this.fd);
-    } catch {
-      // Already gone.
-    }
+    this.file.abandon();
   }
 }

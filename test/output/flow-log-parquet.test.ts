@@ -15,6 +15,7 @@ import { run as replayRun } from '../../src/cli/commands/replay.js';
 import { run as flowsRun } from '../../src/cli/commands/flows.js';
 import { parseFlowLogText } from '../../src/query/flow-log-reader.js';
 import { ParquetFlowLogFile, parquetColumnName, parquetTypeOf } from '../../src/output/flow-log-parquet.js';
+import { ParquetEncoder } from '../../src/output/parquet-encoder.js';
 import { parseLogFormat, type FlowLogRecord } from '../../src/output/flow-log-record.js';
 import { loadConfig } from '../../src/config/load.js';
 import { awsVxlan, eth, ipv4, tcp } from '../decode/builders.js';
@@ -263,12 +264,14 @@ describe('ParquetFlowLogFile', () => {
 
   it('writes a row group every rowGroupRows records (bounded memory) and keeps nulls and 64-bit values', async () => {
     const file = path.join(tmp, 'rg.parquet');
-    const pq = new ParquetFlowLogFile(file, fmt, 100);
+    const encoder = new ParquetEncoder({ maxQueued: 1 });
+    const pq = new ParquetFlowLogFile(file, fmt, encoder, 100);
     for (let i = 0; i < 250; i++) {
       pq.add(rec(i));
       expect(pq.buffered).toBeLessThan(100);
     }
-    pq.close();
+    await pq.close();
+    await encoder.terminate();
     const buf = readFileSync(file);
     const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
     const meta = parquetMetadata(ab);
