@@ -22,6 +22,7 @@ import { awsVxlan, eth, ipv4, tcp } from '../decode/builders.js';
 import { pcapFile } from '../source/capture-builders.js';
 import { captureStdout } from '../helpers/stdout.js';
 import { ipRangesDocument } from '../aws/ip-ranges-fixture.js';
+import { fillUp, mountTmpfs } from '../helpers/tmpfs.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'mirrorsink-parquet-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -351,5 +352,41 @@ describe('Parquet flow-log files: failures', () => {
     writeFileSync(bad, buf.subarray(0, Math.floor(buf.length / 2)));
     // The CLI's main turns this error into its one-line message and exit code.
     await expect(captureStdout(() => flowsRun(['query', 'stats count(*)', dir]))).rejects.toThrow(`${bad}: not a complete Parquet file (no PAR1 footer)`);
+  });
+});
+
+describe('Parquet flow-log files on a full filesystem', () => {
+  const fs = mountTmpfs(64);
+  afterAll(() => fs?.unmount());
+  it.skipIf(fs === null)('ENOSPC in the encoder thread: counted, records dropped, no .tmp left, close() does not hang; the next file succeeds', async () => {
+    const { OutputErrors } = await import('../../src/output/output-errors.js');
+    const { FlowLogFileWriter } = await import('../../src/output/flow-log-files.js');
+    const { unlinkSync } = await import('node:fs');
+    const fmt = parseLogFormat('${version} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${bytes} ${start} ${log-status}');
+    const rec = (i: number): FlowLogRecord => ({
+      accountId: '123456789012', interfaceId: null, srcaddr: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, dstaddr: `172.16.${(i * 7) & 255}.${(i * 13) & 255}`,
+      srcport: (i * 7919) % 65536, dstport: (i * 104729) % 65536, protocol: 6, packets: 1, bytes: (i * 31337) % 100000, start: 1700000000 + i, end: 1700000000 + i,
+      action: 'ACCEPT', logStatus: 'OK', vpcId: null, subnetId: null, instanceId: null, tcpFlags: null, type: null, pktSrcaddr: null, pktDstaddr: null,
+      region: 'us-east-1', azId: null, flowDirection: null, session: null,
+    });
+    const errors = new OutputErrors();
+    let now = 1700000100;
+    const w = new FlowLogFileWriter({ dir: fs!.dir, format: fmt, clock: () => now, errors, retryMs: 0, fileFormat: 'parquet', parquetRowGroupRows: 512 });
+    w.write(rec(0));
+    const filler = fillUp(fs!.dir);
+    for (let i = 1; i < 3000; i++) w.write(rec(i));
+    now += 300;
+    w.tick();
+    await w.settled();
+    expect(errors.errorSeries()).toEqual([{ output: 'flow_log', code: 'ENOSPC', count: 1 }]);
+    expect(w.recordsDropped).toBe(3000);
+    expect(w.recordsWritten).toBe(0);
+    unlinkSync(filler);
+    w.write(rec(7));
+    await w.close();
+    expect(w.recordsWritten).toBe(1);
+    const files = walk(fs!.dir);
+    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.log.parquet'))).toHaveLength(1);
   });
 });
