@@ -390,3 +390,32 @@ describe('Parquet flow-log files on a full filesystem', () => {
     expect(files.filter((f) => f.endsWith('.log.parquet'))).toHaveLength(1);
   });
 });
+
+describe('Parquet flow-log files in serve (wall clock, tick)', () => {
+  it('tick() closes a window: the file is renamed once the encoder thread has written it, without close()', async () => {
+    const { FlowLogFileWriter } = await import('../../src/output/flow-log-files.js');
+    const dir = mkdtempSync(path.join(tmp, 'tick-'));
+    const fmt = parseLogFormat('${version} ${srcaddr} ${bytes} ${start} ${log-status}');
+    let now = 1700000100;
+    const w = new FlowLogFileWriter({ dir, format: fmt, clock: () => now, fileFormat: 'parquet', perHourPartition: true });
+    for (let i = 0; i < 20000; i++) {
+      w.write({
+        accountId: '123456789012', interfaceId: null, srcaddr: `10.0.${i >> 8 & 255}.${i & 255}`, dstaddr: null, srcport: null, dstport: null, protocol: null,
+        packets: 1, bytes: i, start: 1700000000 + i, end: 1700000000 + i, action: 'ACCEPT', logStatus: 'OK', vpcId: null, subnetId: null, instanceId: null,
+        tcpFlags: null, type: null, pktSrcaddr: null, pktDstaddr: null, region: 'us-east-1', azId: null, flowDirection: null, session: null,
+      });
+    }
+    // Two row groups handed over already, the rest buffered: bounded memory per open file.
+    expect(w.bufferedRecords()).toBe(20000 - 2 * 8192);
+    now += 300;
+    w.tick();
+    await w.settled();
+    expect(w.recordsWritten).toBe(20000);
+    expect(w.files.map((p) => path.relative(dir, p))).toEqual([
+      expect.stringMatching(/^AWSLogs\/123456789012\/vpcflowlogs\/us-east-1\/2023\/11\/14\/22\/123456789012_vpcflowlogs_us-east-1_fl-mirrorsink_20231114T2215Z_[0-9a-f]{8}\.log\.parquet$/),
+    ]);
+    const q = await captureStdout(() => flowsRun(['query', 'stats count(*) as n, sum(bytes) as b', dir, '--json']));
+    expect(JSON.parse(q.out)).toEqual({ n: 20000, b: (19999 * 20000) / 2 });
+    await w.close();
+  });
+});
