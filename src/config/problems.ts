@@ -29,6 +29,15 @@ export class ConfigProblems {
     this.entries.push({ text: `${where}: ${key === '' ? '(top level)' : key}: ${message}`, line, seq: this.entries.length });
   }
 
+  /**
+   * A problem in another file the configuration names (AWS CLI JSON read for `sessions`): its
+   * own `file:line` and field, e.g. `TrafficMirrorSessions[2].VirtualNetworkId`.
+   */
+  addAt(where: string, field: string, message: string): void {
+    const m = /:(\d+)$/.exec(where);
+    this.entries.push({ text: `${where}: ${field === '' ? '(top level)' : field}: ${message}`, line: m ? Number(m[1]) : 0, seq: this.entries.length });
+  }
+
   /** Every problem, in file-line order (overrides first). */
   get list(): string[] {
     return [...this.entries].sort((a, b) => a.line - b.line || a.seq - b.seq).map((e) => e.text);

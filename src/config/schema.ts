@@ -167,7 +167,17 @@ export interface FlowLogConfig {
   flowLogId: string;
   /** Write NODATA records for intervals without packets. */
   noData: boolean;
+  /** AWS's FileFormat: gzip text files or Apache Parquet (`*.log.parquet`). */
+  fileFormat: FlowLogFileFormat;
+  /** AWS's HiveCompatiblePartitions: `aws-account-id=.../year=...` prefixes. */
+  hiveCompatiblePartitions: boolean;
+  /** AWS's PerHourPartition: an hour level under the day. */
+  perHourPartition: boolean;
 }
+
+/** AWS's DestinationOptions FileFormat values. */
+export const FLOW_LOG_FILE_FORMATS = ['plain-text', 'parquet'] as const;
+export type FlowLogFileFormat = (typeof FLOW_LOG_FILE_FORMATS)[number];
 
 export type PcapOutputMode = 'inner' | 'outer';
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseCidr, type ParsedCidr } from '../net/cidr.js';
 import { validateDefragSection } from '../defrag/defrag-config.js';
 import { validateAwsSection } from '../aws/aws-config.js';
+import { readAwsMirrorSessions, type AwsFieldOrigin, type AwsSessionDraft } from '../aws/mirror-sessions.js';
 import { ConfigProblems, type KeyPath } from './problems.js';
 import { DEFAULT_LOG_FORMAT, parseLogFormat } from './flow-log-format.js';
 import { DEFAULT_STREAM_CONFIG, parseSize } from '../stream/stream-config.js';
@@ -39,6 +40,8 @@ import {
   EVE_ALERT_DEFAULTS,
   EVE_ANOMALY_DEFAULTS,
   type FlowLogConfig,
+  type FlowLogFileFormat,
+  FLOW_LOG_FILE_FORMATS,
   type PcapOutputConfig,
   type UnknownVniPolicy,
 } from './schema.js';
@@ -395,10 +398,18 @@ function validateSession(c: Checker, raw: unknown, i: number): SessionConfig | n
   return { name, vni, eni, addresses, primaryAddress, mac, directionMode, direction, filter, flowLog };
 }
 
+const AWS_SESSIONS_KEYS = ['path', 'network_interfaces', 'target_id', 'filters', 'region', 'direction_mode'] as const;
+
+/**
+ * `sessions:` is a list of session mappings, or the AWS CLI's JSON the way a session's `filter:`
+ * names a filter file: `sessions: mirror-sessions.json` or a mapping
+ * `{path, network_interfaces, target_id, filters, region, direction_mode}` (src/aws/mirror-sessions.ts).
+ */
 function validateSessions(c: Checker, raw: unknown): SessionConfig[] {
   if (raw === undefined || raw === null) return [];
+  if (typeof raw === 'string' || isObject(raw)) return validateAwsSessions(c, raw);
   if (!Array.isArray(raw)) {
-    c.problems.add(['sessions'], `must be a list of sessions, got ${describe(raw)}`);
+    c.problems.add(['sessions'], `must be a list of sessions, or the JSON of aws ec2 describe-traffic-mirror-sessions (a file name or {path, network_interfaces, ...}), got ${describe(raw)}`);
     return [];
   }
   const out: SessionConfig[] = [];
@@ -410,8 +421,13 @@ function validateSessions(c: Checker, raw: unknown): SessionConfig[] {
       indexOf.push(i);
     }
   });
-  // Names unique; VNIs unique unless every session sharing one has its own primary address
-  // (AWS lets sessions of several ENIs use one VNI: the outer source IP tells them apart).
+  checkSessionConflicts(c, out, indexOf);
+  return out;
+}
+
+/** Names unique; VNIs unique unless every session sharing one has its own primary address
+ *  (AWS lets sessions of several ENIs use one VNI: the outer source IP tells them apart). */
+function checkSessionConflicts(c: Checker, out: SessionConfig[], indexOf: number[]): void {
   for (let a = 0; a < out.length; a++) {
     for (let b = 0; b < a; b++) {
       if (out[a]!.name === out[b]!.name) c.problems.add(['sessions', indexOf[a]!, 'name'], `'${out[a]!.name}' is already the name of sessions[${indexOf[b]}]`);
@@ -432,6 +448,77 @@ function validateSessions(c: Checker, raw: unknown): SessionConfig[] {
       }
     }
   }
+}
+
+/**
+ * Problems of sessions built from AWS JSON: `sessions[i].key` becomes the JSON file, line and AWS
+ * field the value came from (`mirror-sessions.json:12: TrafficMirrorSessions[1].VirtualNetworkId`).
+ */
+class AwsJsonProblems extends ConfigProblems {
+  private n = 0;
+  constructor(
+    private readonly main: ConfigProblems,
+    private readonly drafts: AwsSessionDraft[],
+    baseDir: string,
+  ) {
+    super(() => ({ where: '', baseDir }));
+  }
+
+  override add(path: KeyPath, message: string): void {
+    this.n++;
+    const d = typeof path[1] === 'number' ? this.drafts[path[1]] : undefined;
+    const key = typeof path[2] === 'string' ? path[2] : '';
+    const o: AwsFieldOrigin | undefined =
+      d === undefined ? undefined : ((typeof path[3] === 'number' ? d.origins.get(`${key}.${path[3]}`) : undefined) ?? d.origins.get(key) ?? d.origins.get(''));
+    if (o === undefined) {
+      this.main.add(['sessions'], message);
+      return;
+    }
+    // The AWS field, and the configuration key it feeds when the names differ.
+    const field = o.field + (key !== '' && !o.field.endsWith(key) ? ` (sessions ${key})` : '');
+    this.main.addAt(o.where, field, message);
+  }
+
+  override get count(): number {
+    return this.n;
+  }
+}
+
+function validateAwsSessions(c: Checker, raw: string | Raw): SessionConfig[] {
+  const at: KeyPath = ['sessions'];
+  const o = typeof raw === 'string' ? { path: raw } : c.object(raw, at, AWS_SESSIONS_KEYS);
+  const originPath: KeyPath = typeof raw === 'string' ? at : [...at, 'path'];
+  if (o.path === undefined || o.path === null) {
+    c.problems.add([...at, 'path'], 'is required (the JSON of aws ec2 describe-traffic-mirror-sessions)');
+    return [];
+  }
+  const file = c.filePath(o.path, originPath);
+  const interfaces = o.network_interfaces === undefined ? null : c.filePath(o.network_interfaces, [...at, 'network_interfaces']);
+  const filters = o.filters === undefined ? null : c.filePath(o.filters, [...at, 'filters']);
+  const targetId = c.string(o.target_id, [...at, 'target_id']);
+  if (targetId !== null && !/^tmt-[0-9a-f]{8,17}$/.test(targetId)) c.problems.add([...at, 'target_id'], `'${targetId}' is not a traffic mirror target id (tmt- followed by 8-17 hex digits)`);
+  const region = c.string(o.region, [...at, 'region']);
+  if (region !== null && !FLOW_LOG_PATTERNS.region![1].test(region)) c.problems.add([...at, 'region'], `'${region}' is not valid (expected ${FLOW_LOG_PATTERNS.region![2]})`);
+  const mode = o.direction_mode === undefined ? null : c.oneOf(o.direction_mode, [...at, 'direction_mode'], DIRECTION_MODES, 'auto');
+  if (file === null) return [];
+  const read = readAwsMirrorSessions({ sessionsFile: file, interfacesFile: interfaces, targetId, filtersFile: filters, region });
+  for (const p of read.problems) {
+    if (p.configKey === 'network_interfaces') c.problems.add([...at, 'network_interfaces'], p.message);
+    else if (p.configKey === 'path') c.problems.add(originPath, p.message);
+    else c.problems.addAt(p.origin.where, p.origin.field, p.message);
+  }
+  const sub = new Checker(new AwsJsonProblems(c.problems, read.sessions, path.dirname(file)));
+  const out: SessionConfig[] = [];
+  const indexOf: number[] = [];
+  read.sessions.forEach((d, i) => {
+    if (mode !== null) d.raw.direction_mode = mode;
+    const s = validateSession(sub, d.raw, i);
+    if (s !== null) {
+      out.push(s);
+      indexOf.push(i);
+    }
+  });
+  checkSessionConflicts(sub, out, indexOf);
   return out;
 }
 
@@ -464,7 +551,7 @@ function validateRules(c: Checker, raw: unknown): RulesConfig {
 }
 
 const FLOWS_KEYS = ['max_flows', 'midstream', 'timeouts', 'unanswered_history', 'eve', 'log', 'pcap', 'alert_pcap_dir'];
-const FLOW_LOG_KEYS = ['dir', 'format', 'aggregation_sec', 'rotate_sec', 'flow_log_id', 'no_data'];
+const FLOW_LOG_KEYS = ['dir', 'format', 'aggregation_sec', 'rotate_sec', 'flow_log_id', 'no_data', 'file_format', 'hive_compatible_partitions', 'per_hour_partition'];
 const PCAP_KEYS = ['dir', 'mode', 'max_file_bytes', 'max_file_seconds', 'max_files', 'max_total_bytes'];
 const TIMEOUT_KEYS: Record<string, keyof FlowTimeoutsConfig> = {
   tcp_new: 'tcpNew',
@@ -511,8 +598,11 @@ function validateFlowLog(c: Checker, raw: unknown): FlowLogConfig | null {
   const rotateSec = c.int(l.rotate_sec, [...at, 'rotate_sec'], 1, 86_400, 300);
   const flowLogId = typeof l.flow_log_id === 'string' ? l.flow_log_id : 'fl-mirrorsink';
   const noData = c.bool(l.no_data, [...at, 'no_data'], true);
+  const fileFormat = c.oneOf<FlowLogFileFormat>(l.file_format, [...at, 'file_format'], FLOW_LOG_FILE_FORMATS, 'plain-text');
+  const hiveCompatiblePartitions = c.bool(l.hive_compatible_partitions, [...at, 'hive_compatible_partitions'], false);
+  const perHourPartition = c.bool(l.per_hour_partition, [...at, 'per_hour_partition'], false);
   if (dir === null || format === null) return null;
-  return { dir, format, aggregationSec: agg, rotateSec, flowLogId, noData };
+  return { dir, format, aggregationSec: agg, rotateSec, flowLogId, noData, fileFormat, hiveCompatiblePartitions, perHourPartition };
 }
 
 function validatePcapOutput(c: Checker, raw: unknown): PcapOutputConfig | null {

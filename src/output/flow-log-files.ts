@@ -1,12 +1,20 @@
 /**
- * Flow-log files laid out as VPC Flow Logs delivers them to S3: one gzip text file per account,
- * region and 5-minute window,
+ * Flow-log files laid out as VPC Flow Logs delivers them to S3: one file per account, region
+ * and 5-minute window,
  *
- *   DIR/AWSLogs/{account}/vpcflowlogs/{region}/{yyyy}/{mm}/{dd}/
+ *   DIR/AWSLogs/{account}/vpcflowlogs/{region}/{yyyy}/{mm}/{dd}/[{HH}/]
  *     {account}_vpcflowlogs_{region}_{flow-log-id}_{YYYYMMDDTHHmmZ}_{hash}.log.gz
  *
- * each starting with the header line of the format's field names. Tools that read AWS's
- * bucket (Athena tables, `aws s3 sync` + zcat, our `flows query`) read these unchanged.
+ * or with Hive-compatible partitions (AWS's HiveCompatiblePartitions)
+ *
+ *   DIR/AWSLogs/aws-account-id={account}/aws-service=vpcflowlogs/aws-region={region}/
+ *     year={yyyy}/month={mm}/day={dd}/[hour={HH}/]...
+ *
+ * the hour level only with per-hour partitions (PerHourPartition). Text files (plain-text) are
+ * gzip and start with the header line of the format's field names; Parquet files
+ * (`.log.parquet`, see flow-log-parquet.ts) carry the fields as typed columns. Tools that read
+ * AWS's bucket (Athena tables, DuckDB, `aws s3 sync` + zcat, our `flows query`) read these
+ * unchanged.
  *
  * The window comes from an injectable clock: packet time for replay (deterministic output),
  * wall time for serve. A file is written to `NAME.tmp` and renamed when its window closes, so
@@ -31,6 +39,9 @@ import { ErrorCode, MirrorsinkError } from '../errors.js';
 import { ChunkedGzipFile } from './chunked-gzip-file.js';
 import { errnoCode, outputErrors, type OutputErrors } from './output-errors.js';
 import { encodeFlowLogRecord, formatFlowLogRecord, type FlowLogFormat, type FlowLogRecord } from './flow-log-record.js';
+import { ParquetFlowLogFile } from './flow-log-parquet.js';
+import { ParquetEncoder } from './parquet-encoder.js';
+import type { FlowLogFileFormat } from '../config/schema.js';
 
 export interface FlowLogFileOptions {
   dir: string;
@@ -48,6 +59,14 @@ export interface FlowLogFileOptions {
   retryMs?: number;
   /** Where write errors and drops are counted (default: the process's outputErrors). */
   errors?: OutputErrors;
+  /** plain-text (gzip, default) or parquet. */
+  fileFormat?: FlowLogFileFormat;
+  /** `key=value` path levels (AWS's Hive-compatible S3 prefixes). */
+  hiveCompatiblePartitions?: boolean;
+  /** An hour level under the day. */
+  perHourPartition?: boolean;
+  /** Parquet: records per row group (bounds memory and each encoding pause). */
+  parquetRowGroupRows?: number;
 }
 
 const OUTPUT = 'flow_log';
@@ -60,8 +79,10 @@ interface OpenFile {
   closed: boolean;
   finalPath: string;
   tmpPath: string;
-  /** null once failed (abandoned) or finished. */
+  /** null once failed (abandoned) or finished (and always for Parquet files). */
   gz: ChunkedGzipFile | null;
+  /** The Parquet file (file_format parquet); null once failed or finished. */
+  pq: ParquetFlowLogFile | null;
   records: number;
   /** A write failed: `failedAt` (ms, wall time) paces the retry. */
   failed: boolean;
@@ -88,6 +109,9 @@ export class FlowLogFileWriter {
   private readonly rotateSec: number;
   private readonly flowLogId: string;
   private closed = false;
+  /** Parquet: the encoder thread (started with the first file) and the files it is closing. */
+  private encoder: ParquetEncoder | null = null;
+  private readonly closing = new Set<Promise<void>>();
 
   constructor(private readonly opts: FlowLogFileOptions) {
     this.rotateSec = opts.rotateSec ?? 300;
@@ -133,6 +157,17 @@ export class FlowLogFileWriter {
       this.open.set(`${account}\u0000${region}`, f);
     }
     this.last = f;
+    if (f.pq !== null) {
+      try {
+        f.pq.add(rec);
+      } catch (err) {
+        f.records++;
+        this.abandon(f, err);
+        return;
+      }
+      f.records++;
+      return;
+    }
     if (f.gz === null) {
       this.drop(1);
       return;
@@ -156,6 +191,13 @@ export class FlowLogFileWriter {
     return n;
   }
 
+  /** Parquet records held in memory, not yet encoded: at most one row group per open file. */
+  bufferedRecords(): number {
+    let n = 0;
+    for (const f of this.open.values()) if (f.pq !== null) n += f.pq.buffered;
+    return n;
+  }
+
   /** Close files whose window has passed (serve: call from a timer). */
   tick(): void {
     const window = this.windowNow();
@@ -173,6 +215,13 @@ export class FlowLogFileWriter {
     this.closed = true;
     for (const f of this.open.values()) this.finish(f);
     this.open.clear();
+    await this.settled();
+    if (this.encoder !== null) await this.encoder.terminate();
+  }
+
+  /** Every Parquet file handed to the encoder is on disk (or counted as failed). */
+  async settled(): Promise<void> {
+    while (this.closing.size > 0) await Promise.all([...this.closing]);
   }
 
   private windowNow(): number {
@@ -187,19 +236,34 @@ export class FlowLogFileWriter {
     const mm = p2(d.getUTCMonth() + 1);
     const dd = p2(d.getUTCDate());
     const stamp = `${yyyy}${mm}${dd}T${p2(d.getUTCHours())}${p2(d.getUTCMinutes())}Z`;
-    const hash = createHash('sha256').update(`${this.flowLogId}|${account}|${region}|${window}`).digest('hex').slice(0, 8);
-    const name = `${account}_vpcflowlogs_${region}_${this.flowLogId}_${stamp}_${hash}.log.gz`;
-    return path.join(this.opts.dir, 'AWSLogs', account, 'vpcflowlogs', region, yyyy, mm, dd, name);
+    const parquet = this.opts.fileFormat === 'parquet';
+    // The format is part of the identity: a text and a Parquet file of one window differ.
+    const hash = createHash('sha256')
+      .update(`${this.flowLogId}|${account}|${region}|${window}${parquet ? '|parquet' : ''}`)
+      .digest('hex')
+      .slice(0, 8);
+    const name = `${account}_vpcflowlogs_${region}_${this.flowLogId}_${stamp}_${hash}.log.${parquet ? 'parquet' : 'gz'}`;
+    const hh = p2(d.getUTCHours());
+    const hour = this.opts.perHourPartition === true;
+    const levels = this.opts.hiveCompatiblePartitions === true
+      ? [`aws-account-id=${account}`, 'aws-service=vpcflowlogs', `aws-region=${region}`, `year=${yyyy}`, `month=${mm}`, `day=${dd}`, ...(hour ? [`hour=${hh}`] : [])]
+      : [account, 'vpcflowlogs', region, yyyy, mm, dd, ...(hour ? [hh] : [])];
+    return path.join(this.opts.dir, 'AWSLogs', ...levels, name);
   }
 
   private start(account: string, region: string, window: number): OpenFile {
     const finalPath = this.filePath(account, region, window);
     const tmpPath = finalPath + '.tmp';
-    const f: OpenFile = { account, region, window, closed: false, finalPath, tmpPath, gz: null, records: 0, failed: false, failedAt: 0 };
+    const f: OpenFile = { account, region, window, closed: false, finalPath, tmpPath, gz: null, pq: null, records: 0, failed: false, failedAt: 0 };
     try {
       mkdirSync(path.dirname(finalPath), { recursive: true });
-      f.gz = new ChunkedGzipFile(tmpPath);
-      f.gz.write(this.opts.format.header + '\n');
+      if (this.opts.fileFormat === 'parquet') {
+        this.encoder ??= new ParquetEncoder();
+        f.pq = new ParquetFlowLogFile(tmpPath, this.opts.format, this.encoder, this.opts.parquetRowGroupRows);
+      } else {
+        f.gz = new ChunkedGzipFile(tmpPath);
+        f.gz.write(this.opts.format.header + '\n');
+      }
     } catch (err) {
       this.abandon(f, err);
     }
@@ -208,10 +272,29 @@ export class FlowLogFileWriter {
 
   private finish(f: OpenFile): void {
     f.closed = true;
-    if (f.gz === null) return;
+    if (f.gz === null && f.pq === null) return;
+    if (f.pq !== null) {
+      // Encoded and written in the encoder's thread: renamed once it says the file is whole.
+      const pq = f.pq;
+      f.pq = null;
+      const p = pq.close().then(
+        () => this.complete(f),
+        (err: unknown) => this.abandon(f, err),
+      );
+      this.closing.add(p);
+      void p.finally(() => this.closing.delete(p));
+      return;
+    }
+    this.complete(f);
+  }
+
+  /** The file's bytes are all written: rename it into place and count its records. */
+  private complete(f: OpenFile): void {
     try {
-      f.gz.close();
-      f.gz = null;
+      if (f.gz !== null) {
+        f.gz.close();
+        f.gz = null;
+      }
       renameSync(f.tmpPath, f.finalPath);
       this.files.push(f.finalPath);
       this.recordsWritten += f.records;
@@ -238,6 +321,8 @@ export class FlowLogFileWriter {
     f.records = 0;
     f.gz?.abandon();
     f.gz = null;
+    f.pq?.abandon();
+    f.pq = null;
     try {
       unlinkSync(f.tmpPath);
     } catch {

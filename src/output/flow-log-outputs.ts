@@ -25,6 +25,7 @@ import { RotatingPcapOutput, type RotatingPcapOptions } from './pcap-rotating.js
 import { SinglePcapOutput } from './pcap-single.js';
 import type { PcapMode } from './pcap-frame-bytes.js';
 import type { AwsFlowContext } from '../aws/aws-context.js';
+import type { FlowLogFileFormat } from '../config/schema.js';
 
 export interface FlowOutputsOptions {
   table: FlowTable;
@@ -39,6 +40,10 @@ export interface FlowOutputsOptions {
   flowLogId?: string;
   /** Seconds per delivered file (AWS: 300). */
   rotateSec?: number;
+  /** flows.log.file_format: plain-text (gzip, default) or parquet. */
+  fileFormat?: FlowLogFileFormat;
+  hiveCompatiblePartitions?: boolean;
+  perHourPartition?: boolean;
   /** NODATA records for idle sessions (default true). */
   noData?: boolean;
   accountId?: string;
@@ -104,7 +109,8 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
   let aggregator: FlowLogAggregator | null = null;
   if (o.flowsDir !== undefined || o.onRecord !== undefined) {
     if (o.flowsDir !== undefined) {
-      files = new FlowLogFileWriter({ dir: o.flowsDir, format, clock, flowLogId: o.flowLogId, accountId: o.accountId, region: o.region, rotateSec: o.rotateSec });
+      files = new FlowLogFileWriter({ dir: o.flowsDir, format, clock, flowLogId: o.flowLogId, accountId: o.accountId, region: o.region, rotateSec: o.rotateSec,
+        fileFormat: o.fileFormat, hiveCompatiblePartitions: o.hiveCompatiblePartitions, perHourPartition: o.perHourPartition });
     }
     const f = files;
     const extra = o.onRecord;

@@ -41,6 +41,10 @@ export interface ReplayOptions {
   flowsDir?: string;
   aggregation?: string;
   logFormat?: string;
+  /** --flows-file-format plain-text|parquet */
+  flowsFileFormat?: string;
+  hiveCompatiblePartitions?: boolean;
+  perHourPartition?: boolean;
   /** --aws-ip-ranges FILE: AWS's ip-ranges.json for pkt-src/dst-aws-service. */
   awsIpRanges?: string;
   pcapOut?: string;
@@ -121,8 +125,20 @@ function replayOverrides(values: ReplayOptions, configHasRules: boolean, configH
     add(['flows', 'log', 'dir'], path.resolve(values.flowsDir), '--flows-dir');
     if (values.aggregation !== undefined) add(['flows', 'log', 'aggregation_sec'], Number(values.aggregation), '--aggregation');
     if (values.logFormat !== undefined) add(['flows', 'log', 'format'], values.logFormat, '--log-format');
-  } else if (values.aggregation !== undefined || values.logFormat !== undefined) {
-    throw new MirrorsinkError(ErrorCode.Usage, 'replay: --aggregation and --log-format need --flows-dir');
+    if (values.flowsFileFormat !== undefined) add(['flows', 'log', 'file_format'], values.flowsFileFormat, '--flows-file-format');
+    if (values.hiveCompatiblePartitions === true) add(['flows', 'log', 'hive_compatible_partitions'], true, '--hive-compatible-partitions');
+    if (values.perHourPartition === true) add(['flows', 'log', 'per_hour_partition'], true, '--per-hour-partition');
+  } else if (
+    values.aggregation !== undefined ||
+    values.logFormat !== undefined ||
+    values.flowsFileFormat !== undefined ||
+    values.hiveCompatiblePartitions === true ||
+    values.perHourPartition === true
+  ) {
+    throw new MirrorsinkError(
+      ErrorCode.Usage,
+      'replay: --aggregation, --log-format, --flows-file-format, --hive-compatible-partitions and --per-hour-partition need --flows-dir',
+    );
   }
   if (typeof values.awsIpRanges === 'string') add(['aws', 'ip_ranges'], path.resolve(values.awsIpRanges), '--aws-ip-ranges');
   const mode = values.pcapOuter === true ? 'outer' : 'inner';

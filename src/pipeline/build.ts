@@ -228,7 +228,7 @@ function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory:
     table,
     sessions: directory,
     clock: ctx.clock ?? 'wall',
-    ...(l !== null ? { flowsDir: l.dir, logFormat: l.format, aggregationSec: l.aggregationSec, rotateSec: l.rotateSec, flowLogId: l.flowLogId, noData: l.noData } : {}),
+    ...(l !== null ? { flowsDir: l.dir, logFormat: l.format, aggregationSec: l.aggregationSec, rotateSec: l.rotateSec, flowLogId: l.flowLogId, noData: l.noData, fileFormat: l.fileFormat, hiveCompatiblePartitions: l.hiveCompatiblePartitions, perHourPartition: l.perHourPartition } : {}),
     // Packets lost before we could see their session (kernel drops of our sockets): SKIPDATA.
     getDrops: ctx.lostPackets ?? (() => 0),
     ...(opts.eve && eve !== null ? { eveFlow: (line: string) => eve.write(line) } : {}),

@@ -1,6 +1,6 @@
 /**
- * Reads VPC Flow Logs files into query rows: gzip or plain text (chosen by the gzip magic, not
- * the name), the default format or any custom one announced by a header line of field names
+ * Reads VPC Flow Logs files into query rows: gzip, plain text or Apache Parquet (chosen by the
+ * magic bytes, not the name; Parquet in flow-log-parquet.ts), the default format or any custom one announced by a header line of field names
  * (as S3 delivery writes it; a repeated header, as in concatenated files, switches format).
  * '-' becomes null; numeric fields become numbers; field names are Insights' (srcAddr,
  * logStatus, vpcId, pktSrcAddr ...). Every row also gets @timestamp (= start), @message (the
@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
 import { DEFAULT_LOG_FORMAT, camelCaseFieldName, flowLogField, parseLogFormat } from '../output/flow-log-record.js';
 import { Ts, type Row } from './insights-values.js';
+import { isParquetHead, readParquetFlowLog } from './flow-log-parquet.js';
 
 interface Column {
   name: string;
@@ -110,18 +111,29 @@ function handleLine(line: string, file: string, state: FormatState, st: ReadStat
   onRow(makeRow(state.cols, tokens, trimmed, file));
 }
 
-/** Why a file is neither text nor gzip (a pcap, an image...), or null. */
+/** Why a file is neither text, gzip nor Parquet (a pcap, an image...), or null. */
 function binaryFile(file: string): string | null {
   const fd = openSync(file, 'r');
   try {
     const b = Buffer.alloc(512);
     const n = readSync(fd, b, 0, b.length, 0);
     if (n >= 2 && b[0] === 0x1f && b[1] === 0x8b) return null;
+    if (isParquetHead(b, n)) return null;
     for (let i = 0; i < n; i++) {
       const c = b[i]!;
-      if (c === 0 || (c < 32 && c !== 9 && c !== 10 && c !== 13)) return `binary content (byte 0x${c.toString(16).padStart(2, '0')} at offset ${i}), expected flow-log text or gzip`;
+      if (c === 0 || (c < 32 && c !== 9 && c !== 10 && c !== 13)) return `binary content (byte 0x${c.toString(16).padStart(2, '0')} at offset ${i}), expected flow-log text, gzip or Parquet`;
     }
     return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isParquet(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(4);
+    return isParquetHead(b, readSync(fd, b, 0, 4, 0));
   } finally {
     closeSync(fd);
   }
@@ -167,6 +179,10 @@ export async function readFlowLogFiles(paths: string[], onRow: (r: Row) => void)
     st.files++;
     const binary = binaryFile(file);
     if (binary !== null) throw new MirrorsinkError(ErrorCode.FileFormat, `${file}: not a flow log: ${binary}`);
+    if (isParquet(file)) {
+      await readParquetFlowLog(file, st, onRow);
+      continue;
+    }
     let input: Readable = createReadStream(file);
     if (isGzip(file)) input = input.pipe(createGunzip());
     const state: FormatState = { cols: DEFAULT_COLUMNS, counted: null };

@@ -12,8 +12,9 @@ import { formatJsonLines, formatTable } from '../../query/result-format.js';
 
 export const HELP = `Usage: mirrorsink flows query 'QUERY' FILE|DIR... [--json]
 
-Run a CloudWatch Logs Insights query over VPC Flow Logs files: gzip or plain text, the
-default format or a custom one announced by a header line (as S3 delivery writes it).
+Run a CloudWatch Logs Insights query over VPC Flow Logs files: gzip or plain text (the
+default format or a custom one announced by a header line, as S3 delivery writes it) or
+Apache Parquet (*.log.parquet, AWS's column names), told apart by content.
 Directories are read recursively. '-' in a record is a missing value.
 
 Fields (Insights names): version accountId interfaceId srcAddr dstAddr srcPort dstPort

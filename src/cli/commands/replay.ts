@@ -31,6 +31,9 @@ const REPLAY_OPTIONS: OptionSpec = {
   'flows-dir': { type: 'string' },
   aggregation: { type: 'string' },
   'log-format': { type: 'string' },
+  'flows-file-format': { type: 'string' },
+  'hive-compatible-partitions': { type: 'boolean' },
+  'per-hour-partition': { type: 'boolean' },
   'aws-ip-ranges': { type: 'string' },
   'pcap-out': { type: 'string' },
   'pcap-dir': { type: 'string' },
@@ -62,6 +65,10 @@ const REPLAY_OPTIONS_HELP = `  -c, --config FILE       sessions (VNI, ENI, addre
   --flows-dir DIR         write VPC Flow Logs files (S3 layout, gzip) under DIR
   --aggregation SEC       flow-log aggregation interval: 60 or 600 (default 600)
   --log-format FMT        flow-log custom format, e.g. '\${version} \${interface-id} \${srcaddr} ...'
+  --flows-file-format F   plain-text (gzip, default) or parquet (*.log.parquet), as AWS
+  --hive-compatible-partitions
+                          AWSLogs/aws-account-id=.../year=.../ prefixes (AWS's option)
+  --per-hour-partition    an hour level under the day (AWS's option)
   --aws-ip-ranges FILE    AWS's ip-ranges.json: fills pkt-src-aws-service and
                           pkt-dst-aws-service (as aws.ip_ranges in the configuration)
   --pcap-out FILE         write every delivered packet (decapsulated) to one pcap
@@ -88,6 +95,8 @@ export function replayOptionsOf(v: Record<string, unknown>): ReplayOptions {
     dedup: flag('dedup'),
     noStream: flag('no-stream'),
   };
+  if (flag('hive-compatible-partitions')) o.hiveCompatiblePartitions = true;
+  if (flag('per-hour-partition')) o.perHourPartition = true;
   const set = <K extends keyof ReplayOptions>(key: K, value: ReplayOptions[K] | undefined) => {
     if (value !== undefined) o[key] = value;
   };
@@ -105,6 +114,7 @@ export function replayOptionsOf(v: Record<string, unknown>): ReplayOptions {
   set('flowsDir', str('flows-dir'));
   set('aggregation', str('aggregation'));
   set('logFormat', str('log-format'));
+  set('flowsFileFormat', str('flows-file-format'));
   set('awsIpRanges', str('aws-ip-ranges'));
   set('pcapOut', str('pcap-out'));
   set('pcapDir', str('pcap-dir'));
