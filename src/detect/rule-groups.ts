@@ -8,11 +8,12 @@
  *    broad port sets (more than PORT_GROUP_MAX ports, e.g. `1024:` or `!80`) stay in "any".
  * A packet is matched against at most three groups: any + its dport group + its sport group.
  *
- * Each group holds an Aho-Corasick prefilter over its rules' fast patterns and the list of
- * rules without one (always candidates). Port groups are built from elementary port
+ * Each group holds a multi-pattern prefilter over its rules' fast patterns (prefilter-native.ts:
+ * Hyperscan when the optional native part is built, else the JavaScript Aho-Corasick) and the
+ * list of rules without one (always candidates). Port groups are built from elementary port
  * intervals; intervals with the same rule set share one group.
  */
-import { AhoCorasick } from './prefilter.js';
+import { buildScanner, type PatternScanner } from './prefilter-native.js';
 import { AddressIndex } from './address-index.js';
 import { Proto, type Rule } from './rule.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../decode/packet-view.js';
@@ -51,7 +52,7 @@ export function bucketOf(ipProto: number): number {
 export class TxGroup {
   /** Buffer ids that have an automaton, with (per entry) the automaton and pattern → rules. */
   readonly bufIds: Int32Array;
-  readonly acs: AhoCorasick[];
+  readonly acs: PatternScanner[];
   readonly patRuleStart: Int32Array[];
   readonly patRules: Int32Array[];
   readonly always: Int32Array;
@@ -88,7 +89,7 @@ export class TxGroup {
     this.patRules = [];
     for (const id of ids) {
       const e = byBuf.get(id)!;
-      this.acs.push(new AhoCorasick(e.patterns));
+      this.acs.push(buildScanner(e.patterns));
       const start = new Int32Array(e.lists.length + 1);
       let n = 0;
       e.lists.forEach((l, i) => {
@@ -105,7 +106,7 @@ export class TxGroup {
 }
 
 export class RuleGroup {
-  readonly ac: AhoCorasick | null;
+  readonly ac: PatternScanner | null;
   /** Transaction rules by TxDir (index 1 to server, 2 to client); null when none. */
   readonly tx: (TxGroup | null)[] = [null, null, null];
   /** Pattern id → rule ids (CSR). */
@@ -153,7 +154,7 @@ export class RuleGroup {
     const idx = noPattern.length > 0 ? new AddressIndex(noPattern) : null;
     this.addrIndex = idx !== null && idx.indexed.size > 0 ? idx : null;
     this.always = Int32Array.from(noPattern.filter((r) => idx === null || !idx.indexed.has(r.id)).map((r) => r.id));
-    this.ac = patterns.length > 0 ? new AhoCorasick(patterns) : null;
+    this.ac = patterns.length > 0 ? buildScanner(patterns) : null;
     const start = new Int32Array(patterns.length + 1);
     let n = 0;
     patRuleLists.forEach((l, i) => {
