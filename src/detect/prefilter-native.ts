@@ -68,7 +68,7 @@ function addonPath(): string | null {
 
 function load(): Load {
   if (loaded !== null) return loaded;
-  if (process.env[NO_NATIVE_ENV] === '1') return (loaded = { why: `switched off (${NO_NATIVE_ENV}=1)` });
+  if (process.env[NO_NATIVE_ENV] === '1') return (loaded = { why: `switched off by ${NO_NATIVE_ENV}=1` });
   const file = addonPath();
   if (file === null) return (loaded = { why: `not built (${NATIVE_PREFILTER_HINT})` });
   try {
