@@ -19,7 +19,7 @@
  *                         without and with --flows-dir (VPC Flow Logs files): the flow-log cost
  *
  * Options: --packets N (default 1 000 000), --rules 2,100,1000 (or none), --et-open DIR (or none),
- * --flows N (single-
+ * --repeat N (replay rows: best of N runs, default 1; the machine is shared), --flows N (single-
  * packet flows for the flow-log rows, default 1 000 000, 0 skips them), --live (adds the UDP
  * receive benchmark: highest loss-free send rate, full pipeline vs a bare dgram loop).
  */
@@ -61,8 +61,20 @@ function benchDecodeOnly(file: string): BenchRow {
   return { name: 'decode only (in process)', packets: r.frames, seconds, pps: r.frames / seconds, peakRssMiB: process.memoryUsage.rss() / 2 ** 20 };
 }
 
-/** The real CLI in a child process: its own summary gives packets/s and peak RSS. */
+let repeat = 1;
+
+/** benchReplay, best (highest packets/s) of `repeat` runs. */
 function benchReplay(name: string, file: string, extra: string[], env: NodeJS.ProcessEnv = process.env): BenchRow {
+  let best: BenchRow | null = null;
+  for (let k = 0; k < repeat; k++) {
+    const row = replayOnce(name, file, extra, env);
+    if (best === null || row.pps > best.pps) best = row;
+  }
+  return best!;
+}
+
+/** The real CLI in a child process: its own summary gives packets/s and peak RSS. */
+function replayOnce(name: string, file: string, extra: string[], env: NodeJS.ProcessEnv): BenchRow {
   const r = spawnSync(process.execPath, [CLI, 'replay', file, '--json', '--quiet', ...extra], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env });
   if (r.status !== 0) throw new Error(`${name}: replay failed: ${r.stderr}`);
   const s = JSON.parse(r.stdout) as { packets: number; seconds: number; peak_rss_mib: number; alerts?: { total?: number } };
@@ -72,9 +84,10 @@ function benchReplay(name: string, file: string, extra: string[], env: NodeJS.Pr
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { packets: { type: 'string' }, rules: { type: 'string' }, 'et-open': { type: 'string' }, live: { type: 'boolean' }, file: { type: 'string' }, flows: { type: 'string' } },
+    options: { packets: { type: 'string' }, rules: { type: 'string' }, 'et-open': { type: 'string' }, repeat: { type: 'string' }, live: { type: 'boolean' }, file: { type: 'string' }, flows: { type: 'string' } },
   });
   const minPackets = Number(values.packets ?? 1_000_000);
+  repeat = Math.max(1, Number(values.repeat ?? 1));
   const file = values.file ?? buildLargeCapture(defaultLargeCapturePath(), minPackets);
   const ruleCounts = values.rules === 'none' ? [] : (values.rules ?? '2,100,1000').split(',').map(Number);
   const etDir = values['et-open'] ?? path.join(repoRoot(), '..', 'shared', 'corpus', 'rules', 'et-open');

@@ -15,7 +15,7 @@
  */
 import { buildScanner, type PatternScanner } from './prefilter-native.js';
 import { AddressIndex } from './address-index.js';
-import { Proto, type Rule } from './rule.js';
+import { Proto, SigFlag, type Rule } from './rule.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../decode/packet-view.js';
 import type { PortSet } from './port-set.js';
 
@@ -105,13 +105,61 @@ export class TxGroup {
   }
 }
 
+/** One prefilter scanner over some rules' fast patterns, with pattern id → rule ids (CSR). */
+export class PatternRules {
+  readonly scanner: PatternScanner;
+  readonly start: Int32Array;
+  readonly rules: Int32Array;
+
+  /** `rules` ascending by id, each with a prefilter pattern; identical patterns share an id. */
+  constructor(rules: readonly Rule[]) {
+    const patIndex = new Map<string, number>();
+    const patterns: Uint8Array[] = [];
+    const lists: number[][] = [];
+    for (const r of rules) {
+      const pat = r.prefilterPattern!;
+      const key = Buffer.from(pat.buffer, pat.byteOffset, pat.byteLength).toString('latin1');
+      let pid = patIndex.get(key);
+      if (pid === undefined) {
+        pid = patterns.length;
+        patIndex.set(key, pid);
+        patterns.push(pat);
+        lists.push([]);
+      }
+      lists[pid]!.push(r.id);
+    }
+    this.scanner = buildScanner(patterns);
+    const start = new Int32Array(patterns.length + 1);
+    let n = 0;
+    lists.forEach((l, i) => {
+      start[i] = n;
+      n += l.length;
+    });
+    start[patterns.length] = n;
+    const flat = new Int32Array(n);
+    lists.forEach((l, i) => flat.set(l, start[i]!));
+    this.start = start;
+    this.rules = flat;
+  }
+}
+
 export class RuleGroup {
-  readonly ac: PatternScanner | null;
+  /**
+   * Packet rules with a fast pattern, split as Suricata's PrefilterPktPayload and
+   * PrefilterPktStream engines are (engine.ts matchRule decides what each rule inspects):
+   *  - `pkt`: rules that inspect the packet payload even when the packet went into the stream
+   *    (not stream rules, or stream rules that also require the packet);
+   *  - `stream`: stream rules (rule.sigFlags RequireStream), the only ones a raw stream window
+   *    can match.
+   * A stream window is scanned with `stream` only, the payload of a packet that went into the
+   * stream with `pkt` only, any other payload with both; so an established TCP packet's bytes
+   * go through each scanner once instead of every pattern scanning payload and window. A rule
+   * may be in both; null when empty.
+   */
+  readonly pkt: PatternRules | null;
+  readonly stream: PatternRules | null;
   /** Transaction rules by TxDir (index 1 to server, 2 to client); null when none. */
   readonly tx: (TxGroup | null)[] = [null, null, null];
-  /** Pattern id → rule ids (CSR). */
-  readonly patRuleStart: Int32Array;
-  readonly patRules: Int32Array;
   /** Rules without a prefilter pattern and not address-indexed, ascending id. */
   readonly always: Int32Array;
   /** Rules without a prefilter pattern, selected by address (IP-reputation style). */
@@ -126,46 +174,16 @@ export class RuleGroup {
       const txr = allRules.filter((r) => r.txDir === dir);
       if (txr.length > 0) this.tx[dir] = new TxGroup(txr);
     }
-    const rules = allRules.filter((r) => r.txDir === 0);
-    const ids = rules.map((r) => r.id).sort((a, b) => a - b);
-    const byId = new Map(rules.map((r) => [r.id, r]));
-    const noPattern: Rule[] = [];
-    // Identical patterns share one automaton entry.
-    const patIndex = new Map<string, number>();
-    const patterns: Uint8Array[] = [];
-    const patRuleLists: number[][] = [];
-    for (const id of ids) {
-      const r = byId.get(id)!;
-      const pat = r.prefilterPattern;
-      if (pat === null) {
-        noPattern.push(r);
-        continue;
-      }
-      const key = Buffer.from(pat.buffer, pat.byteOffset, pat.byteLength).toString('latin1');
-      let pid = patIndex.get(key);
-      if (pid === undefined) {
-        pid = patterns.length;
-        patIndex.set(key, pid);
-        patterns.push(pat);
-        patRuleLists.push([]);
-      }
-      patRuleLists[pid]!.push(id);
-    }
+    const rules = allRules.filter((r) => r.txDir === 0).sort((a, b) => a.id - b.id);
+    const noPattern = rules.filter((r) => r.prefilterPattern === null);
+    const withPattern = rules.filter((r) => r.prefilterPattern !== null);
+    const stream = withPattern.filter((r) => (r.sigFlags & SigFlag.RequireStream) !== 0);
+    const pkt = withPattern.filter((r) => (r.sigFlags & SigFlag.RequireStream) === 0 || (r.sigFlags & SigFlag.RequirePacket) !== 0);
     const idx = noPattern.length > 0 ? new AddressIndex(noPattern) : null;
     this.addrIndex = idx !== null && idx.indexed.size > 0 ? idx : null;
     this.always = Int32Array.from(noPattern.filter((r) => idx === null || !idx.indexed.has(r.id)).map((r) => r.id));
-    this.ac = patterns.length > 0 ? buildScanner(patterns) : null;
-    const start = new Int32Array(patterns.length + 1);
-    let n = 0;
-    patRuleLists.forEach((l, i) => {
-      start[i] = n;
-      n += l.length;
-    });
-    start[patterns.length] = n;
-    const flat = new Int32Array(n);
-    patRuleLists.forEach((l, i) => flat.set(l, start[i]!));
-    this.patRuleStart = start;
-    this.patRules = flat;
+    this.pkt = pkt.length > 0 ? new PatternRules(pkt) : null;
+    this.stream = stream.length > 0 ? new PatternRules(stream) : null;
   }
 }
 
