@@ -121,6 +121,8 @@ export class NativeScanner implements PatternScanner {
   private readonly mod: HsModule;
   private readonly db: unknown;
   private readonly minBytes: number;
+  /** Shortest (cut) pattern: a shorter buffer cannot hold any, so it is not scanned. */
+  private readonly minPattern: number;
 
   constructor(mod: HsModule, patterns: readonly Uint8Array[], js: AhoCorasick, minBytes = NATIVE_MIN_BYTES) {
     this.mod = mod;
@@ -129,7 +131,12 @@ export class NativeScanner implements PatternScanner {
     this.patternCount = patterns.length;
     this.minBytes = minBytes;
     let total = 0;
-    for (const p of patterns) total += Math.min(p.length, MAX_PATTERN);
+    let shortest = MAX_PATTERN;
+    for (const p of patterns) {
+      total += Math.min(p.length, MAX_PATTERN);
+      if (p.length < shortest) shortest = p.length;
+    }
+    this.minPattern = shortest;
     const bytes = new Uint8Array(total);
     const lens = new Uint32Array(patterns.length);
     let off = 0;
@@ -144,7 +151,8 @@ export class NativeScanner implements PatternScanner {
   }
 
   scan(buf: Uint8Array, start: number, end: number): number {
-    const n = end - start < this.minBytes ? this.js.scan(buf, start, end) : this.mod.scan(this.db, buf, start, end);
+    const len = end - start;
+    const n = len < this.minPattern ? 0 : len < this.minBytes ? this.js.scan(buf, start, end) : this.mod.scan(this.db, buf, start, end);
     this.hitCount = n;
     return n;
   }
