@@ -69,18 +69,23 @@ function addonPath(): string | null {
 function load(): Load {
   if (loaded !== null) return loaded;
   if (process.env[NO_NATIVE_ENV] === '1') return (loaded = { why: `switched off by ${NO_NATIVE_ENV}=1` });
-  const file = addonPath();
-  if (file === null) return (loaded = { why: `not built (${NATIVE_PREFILTER_HINT})` });
+  return (loaded = loadHsAddon(addonPath()));
+}
+
+/** Load the addon from `file` (null: not built): the module, or why it cannot be used. */
+export function loadHsAddon(file: string | null): Load {
+  if (file === null) return { why: `not built (${NATIVE_PREFILTER_HINT})` };
   try {
     const m = createRequire(import.meta.url)(file) as Partial<HsModule>;
     if (m.abi !== 1 || typeof m.compile !== 'function' || typeof m.scan !== 'function' || typeof m.platformOk !== 'function') {
-      return (loaded = { why: `${file} does not match this version of mirrorsink (run \`npm run build:native\`)` });
+      return { why: `${file} does not match this version of mirrorsink (run \`npm run build:native\`)` };
     }
     const bad = m.platformOk();
-    if (bad !== '') return (loaded = { why: bad });
-    return (loaded = { module: m as HsModule, version: (m as HsModule).version() });
+    if (bad !== '') return { why: bad };
+    return { module: m as HsModule, version: (m as HsModule).version() };
   } catch (err) {
-    return (loaded = { why: `could not be loaded: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` });
+    // A missing libhs.so (library removed after the build) lands here too.
+    return { why: `could not be loaded: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
   }
 }
 

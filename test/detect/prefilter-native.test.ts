@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AhoCorasick, MAX_PATTERN } from '../../src/detect/prefilter.js';
 import { FOLD } from '../../src/detect/keywords/payload.js';
-import { NativeScanner, buildScanner, nativePrefilterModule, prefilterEngine, setNativePrefilter } from '../../src/detect/prefilter-native.js';
+import { NativeScanner, buildScanner, loadHsAddon, nativePrefilterModule, prefilterEngine, setNativePrefilter } from '../../src/detect/prefilter-native.js';
 import { DetectEngine } from '../../src/detect/engine.js';
 import { loadRulesText } from '../../src/detect/rule-loader.js';
 import { contentLiteral } from '../../bench/detect-rules.js';
@@ -75,6 +76,14 @@ describe('native (Hyperscan) prefilter', () => {
     expect(s.scan(short, 0, short.length)).toBe(1);
     expect(s.scan(long, 0, long.length)).toBe(1);
     expect(s.scan(long, 0, 60)).toBe(0);
+  });
+
+  it('an addon that is not built, cannot load or is not ours is refused with the reason', () => {
+    expect(loadHsAddon(null)).toEqual({ why: expect.stringMatching(/^not built \(apt-get install libhyperscan-dev .*npm run build:native/) });
+    expect(loadHsAddon('/nonexistent/hs_prefilter.node')).toEqual({ why: expect.stringMatching(/^could not be loaded: /) });
+    // Another addon (the recvmmsg receiver) is not the prefilter.
+    const other = new URL('../../native/build/Release/udp_batch.node', import.meta.url).pathname;
+    if (existsSync(other)) expect(loadHsAddon(other)).toEqual({ why: expect.stringContaining('does not match this version') });
   });
 
   it('buildScanner falls back to the JavaScript automaton when switched off', () => {
