@@ -38,8 +38,8 @@
  * packet payload is inspected. Flow-end pseudo packets run stream rules only. The prefilter
  * follows the same split (rule-groups.ts RuleGroup.pkt / .stream): the stream window is scanned
  * for the stream rules' patterns, the payload of a packet that went into the stream for the
- * patterns of rules that require the packet, any other payload for both. Without a stream stage no packet carries
- * stream flags and every packet is inspected on its own, as before.
+ * patterns of rules that require the packet, any other payload for both. Without a stream
+ * stage no packet carries stream flags and every packet is inspected on its own, as before.
  * There is no IP defragmentation: the first fragment is inspected with the part of the payload it
  * carries, later fragments have no ports and no payload (so only port-`any` rules without
  * payload keywords can match them).
