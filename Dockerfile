@@ -12,19 +12,21 @@
 # Node.js 24, the active LTS line (22 works too; 20 reached end of life in April 2026). Build and
 # runtime stages must use the same major: the native addons are built for its ABI.
 #
-# ---- build: compile TypeScript, the native recvmmsg receiver and the optional `cap` (libpcap)
-# binding, then drop
+# ---- build: compile TypeScript, the native recvmmsg receiver, the Hyperscan prefilter
+# (Vectorscan on arm64) and the optional `cap` (libpcap) binding, then drop
 # dev dependencies so that node_modules can be copied as is.
 FROM node:24-bookworm AS build
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ libpcap-dev \
+RUN hs=$([ "$(dpkg --print-architecture)" = amd64 ] && echo libhyperscan-dev || echo libvectorscan-dev) \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ libpcap-dev "$hs" \
  && rm -rf /var/lib/apt/lists/*
 # node-gyp uses the headers shipped in the image instead of downloading them.
 ENV npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY package.json package-lock.json ./
-# The native recvmmsg receiver: npm ci's install script builds it; build:native fails the image
-# build if it could not (the image must not fall back to dgram silently).
+# The native recvmmsg receiver and prefilter: npm ci's install script builds them; build:native
+# fails the image build if it could not (the image must not fall back to dgram or the
+# JavaScript prefilter silently).
 COPY native ./native
 RUN npm ci --no-audit --no-fund \
  && npm run build:native
@@ -34,10 +36,11 @@ RUN npm run build \
  && rm -rf dist/bench \
  && mkdir -p rules examples
 
-# ---- runtime: Node.js and libpcap only; no compilers, no dev dependencies.
+# ---- runtime: Node.js, libpcap and libhs only; no compilers, no dev dependencies.
 FROM node:24-bookworm-slim AS runtime
-RUN apt-get update \
- && apt-get install -y --no-install-recommends libpcap0.8 \
+RUN hs=$([ "$(dpkg --print-architecture)" = amd64 ] && echo libhyperscan5 || echo libvectorscan5) \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends libpcap0.8 "$hs" \
  && rm -rf /var/lib/apt/lists/*
 # A fixed uid/gid so that host directories can be chowned to it (deploy/ uses 10001 too).
 RUN groupadd --system --gid 10001 mirrorsink \
@@ -51,6 +54,7 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/native/build/Release/udp_batch.node ./native/build/Release/udp_batch.node
+COPY --from=build /app/native/hyperscan/build/Release/hs_prefilter.node ./native/hyperscan/build/Release/hs_prefilter.node
 COPY --from=build /app/rules ./rules
 COPY --from=build /app/examples ./examples
 # The configuration and state directory serve uses, also read by `mirrorsink healthcheck`

@@ -145,10 +145,10 @@ export async function benchCaptureRead(file: string): Promise<BenchRow[]> {
 }
 
 export function formatBenchRows(rows: BenchRow[]): string {
-  const lines = [`${'name'.padEnd(40)} ${'packets'.padStart(10)} ${'seconds'.padStart(8)} ${'Mpps'.padStart(7)} ${'peak RSS MiB'.padStart(12)}`];
+  const lines = [`${'name'.padEnd(52)} ${'packets'.padStart(10)} ${'seconds'.padStart(8)} ${'Mpps'.padStart(7)} ${'peak RSS MiB'.padStart(12)}`];
   for (const r of rows) {
     lines.push(
-      `${r.name.padEnd(40)} ${String(r.packets).padStart(10)} ${r.seconds.toFixed(3).padStart(8)} ${(r.pps / 1e6).toFixed(3).padStart(7)} ${r.peakRssMiB.toFixed(0).padStart(12)}`,
+      `${r.name.padEnd(52)} ${String(r.packets).padStart(10)} ${r.seconds.toFixed(3).padStart(8)} ${(r.pps / 1e6).toFixed(3).padStart(7)} ${r.peakRssMiB.toFixed(0).padStart(12)}`,
     );
   }
   return lines.join('\n');

@@ -36,8 +36,10 @@
  * failing that, a packet that went into the stream (STREAM_ADDED) is not inspected on its own
  * unless the rule also requires the packet, and only_stream rules stop there; otherwise the
  * packet payload is inspected. Flow-end pseudo packets run stream rules only. The prefilter
- * scans the stream window as well as the payload. Without a stream stage no packet carries
- * stream flags and every packet is inspected on its own, as before.
+ * follows the same split (rule-groups.ts RuleGroup.pkt / .stream): the stream window is scanned
+ * for the stream rules' patterns, the payload of a packet that went into the stream for the
+ * patterns of rules that require the packet, any other payload for both. Without a stream
+ * stage no packet carries stream flags and every packet is inspected on its own, as before.
  * There is no IP defragmentation: the first fragment is inspected with the part of the payload it
  * carries, later fragments have no ports and no payload (so only port-`any` rules without
  * payload keywords can match them).
@@ -74,7 +76,7 @@ import { matchEvent } from './keywords/events.js';
 import { PayloadInspector } from './payload-match.js';
 import { Action, Proto, SigFlag, TxDir, type Rule } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
-import { Bucket, bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
+import { Bucket, bucketOf, buildBuckets, type PatternRules, type ProtoBucket, type RuleGroup } from './rule-groups.js';
 import { ThresholdTable } from './threshold.js';
 import type { AppLayer } from '../applayer/app-layer.js';
 
@@ -112,6 +114,11 @@ const TX_MATCH = 1;
 const TX_CANT_MATCH = 2;
 /** Body bytes between inspections of a growing body (Suricata's minimal inspect size order). */
 const BODY_INSPECT_STEP = 32768;
+/** addGroup: a payload of a packet not in the stream (both prefilters), one that went into the
+ * stream (the packet-requiring rules' prefilter), a stream window (the stream rules'). */
+const SCAN_PKT = 0;
+const SCAN_PKT_IN_STREAM = 1;
+const SCAN_WINDOW = 2;
 
 export class DetectEngine implements DetectStage {
   readonly ruleSet: RuleSet;
@@ -211,18 +218,30 @@ export class DetectEngine implements DetectStage {
   /** mark() bound once, for the address index (no closure per packet). */
   private readonly markFn = (id: number): void => this.mark(id);
 
-  private addGroup(g: RuleGroup | null, p: PacketView, buf: Uint8Array, off: number, len: number): void {
+  /**
+   * Candidates of one group for one buffer. `scan`: which of the group's prefilters run over
+   * it (RuleGroup.pkt / .stream; SCAN_WINDOW is the stream window, where the rules without a
+   * pattern were marked already by the payload call).
+   */
+  private addGroup(g: RuleGroup | null, p: PacketView, buf: Uint8Array, off: number, len: number, scan: number): void {
     if (g === null) return;
-    const al = g.always;
-    for (let k = 0; k < al.length; k++) this.mark(al[k]!);
-    if (g.addrIndex !== null) g.addrIndex.lookup(p, this.markFn);
-    const ac = g.ac;
-    if (ac === null || len === 0) return;
+    if (scan !== SCAN_WINDOW) {
+      const al = g.always;
+      for (let k = 0; k < al.length; k++) this.mark(al[k]!);
+      if (g.addrIndex !== null) g.addrIndex.lookup(p, this.markFn);
+    }
+    if (len === 0) return;
+    if (scan !== SCAN_WINDOW && g.pkt !== null) this.addHits(g.pkt, buf, off, len);
+    if (scan !== SCAN_PKT_IN_STREAM && g.stream !== null) this.addHits(g.stream, buf, off, len);
+  }
+
+  private addHits(pr: PatternRules, buf: Uint8Array, off: number, len: number): void {
+    const ac = pr.scanner;
     const n = ac.scan(buf, off, off + len);
     if (n === 0) return;
     const hits = ac.hits;
-    const start = g.patRuleStart;
-    const rs = g.patRules;
+    const start = pr.start;
+    const rs = pr.rules;
     for (let h = 0; h < n; h++) {
       const pid = hits[h]!;
       for (let k = start[pid]!; k < start[pid + 1]!; k++) this.mark(rs[k]!);
@@ -257,17 +276,20 @@ export class DetectEngine implements DetectStage {
     const len = p.payloadLen;
     this.minWord = 0x7fffffff;
     this.maxWord = -1;
-    this.addGroup(bucket.any, p, buf, off, len);
-    if (p.dport >= 0) this.addGroup(bucket.byDport.groupFor(p.dport), p, buf, off, len);
-    if (p.sport >= 0) this.addGroup(bucket.bySport.groupFor(p.sport), p, buf, off, len);
+    // A packet that went into the stream (or a flow-end pseudo packet) is inspected on its own
+    // only by rules that require the packet (matchRule): only their patterns are looked for.
+    const pscan = (p.streamFlags & (STREAM_ADDED | STREAM_PSEUDO)) !== 0 ? SCAN_PKT_IN_STREAM : SCAN_PKT;
+    this.addGroup(bucket.any, p, buf, off, len, pscan);
+    if (p.dport >= 0) this.addGroup(bucket.byDport.groupFor(p.dport), p, buf, off, len, pscan);
+    if (p.sport >= 0) this.addGroup(bucket.bySport.groupFor(p.sport), p, buf, off, len, pscan);
     if ((p.streamFlags & HAS_STREAM_DATA) !== 0) {
-      // PrefilterPktStream: the stream window too (groups' `always` rules are marked again: harmless).
+      // PrefilterPktStream: the stream window, for the stream rules' patterns.
       const sb = p.streamBuf;
       const so = p.streamOff;
       const sl = p.streamLen;
-      this.addGroup(bucket.any, p, sb, so, sl);
-      if (p.dport >= 0) this.addGroup(bucket.byDport.groupFor(p.dport), p, sb, so, sl);
-      if (p.sport >= 0) this.addGroup(bucket.bySport.groupFor(p.sport), p, sb, so, sl);
+      this.addGroup(bucket.any, p, sb, so, sl, SCAN_WINDOW);
+      if (p.dport >= 0) this.addGroup(bucket.byDport.groupFor(p.dport), p, sb, so, sl, SCAN_WINDOW);
+      if (p.sport >= 0) this.addGroup(bucket.bySport.groupFor(p.sport), p, sb, so, sl, SCAN_WINDOW);
     }
     this.logged = 0;
     this.now = p.tsSec + p.tsNsec / 1e9;

@@ -72,6 +72,8 @@ export class AhoCorasick {
   /** Pattern ids found by the last scan(), `hitCount` of them. */
   readonly hits: Int32Array;
   hitCount = 0;
+  /** Length of the shortest (cut) pattern. */
+  private readonly minPattern: number;
 
   /**
    * @param patterns already case-folded
@@ -83,6 +85,7 @@ export class AhoCorasick {
     const maxDenseRows = Math.max(1, limits.maxDenseRows ?? MAX_DENSE_ROWS);
     this.patternCount = patterns.length;
     const pats = patterns.map((p) => (p.length > MAX_PATTERN ? p.subarray(0, MAX_PATTERN) : p));
+    this.minPattern = pats.reduce((m, p) => (p.length < m ? p.length : m), MAX_PATTERN);
     const order = pats.map((_, i) => i).sort((a, b) => compareBytes(pats[a]!, pats[b]!));
 
     // ---- trie from sorted patterns: new states only past the common prefix with the previous ----
@@ -313,6 +316,11 @@ export class AhoCorasick {
 
   /** Scan buf[start, end); distinct pattern ids found go to hits[0, hitCount). */
   scan(buf: Uint8Array, start: number, end: number): number {
+    // Shorter than every pattern: nothing to find (short payloads against long-pattern groups).
+    if (end - start < this.minPattern) {
+      this.hitCount = 0;
+      return 0;
+    }
     let st = (this.stamp + 1) >>> 0;
     if (st === 0) {
       this.patStamp.fill(0);

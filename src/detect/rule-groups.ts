@@ -8,13 +8,14 @@
  *    broad port sets (more than PORT_GROUP_MAX ports, e.g. `1024:` or `!80`) stay in "any".
  * A packet is matched against at most three groups: any + its dport group + its sport group.
  *
- * Each group holds an Aho-Corasick prefilter over its rules' fast patterns and the list of
- * rules without one (always candidates). Port groups are built from elementary port
+ * Each group holds a multi-pattern prefilter over its rules' fast patterns (prefilter-native.ts:
+ * Hyperscan when the optional native part is built, else the JavaScript Aho-Corasick) and the
+ * list of rules without one (always candidates). Port groups are built from elementary port
  * intervals; intervals with the same rule set share one group.
  */
-import { AhoCorasick } from './prefilter.js';
+import { buildScanner, type PatternScanner } from './prefilter-native.js';
 import { AddressIndex } from './address-index.js';
-import { Proto, type Rule } from './rule.js';
+import { Proto, SigFlag, type Rule } from './rule.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../decode/packet-view.js';
 import type { PortSet } from './port-set.js';
 
@@ -51,7 +52,7 @@ export function bucketOf(ipProto: number): number {
 export class TxGroup {
   /** Buffer ids that have an automaton, with (per entry) the automaton and pattern → rules. */
   readonly bufIds: Int32Array;
-  readonly acs: AhoCorasick[];
+  readonly acs: PatternScanner[];
   readonly patRuleStart: Int32Array[];
   readonly patRules: Int32Array[];
   readonly always: Int32Array;
@@ -88,7 +89,7 @@ export class TxGroup {
     this.patRules = [];
     for (const id of ids) {
       const e = byBuf.get(id)!;
-      this.acs.push(new AhoCorasick(e.patterns));
+      this.acs.push(buildScanner(e.patterns));
       const start = new Int32Array(e.lists.length + 1);
       let n = 0;
       e.lists.forEach((l, i) => {
@@ -104,13 +105,61 @@ export class TxGroup {
   }
 }
 
+/** One prefilter scanner over some rules' fast patterns, with pattern id → rule ids (CSR). */
+export class PatternRules {
+  readonly scanner: PatternScanner;
+  readonly start: Int32Array;
+  readonly rules: Int32Array;
+
+  /** `rules` ascending by id, each with a prefilter pattern; identical patterns share an id. */
+  constructor(rules: readonly Rule[]) {
+    const patIndex = new Map<string, number>();
+    const patterns: Uint8Array[] = [];
+    const lists: number[][] = [];
+    for (const r of rules) {
+      const pat = r.prefilterPattern!;
+      const key = Buffer.from(pat.buffer, pat.byteOffset, pat.byteLength).toString('latin1');
+      let pid = patIndex.get(key);
+      if (pid === undefined) {
+        pid = patterns.length;
+        patIndex.set(key, pid);
+        patterns.push(pat);
+        lists.push([]);
+      }
+      lists[pid]!.push(r.id);
+    }
+    this.scanner = buildScanner(patterns);
+    const start = new Int32Array(patterns.length + 1);
+    let n = 0;
+    lists.forEach((l, i) => {
+      start[i] = n;
+      n += l.length;
+    });
+    start[patterns.length] = n;
+    const flat = new Int32Array(n);
+    lists.forEach((l, i) => flat.set(l, start[i]!));
+    this.start = start;
+    this.rules = flat;
+  }
+}
+
 export class RuleGroup {
-  readonly ac: AhoCorasick | null;
+  /**
+   * Packet rules with a fast pattern, split as Suricata's PrefilterPktPayload and
+   * PrefilterPktStream engines are (engine.ts matchRule decides what each rule inspects):
+   *  - `pkt`: rules that inspect the packet payload even when the packet went into the stream
+   *    (not stream rules, or stream rules that also require the packet);
+   *  - `stream`: stream rules (rule.sigFlags RequireStream), the only ones a raw stream window
+   *    can match.
+   * A stream window is scanned with `stream` only, the payload of a packet that went into the
+   * stream with `pkt` only, any other payload with both; so an established TCP packet's bytes
+   * go through each scanner once instead of every pattern scanning payload and window. A rule
+   * may be in both; null when empty.
+   */
+  readonly pkt: PatternRules | null;
+  readonly stream: PatternRules | null;
   /** Transaction rules by TxDir (index 1 to server, 2 to client); null when none. */
   readonly tx: (TxGroup | null)[] = [null, null, null];
-  /** Pattern id → rule ids (CSR). */
-  readonly patRuleStart: Int32Array;
-  readonly patRules: Int32Array;
   /** Rules without a prefilter pattern and not address-indexed, ascending id. */
   readonly always: Int32Array;
   /** Rules without a prefilter pattern, selected by address (IP-reputation style). */
@@ -125,46 +174,16 @@ export class RuleGroup {
       const txr = allRules.filter((r) => r.txDir === dir);
       if (txr.length > 0) this.tx[dir] = new TxGroup(txr);
     }
-    const rules = allRules.filter((r) => r.txDir === 0);
-    const ids = rules.map((r) => r.id).sort((a, b) => a - b);
-    const byId = new Map(rules.map((r) => [r.id, r]));
-    const noPattern: Rule[] = [];
-    // Identical patterns share one automaton entry.
-    const patIndex = new Map<string, number>();
-    const patterns: Uint8Array[] = [];
-    const patRuleLists: number[][] = [];
-    for (const id of ids) {
-      const r = byId.get(id)!;
-      const pat = r.prefilterPattern;
-      if (pat === null) {
-        noPattern.push(r);
-        continue;
-      }
-      const key = Buffer.from(pat.buffer, pat.byteOffset, pat.byteLength).toString('latin1');
-      let pid = patIndex.get(key);
-      if (pid === undefined) {
-        pid = patterns.length;
-        patIndex.set(key, pid);
-        patterns.push(pat);
-        patRuleLists.push([]);
-      }
-      patRuleLists[pid]!.push(id);
-    }
+    const rules = allRules.filter((r) => r.txDir === 0).sort((a, b) => a.id - b.id);
+    const noPattern = rules.filter((r) => r.prefilterPattern === null);
+    const withPattern = rules.filter((r) => r.prefilterPattern !== null);
+    const stream = withPattern.filter((r) => (r.sigFlags & SigFlag.RequireStream) !== 0);
+    const pkt = withPattern.filter((r) => (r.sigFlags & SigFlag.RequireStream) === 0 || (r.sigFlags & SigFlag.RequirePacket) !== 0);
     const idx = noPattern.length > 0 ? new AddressIndex(noPattern) : null;
     this.addrIndex = idx !== null && idx.indexed.size > 0 ? idx : null;
     this.always = Int32Array.from(noPattern.filter((r) => idx === null || !idx.indexed.has(r.id)).map((r) => r.id));
-    this.ac = patterns.length > 0 ? new AhoCorasick(patterns) : null;
-    const start = new Int32Array(patterns.length + 1);
-    let n = 0;
-    patRuleLists.forEach((l, i) => {
-      start[i] = n;
-      n += l.length;
-    });
-    start[patterns.length] = n;
-    const flat = new Int32Array(n);
-    patRuleLists.forEach((l, i) => flat.set(l, start[i]!));
-    this.patRuleStart = start;
-    this.patRules = flat;
+    this.pkt = pkt.length > 0 ? new PatternRules(pkt) : null;
+    this.stream = stream.length > 0 ? new PatternRules(stream) : null;
   }
 }
 

@@ -13,6 +13,7 @@
  *   drain_ms) → close sockets/capture → pipeline.finish() (flows end, records emitted) → flush
  *   and close every writer → close HTTP.
  */
+import { prefilterEngine } from '../detect/prefilter-native.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
@@ -221,9 +222,13 @@ export class MirrorsinkService {
         unknown_vni: config.unknownVni,
         config: config.file,
         summary: this.stages.summary,
+        prefilter: prefilterEngine().description,
       },
       'mirrorsink ready',
     );
+    // Said once: without the native part every payload byte goes through JavaScript.
+    const pf = prefilterEngine();
+    if (!pf.native && this.stages.summary.rules_loaded > 0) this.log.warn(`detection prefilter: ${pf.description}`);
   }
 
   private async bindListeners(config: MirrorsinkConfig): Promise<void> {

@@ -72,6 +72,13 @@ describe('mirrorsink rules check', () => {
     expect(j.pcre_notes).toEqual([{ sid: 7, reason: expect.stringContaining('back references') }]);
   });
 
+  it('says which prefilter engine runs (native Hyperscan or the JavaScript automaton, and why)', async () => {
+    const f = rulesFile('alert tcp any any -> any any (msg:"a"; content:"x"; sid:7;)\n');
+    const { out } = await cli(['check', f]);
+    expect(out).toMatch(/^prefilter engine: (Hyperscan \S+ .*\(native|JavaScript Aho-Corasick \(native Hyperscan prefilter )/m);
+    expect(JSON.parse((await cli(['check', f, '--json'])).out).prefilter_engine).toMatch(/Hyperscan|JavaScript/);
+  });
+
   it('a missing file is an E_RULE error (exit 1 from main); bad usage is E_USAGE', async () => {
     await expect(cli(['check', '/nonexistent.rules'])).rejects.toThrow(MirrorsinkError);
     await expect(cli(['check'])).rejects.toMatchObject({ code: 'E_USAGE' });

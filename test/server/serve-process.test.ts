@@ -143,6 +143,10 @@ describe('mirrorsink serve: errors a user sees', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('configuration OK (defaults)');
     expect(r.stdout).toContain("assumed: no sessions configured: every VNI is processed under the session 'unknown'");
+    // The detection prefilter engine, and why it is JavaScript when it is.
+    expect(r.stdout).toMatch(/^  detection prefilter: (Hyperscan \S+ .*\(native|JavaScript Aho-Corasick \(native Hyperscan prefilter )/m);
+    const off = runCli(['serve', '--check'], { env: { MIRRORSINK_NO_NATIVE_PREFILTER: '1' } });
+    expect(off.stdout).toContain('  detection prefilter: JavaScript Aho-Corasick (native Hyperscan prefilter switched off by MIRRORSINK_NO_NATIVE_PREFILTER=1)');
   });
 
   it('--receiver dgram (or MIRRORSINK_RECEIVER) reads with dgram and counts the same; a bad value names the flag', async () => {

@@ -5,6 +5,7 @@
  * rule failed (so CI can gate on it; --allow-failures for full rulesets such as ET Open whose
  * app-layer rules are expected to be skipped) or a file is missing.
  */
+import { prefilterEngine } from '../../detect/prefilter-native.js';
 import { parseCommandArgs } from '../args.js';
 import { ErrorCode, ExitCode, MirrorsinkError } from '../../errors.js';
 import { loadRuleFiles } from '../../detect/rule-loader.js';
@@ -87,6 +88,7 @@ export async function run(args: string[]): Promise<number> {
       failures: rs.failures.map((f) => ({ file: f.file, line: f.line, sid: f.sid, reason: f.reason })),
       warnings: rs.warnings,
       pcre_engine: PCRE_ENGINE,
+      prefilter_engine: prefilterEngine().description,
       pcre_notes: pcreNotes,
     };
     process.stdout.write(JSON.stringify(out) + '\n');
@@ -112,6 +114,7 @@ export async function run(args: string[]): Promise<number> {
   }
   for (const w of rs.warnings) lines.push(`warning: ${w}`);
   lines.push(`pcre engine: ${PCRE_ENGINE}`);
+  lines.push(`prefilter engine: ${prefilterEngine().description}`);
   for (const n of pcreNotes) lines.push(`note: sid ${n.sid}: ${n.reason}`);
   if (exit !== ExitCode.Ok) lines.push(`${rs.failed} rule(s) failed to load: exit 1 (--allow-failures to accept)`);
   process.stdout.write(lines.join('\n') + '\n');

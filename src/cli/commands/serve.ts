@@ -3,6 +3,7 @@
  * (GENEVE), or captures from an interface, and serves /metrics, /healthz, /readyz and the API
  * on HTTP. SIGHUP reloads the configuration; SIGTERM/SIGINT drain, flush and exit 0.
  */
+import { prefilterEngine } from '../../detect/prefilter-native.js';
 import { parseCommandArgs } from '../args.js';
 import { loadServeConfig } from '../../pipeline/serve-config.js';
 import { DEFAULT_STATE_DIR, ENV_STATE_DIR, stateDir } from '../../config/state-dir.js';
@@ -122,6 +123,7 @@ export async function run(args: string[]): Promise<number> {
       `configuration OK${loaded.config.file ? `: ${loaded.config.file}` : ' (defaults)'}\n` +
         `  sessions: ${stages.summary.sessions}, filters: ${stages.summary.filters}, rules loaded: ${stages.summary.rules_loaded}, failed: ${stages.summary.rules_failed}\n` +
         `  UDP receiver: ${receiver.use === 'recvmmsg' ? 'recvmmsg batches (native)' : `Node's dgram${receiver.fallback ? ` (${receiver.fallback})` : ''}`}\n` +
+        `  detection prefilter: ${prefilterEngine().description}\n` +
         loaded.assumptions.map((a) => `  assumed: ${a}\n`).join('') +
         stages.warnings.map((w) => `  warning: ${w}\n`).join(''),
     );
