@@ -132,8 +132,9 @@ export class DetectEngine implements DetectStage {
   /** Each direction's app protocol per slot (app-layer-protocol's direction modes). */
   private readonly alprotoTs: Uint8Array | null;
   private readonly alprotoTc: Uint8Array | null;
-  /** A direction's protocol detection completed since detect last saw the flow (PD-only rules). */
-  private pdDone = false;
+  /** The to-server / to-client protocol detection completed since detect last saw the flow (PD-only rules). */
+  private pdTs = false;
+  private pdTc = false;
   private readonly http: HttpParser | null;
   /** Transactions inspected by tx rules (counted per tx and packet). */
   txInspected = 0;
@@ -256,15 +257,19 @@ export class DetectEngine implements DetectStage {
       }
     }
     const established = slot >= 0 && p.flowEstablished;
-    this.pdDone = false;
+    this.pdTs = false;
+    this.pdTc = false;
     if (slot >= 0 && this.alprotoTs !== null) {
       // Suricata flags the packet on which a direction's detection completed
       // (PKT_PROTO_DETECT_TS_DONE / _TC_DONE): here, the first packet detect sees after it.
       const ts = this.alprotoTs[slot]!;
       const tc = this.alprotoTc![slot]!;
-      if (ts !== fs!.seenAlprotoTs[slot] || tc !== fs!.seenAlprotoTc[slot]) {
-        this.pdDone = true;
+      if (ts !== fs!.seenAlprotoTs[slot]) {
+        this.pdTs = true;
         fs!.seenAlprotoTs[slot] = ts;
+      }
+      if (tc !== fs!.seenAlprotoTc[slot]) {
+        this.pdTc = true;
         fs!.seenAlprotoTc[slot] = tc;
       }
     }
@@ -545,8 +550,13 @@ export class DetectEngine implements DetectStage {
   /** The rule's app-layer-protocol keywords (PD-only rules: only when a detection completed). */
   private matchAppProtoChecks(rule: Rule, p: PacketView, slot: number): boolean {
     if (slot < 0 || this.alproto === null) return false;
-    if (rule.pdOnly && !this.pdDone) return false;
-    const toServer = p.flowDirection !== 2;
+    let toServer = p.flowDirection !== 2;
+    if (rule.pdOnly) {
+      if (!this.pdTs && !this.pdTc) return false;
+      // The side whose detection completed: in IDS mode a direction's data (and so its
+      // detection) comes with the other side's ACK, so the packet's own side may be unknown.
+      if (this.pdTs !== this.pdTc) toServer = this.pdTs;
+    }
     const ac = rule.appProtoChecks;
     for (let i = 0; i < ac.length; i++) {
       if (!matchAppProto(ac[i]!, toServer, this.alproto[slot]!, this.alprotoTs![slot]!, this.alprotoTc![slot]!)) return false;

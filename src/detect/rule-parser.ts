@@ -178,7 +178,7 @@ const SUPPORTED = new Set([
   'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
   'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
   'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream-event', 'app-layer-event', 'engine-event', 'stream_size',
-  'uricontent', 'urilen', 'bsize', 'app-layer-protocol',
+  'uricontent', 'urilen', 'bsize', 'app-layer-protocol', 'prefilter',
   ...STICKY_BUFFERS.keys(),
   ...CONTENT_MODIFIERS.keys(),
 ]);
@@ -409,6 +409,11 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
         break;
       case 'app-layer-protocol':
         rule.appProtoChecks.push(parseAppLayerProtocol(need()));
+        break;
+      case 'prefilter':
+        // Suricata: use the previous keyword as the rule's prefilter engine. A performance
+        // hint only (what matches does not change), and this engine chooses its own prefilter.
+        if (value !== null) throw invalidValue(name, 'takes no value');
         break;
       case 'target': {
         const t = need().trim();
