@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildPcap } from '../../src/output/pcap-writer.js';
 import { runCli } from '../helpers/tools.js';
 import { eth, ipv4, tcp } from '../decode/builders.js';
+import { eveSchemaValidator } from '../helpers/eve-schema.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ms-proto-rest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -138,5 +139,11 @@ describe('SMTP and FTP detected, their header rules evaluated', () => {
 
   it('a header protocol the flow does not have never fires', () => {
     expect(bySid(6)).toEqual([]);
+  });
+
+  it("every record validates against Suricata's EVE schema", () => {
+    const validate = eveSchemaValidator();
+    if (validate === null) return;
+    for (const r of ev) expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
   });
 });
