@@ -239,7 +239,7 @@ describe('industrial, messaging and the rest', () => {
     expect(names(tcpFlow(1883, hex('3007 0003 612f62 6869'), null), 0)[1]).toBe('failed');
   });
 
-  it('HTTP/2 by the connection preface on any port (first data to server)', () => {
+  it('HTTP/2 by the connection preface on any port, also after the server spoke first', () => {
     const al = tcpFlow(8080, 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', null);
     expect(names(al, 0)[0]).toBe('http2');
     // The preface split: "PRI * HTTP/2" is not an HTTP/1 method, so it waits.
@@ -247,6 +247,10 @@ describe('industrial, messaging and the rest', () => {
     expect(names(b, 0)[1]).toBeUndefined();
     feed(b, 0, true, '.0\r\n\r\nSM\r\n\r\n');
     expect(names(b, 0)[0]).toBe('http2');
+    // Server SETTINGS frame first (suricata-verify http2-header): the preface still decides.
+    const c = tcpFlow(3000, null, Buffer.from('000006040000000000000300000064', 'hex'));
+    feed(c, 0, true, 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+    expect(names(c, 0)).toEqual(['http2', 'http2', 'http2']);
   });
 
   it('Telnet on 23: IAC option negotiation', () => {
