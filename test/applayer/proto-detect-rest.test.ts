@@ -220,9 +220,13 @@ describe('industrial, messaging and the rest', () => {
     expect(names(tcpFlow(502, hex('0001 0001 0006 11 03006b0003'), null), 0)[1]).toBe('failed');
   });
 
-  it('DNP3 on 20000: start bytes 05 64', () => {
+  it('DNP3 on 20000: start bytes 05 64, first data to the server', () => {
     expect(names(tcpFlow(20000, hex('0564 05c0 0100 0200 1234'), null), 0)[0]).toBe('dnp3');
     expect(names(tcpFlow(20000, hex('0565 05c0 0100 0200 1234'), null), 0)[1]).toBe('failed');
+    // First data to the client: applayer_wrong_direction_first_data, the flow fails.
+    const al = tcpFlow(20000, null, hex('0564 0544 0200 0100 1234'));
+    expect(names(al, 0)[0]).toBe('failed');
+    expect(events(al, 0)).toEqual(['applayer_wrong_direction_first_data']);
   });
 
   it('ENIP on 44818 (TCP and UDP): ListIdentity, RegisterSession', () => {

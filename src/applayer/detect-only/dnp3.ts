@@ -1,6 +1,7 @@
 /**
  * DNP3 (app-layer-dnp3.c, DNP3ProbingParser; TCP port 20000): the link header's start bytes
- * 05 64 and a length of at least 5.
+ * 05 64 and a length of at least 5. Suricata accepts DNP3 data first to the server only
+ * (AppLayerParserRegisterParserAcceptableDataDirection): an outstation speaking first fails.
  */
 import { AppProto } from '../app-proto.js';
 import { Probe } from '../proto-pattern.js';
@@ -19,5 +20,5 @@ export const dnp3Protocol: AppLayerProtoDef = {
   ports: [20000],
   patterns: [],
   probe: probeDnp3,
-  firstDataToServer: false,
+  firstDataToServer: true,
 };
