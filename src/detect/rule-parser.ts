@@ -346,8 +346,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       return value;
     };
     const stickyDef = STICKY_BUFFERS.get(name);
-    if (alproto !== 0 && alproto !== AppProto.Http && (stickyDef !== undefined || CONTENT_MODIFIERS.has(name) || name === 'uricontent' || name === 'urilen')) {
-      // HTTP buffers serve HTTP only; the header's protocol would need its own parser.
+    if (hdrApp !== undefined && (stickyDef !== undefined || CONTENT_MODIFIERS.has(name) || name === 'uricontent' || name === 'urilen')) {
+      // A detect-only protocol has no buffers: Suricata would inspect its parser's.
       throw noParserFor(name, alproto);
     }
     if (stickyDef !== undefined) {
@@ -637,6 +637,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   if (priorityKeyword !== null) rule.priority = priorityKeyword;
 
   // ---- HTTP buffers: direction, then the tx buffer list ----
+  // (Only pcre's HTTP flags reach here in a detect-only protocol's rule.)
+  if (hdrApp !== undefined && bufOps.size > 0) throw noParserFor('pcre', alproto);
   if (bufOps.size > 0) finishHttpBuffers(rule, protoText, bufOps, bufDefs, bufLen, payload);
 
   // ---- payload finalisation ----
@@ -715,7 +717,6 @@ function finishHttpBuffers(
   bufLen: Map<number, LenCheck>,
   payload: PayloadOp[],
 ): void {
-  if (rule.alproto !== 0 && rule.alproto !== AppProto.Http) throw noParserFor('pcre', rule.alproto);
   if (rule.proto !== Proto.Tcp && rule.proto !== Proto.Any) throw invalidValue('http', `HTTP buffers in a '${protoText}' rule`);
   let fixed = 0;
   let onlyFileData = true;
