@@ -5,6 +5,7 @@
 import { AppProto } from './app-proto.js';
 import { pattern, Probe } from './proto-pattern.js';
 import type { AppLayerProtoDef } from './registry.js';
+import { moreDetectOnlyProtocols } from './detect-only/index.js';
 
 /** TLS/SSL: record type handshake (0x16), major version 3 (SSLRegisterPatternsForProtocolDetection). */
 const tlsPatterns = [0, 1, 2, 3, 4].map((minor) => pattern(`|16 03 0${minor}|`, 3, 'both'));
@@ -32,4 +33,6 @@ export const detectOnlyProtocols: readonly AppLayerProtoDef[] = [
   { proto: AppProto.Ssh, tcp: true, udp: false, ports: [], patterns: [pattern('SSH-', 4, 'both')], firstDataToServer: false },
   { proto: AppProto.Dns, tcp: true, udp: true, ports: [53], patterns: [], probe: probeDnsTcp, firstDataToServer: false },
   { proto: AppProto.Smb, tcp: true, udp: false, ports: [139, 445], patterns: [], probe: probeSmb, firstDataToServer: false },
+  // SMTP, FTP, SMB by pattern, DCERPC, RDP, IMAP, POP3 and the rest (one file each).
+  ...moreDetectOnlyProtocols,
 ];

@@ -50,7 +50,12 @@ export class ProtoDetector {
       for (let i = 0; i < def.patterns.length; i++) {
         const p = def.patterns[i]!;
         if (toServer ? !p.toServer : !p.toClient) continue;
-        const m = matchPattern(p, buf, off, len);
+        let m = matchPattern(p, buf, off, len);
+        if (m === 1 && p.probe !== undefined) {
+          const v = p.probe(toServer, buf, off, len);
+          m = v === Probe.Match ? 1 : v === Probe.NeedMore ? 0 : -1;
+          if (m === 0) needMore = true;
+        }
         if (m === 1) return def.proto;
         if (m === 0 && len < p.depth) needMore = true;
       }

@@ -9,7 +9,15 @@ export interface ProtoPattern {
   readonly nocase: boolean;
   readonly toServer: boolean;
   readonly toClient: boolean;
+  /**
+   * A probing parser that confirms a pattern match (Suricata's PM-with-PP registrations,
+   * AppLayerProtoDetectPMRegisterPatternCSwPP): NoMatch rejects, NeedMore waits for more bytes.
+   */
+  readonly probe?: ProbeFn;
 }
+
+/** A probing parser: Probe.Match, NeedMore or NoMatch for one direction's first bytes. */
+export type ProbeFn = (toServer: boolean, buf: Uint8Array, off: number, len: number) => number;
 
 /** Probing parser answer. */
 export const Probe = { NoMatch: -1, NeedMore: 0, Match: 1 } as const;
@@ -25,4 +33,9 @@ export function pattern(text: string, depth: number, dirs: 'ts' | 'tc' | 'both',
     } else out.push(text.charCodeAt(i));
   }
   return { bytes: Uint8Array.from(out), offset, depth, nocase, toServer: dirs !== 'tc', toClient: dirs !== 'ts' };
+}
+
+/** A pattern whose match a probing parser confirms (Suricata's PM with PP). */
+export function patternWithProbe(text: string, depth: number, dirs: 'ts' | 'tc' | 'both', probe: ProbeFn, offset = 0): ProtoPattern {
+  return { ...pattern(text, depth, dirs, false, offset), probe };
 }

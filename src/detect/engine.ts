@@ -58,7 +58,8 @@
  * pcre needs (once per packet, only when a rule gets that far).
  */
 import { APP_UPDATED, HAS_STREAM_DATA, STREAM_ADDED, STREAM_EST, STREAM_PSEUDO, type PacketView } from '../decode/packet-view.js';
-import { AppProto } from '../applayer/app-proto.js';
+import { AppProto, appProtoCovers } from '../applayer/app-proto.js';
+import { matchAppProto } from './keywords/app-layer-protocol.js';
 import type { HttpParser } from '../applayer/http/http-parser.js';
 import { TxDone, type HttpTx } from '../applayer/http/http-tx.js';
 import { HttpBuf } from '../applayer/http/http-buffers.js';
@@ -135,6 +136,12 @@ export class DetectEngine implements DetectStage {
   private readonly maxAlerts: number;
   /** The flow's app protocol per slot (app layer state), null without an app layer. */
   private readonly alproto: Uint8Array | null;
+  /** Each direction's app protocol per slot (app-layer-protocol's direction modes). */
+  private readonly alprotoTs: Uint8Array | null;
+  private readonly alprotoTc: Uint8Array | null;
+  /** The to-server / to-client protocol detection completed since detect last saw the flow (PD-only rules). */
+  private pdTs = false;
+  private pdTc = false;
   private readonly http: HttpParser | null;
   /** Transactions inspected by tx rules (counted per tx and packet). */
   txInspected = 0;
@@ -170,6 +177,8 @@ export class DetectEngine implements DetectStage {
     this.maxAlerts = opts.maxAlertsPerPacket ?? MAX_ALERTS_PER_PACKET;
     const al = opts.appLayer ?? null;
     this.alproto = al !== null ? al.state.alproto : null;
+    this.alprotoTs = al !== null ? al.state.alprotoTs : null;
+    this.alprotoTc = al !== null ? al.state.alprotoTc : null;
     this.http = al !== null ? ((al.parser(AppProto.Http) as HttpParser | undefined) ?? null) : null;
     const prev = opts.previous ?? null;
     if (prev !== null && flow !== null && prev.flow === flow && prev.flowState !== null) {
@@ -267,6 +276,22 @@ export class DetectEngine implements DetectStage {
       }
     }
     const established = slot >= 0 && p.flowEstablished;
+    this.pdTs = false;
+    this.pdTc = false;
+    if (slot >= 0 && this.alprotoTs !== null) {
+      // Suricata flags the packet on which a direction's detection completed
+      // (PKT_PROTO_DETECT_TS_DONE / _TC_DONE): here, the first packet detect sees after it.
+      const ts = this.alprotoTs[slot]!;
+      const tc = this.alprotoTc![slot]!;
+      if (ts !== fs!.seenAlprotoTs[slot]) {
+        this.pdTs = true;
+        fs!.seenAlprotoTs[slot] = ts;
+      }
+      if (tc !== fs!.seenAlprotoTc[slot]) {
+        this.pdTc = true;
+        fs!.seenAlprotoTc[slot] = tc;
+      }
+    }
 
     // A fragment inspected on its IP header only (defrag on) has no L4 protocol, as in
     // Suricata: tcp/udp/icmp rules wait for the rebuilt datagram, ip rules see it.
@@ -450,6 +475,7 @@ export class DetectEngine implements DetectStage {
   private txMatch(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: HttpTx): number {
     if (!matchAddressesPorts(rule, p)) return TX_NO_MATCH;
     if (rule.flow !== 0 && !matchFlow(rule.flow, p.flowDirection, established, p.rebuilt)) return TX_NO_MATCH;
+    if (rule.appProtoChecks.length > 0 && !this.matchAppProtoChecks(rule, p, slot)) return TX_NO_MATCH;
     const hc = rule.headerChecks;
     for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return TX_NO_MATCH;
     const fc = rule.flowbitChecks;
@@ -501,11 +527,13 @@ export class DetectEngine implements DetectStage {
   matchRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number): boolean {
     this.streamMatched = false;
     // `alert http ...` (AppProtoEquals): the flow's protocol, known only on established TCP.
-    if (rule.alproto !== 0 && (slot < 0 || this.alproto === null || this.alproto[slot] !== rule.alproto || (p.streamFlags & STREAM_EST) === 0)) return false;
+    // UDP flows know their protocol from the first datagram, TCP once established.
+    if (rule.alproto !== 0 && (slot < 0 || this.alproto === null || !appProtoCovers(rule.alproto, this.alproto[slot]!) || (p.ipProto === 6 && (p.streamFlags & STREAM_EST) === 0))) return false;
     const proto = rule.proto;
     if (proto === Proto.Ipv4 ? p.ipVersion !== 4 : proto === Proto.Ipv6 ? p.ipVersion !== 6 : false) return false;
     if (p.ipVersion === 0 && proto !== Proto.Pkthdr) return false;
     if (proto === Proto.Sctp && p.ipProto !== IPPROTO_SCTP) return false;
+    if (proto === Proto.TcpUdp && p.ipProto !== 6 && p.ipProto !== 17) return false;
     const sf = p.streamFlags;
     const stream = (rule.sigFlags & SigFlag.RequireStream) !== 0;
     // Pseudo (flow-end) packets carry only stream data: packet rules are skipped on them.
@@ -518,6 +546,7 @@ export class DetectEngine implements DetectStage {
     if (rule.fragbits !== null && !matchFragbits(rule.fragbits, p)) return false;
     if (rule.ipopts !== null && !matchIpopts(rule.ipopts, p)) return false;
     if (rule.sameip && !matchSameip(p)) return false;
+    if (rule.appProtoChecks.length > 0 && !this.matchAppProtoChecks(rule, p, slot)) return false;
     const ev = rule.events;
     for (let i = 0; i < ev.length; i++) if (!matchEvent(ev[i]!, p)) return false;
     const hc = rule.headerChecks;
@@ -536,6 +565,23 @@ export class DetectEngine implements DetectStage {
         if (p.payloadLen === 0) return false;
       }
       return this.inspector.match(rule.payload, p.buf, p.payloadOffset, p.payloadLen);
+    }
+    return true;
+  }
+
+  /** The rule's app-layer-protocol keywords (PD-only rules: only when a detection completed). */
+  private matchAppProtoChecks(rule: Rule, p: PacketView, slot: number): boolean {
+    if (slot < 0 || this.alproto === null) return false;
+    let toServer = p.flowDirection !== 2;
+    if (rule.pdOnly) {
+      if (!this.pdTs && !this.pdTc) return false;
+      // The side whose detection completed: in IDS mode a direction's data (and so its
+      // detection) comes with the other side's ACK, so the packet's own side may be unknown.
+      if (this.pdTs !== this.pdTc) toServer = this.pdTs;
+    }
+    const ac = rule.appProtoChecks;
+    for (let i = 0; i < ac.length; i++) {
+      if (!matchAppProto(ac[i]!, toServer, this.alproto[slot]!, this.alprotoTs![slot]!, this.alprotoTc![slot]!)) return false;
     }
     return true;
   }

@@ -22,15 +22,22 @@ export class DetectFlowState implements FlowStorageClient, FlowAlerts {
   readonly alerted: Uint8Array;
   /** 1 once a pass rule matched: later packets of the flow skip detection. */
   readonly passed: Uint8Array;
+  /** Each direction's app protocol when detect last saw the flow (PD-only app-layer-protocol rules). */
+  readonly seenAlprotoTs: Uint8Array;
+  readonly seenAlprotoTc: Uint8Array;
 
   constructor(capacity: number) {
     this.alerted = new Uint8Array(capacity);
     this.passed = new Uint8Array(capacity);
+    this.seenAlprotoTs = new Uint8Array(capacity);
+    this.seenAlprotoTc = new Uint8Array(capacity);
   }
 
   clear(slot: number): void {
     this.alerted[slot] = 0;
     this.passed[slot] = 0;
+    this.seenAlprotoTs[slot] = 0;
+    this.seenAlprotoTc[slot] = 0;
   }
 
   isAlerted(slot: number): boolean {

@@ -67,6 +67,7 @@ import {
 import { AppProto } from '../applayer/app-proto.js';
 import { HttpBuf } from '../applayer/http/http-buffers.js';
 import { TxDir, type TxBufferMatch } from './rule.js';
+import { headerAppProto, noParserFor, parseAppLayerProtocol } from './keywords/app-layer-protocol.js';
 
 export interface ParseContext {
   addressVars: ReadonlyMap<string, string>;
@@ -177,7 +178,7 @@ const SUPPORTED = new Set([
   'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
   'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
   'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream-event', 'app-layer-event', 'engine-event', 'stream_size',
-  'uricontent', 'urilen', 'bsize',
+  'uricontent', 'urilen', 'bsize', 'app-layer-protocol', 'prefilter',
   ...STICKY_BUFFERS.keys(),
   ...CONTENT_MODIFIERS.keys(),
 ]);
@@ -206,8 +207,10 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   if (action === undefined) throw new RuleError(`unknown action '${tokens[0]}'`, 'unknown action');
   if (tokens.length < 2) throw new RuleError('rule header has no protocol', 'syntax');
   const protoText = tokens[1]!.toLowerCase();
-  const alproto = APP_PROTOCOLS[protoText] ?? 0;
-  const proto = alproto !== 0 ? Proto.Tcp : PROTOCOLS[protoText];
+  // Detect-only protocols (`alert smtp`): their transports plus the app_proto check.
+  const hdrApp = APP_PROTOCOLS[protoText] === undefined ? headerAppProto(protoText) : undefined;
+  const alproto = APP_PROTOCOLS[protoText] ?? hdrApp?.alproto ?? 0;
+  const proto = hdrApp !== undefined ? hdrApp.proto : alproto !== 0 ? Proto.Tcp : PROTOCOLS[protoText];
   if (proto === undefined) {
     if (/^[a-z][a-z0-9_.-]*$/.test(protoText)) throw unsupportedProtocol(protoText);
     throw new RuleError(`bad protocol '${tokens[1]}'`, 'syntax');
@@ -241,7 +244,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   const sp = port(tokens[3]!);
   const dst = address(tokens[5]!);
   const dp = port(tokens[6]!);
-  if (!(sp.any && dp.any) && proto !== Proto.Tcp && proto !== Proto.Udp && proto !== Proto.Sctp && proto !== Proto.Any && proto !== Proto.Pkthdr && proto !== Proto.Ipv4 && proto !== Proto.Ipv6) {
+  if (!(sp.any && dp.any) && proto !== Proto.Tcp && proto !== Proto.Udp && proto !== Proto.TcpUdp && proto !== Proto.Sctp && proto !== Proto.Any && proto !== Proto.Pkthdr && proto !== Proto.Ipv4 && proto !== Proto.Ipv6) {
     throw new RuleError(`ports given for protocol '${protoText}', which has none`, 'syntax');
   }
 
@@ -282,6 +285,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     byteVars: 0,
     prefilterPattern: null,
     alproto,
+    appProtoChecks: [],
+    pdOnly: false,
     txBuffers: [],
     txDir: TxDir.None,
     prefilterBuffer: -1,
@@ -341,6 +346,10 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       return value;
     };
     const stickyDef = STICKY_BUFFERS.get(name);
+    if (hdrApp !== undefined && (stickyDef !== undefined || CONTENT_MODIFIERS.has(name) || name === 'uricontent' || name === 'urilen')) {
+      // A detect-only protocol has no buffers: Suricata would inspect its parser's.
+      throw noParserFor(name, alproto);
+    }
     if (stickyDef !== undefined) {
       if (alproto === 0 && rule.proto !== Proto.Tcp && rule.proto !== Proto.Any) throw invalidValue(name, `HTTP buffer in a '${protoText}' rule`);
       sticky = stickyDef;
@@ -397,6 +406,14 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
           const v = t.slice(sp2 + 1).trim();
           if (k !== '' && v !== '') rule.metadata.push([k, v]);
         }
+        break;
+      case 'app-layer-protocol':
+        rule.appProtoChecks.push(parseAppLayerProtocol(need()));
+        break;
+      case 'prefilter':
+        // Suricata: use the previous keyword as the rule's prefilter engine. A performance
+        // hint only (what matches does not change), and this engine chooses its own prefilter.
+        if (value !== null) throw invalidValue(name, 'takes no value');
         break;
       case 'target': {
         const t = need().trim();
@@ -620,6 +637,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   if (priorityKeyword !== null) rule.priority = priorityKeyword;
 
   // ---- HTTP buffers: direction, then the tx buffer list ----
+  // (Only pcre's HTTP flags reach here in a detect-only protocol's rule.)
+  if (hdrApp !== undefined && bufOps.size > 0) throw noParserFor('pcre', alproto);
   if (bufOps.size > 0) finishHttpBuffers(rule, protoText, bufOps, bufDefs, bufLen, payload);
 
   // ---- payload finalisation ----
@@ -656,7 +675,30 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   const reads = rule.flowbitChecks.length > 0;
   const writes = rule.flowbitActions.some((a) => a.cmd === FlowbitCmd.Set || a.cmd === FlowbitCmd.Unset || a.cmd === FlowbitCmd.Toggle);
   rule.flowbitsRole = reads && writes ? FlowbitsRole.SetRead : writes ? FlowbitsRole.Set : reads ? FlowbitsRole.Read : FlowbitsRole.None;
+  rule.pdOnly = isPdOnly(rule);
   return rule;
+}
+
+/**
+ * Suricata's SignatureIsPDOnly: no header app protocol, no payload or buffers, and besides
+ * app-layer-protocol only flow and flowbits keywords.
+ */
+function isPdOnly(rule: Rule): boolean {
+  return (
+    rule.appProtoChecks.length > 0 &&
+    rule.alproto === 0 &&
+    rule.payload.length === 0 &&
+    rule.txBuffers.length === 0 &&
+    rule.headerChecks.length === 0 &&
+    rule.tcpFlags === null &&
+    rule.fragbits === null &&
+    rule.ipopts === null &&
+    !rule.sameip &&
+    rule.events.length === 0 &&
+    rule.streamSize === null &&
+    !rule.requirePayload &&
+    !rule.requireNoPayload
+  );
 }
 
 /**

@@ -11,6 +11,7 @@ import type { FlowbitOp } from './keywords/flowbits.js';
 import type { ThresholdSpec } from './keywords/threshold.js';
 import type { StreamSizeCheck } from './keywords/stream-size.js';
 import type { LenCheck } from './keywords/http.js';
+import type { AppProtoCheck } from './keywords/app-layer-protocol.js';
 
 /** One HTTP buffer a tx rule inspects: its payload operations and/or a length check. */
 export interface TxBufferMatch {
@@ -52,6 +53,8 @@ export const Proto = {
   Sctp: 8,
   /** `pkthdr`: every packet, with or without an IP layer (decoder-event rules). */
   Pkthdr: 9,
+  /** App-layer protocols that run over TCP and UDP (`alert dns`): either transport. */
+  TcpUdp: 10,
 } as const;
 export type ProtoValue = (typeof Proto)[keyof typeof Proto];
 
@@ -152,6 +155,13 @@ export interface Rule {
   alproto: number;
   /** HTTP buffers of a transaction rule (empty: a packet/stream rule). */
   txBuffers: TxBufferMatch[];
+  /** `app-layer-protocol` keywords, all of which must hold (keywords/app-layer-protocol.ts). */
+  appProtoChecks: AppProtoCheck[];
+  /**
+   * Suricata's "PD-only" rule: app-layer-protocol is its only condition besides the header, so it
+   * matches on the packet whose direction's protocol detection completed, not on every packet.
+   */
+  pdOnly: boolean;
   /** TxDir: which side's transactions the rule inspects (None: not a tx rule). */
   txDir: number;
   /** Where the prefilter pattern is looked for: -1 the payload/stream, else an HttpBuf id. */
