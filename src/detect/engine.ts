@@ -72,6 +72,8 @@ import { FlowbitCmd, type FlowbitOp } from './keywords/flowbits.js';
 import { matchFragbits, matchHeaderCheck, matchIpopts, matchSameip, matchTcpFlags } from './keywords/header.js';
 import { matchEvent } from './keywords/events.js';
 import { PayloadInspector } from './payload-match.js';
+import { TransformScratch } from './transforms.js';
+import { hdrView, headerBuffer } from './keywords/header-buffers.js';
 import { Action, Proto, SigFlag, TxDir, type Rule } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
 import { Bucket, bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
@@ -120,6 +122,8 @@ export class DetectEngine implements DetectStage {
   readonly sinks: AlertSink[];
   private readonly buckets: ProtoBucket[];
   private readonly inspector = new PayloadInspector();
+  /** Scratch for sticky-buffer transforms (transforms.ts). */
+  readonly transforms = new TransformScratch();
   readonly flowbits: FlowbitStore;
   readonly thresholds: ThresholdTable;
   private readonly cand: Uint32Array;
@@ -444,10 +448,18 @@ export class DetectEngine implements DetectStage {
         if (prog < tb.progress) return TX_NO_MATCH;
         if (body && !this.bodyReady) return TX_NO_MATCH;
         const final = !body || complete;
-        const len = tx.buffer(tb.buf);
+        let len = tx.buffer(tb.buf);
         if (len < 0) return final ? TX_CANT_MATCH : TX_NO_MATCH;
+        let bytes = tx.bytes;
+        let off = tx.offset;
+        // TRANSFORM HOOK: the one place a buffer is transformed before bsize and its keywords.
+        if (tb.transforms !== null) {
+          len = this.transforms.apply(tb.transforms, bytes, off, len);
+          bytes = this.transforms.out;
+          off = 0;
+        }
         if (tb.len !== null && !tb.len.test(len)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
-        if (tb.ops.length > 0 && !this.inspector.match(tb.ops, tx.bytes, tx.offset, len)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
+        if (tb.ops.length > 0 && !this.inspector.match(tb.ops, bytes, off, len)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
       }
     }
     if (rule.payload.length > 0 && !this.matchTxPayload(rule, p, tx)) return TX_NO_MATCH;
@@ -503,6 +515,11 @@ export class DetectEngine implements DetectStage {
     const fc = rule.flowbitChecks;
     for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return false;
     if (rule.streamSize !== null && !matchStreamSize(rule.streamSize, p)) return false;
+    const pb = rule.pktBuffers;
+    for (let i = 0; i < pb.length; i++) {
+      const b = pb[i]!;
+      if (!headerBuffer(b.kind, p) || !this.inspector.match(b.ops, p.buf, hdrView.off, hdrView.len)) return false;
+    }
     if (rule.payload.length > 0) {
       if (stream) {
         if ((sf & HAS_STREAM_DATA) !== 0 && this.inspector.match(rule.payload, p.streamBuf, p.streamOff, p.streamLen)) {

@@ -28,7 +28,9 @@ import {
   parseFragbits,
   parseIpopts,
   parseTcpFlags,
+  tcpMssCheck,
   tosCheck,
+  vlanIdCheck,
   uintCheck,
   windowCheck,
 } from './keywords/header.js';
@@ -67,6 +69,8 @@ import {
 import { AppProto } from '../applayer/app-proto.js';
 import { HttpBuf } from '../applayer/http/http-buffers.js';
 import { TxDir, type TxBufferMatch } from './rule.js';
+import { TRANSFORM_KEYWORDS, parseTransform, type Transform } from './transforms.js';
+import { HEADER_BUFFERS } from './keywords/header-buffers.js';
 
 export interface ParseContext {
   addressVars: ReadonlyMap<string, string>;
@@ -177,9 +181,11 @@ const SUPPORTED = new Set([
   'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
   'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
   'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream-event', 'app-layer-event', 'engine-event', 'stream_size',
-  'uricontent', 'urilen', 'bsize',
+  'uricontent', 'urilen', 'bsize', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
   ...STICKY_BUFFERS.keys(),
   ...CONTENT_MODIFIERS.keys(),
+  ...TRANSFORM_KEYWORDS.keys(),
+  ...HEADER_BUFFERS.keys(),
 ]);
 
 export function isSupportedKeyword(name: string): boolean {
@@ -279,6 +285,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     streamSize: null,
     requireNoPayload: false,
     payload: [],
+    pktBuffers: [],
     byteVars: 0,
     prefilterPattern: null,
     alproto,
@@ -296,21 +303,41 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   let haveSid = false;
   let priorityKeyword: number | null = null;
   const payload: PayloadOp[] = [];
-  // HTTP buffers: ops per buffer (request-side id for two-sided buffers, see keywords/http.ts).
+  // HTTP buffers: ops per buffer list (request-side id for two-sided buffers, see
+  // keywords/http.ts). A list key is the buffer id, or for a transformed instance started by a
+  // transform after the buffer already has keywords, id + 256 * n (its own TxBufferMatch).
   const bufOps = new Map<number, PayloadOp[]>();
   const bufDefs = new Map<number, HttpBufDef>();
   const bufLen = new Map<number, LenCheck>();
-  /** The sticky buffer content goes to (null: the payload). */
+  const bufXf = new Map<number, Transform[]>();
+  let xfInstances = 0;
+  /** The sticky buffer content goes to (null: the payload), and its list key. */
   let sticky: HttpBufDef | null = null;
-  const listOf = (def: HttpBufDef | null): PayloadOp[] => {
+  let stickyKey = -1;
+  /** Header sticky buffer (keywords/header-buffers.ts HdrBuf), -1 when none. */
+  let hdrSticky = -1;
+  const hdrOps = new Map<number, PayloadOp[]>();
+  const listOf = (def: HttpBufDef | null, key: number = def === null ? -1 : def.id): PayloadOp[] => {
     if (def === null) return payload;
-    let l = bufOps.get(def.id);
+    let l = bufOps.get(key);
     if (l === undefined) {
       l = [];
-      bufOps.set(def.id, l);
-      bufDefs.set(def.id, def);
+      bufOps.set(key, l);
+      bufDefs.set(key, def);
     }
     return l;
+  };
+  /** The list the current sticky buffer (header, HTTP, or the payload) collects keywords in. */
+  const cur = (): PayloadOp[] => {
+    if (hdrSticky >= 0) {
+      let l = hdrOps.get(hdrSticky);
+      if (l === undefined) {
+        l = [];
+        hdrOps.set(hdrSticky, l);
+      }
+      return l;
+    }
+    return listOf(sticky, stickyKey);
   };
   /** Where the latest content was put (legacy modifiers move it). */
   let lastContentList: PayloadOp[] | null = null;
@@ -344,7 +371,40 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     if (stickyDef !== undefined) {
       if (alproto === 0 && rule.proto !== Proto.Tcp && rule.proto !== Proto.Any) throw invalidValue(name, `HTTP buffer in a '${protoText}' rule`);
       sticky = stickyDef;
+      stickyKey = stickyDef.id;
+      hdrSticky = -1;
       listOf(sticky);
+      continue;
+    }
+    const hdrDef = HEADER_BUFFERS.get(name);
+    if (hdrDef !== undefined) {
+      if (value !== null) throw invalidValue(name, 'takes no value');
+      sticky = null;
+      stickyKey = -1;
+      hdrSticky = hdrDef;
+      cur();
+      continue;
+    }
+    if (TRANSFORM_KEYWORDS.has(name)) {
+      // Transforms work on the sticky buffer selected before them (Suricata: not on the
+      // packet payload or header buffers here).
+      if (sticky === null) throw invalidValue(name, 'a transform needs a sticky buffer (http.uri, file.data, ...) before it');
+      const t = parseTransform(name, value);
+      const curOps = bufOps.get(stickyKey)!;
+      if (curOps.length > 0 || bufLen.has(stickyKey)) {
+        // Keywords already inspect the buffer as it was: the transformed buffer is a new
+        // instance, carrying the transforms so far.
+        const prev = bufXf.get(stickyKey) ?? [];
+        stickyKey = sticky.id + 256 * ++xfInstances;
+        listOf(sticky, stickyKey);
+        bufXf.set(stickyKey, [...prev]);
+      }
+      let chain = bufXf.get(stickyKey);
+      if (chain === undefined) {
+        chain = [];
+        bufXf.set(stickyKey, chain);
+      }
+      chain.push(t);
       continue;
     }
     const modDef = CONTENT_MODIFIERS.get(name);
@@ -414,7 +474,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
         lastContent = op;
         lastAnchor = op;
         // uricontent:"x" is content:"x"; http_uri.
-        const l = name === 'uricontent' ? listOf(CONTENT_MODIFIERS.get('http_uri')!) : listOf(sticky);
+        const l = name === 'uricontent' ? listOf(CONTENT_MODIFIERS.get('http_uri')!) : cur();
         l.push(op);
         lastContentList = l;
         break;
@@ -429,8 +489,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       }
       case 'bsize': {
         if (sticky === null) throw invalidValue(name, 'needs a sticky buffer (http.uri, ...) before it');
-        if (bufLen.has(sticky.id)) throw invalidValue(name, 'given twice for one buffer');
-        bufLen.set(sticky.id, parseLenCheck(name, need()));
+        if (bufLen.has(stickyKey)) throw invalidValue(name, 'given twice for one buffer');
+        bufLen.set(stickyKey, parseLenCheck(name, need()));
         break;
       }
       case 'nocase': {
@@ -473,6 +533,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       case 'pkt_data':
         // Switches inspection back to the packet payload.
         sticky = null;
+        stickyKey = -1;
+        hdrSticky = -1;
         break;
       case 'pcre': {
         const op = parsePcreOp(need());
@@ -480,33 +542,33 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
         lastAnchor = op;
         if (op.buffer !== null) {
           const def = PCRE_BUFFER_FLAGS[op.buffer]!;
-          if (sticky !== null && sticky.id !== def.id) throw invalidValue(name, `buffer flag '${op.buffer}' inside another sticky buffer`);
-          listOf(def).push(op);
-        } else listOf(sticky).push(op);
+          if ((sticky !== null && sticky.id !== def.id) || hdrSticky >= 0) throw invalidValue(name, `buffer flag '${op.buffer}' inside another sticky buffer`);
+          (sticky !== null ? cur() : listOf(def)).push(op);
+        } else cur().push(op);
         break;
       }
       case 'byte_test': {
         const op = parseByteTest(need(), vars);
         if (op.spec.relative) markRelative(lastAnchor);
-        listOf(sticky).push(op);
+        cur().push(op);
         break;
       }
       case 'byte_jump': {
         const op = parseByteJump(need(), vars);
         if (op.spec.relative) markRelative(lastAnchor);
-        listOf(sticky).push(op);
+        cur().push(op);
         break;
       }
       case 'byte_extract': {
         const op = parseByteExtract(need(), vars);
         if (op.spec.relative) markRelative(lastAnchor);
-        listOf(sticky).push(op);
+        cur().push(op);
         break;
       }
       case 'isdataat': {
         const op = parseIsdataat(need(), vars);
         if (op.relative) markRelative(lastAnchor);
-        listOf(sticky).push(op);
+        cur().push(op);
         break;
       }
 
@@ -589,7 +651,18 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       case 'icmp_seq':
         rule.headerChecks.push(eqCheck(Field.IcmpSeq, name, need(), 65535));
         break;
+      case 'prefilter':
+        // Chooses the keyword Suricata prefilters on: an optimisation, no effect on matching.
+        if (value !== null) throw invalidValue(name, 'takes no value');
+        break;
+      case 'tcp.mss':
+        rule.headerChecks.push(tcpMssCheck(need()));
+        break;
+      case 'vlan.id':
+        rule.headerChecks.push(vlanIdCheck(need()));
+        break;
       case 'flags':
+      case 'tcp.flags':
         if (rule.tcpFlags) throw invalidValue(name, 'given twice');
         rule.tcpFlags = parseTcpFlags(need());
         break;
@@ -620,12 +693,17 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   if (priorityKeyword !== null) rule.priority = priorityKeyword;
 
   // ---- HTTP buffers: direction, then the tx buffer list ----
-  if (bufOps.size > 0) finishHttpBuffers(rule, protoText, bufOps, bufDefs, bufLen, payload);
+  if (bufOps.size > 0) finishHttpBuffers(rule, protoText, bufOps, bufDefs, bufLen, bufXf, payload);
+  for (const [kind, ops] of hdrOps) {
+    if (ops.length === 0) throw invalidValue('hdr', 'header buffer with nothing to match in it');
+    rule.pktBuffers.push({ kind, ops });
+  }
 
   // ---- payload finalisation ----
   let fpCount = 0;
   const allOps: PayloadOp[] = [...payload];
   for (const tb of rule.txBuffers) allOps.push(...tb.ops);
+  for (const pb of rule.pktBuffers) allOps.push(...pb.ops);
   for (const op of allOps) {
     if (op.type !== OpType.Content) continue;
     op.finalize();
@@ -673,6 +751,7 @@ function finishHttpBuffers(
   bufOps: Map<number, PayloadOp[]>,
   bufDefs: Map<number, HttpBufDef>,
   bufLen: Map<number, LenCheck>,
+  bufXf: Map<number, Transform[]>,
   payload: PayloadOp[],
 ): void {
   if (rule.proto !== Proto.Tcp && rule.proto !== Proto.Any) throw invalidValue('http', `HTTP buffers in a '${protoText}' rule`);
@@ -696,7 +775,8 @@ function finishHttpBuffers(
     const buf = def.dir === BufDir.Both && dir === BufDir.ToClient ? def.resId : def.id;
     const len = bufLen.get(id) ?? null;
     if (ops.length === 0 && len === null) throw invalidValue('http', `sticky buffer with nothing to match in it`);
-    const tb: TxBufferMatch = { buf, ops, len, progress: bufferProgress(buf) };
+    const xf = bufXf.get(id);
+    const tb: TxBufferMatch = { buf, ops, len, progress: bufferProgress(buf), transforms: xf !== undefined && xf.length > 0 ? xf : null };
     rule.txBuffers.push(tb);
   }
   rule.txDir = dir === BufDir.ToClient ? TxDir.ToClient : TxDir.ToServer;
@@ -712,13 +792,16 @@ function chooseTxPrefilter(rule: Rule): { pattern: Uint8Array | null; buffer: nu
   let best: ContentOp | null = null;
   let bestBuf = -1;
   let bestPrio = 99;
+  // A transformed buffer's patterns are not in the raw buffer the prefilter scans.
   for (const tb of rule.txBuffers) {
+    if (tb.transforms !== null) continue;
     for (const op of tb.ops) {
       if (op.type !== OpType.Content) continue;
       if (op.fastPattern) return { pattern: foldPattern(op), buffer: tb.buf };
     }
   }
   for (const tb of rule.txBuffers) {
+    if (tb.transforms !== null) continue;
     const prio = fastPatternPriority(tb.buf);
     for (const op of tb.ops) {
       if (op.type !== OpType.Content || op.negated) continue;
@@ -756,6 +839,7 @@ export function classifyStream(rule: Rule, protoText: string): number {
     (rule.flow & FlowFlag.NoStream) !== 0 ||
     protoText === 'tcp-pkt' ||
     rule.headerChecks.length > 0 ||
+    rule.pktBuffers.length > 0 ||
     rule.tcpFlags !== null ||
     rule.fragbits !== null ||
     rule.ipopts !== null

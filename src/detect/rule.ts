@@ -11,6 +11,7 @@ import type { FlowbitOp } from './keywords/flowbits.js';
 import type { ThresholdSpec } from './keywords/threshold.js';
 import type { StreamSizeCheck } from './keywords/stream-size.js';
 import type { LenCheck } from './keywords/http.js';
+import type { Transform } from './transforms.js';
 
 /** One HTTP buffer a tx rule inspects: its payload operations and/or a length check. */
 export interface TxBufferMatch {
@@ -21,6 +22,14 @@ export interface TxBufferMatch {
   len: LenCheck | null;
   /** Transaction progress (its side) needed before the buffer is inspected. */
   progress: number;
+  /** Transforms applied to the buffer before ops and len (transforms.ts), null when none. */
+  transforms: Transform[] | null;
+}
+
+/** A header sticky buffer of a packet rule: HdrBuf kind (keywords/header-buffers.ts). */
+export interface PktBufferMatch {
+  kind: number;
+  ops: PayloadOp[];
 }
 
 /** Rule.txDir values. */
@@ -142,6 +151,8 @@ export interface Rule {
 
   // ---- payload ----
   payload: PayloadOp[];
+  /** Header sticky buffers (ipv4.hdr, tcp.hdr, ...) and their payload operations. */
+  pktBuffers: PktBufferMatch[];
   /** Number of byte_extract variables the rule uses. */
   byteVars: number;
   /** Pattern given to the prefilter, case-folded; null = rule is always a candidate. */

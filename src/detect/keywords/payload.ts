@@ -346,9 +346,11 @@ export function parsePcreOp(value: string): PcreOp {
     negated = true;
     v = v.slice(1).trim();
   }
-  if (!(v.length >= 2 && v.startsWith('"') && v.endsWith('"'))) throw invalidValue('pcre', `value must be quoted: '${value}'`);
-  // Inside the quotes Suricata unescapes \" and \; only (the rest belongs to the regex).
-  const body = v.slice(1, -1).replace(/\\([";])/g, '$1');
+  // Quotes are optional (detect-pcre.c's parse regex finds /.../ either way): `pcre:/x/U;`.
+  const quoted = v.length >= 2 && v.startsWith('"') && v.endsWith('"');
+  if (!quoted && !(v.startsWith('/') && !v.includes('"'))) throw invalidValue('pcre', `value must be /regex/flags, quoted or not: '${value}'`);
+  // Suricata unescapes \" and \; only (the rest belongs to the regex).
+  const body = (quoted ? v.slice(1, -1) : v).replace(/\\([";])/g, '$1');
   const spec = compilePcre(body, negated);
   const op = new PcreOp(spec.regex, negated, spec.relative, spec.anchored, spec.source, spec.prog);
   op.buffer = spec.buffer;
