@@ -1,0 +1,95 @@
+/**
+ * Header sticky buffers (ipv4.hdr, ipv6.hdr, tcp.hdr, udp.hdr, icmpv4.hdr, icmpv6.hdr) and small
+ * packet keywords: tcp.flags, tcp.mss, vlan.id, prefilter, pcre without quotes.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadRulesText } from '../../src/detect/rule-loader.js';
+import { DetectEngine } from '../../src/detect/engine.js';
+import { A, S, decodeBytes, frame, sidsFor } from './helpers.js';
+import type { PacketView } from '../../src/decode/packet-view.js';
+
+function matches(rule: string, p: PacketView): boolean {
+  const rs = loadRulesText(rule);
+  expect(rs.failures.map((f) => f.reason)).toEqual([]);
+  const e = new DetectEngine(rs, null, []);
+  return e.matchRule(rs.rules[0]!, p, false, -1, 0);
+}
+function reason(rule: string): string {
+  const rs = loadRulesText(rule);
+  expect(rs.rules).toHaveLength(0);
+  return rs.failures[0]!.reason;
+}
+
+/** A TCP SYN whose 4 option bytes are an MSS option (data offset 6). */
+function synWithMss(mss: number): PacketView {
+  const f = frame({ proto: 'tcp', sport: 1234, dport: 80, flags: S, payload: [2, 4, mss >> 8, mss & 0xff] });
+  f[14 + 20 + 12] = 0x60;
+  return decodeBytes(f);
+}
+
+describe('header sticky buffers', () => {
+  it('ipv4.hdr / tcp.hdr / udp.hdr / icmpv4.hdr see the header bytes, not the payload', () => {
+    const tcp = { proto: 'tcp' as const, sport: 1234, dport: 80, flags: A, payload: 'hello', ttl: 0x7b };
+    expect(sidsFor('alert ip any any -> any any (ipv4.hdr; content:"|7b 06|"; offset:8; depth:2; sid:1;)', tcp)).toEqual([1]);
+    expect(sidsFor('alert ip any any -> any any (ipv4.hdr; content:"hello"; sid:1;)', tcp)).toEqual([]);
+    expect(sidsFor('alert tcp any any -> any any (tcp.hdr; content:"|04 d2 00 50|"; startswith; sid:1;)', tcp)).toEqual([1]);
+    expect(sidsFor('alert tcp any any -> any any (tcp.hdr; content:"|10|"; offset:13; depth:1; content:"hello"; pkt_data; sid:1;)', tcp)).toEqual([]);
+    expect(sidsFor('alert udp any any -> any any (udp.hdr; content:"|00 35|"; offset:2; depth:2; sid:1;)', { proto: 'udp', sport: 999, dport: 53, payload: 'x' })).toEqual([1]);
+    expect(sidsFor('alert icmp any any -> any any (icmpv4.hdr; content:"|08 00|"; startswith; sid:1;)', { proto: 'icmp', type: 8, code: 0, payload: 'ping' })).toEqual([1]);
+    // A packet without that header never matches.
+    expect(sidsFor('alert ip any any -> any any (ipv6.hdr; content:"|60|"; sid:1;)', tcp)).toEqual([]);
+    expect(sidsFor('alert ip any any -> any any (tcp.hdr; content:"|00|"; sid:1;)', { proto: 'udp', sport: 1, dport: 2 })).toEqual([]);
+  });
+
+  it('ipv6.hdr includes extension headers', () => {
+    const p = { proto: 'udp' as const, src: '2001:db8::1', dst: '2001:db8::2', sport: 1, dport: 2, payload: 'x', ext6: [{ nh: 44, bytes: [0, 0, 0, 0, 0, 0, 0, 0] }] };
+    expect(sidsFor('alert ip any any -> any any (ipv6.hdr; content:"|11 00 00 00 00 00 00 00|"; offset:40; endswith; sid:1;)', p)).toEqual([1]);
+  });
+
+  it('a header buffer with nothing in it is refused', () => {
+    expect(reason('alert ip any any -> any any (ipv4.hdr; sid:1;)')).toMatch(/header buffer with nothing/);
+    expect(reason('alert ip any any -> any any (tcp.hdr; to_lowercase; content:"a"; sid:1;)')).toMatch(/transform needs a sticky buffer/);
+  });
+});
+
+describe('small packet keywords', () => {
+  it('tcp.flags is flags', () => {
+    const syn = { proto: 'tcp' as const, sport: 1, dport: 2, flags: S };
+    expect(sidsFor('alert tcp any any -> any any (tcp.flags:S; sid:1;)', syn)).toEqual([1]);
+    expect(sidsFor('alert tcp any any -> any any (tcp.flags:A; sid:1;)', syn)).toEqual([]);
+  });
+
+  it('tcp.mss reads the MSS option', () => {
+    expect(matches('alert tcp any any -> any any (tcp.mss:<536; sid:1;)', synWithMss(500))).toBe(true);
+    expect(matches('alert tcp any any -> any any (tcp.mss:<536; sid:1;)', synWithMss(1460))).toBe(false);
+    expect(matches('alert tcp any any -> any any (tcp.mss:1460; sid:1;)', synWithMss(1460))).toBe(true);
+    // No option: no match.
+    expect(sidsFor('alert tcp any any -> any any (tcp.mss:>0; sid:1;)', { proto: 'tcp', sport: 1, dport: 2, flags: S })).toEqual([]);
+  });
+
+  it('vlan.id: any layer by default, an index, from the end, all', () => {
+    const f = frame({ proto: 'udp', sport: 1, dport: 2 });
+    // Ethernet + two 802.1Q tags (200 outer, 300 inner).
+    const tagged = Uint8Array.from([...f.subarray(0, 12), 0x81, 0x00, 0x00, 200, 0x81, 0x00, 0x01, 0x2c, ...f.subarray(12)]);
+    const p = decodeBytes(tagged);
+    expect(p.vlanCount).toBe(2);
+    const m = (v: string) => matches(`alert ip any any -> any any (vlan.id:${v}; sid:1;)`, p);
+    expect(m('300')).toBe(true);
+    expect(m('200,0')).toBe(true);
+    expect(m('200,1')).toBe(false);
+    expect(m('0x12C,1')).toBe(true);
+    expect(m('300,-1')).toBe(true);
+    expect(m('!500,all')).toBe(true);
+    expect(m('>250,all')).toBe(false);
+    expect(m('100-600,2')).toBe(false);
+    expect(m('200,0; prefilter')).toBe(true);
+    expect(sidsFor('alert ip any any -> any any (vlan.id:1; sid:1;)', { proto: 'udp', sport: 1, dport: 2 })).toEqual([]);
+    expect(reason('alert ip any any -> any any (vlan.id:1,top; sid:1;)')).toMatch(/invalid 'vlan.id'/);
+    expect(reason('alert ip any any -> any any (vlan.id:5000; sid:1;)')).toMatch(/invalid 'vlan.id'/);
+  });
+
+  it('pcre without quotes, as Suricata accepts it', () => {
+    expect(sidsFor('alert tcp any any -> any any (pcre:/hel+o/; sid:1;)', { proto: 'tcp', sport: 1, dport: 2, flags: A, payload: 'hello' })).toEqual([1]);
+    expect(reason('alert tcp any any -> any any (pcre:hello; sid:1;)')).toMatch(/invalid 'pcre'/);
+  });
+});
