@@ -74,6 +74,7 @@ import { matchEvent } from './keywords/events.js';
 import { PayloadInspector } from './payload-match.js';
 import { TransformScratch } from './transforms.js';
 import { hdrView, headerBuffer } from './keywords/header-buffers.js';
+import { matchFlowCounter, type FlowCounterSource } from './keywords/flow-counters.js';
 import { Action, Proto, SigFlag, TxDir, type Rule } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
 import { Bucket, bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
@@ -86,6 +87,12 @@ export interface DetectFlowSource {
   readonly generation: Uint32Array;
   /** Where detect registers its per-flow state (DetectFlowState). */
   readonly storage: FlowStorage;
+  /** Per-slot counters for flow.pkts / flow.bytes / flow.age (FlowTable has them). */
+  readonly pktsToServer?: Float64Array;
+  readonly pktsToClient?: Float64Array;
+  readonly bytesToServer?: Float64Array;
+  readonly bytesToClient?: Float64Array;
+  readonly firstSec?: Float64Array;
 }
 
 export interface DetectEngineOptions {
@@ -515,6 +522,12 @@ export class DetectEngine implements DetectStage {
     const fc = rule.flowbitChecks;
     for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return false;
     if (rule.streamSize !== null && !matchStreamSize(rule.streamSize, p)) return false;
+    const fcs = rule.flowCounters;
+    if (fcs.length > 0) {
+      const src = this.flow;
+      if (slot < 0 || src === null || src.pktsToServer === undefined) return false;
+      for (let i = 0; i < fcs.length; i++) if (!matchFlowCounter(fcs[i]!, src as FlowCounterSource, slot, p)) return false;
+    }
     const pb = rule.pktBuffers;
     for (let i = 0; i < pb.length; i++) {
       const b = pb[i]!;

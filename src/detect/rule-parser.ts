@@ -18,7 +18,9 @@ import type { Classification } from './classification.js';
 import { parsePortSet, type PortSet } from './port-set.js';
 import { Action, FlowFlag, FlowbitsRole, Proto, SigFlag, type ActionValue, type ProtoValue, type Rule } from './rule.js';
 import { parseStreamSize } from './keywords/stream-size.js';
-import { RuleError, invalidValue, refuseUnescapedQuote, unsupportedKeyword, unsupportedProtocol } from './rule-error.js';
+import { RuleError, RuleSkipped, invalidValue, refuseUnescapedQuote, unsupportedKeyword, unsupportedProtocol } from './rule-error.js';
+import { unmetRequirement } from './keywords/requires.js';
+import { FLOW_COUNTER_KEYWORDS, parseFlowCounter } from './keywords/flow-counters.js';
 import {
   Cmp,
   Field,
@@ -181,11 +183,12 @@ const SUPPORTED = new Set([
   'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
   'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
   'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream-event', 'app-layer-event', 'engine-event', 'stream_size',
-  'uricontent', 'urilen', 'bsize', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
+  'uricontent', 'urilen', 'bsize', 'requires', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
   ...STICKY_BUFFERS.keys(),
   ...CONTENT_MODIFIERS.keys(),
   ...TRANSFORM_KEYWORDS.keys(),
   ...HEADER_BUFFERS.keys(),
+  ...FLOW_COUNTER_KEYWORDS,
 ]);
 
 export function isSupportedKeyword(name: string): boolean {
@@ -204,6 +207,14 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) throw new RuleError("rule has no '(options)' part", 'syntax');
   if (text.slice(close + 1).trim() !== '') throw new RuleError("text after the closing ')'", 'syntax');
+  const options = splitOptions(text.slice(open + 1, close));
+  // `requires` first (as Suricata): an unmet one skips the rule whatever else it holds.
+  for (const opt of options) {
+    const colon = opt.indexOf(':');
+    if (colon < 0 || opt.slice(0, colon).trim().toLowerCase() !== 'requires') continue;
+    const unmet = unmetRequirement(opt.slice(colon + 1), isSupportedKeyword);
+    if (unmet !== null) throw new RuleSkipped(unmet);
+  }
   const tokens = headerTokens(text.slice(0, open).trim());
   if (tokens.length === 0) throw new RuleError('empty rule header', 'syntax');
 
@@ -280,6 +291,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     sameip: false,
     events: [],
     flow: 0,
+    flowCounters: [],
     requirePayload: false,
     sigFlags: 0,
     streamSize: null,
@@ -358,7 +370,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     if (anchor !== null) anchor.relativeNext = true;
   };
 
-  for (const opt of splitOptions(text.slice(open + 1, close))) {
+  for (const opt of options) {
     const colon = opt.indexOf(':');
     const name = (colon < 0 ? opt : opt.slice(0, colon)).trim().toLowerCase();
     const value = colon < 0 ? null : opt.slice(colon + 1).trim();
@@ -650,6 +662,18 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
         break;
       case 'icmp_seq':
         rule.headerChecks.push(eqCheck(Field.IcmpSeq, name, need(), 65535));
+        break;
+      case 'requires':
+        // Evaluated (and met) before the loop.
+        break;
+      case 'flow.pkts':
+      case 'flow.bytes':
+      case 'flow.pkts_toserver':
+      case 'flow.pkts_toclient':
+      case 'flow.bytes_toserver':
+      case 'flow.bytes_toclient':
+      case 'flow.age':
+        rule.flowCounters.push(parseFlowCounter(name, need()));
         break;
       case 'prefilter':
         // Chooses the keyword Suricata prefilters on: an optimisation, no effect on matching.

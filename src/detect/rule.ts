@@ -12,6 +12,7 @@ import type { ThresholdSpec } from './keywords/threshold.js';
 import type { StreamSizeCheck } from './keywords/stream-size.js';
 import type { LenCheck } from './keywords/http.js';
 import type { Transform } from './transforms.js';
+import type { FlowCounterCheck } from './keywords/flow-counters.js';
 
 /** One HTTP buffer a tx rule inspects: its payload operations and/or a length check. */
 export interface TxBufferMatch {
@@ -140,6 +141,8 @@ export interface Rule {
   events: number[];
   /** FlowFlag bits (0 = no flow keyword). */
   flow: number;
+  /** flow.pkts / flow.bytes / flow.age checks (keywords/flow-counters.ts). */
+  flowCounters: FlowCounterCheck[];
   /** Payload must be non-empty (any payload keyword, or dsize forms that exclude 0). */
   requirePayload: boolean;
   /** SigFlag bits: stream vs packet inspection (0 for non-TCP rules: packet). */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadRulesText } from '../../src/detect/rule-loader.js';
 import { DetectEngine } from '../../src/detect/engine.js';
-import { A, S, decodeBytes, frame, sidsFor } from './helpers.js';
+import { A, S, decodeBytes, frame, run, sidsFor } from './helpers.js';
 import type { PacketView } from '../../src/decode/packet-view.js';
 
 function matches(rule: string, p: PacketView): boolean {
@@ -91,5 +91,61 @@ describe('small packet keywords', () => {
   it('pcre without quotes, as Suricata accepts it', () => {
     expect(sidsFor('alert tcp any any -> any any (pcre:/hel+o/; sid:1;)', { proto: 'tcp', sport: 1, dport: 2, flags: A, payload: 'hello' })).toEqual([1]);
     expect(reason('alert tcp any any -> any any (pcre:hello; sid:1;)')).toMatch(/invalid 'pcre'/);
+  });
+});
+
+describe('requires', () => {
+  it('met requirements load; unmet ones skip the rule silently, whatever else it holds', () => {
+    const rs = loadRulesText(
+      [
+        'alert tcp any any -> any any (requires: version >= 8; content:"a"; sid:1;)',
+        'alert tcp any any -> any any (requires: version >= 7.0.3 < 8 | >= 8.0.0; content:"a"; sid:2;)',
+        'alert tcp any any -> any any (requires: version >= 8.0.5; content:"a"; sid:3;)',
+        'alert tcp any any -> any any (requires: feature ja4; ja4.hash; content:"x"; sid:4;)',
+        'alert tcp any any -> any any (requires: keyword email.body_md5; email.body_md5; content:"x"; sid:5;)',
+        'alert tcp any any -> any any (requires: keyword content; content:"a"; sid:6;)',
+        'alert tcp any any -> any any (requires: version >= 9.0.0; future.keyword; sid:7;)',
+        'alert tcp any any -> any any (requires: colour blue; content:"a"; sid:8;)',
+      ].join('\n'),
+    );
+    expect(rs.rules.map((r) => r.sid).sort()).toEqual([1, 2, 6]);
+    expect(rs.skipped.map((f) => f.sid)).toEqual([3, 4, 5, 7]);
+    expect(rs.skipped[0]!.reason).toMatch(/requires version >= 8.0.5 \(this is 8.0.0\)/);
+    expect(rs.failures.map((f) => [f.sid, f.category])).toEqual([[8, "invalid 'requires'"]]);
+  });
+});
+
+describe('flow counters', () => {
+  const c = { src: '192.168.1.10', dst: '10.0.0.1', sport: 5000, dport: 53 };
+  const s = { src: '10.0.0.1', dst: '192.168.1.10', sport: 53, dport: 5000 };
+  const pkts = [
+    { proto: 'udp' as const, ...c, payload: 'a', ts: 1000 },
+    { proto: 'udp' as const, ...s, payload: 'bb', ts: 1001 },
+    { proto: 'udp' as const, ...c, payload: 'c', ts: 1010 },
+    { proto: 'udp' as const, ...c, payload: 'd', ts: 1030 },
+  ];
+
+  it('flow.pkts / flow.bytes by direction (the packet itself counted), either, old forms', () => {
+    const r = run(
+      [
+        'alert udp any any -> any any (flow.pkts:toserver,=2; sid:1;)',
+        'alert udp any any -> any any (flow.pkts_toclient:1; sid:2;)',
+        'alert udp any any -> any any (flow.pkts:either,>=3; sid:3;)',
+        // 20 IP + 8 UDP + payload: the client sent 29 + 29 + 29 bytes.
+        'alert udp any any -> any any (flow.bytes:toserver,>58; sid:4;)',
+        'alert udp any any -> any any (flow.bytes_toclient:30; flow.pkts:toserver,1; sid:5;)',
+      ].join('\n'),
+      pkts,
+    );
+    const got = r.alerts.map((a) => [a.pkt, a.sid]).sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!);
+    expect(got).toEqual([[2, 2], [2, 5], [3, 1], [3, 2], [4, 2], [4, 3], [4, 4]]);
+  });
+
+  it('flow.age in whole seconds; no flow, no match; parse errors named', () => {
+    const r = run('alert udp any any -> any any (flow.age:>20; sid:1;)\nalert udp any any -> any any (flow.age:10; sid:2;)', pkts);
+    expect(r.alerts.map((a) => [a.sid, a.pkt])).toEqual([[2, 3], [1, 4]]);
+    expect(run('alert udp any any -> any any (flow.pkts:either,>0; sid:1;)', pkts, { flow: false }).sids).toEqual([]);
+    expect(reason('alert ip any any -> any any (flow.pkts:10; sid:1;)')).toMatch(/invalid 'flow.pkts': needs a direction/);
+    expect(reason('alert ip any any -> any any (flow.bytes:up,10; sid:1;)')).toMatch(/invalid 'flow.bytes': unknown direction/);
   });
 });

@@ -20,6 +20,29 @@ export const HEADER_BUFFERS: ReadonlyMap<string, number> = new Map([
 /** Result of headerBuffer(): where the header is in p.buf (a reused view, no allocation). */
 export const hdrView = { off: 0, len: 0 };
 
+/**
+ * ICMPv4 header length by type, as Suricata's decoder counts it (decode-icmpv4.c): a router
+ * advertisement includes its address entries, timestamp messages are 20 bytes, address mask
+ * messages 12, everything else 8.
+ */
+function icmpv4HeaderLen(p: PacketView): number {
+  switch (p.icmpType) {
+    case 9: {
+      const o = p.l4Offset;
+      if (o + 6 > p.buf.length) return 8;
+      return 8 + p.buf[o + 4]! * p.buf[o + 5]! * 4;
+    }
+    case 13:
+    case 14:
+      return 20;
+    case 17:
+    case 18:
+      return 12;
+    default:
+      return 8;
+  }
+}
+
 /** Locate header `kind` of `p` in p.buf (hdrView); false when the packet has none. */
 export function headerBuffer(kind: number, p: PacketView): boolean {
   let off = 0;
@@ -45,7 +68,7 @@ export function headerBuffer(kind: number, p: PacketView): boolean {
     case HdrBuf.Icmpv6:
       if (p.ipProto !== (kind === HdrBuf.Icmpv4 ? IPPROTO_ICMP : IPPROTO_ICMPV6) || p.icmpType < 0) return false;
       off = p.l4Offset;
-      len = p.payloadOffset - p.l4Offset;
+      len = kind === HdrBuf.Icmpv4 ? icmpv4HeaderLen(p) : p.payloadOffset - p.l4Offset;
       break;
     default:
       return false;
