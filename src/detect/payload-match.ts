@@ -13,6 +13,7 @@
  * No allocation per call: pcre runs the bounded matcher (pcre-vm.ts) on the bytes.
  */
 import {
+  type Base64DecodeOp,
   ByteOper,
   FOLD,
   MAX_BYTE_VARS,
@@ -27,6 +28,7 @@ import {
   type PcreOp,
 } from './keywords/payload.js';
 import { PCRE_MAX_SCAN } from './pcre.js';
+import { B64Mode, base64Decode } from './transforms.js';
 import { PcreResult, pcreMatch, pcreSearch } from './pcre-vm.js';
 
 const RECURSION_LIMIT = 3000;
@@ -83,6 +85,9 @@ export class PayloadInspector {
         break;
       case OpType.ByteExtract:
         if (!this.byteExtract(op, buf, base, len)) return 0;
+        break;
+      case OpType.Base64Decode:
+        if (!this.base64(op, buf, base, len)) return 0;
         break;
     }
     return last ? 1 : this.inspect(ops, i + 1, buf, base, len);
@@ -208,6 +213,35 @@ export class PayloadInspector {
     }
     if (op.negated) return 1;
     return op.valueVar < 0 ? -1 : 0;
+  }
+
+  /** Decoded bytes of the last base64_decode (grown when a larger decode is first met). */
+  private b64 = new Uint8Array(4096);
+
+  /** base64_decode, then its base64_data keywords over the decoded bytes. */
+  private base64(op: Base64DecodeOp, buf: Uint8Array, base: number, len: number): boolean {
+    let start = op.offset + (op.relative ? this.bufferOffset : 0);
+    if (start >= len) return false;
+    let end = op.bytes > 0 && start + op.bytes < len ? start + op.bytes : len;
+    start += base;
+    end += base;
+    const need = (((end - start) * 3) >> 2) + 3;
+    if (this.b64.length < need) this.b64 = new Uint8Array(Math.max(need, this.b64.length * 2));
+    const d = this.b64;
+    const k = base64Decode(buf, start, end, d, B64Mode.Rfc2045);
+    if (k <= 0) return false;
+    if (op.dataOps.length === 0) return true;
+    // A nested inspection with its own detection pointer; the outer one is restored after.
+    const savedOffset = this.bufferOffset;
+    const savedPcre = this.pcreMatchStart;
+    const savedRec = this.recursion;
+    this.bufferOffset = 0;
+    this.pcreMatchStart = 0;
+    const r = this.inspect(op.dataOps, 0, d, 0, k) === 1;
+    this.bufferOffset = savedOffset;
+    this.pcreMatchStart = savedPcre;
+    if (this.recursion < savedRec) this.recursion = savedRec;
+    return r;
   }
 
   /** Start of the bytes to extract (relative to payload) or -1; leaves room check to callers. */

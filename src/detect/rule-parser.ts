@@ -49,6 +49,8 @@ import {
   parseContent,
   parseIsdataat,
   parsePcreOp,
+  parseBase64Decode,
+  type Base64DecodeOp,
   type PayloadOp,
 } from './keywords/payload.js';
 import { FlowbitCmd, parseFlowbits, type FlowbitNames } from './keywords/flowbits.js';
@@ -183,7 +185,7 @@ const SUPPORTED = new Set([
   'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
   'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
   'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream-event', 'app-layer-event', 'engine-event', 'stream_size',
-  'uricontent', 'urilen', 'bsize', 'requires', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
+  'uricontent', 'urilen', 'bsize', 'requires', 'base64_decode', 'base64_data', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
   ...STICKY_BUFFERS.keys(),
   ...CONTENT_MODIFIERS.keys(),
   ...TRANSFORM_KEYWORDS.keys(),
@@ -329,6 +331,9 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   /** Header sticky buffer (keywords/header-buffers.ts HdrBuf), -1 when none. */
   let hdrSticky = -1;
   const hdrOps = new Map<number, PayloadOp[]>();
+  /** The last base64_decode, and whether base64_data made its decoded bytes the buffer. */
+  let lastB64: Base64DecodeOp | null = null;
+  let b64Sticky = false;
   const listOf = (def: HttpBufDef | null, key: number = def === null ? -1 : def.id): PayloadOp[] => {
     if (def === null) return payload;
     let l = bufOps.get(key);
@@ -341,6 +346,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   };
   /** The list the current sticky buffer (header, HTTP, or the payload) collects keywords in. */
   const cur = (): PayloadOp[] => {
+    if (b64Sticky) return lastB64!.dataOps;
     if (hdrSticky >= 0) {
       let l = hdrOps.get(hdrSticky);
       if (l === undefined) {
@@ -385,6 +391,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       sticky = stickyDef;
       stickyKey = stickyDef.id;
       hdrSticky = -1;
+      b64Sticky = false;
       listOf(sticky);
       continue;
     }
@@ -394,13 +401,14 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       sticky = null;
       stickyKey = -1;
       hdrSticky = hdrDef;
+      b64Sticky = false;
       cur();
       continue;
     }
     if (TRANSFORM_KEYWORDS.has(name)) {
       // Transforms work on the sticky buffer selected before them (Suricata: not on the
       // packet payload or header buffers here).
-      if (sticky === null) throw invalidValue(name, 'a transform needs a sticky buffer (http.uri, file.data, ...) before it');
+      if (sticky === null || b64Sticky) throw invalidValue(name, 'a transform needs a sticky buffer (http.uri, file.data, ...) before it');
       const t = parseTransform(name, value);
       const curOps = bufOps.get(stickyKey)!;
       if (curOps.length > 0 || bufLen.has(stickyKey)) {
@@ -547,6 +555,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
         sticky = null;
         stickyKey = -1;
         hdrSticky = -1;
+        b64Sticky = false;
         break;
       case 'pcre': {
         const op = parsePcreOp(need());
@@ -666,6 +675,21 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       case 'requires':
         // Evaluated (and met) before the loop.
         break;
+      case 'base64_decode': {
+        if (b64Sticky) throw invalidValue(name, 'inside base64_data');
+        const op = parseBase64Decode(value);
+        if (op.relative) markRelative(lastAnchor);
+        cur().push(op);
+        lastB64 = op;
+        break;
+      }
+      case 'base64_data':
+        if (value !== null) throw invalidValue(name, 'takes no value');
+        if (lastB64 === null) throw invalidValue(name, 'needs a base64_decode before it');
+        b64Sticky = true;
+        lastContent = null;
+        lastAnchor = null;
+        break;
       case 'flow.pkts':
       case 'flow.bytes':
       case 'flow.pkts_toserver':
@@ -728,6 +752,10 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   const allOps: PayloadOp[] = [...payload];
   for (const tb of rule.txBuffers) allOps.push(...tb.ops);
   for (const pb of rule.pktBuffers) allOps.push(...pb.ops);
+  for (let i = 0; i < allOps.length; i++) {
+    const op = allOps[i]!;
+    if (op.type === OpType.Base64Decode) allOps.push(...op.dataOps);
+  }
   for (const op of allOps) {
     if (op.type !== OpType.Content) continue;
     op.finalize();

@@ -352,6 +352,17 @@ function fromBase64(t: Transform, s: Uint8Array, o: number, n: number, d: Uint8A
   let i = o + t.b64Offset;
   let end = o + n;
   if (t.b64Bytes > 0 && i + t.b64Bytes < end) end = i + t.b64Bytes;
+  const k = base64Decode(s, i, end, d, t.b64Mode);
+  return k > 0 ? k : -1;
+}
+
+/**
+ * Base64 of s[i, end) into d (room for 3/4 of the input + 3 needed): rfc4648 stops at the first
+ * non-alphabet byte, rfc2045 skips such bytes, strict fails (-1) on them; '=' ends the data; a
+ * partial last quantum yields its whole bytes. Returns the decoded length. Shared with
+ * base64_decode (payload-match.ts).
+ */
+export function base64Decode(s: Uint8Array, i: number, end: number, d: Uint8Array, mode: number): number {
   let k = 0;
   let acc = 0;
   let q = 0;
@@ -359,8 +370,8 @@ function fromBase64(t: Transform, s: Uint8Array, o: number, n: number, d: Uint8A
     const v = B64[s[i]!]!;
     if (v === 64) break; // padding ends the data
     if (v === 255) {
-      if (t.b64Mode === B64Mode.Rfc2045) continue;
-      if (t.b64Mode === B64Mode.Strict) return -1;
+      if (mode === B64Mode.Rfc2045) continue;
+      if (mode === B64Mode.Strict) return -1;
       break;
     }
     acc = (acc << 6) | v;
@@ -378,5 +389,5 @@ function fromBase64(t: Transform, s: Uint8Array, o: number, n: number, d: Uint8A
     d[k++] = (acc >> 10) & 0xff;
     d[k++] = (acc >> 2) & 0xff;
   }
-  return k > 0 ? k : -1;
+  return k;
 }

@@ -9,6 +9,7 @@ import { loadRulesText } from '../../src/detect/rule-loader.js';
 import type { Rule } from '../../src/detect/rule.js';
 import { HttpBuf } from '../../src/applayer/http/http-buffers.js';
 import { TransformScratch, parseTransform, type Transform } from '../../src/detect/transforms.js';
+import { sidsFor } from './helpers.js';
 
 function apply(chain: Transform[], input: string | Uint8Array): Buffer {
   const s = new TransformScratch();
@@ -114,5 +115,28 @@ describe('transforms', () => {
     expect(reason('http.uri; from_base64: mode base32; content:"a";')).toMatch(/invalid 'from_base64'.*unknown mode/);
     expect(reason('http.uri; pcrexform:"abc"; content:"a";')).toMatch(/invalid 'pcrexform'.*no capture group/);
     expect(reason('http.uri; to_md5:x; content:"a";')).toMatch(/invalid 'to_md5'.*takes no value/);
+  });
+});
+
+describe('base64_decode / base64_data', () => {
+  const pkt = (payload: string) => ({ proto: 'udp' as const, sport: 1, dport: 2, payload });
+  it('decodes from the detection pointer (relative), offset and bytes; base64_data inspects the result', () => {
+    const p = pkt('x=1&foobar=aGVsbG8gd29ybGQ=&y');
+    const r = (o: string) => sidsFor(`alert udp any any -> any any (${o} sid:1;)`, p);
+    expect(r('content:"foobar="; base64_decode:relative; base64_data; content:"hello world";')).toEqual([1]);
+    expect(r('content:"foobar="; base64_decode:relative; base64_data; content:"hello"; startswith; content:"world"; distance:1;')).toEqual([1]);
+    expect(r('content:"foobar="; base64_decode:bytes 8,relative; base64_data; content:"hello";')).toEqual([1]);
+    expect(r('content:"foobar="; base64_decode:bytes 8,relative; base64_data; content:"world";')).toEqual([]);
+    expect(r('base64_decode:offset 11; base64_data; content:"hello";')).toEqual([1]);
+    // Not decodable from there: the rule fails.
+    expect(r('content:"&y"; base64_decode:relative; base64_data; content:"a";')).toEqual([]);
+    // Keywords after the decoded part stay on the decoded bytes; pkt_data goes back.
+    expect(r('content:"foobar="; base64_decode:relative; base64_data; content:"world"; pkt_data; content:"x=1"; startswith;')).toEqual([1]);
+  });
+
+  it('refusals', () => {
+    expect(reason('base64_data; content:"a";', 'alert udp any any -> any any')).toMatch(/invalid 'base64_data': needs a base64_decode/);
+    expect(reason('base64_decode:bytes x; content:"a";', 'alert udp any any -> any any')).toMatch(/invalid 'base64_decode'/);
+    expect(reason('base64_decode; base64_data; base64_decode; content:"a";', 'alert udp any any -> any any')).toMatch(/invalid 'base64_decode': inside base64_data/);
   });
 });

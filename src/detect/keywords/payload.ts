@@ -17,6 +17,7 @@ export const OpType = {
   ByteJump: 3,
   ByteExtract: 4,
   Isdataat: 5,
+  Base64Decode: 6,
 } as const;
 
 /** ASCII lower-casing table (Suricata's nocase folds ASCII letters only). */
@@ -163,7 +164,47 @@ export class IsdataatOp {
   ) {}
 }
 
-export type PayloadOp = ContentOp | PcreOp | ByteTestOp | ByteJumpOp | ByteExtractOp | IsdataatOp;
+/**
+ * base64_decode:[bytes N][, offset N][, relative] (src/detect-base64-decode.c): decodes part of
+ * the buffer (skipping non-alphabet bytes, Suricata's relaxed mode); fails when nothing
+ * decodes. `dataOps` are the keywords after base64_data, run over the decoded bytes.
+ */
+export class Base64DecodeOp {
+  readonly type = OpType.Base64Decode;
+  readonly dataOps: PayloadOp[] = [];
+  constructor(
+    readonly bytes: number,
+    readonly offset: number,
+    readonly relative: boolean,
+  ) {}
+}
+
+export function parseBase64Decode(value: string | null): Base64DecodeOp {
+  let bytes = 0;
+  let offset = 0;
+  let relative = false;
+  const seen = new Set<string>();
+  if (value !== null && value.trim() !== '') {
+    for (const part of value.split(',')) {
+      const words = part.trim().split(/\s+/);
+      const k = words[0]!;
+      if (seen.has(k)) throw invalidValue('base64_decode', `'${k}' given twice`);
+      seen.add(k);
+      if (k === 'relative' && words.length === 1) relative = true;
+      else if ((k === 'bytes' || k === 'offset') && words.length === 2 && /^\d+$/.test(words[1]!)) {
+        const n = Number(words[1]);
+        if (n > 65535) throw invalidValue('base64_decode', `${k} ${n} is outside 0..65535`);
+        if (k === 'bytes') {
+          if (n === 0) throw invalidValue('base64_decode', 'bytes 0');
+          bytes = n;
+        } else offset = n;
+      } else throw invalidValue('base64_decode', `cannot parse '${part.trim()}' (bytes N, offset N, relative)`);
+    }
+  }
+  return new Base64DecodeOp(bytes, offset, relative);
+}
+
+export type PayloadOp = ContentOp | PcreOp | ByteTestOp | ByteJumpOp | ByteExtractOp | IsdataatOp | Base64DecodeOp;
 
 /** Most byte_extract variables one rule may define (Suricata's limit is lower). */
 export const MAX_BYTE_VARS = 16;
