@@ -75,6 +75,8 @@ import { PayloadInspector } from './payload-match.js';
 import { TransformScratch } from './transforms.js';
 import { hdrView, headerBuffer } from './keywords/header-buffers.js';
 import { matchFlowCounter, type FlowCounterSource } from './keywords/flow-counters.js';
+import { XbitStore } from './xbits.js';
+import type { XbitOp } from './keywords/xbits.js';
 import { Action, Proto, SigFlag, TxDir, type Rule } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
 import { Bucket, bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
@@ -132,6 +134,8 @@ export class DetectEngine implements DetectStage {
   /** Scratch for sticky-buffer transforms (transforms.ts). */
   readonly transforms = new TransformScratch();
   readonly flowbits: FlowbitStore;
+  /** xbits / hostbits state (per host, per IP pair). */
+  readonly xbits: XbitStore;
   readonly thresholds: ThresholdTable;
   private readonly cand: Uint32Array;
   /** Per-flow state; null without a flow table. */
@@ -170,6 +174,11 @@ export class DetectEngine implements DetectStage {
     this.cand = new Uint32Array(((ruleSet.rules.length + 31) >>> 5) + 1);
     this.alertsByRule = new Float64Array(ruleSet.rules.length);
     this.flowbits = new FlowbitStore(opts.flowbitCapacity ?? 1 << 16);
+    this.xbits = new XbitStore(opts.flowbitCapacity ?? 1 << 16);
+    for (const r of ruleSet.rules) {
+      for (const op of r.xbitChecks) op.bit = this.xbits.id(op.name);
+      for (const op of r.xbitActions) op.bit = this.xbits.id(op.name);
+    }
     this.thresholds = new ThresholdTable(opts.thresholdCapacity ?? 1 << 16);
     this.maxAlerts = opts.maxAlertsPerPacket ?? MAX_ALERTS_PER_PACKET;
     const al = opts.appLayer ?? null;
@@ -321,6 +330,7 @@ export class DetectEngine implements DetectStage {
           tx.addMatched(rule.id);
         }
         if (rule.flowbitActions.length > 0 && slot >= 0) this.applyFlowbits(rule.flowbitActions, slot, gen);
+        if (rule.xbitActions.length > 0) this.applyXbits(rule.xbitActions, p);
         if (rule.action === Action.Pass) {
           this.passMatches++;
           if (slot >= 0) fs!.passed[slot] = 1;
@@ -443,6 +453,7 @@ export class DetectEngine implements DetectStage {
     for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return TX_NO_MATCH;
     const fc = rule.flowbitChecks;
     for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return TX_NO_MATCH;
+    if (rule.xbitChecks.length > 0 && !this.checkXbits(rule.xbitChecks, p)) return TX_NO_MATCH;
     const prog = rule.txDir === TxDir.ToServer ? tx.req.progress : tx.res.progress;
     const complete = prog === HTTP_COMPLETE;
     const tbs = rule.txBuffers;
@@ -521,6 +532,7 @@ export class DetectEngine implements DetectStage {
     for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return false;
     const fc = rule.flowbitChecks;
     for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return false;
+    if (rule.xbitChecks.length > 0 && !this.checkXbits(rule.xbitChecks, p)) return false;
     if (rule.streamSize !== null && !matchStreamSize(rule.streamSize, p)) return false;
     const fcs = rule.flowCounters;
     if (fcs.length > 0) {
@@ -560,6 +572,26 @@ export class DetectEngine implements DetectStage {
     }
     for (let i = 0; i < bits.length; i++) if (fb.isSet(slot, gen, bits[i]!) === wantSet) return true;
     return false;
+  }
+
+  private checkXbits(ops: XbitOp[], p: PacketView): boolean {
+    const now = p.tsSec + p.tsNsec / 1e9;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      if (this.xbits.isSet(op.bit, op.track, p, now) !== (op.cmd === FlowbitCmd.Isset)) return false;
+    }
+    return true;
+  }
+
+  private applyXbits(ops: XbitOp[], p: PacketView): void {
+    const now = p.tsSec + p.tsNsec / 1e9;
+    const xb = this.xbits;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      if (op.cmd === FlowbitCmd.Set) xb.set(op.bit, op.track, p, now, op.expire);
+      else if (op.cmd === FlowbitCmd.Unset) xb.unset(op.bit, op.track, p);
+      else if (op.cmd === FlowbitCmd.Toggle) xb.toggle(op.bit, op.track, p, now, op.expire);
+    }
   }
 
   private applyFlowbits(ops: FlowbitOp[], slot: number, gen: number): void {

@@ -21,6 +21,7 @@ import { parseStreamSize } from './keywords/stream-size.js';
 import { RuleError, RuleSkipped, invalidValue, refuseUnescapedQuote, unsupportedKeyword, unsupportedProtocol } from './rule-error.js';
 import { unmetRequirement } from './keywords/requires.js';
 import { FLOW_COUNTER_KEYWORDS, parseFlowCounter } from './keywords/flow-counters.js';
+import { parseXbits } from './keywords/xbits.js';
 import {
   Cmp,
   Field,
@@ -185,7 +186,7 @@ const SUPPORTED = new Set([
   'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
   'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
   'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream-event', 'app-layer-event', 'engine-event', 'stream_size',
-  'uricontent', 'urilen', 'bsize', 'requires', 'base64_decode', 'base64_data', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
+  'uricontent', 'urilen', 'bsize', 'requires', 'base64_decode', 'base64_data', 'xbits', 'hostbits', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
   ...STICKY_BUFFERS.keys(),
   ...CONTENT_MODIFIERS.keys(),
   ...TRANSFORM_KEYWORDS.keys(),
@@ -308,6 +309,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     prefilterBuffer: -1,
     flowbitChecks: [],
     flowbitActions: [],
+    xbitChecks: [],
+    xbitActions: [],
     flowbitsRole: FlowbitsRole.None,
     noalert: false,
     threshold: null,
@@ -609,6 +612,14 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       case 'noalert':
         rule.noalert = true;
         break;
+      case 'xbits':
+      case 'hostbits': {
+        const op = parseXbits(name, need());
+        if (op === null) rule.noalert = true;
+        else if (op.isCheck) rule.xbitChecks.push(op);
+        else rule.xbitActions.push(op);
+        break;
+      }
       case 'threshold':
         if (rule.threshold || rule.detectionFilter) throw invalidValue(name, 'only one threshold/detection_filter per rule');
         rule.threshold = parseThreshold('threshold', need());
@@ -783,8 +794,9 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   }
 
   // ---- flowbits role for ordering ----
-  const reads = rule.flowbitChecks.length > 0;
-  const writes = rule.flowbitActions.some((a) => a.cmd === FlowbitCmd.Set || a.cmd === FlowbitCmd.Unset || a.cmd === FlowbitCmd.Toggle);
+  // xbits/hostbits order like flowbits (Suricata orders by them too).
+  const reads = rule.flowbitChecks.length > 0 || rule.xbitChecks.length > 0;
+  const writes = rule.flowbitActions.some((a) => a.cmd === FlowbitCmd.Set || a.cmd === FlowbitCmd.Unset || a.cmd === FlowbitCmd.Toggle) || rule.xbitActions.length > 0;
   rule.flowbitsRole = reads && writes ? FlowbitsRole.SetRead : writes ? FlowbitsRole.Set : reads ? FlowbitsRole.Read : FlowbitsRole.None;
   return rule;
 }

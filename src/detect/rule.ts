@@ -13,6 +13,7 @@ import type { StreamSizeCheck } from './keywords/stream-size.js';
 import type { LenCheck } from './keywords/http.js';
 import type { Transform } from './transforms.js';
 import type { FlowCounterCheck } from './keywords/flow-counters.js';
+import type { XbitOp } from './keywords/xbits.js';
 
 /** One HTTP buffer a tx rule inspects: its payload operations and/or a length check. */
 export interface TxBufferMatch {
@@ -174,6 +175,9 @@ export interface Rule {
   // ---- flowbits ----
   flowbitChecks: FlowbitOp[];
   flowbitActions: FlowbitOp[];
+  /** xbits / hostbits: checks (isset/isnotset) and actions, in rule order. */
+  xbitChecks: XbitOp[];
+  xbitActions: XbitOp[];
   flowbitsRole: number;
   noalert: boolean;
 

@@ -149,3 +149,63 @@ describe('flow counters', () => {
     expect(reason('alert ip any any -> any any (flow.bytes:up,10; sid:1;)')).toMatch(/invalid 'flow.bytes': unknown direction/);
   });
 });
+
+describe('xbits / hostbits', () => {
+  const a = { src: '192.168.1.10', dst: '10.0.0.1', sport: 5000, dport: 80 };
+  const b = { src: '192.168.1.10', dst: '10.0.0.2', sport: 5001, dport: 80 };
+  const back = { src: '10.0.0.2', dst: '192.168.1.10', sport: 80, dport: 5001 };
+  const other = { src: '192.168.1.99', dst: '10.0.0.1', sport: 5002, dport: 80 };
+  const udp = (o: object, payload: string, ts: number) => ({ proto: 'udp' as const, ...o, payload, ts });
+
+  it('track ip_src: a bit set by one flow is seen by another flow of the same source, until it expires', () => {
+    const rules = [
+      'alert udp any any -> any any (content:"login"; xbits:set,seen,track ip_src,expire 10; xbits:noalert; sid:1;)',
+      'alert udp any any -> any any (content:"data"; xbits:isset,seen,track ip_src; sid:2;)',
+      'alert udp any any -> any any (content:"data"; xbits:isnotset,seen,track ip_src; sid:3;)',
+    ].join('\n');
+    const r = run(rules, [udp(a, 'login', 1000), udp(b, 'data', 1001), udp(other, 'data', 1002), udp(b, 'data', 1011)]);
+    expect(r.alerts.map((x) => [x.pkt, x.sid])).toEqual([[2, 2], [3, 3], [4, 3]]);
+  });
+
+  it('track ip_dst and ip_pair (either direction of the pair); unset and toggle', () => {
+    const rules = [
+      'alert udp any any -> any any (content:"p"; xbits:set,pair,track ip_pair; noalert; sid:1;)',
+      'alert udp any any -> any any (content:"q"; xbits:isset,pair,track ip_pair; sid:2;)',
+      'alert udp any any -> any any (content:"d"; xbits:set,dbit,track ip_dst; noalert; sid:3;)',
+      'alert udp any any -> any any (content:"e"; xbits:isset,dbit,track ip_dst; sid:4;)',
+      'alert udp any any -> any any (content:"u"; xbits:unset,pair,track ip_pair; noalert; sid:5;)',
+      'alert udp any any -> any any (content:"t"; xbits:toggle,pair,track ip_pair; noalert; sid:6;)',
+    ].join('\n');
+    const r = run(rules, [
+      udp(b, 'p', 1000),
+      udp(back, 'q', 1001), // the same pair, reversed
+      udp(a, 'q', 1002), // another pair
+      udp(a, 'd', 1003),
+      udp(other, 'e', 1004), // same destination 10.0.0.1
+      udp(b, 'u', 1005),
+      udp(b, 'q', 1006),
+      udp(b, 't', 1007),
+      udp(back, 'q', 1008),
+    ]);
+    expect(r.alerts.map((x) => [x.pkt, x.sid])).toEqual([[2, 2], [5, 4], [9, 2]]);
+  });
+
+  it('hostbits: src (default), dst, both', () => {
+    const rules = [
+      'alert udp any any -> any any (content:"s"; hostbits:set,h; noalert; sid:1;)',
+      'alert udp any any -> any any (content:"x"; hostbits:isset,h,dst; sid:2;)',
+      'alert udp any any -> any any (content:"x"; hostbits:isset,h,both; sid:3;)',
+      'alert udp any any -> any any (content:"x"; hostbits:isnotset,h,src; sid:4;)',
+    ].join('\n');
+    // 192.168.1.10 gets the bit; then 10.0.0.2 -> 192.168.1.10: its destination has it.
+    const r = run(rules, [udp(b, 's', 1000), udp(back, 'x', 1001)]);
+    expect(r.alerts.map((x) => [x.pkt, x.sid])).toEqual([[2, 2], [2, 3], [2, 4]]);
+  });
+
+  it('parse errors are named', () => {
+    expect(reason('alert udp any any -> any any (xbits:set,a; sid:1;)')).toMatch(/invalid 'xbits': needs 'track/);
+    expect(reason('alert udp any any -> any any (xbits:set,a,track ip_both; sid:1;)')).toMatch(/invalid 'xbits': track/);
+    expect(reason('alert udp any any -> any any (xbits:flip,a,track ip_src; sid:1;)')).toMatch(/invalid 'xbits': unknown command/);
+    expect(reason('alert udp any any -> any any (hostbits:set,a,up; sid:1;)')).toMatch(/invalid 'hostbits': direction/);
+  });
+});
