@@ -22,7 +22,9 @@
  *    hash object per call: the one per-buffer allocation on this path, paid only by rules that
  *    hash (Suricata computes the digest per inspection too);
  *  - header_lowercase: header names (up to ':' on each line) lower-cased;
- *  - strip_pseudo_headers: lines starting with ':' (HTTP/2 pseudo headers) removed.
+ *  - strip_pseudo_headers: lines starting with ':' (HTTP/2 pseudo headers) removed;
+ *  - gunzip[: max-size N]: the gzip-decompressed buffer (default max 1 MiB; node:zlib allocates
+ *    its output, a cost only gunzip rules pay).
  * dotprefix (DNS) is added by the app-layer work, not here.
  *
  * No allocation per packet (hashes aside): two scratch buffers, ping-ponged along the chain,
@@ -30,6 +32,7 @@
  * input is truncated to that and counted (truncated).
  */
 import { createHash } from 'node:crypto';
+import { constants as zc, gunzipSync } from 'node:zlib';
 import { invalidValue, RuleError } from './rule-error.js';
 import { translatePcre } from './pcre.js';
 import { compileProgram, pcreSearch, PcreResult, type PcreProgram } from './pcre-vm.js';
@@ -48,6 +51,7 @@ export const Xf = {
   ToSha256: 10,
   HeaderLowercase: 11,
   StripPseudoHeaders: 12,
+  Gunzip: 13,
 } as const;
 
 /** Transform keyword → kind. */
@@ -65,7 +69,11 @@ export const TRANSFORM_KEYWORDS: ReadonlyMap<string, number> = new Map([
   ['to_sha256', Xf.ToSha256],
   ['header_lowercase', Xf.HeaderLowercase],
   ['strip_pseudo_headers', Xf.StripPseudoHeaders],
+  ['gunzip', Xf.Gunzip],
 ]);
+
+/** gunzip's default max-size (decompressed bytes). */
+export const GUNZIP_DEFAULT_MAX = 1 << 20;
 
 export const B64Mode = { Rfc4648: 0, Rfc2045: 1, Strict: 2 } as const;
 
@@ -85,6 +93,8 @@ export class Transform {
   b64Mode: number = B64Mode.Rfc4648;
   /** pcrexform. */
   prog: PcreProgram | null = null;
+  /** gunzip: decompressed bytes kept at most. */
+  maxSize = GUNZIP_DEFAULT_MAX;
   constructor(readonly kind: number) {}
 }
 
@@ -102,6 +112,13 @@ export function parseTransform(name: string, value: string | null): Transform {
       break;
     case Xf.PcreXform:
       parsePcreXform(t, value);
+      break;
+    case Xf.Gunzip:
+      if (value !== null && value.trim() !== '') {
+        const m = /^max-size\s+(\d+)$/.exec(value.trim());
+        if (!m || Number(m[1]) === 0 || Number(m[1]) > MAX_TRANSFORM_BYTES) throw invalidValue('gunzip', `expected 'max-size N' (1..${MAX_TRANSFORM_BYTES}), got '${value}'`);
+        t.maxSize = Number(m[1]);
+      }
       break;
     default:
       if (value !== null && value.trim() !== '') throw invalidValue(name, `takes no value, got '${value}'`);
@@ -215,8 +232,14 @@ export class TransformScratch {
       len = MAX_TRANSFORM_BYTES;
       this.truncated++;
     }
-    // Hash output is at most 32 bytes; the rest never grows the buffer.
-    this.ensure(len < 32 ? 32 : len);
+    // Hash output is at most 32 bytes and gunzip's at most its max-size; the rest never grows
+    // the buffer.
+    let need = len < 32 ? 32 : len;
+    for (let i = 0; i < chain.length; i++) {
+      const c = chain[i]!;
+      if (c.kind === Xf.Gunzip && c.maxSize > need) need = c.maxSize;
+    }
+    this.ensure(need);
     let inBuf = src;
     let inOff = off;
     let n = len;
@@ -303,6 +326,19 @@ export class TransformScratch {
         const digest = createHash(alg).update(s.subarray(o, end)).digest();
         d.set(digest, 0);
         return digest.length;
+      }
+      case Xf.Gunzip: {
+        // node:zlib allocates its output: a per-inspection cost only rules with gunzip pay.
+        // A truncated stream gives what decompressed; anything else that fails (bad data, more
+        // than max-size) gives nothing.
+        let out: Buffer;
+        try {
+          out = gunzipSync(s.subarray(o, end), { maxOutputLength: t.maxSize, finishFlush: zc.Z_SYNC_FLUSH });
+        } catch {
+          return 0;
+        }
+        d.set(out, 0);
+        return out.length;
       }
       case Xf.HeaderLowercase: {
         let inName = true;

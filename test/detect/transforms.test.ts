@@ -140,3 +140,17 @@ describe('base64_decode / base64_data', () => {
     expect(reason('base64_decode; base64_data; base64_decode; content:"a";', 'alert udp any any -> any any')).toMatch(/invalid 'base64_decode': inside base64_data/);
   });
 });
+
+describe('gunzip', () => {
+  it('decompresses (a truncated stream as far as it goes), bad data gives nothing, max-size bounds it', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const z = gzipSync(Buffer.from('hello gzip world'));
+    expect(str(apply([t('gunzip')], z))).toBe('hello gzip world');
+    expect(str(apply([t('gunzip')], z.subarray(0, z.length - 8)))).toBe('hello gzip world');
+    expect(apply([t('gunzip')], 'not gzip')).toHaveLength(0);
+    expect(apply([t('gunzip', 'max-size 4')], z)).toHaveLength(0);
+    const b64 = Buffer.from('/' + z.toString('base64'));
+    expect(str(apply([t('from_base64', 'offset 1'), t('gunzip', 'max-size 8192')], b64))).toBe('hello gzip world');
+    expect(reason('http.uri; gunzip: max 5; content:"a";')).toMatch(/invalid 'gunzip'/);
+  });
+});
