@@ -14,6 +14,7 @@
  */
 import {
   type Base64DecodeOp,
+  type EntropyOp,
   ByteOper,
   FOLD,
   MAX_BYTE_VARS,
@@ -29,6 +30,7 @@ import {
 } from './keywords/payload.js';
 import { PCRE_MAX_SCAN } from './pcre.js';
 import { B64Mode, base64Decode } from './transforms.js';
+import { Cmp } from './keywords/header.js';
 import { PcreResult, pcreMatch, pcreSearch } from './pcre-vm.js';
 
 const RECURSION_LIMIT = 3000;
@@ -88,6 +90,9 @@ export class PayloadInspector {
         break;
       case OpType.Base64Decode:
         if (!this.base64(op, buf, base, len)) return 0;
+        break;
+      case OpType.Entropy:
+        if (!this.entropy(op, buf, base, len)) return 0;
         break;
     }
     return last ? 1 : this.inspect(ops, i + 1, buf, base, len);
@@ -213,6 +218,45 @@ export class PayloadInspector {
     }
     if (op.negated) return 1;
     return op.valueVar < 0 ? -1 : 0;
+  }
+
+  private readonly byteCounts = new Uint32Array(256);
+
+  private entropy(op: EntropyOp, buf: Uint8Array, base: number, len: number): boolean {
+    if (op.offset >= len) return false;
+    const n = op.bytes > 0 && op.offset + op.bytes < len ? op.bytes : len - op.offset;
+    const counts = this.byteCounts;
+    counts.fill(0);
+    const start = base + op.offset;
+    for (let i = 0; i < n; i++) counts[buf[start + i]!]!++;
+    let e = 0;
+    for (let b = 0; b < 256; b++) {
+      const c = counts[b]!;
+      if (c !== 0) {
+        const p = c / n;
+        e -= p * Math.log2(p);
+      }
+    }
+    switch (op.cmp) {
+      case Cmp.Eq:
+        return e === op.a;
+      case Cmp.Ne:
+        return e !== op.a;
+      case Cmp.Lt:
+        return e < op.a;
+      case Cmp.Lte:
+        return e <= op.a;
+      case Cmp.Gt:
+        return e > op.a;
+      case Cmp.Gte:
+        return e >= op.a;
+      case Cmp.Range:
+        return e > op.a && e < op.b;
+      case Cmp.NotRange:
+        return e <= op.a || e >= op.b;
+      default:
+        return false;
+    }
   }
 
   /** Decoded bytes of the last base64_decode (grown when a larger decode is first met). */

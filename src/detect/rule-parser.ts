@@ -51,6 +51,7 @@ import {
   parseIsdataat,
   parsePcreOp,
   parseBase64Decode,
+  parseEntropy,
   type Base64DecodeOp,
   type PayloadOp,
 } from './keywords/payload.js';
@@ -186,7 +187,7 @@ const SUPPORTED = new Set([
   'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
   'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
   'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream-event', 'app-layer-event', 'engine-event', 'stream_size',
-  'uricontent', 'urilen', 'bsize', 'requires', 'base64_decode', 'base64_data', 'xbits', 'hostbits', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
+  'uricontent', 'urilen', 'bsize', 'requires', 'base64_decode', 'base64_data', 'xbits', 'hostbits', 'entropy', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
   ...STICKY_BUFFERS.keys(),
   ...CONTENT_MODIFIERS.keys(),
   ...TRANSFORM_KEYWORDS.keys(),
@@ -589,6 +590,9 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
         cur().push(op);
         break;
       }
+      case 'entropy':
+        cur().push(parseEntropy(need()));
+        break;
       case 'isdataat': {
         const op = parseIsdataat(need(), vars);
         if (op.relative) markRelative(lastAnchor);

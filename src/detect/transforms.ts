@@ -23,6 +23,9 @@
  *    hash (Suricata computes the digest per inspection too);
  *  - header_lowercase: header names (up to ':' on each line) lower-cased;
  *  - strip_pseudo_headers: lines starting with ':' (HTTP/2 pseudo headers) removed;
+ *  - subslice: offset[, nbytes][, truncate]: the bytes from offset (negative: from the end),
+ *    nbytes of them (negative: up to that many before the end; none: to the end); a slice
+ *    past the end is empty unless truncate;
  *  - gunzip[: max-size N]: the gzip-decompressed buffer (default max 1 MiB; node:zlib allocates
  *    its output, a cost only gunzip rules pay).
  * dotprefix (DNS) is added by the app-layer work, not here.
@@ -52,6 +55,7 @@ export const Xf = {
   HeaderLowercase: 11,
   StripPseudoHeaders: 12,
   Gunzip: 13,
+  Subslice: 14,
 } as const;
 
 /** Transform keyword → kind. */
@@ -70,6 +74,7 @@ export const TRANSFORM_KEYWORDS: ReadonlyMap<string, number> = new Map([
   ['header_lowercase', Xf.HeaderLowercase],
   ['strip_pseudo_headers', Xf.StripPseudoHeaders],
   ['gunzip', Xf.Gunzip],
+  ['subslice', Xf.Subslice],
 ]);
 
 /** gunzip's default max-size (decompressed bytes). */
@@ -93,6 +98,11 @@ export class Transform {
   b64Mode: number = B64Mode.Rfc4648;
   /** pcrexform. */
   prog: PcreProgram | null = null;
+  /** subslice: offset (< 0 from the end), length (< 0: up to that many bytes before the end;
+   *  0: to the end), truncate. */
+  sliceOffset = 0;
+  sliceLen = 0;
+  sliceTruncate = false;
   /** gunzip: decompressed bytes kept at most. */
   maxSize = GUNZIP_DEFAULT_MAX;
   constructor(readonly kind: number) {}
@@ -112,6 +122,9 @@ export function parseTransform(name: string, value: string | null): Transform {
       break;
     case Xf.PcreXform:
       parsePcreXform(t, value);
+      break;
+    case Xf.Subslice:
+      parseSubslice(t, value);
       break;
     case Xf.Gunzip:
       if (value !== null && value.trim() !== '') {
@@ -171,6 +184,27 @@ function parseFromBase64(t: Transform, value: string): void {
       else throw invalidValue('from_base64', `unknown mode '${words[1]}' (rfc4648, rfc2045, strict)`);
     } else throw invalidValue('from_base64', `cannot parse '${part.trim()}'`);
   }
+}
+
+function parseSubslice(t: Transform, value: string | null): void {
+  const parts = (value ?? '').split(',').map((s) => s.trim());
+  const int = (s: string): number => {
+    if (!/^-?\d+$/.test(s) || Math.abs(Number(s)) > 65535) throw invalidValue('subslice', `'${s}' is not an integer in -65535..65535`);
+    return Number(s);
+  };
+  if (parts[0] === '') throw invalidValue('subslice', 'needs an offset');
+  t.sliceOffset = int(parts[0]!);
+  let i = 1;
+  if (i < parts.length && parts[i] !== 'truncate') {
+    t.sliceLen = int(parts[i]!);
+    if (t.sliceLen === 0) throw invalidValue('subslice', 'length 0');
+    i++;
+  }
+  if (i < parts.length && parts[i] === 'truncate') {
+    t.sliceTruncate = true;
+    i++;
+  }
+  if (i !== parts.length) throw invalidValue('subslice', `cannot parse '${value ?? ''}' (offset[, nbytes][, truncate])`);
 }
 
 function parsePcreXform(t: Transform, value: string | null): void {
@@ -326,6 +360,20 @@ export class TransformScratch {
         const digest = createHash(alg).update(s.subarray(o, end)).digest();
         d.set(digest, 0);
         return digest.length;
+      }
+      case Xf.Subslice: {
+        let start = t.sliceOffset < 0 ? n + t.sliceOffset : t.sliceOffset;
+        if (start < 0) start = 0;
+        if (start >= n) return 0;
+        let stop = t.sliceLen > 0 ? start + t.sliceLen : t.sliceLen < 0 ? n + t.sliceLen : n;
+        if (stop > n) {
+          // Past the end: empty unless truncate.
+          if (!t.sliceTruncate) return 0;
+          stop = n;
+        }
+        if (stop <= start) return 0;
+        d.set(s.subarray(o + start, o + stop), 0);
+        return stop - start;
       }
       case Xf.Gunzip: {
         // node:zlib allocates its output: a per-inspection cost only rules with gunzip pay.

@@ -154,3 +154,31 @@ describe('gunzip', () => {
     expect(reason('http.uri; gunzip: max 5; content:"a";')).toMatch(/invalid 'gunzip'/);
   });
 });
+
+describe('subslice and entropy', () => {
+  it('subslice: offsets from either end, lengths, truncate', () => {
+    const ua = 'curl/7.64.1';
+    expect(str(apply([t('subslice', '-6')], ua))).toBe('7.64.1');
+    expect(str(apply([t('subslice', '-10,3')], ua))).toBe('url');
+    expect(str(apply([t('subslice', '1,-3')], ua))).toBe('url/7.6');
+    expect(apply([t('subslice', '0, 13')], ua)).toHaveLength(0);
+    expect(str(apply([t('subslice', '1,30, truncate')], ua))).toBe('url/7.64.1');
+    expect(apply([t('subslice', '20')], ua)).toHaveLength(0);
+    expect(reason('http.uri; subslice: 1, 0; content:"a";')).toMatch(/invalid 'subslice'/);
+    expect(reason('http.uri; subslice: x; content:"a";')).toMatch(/invalid 'subslice'/);
+  });
+
+  it('entropy: bits per byte of the buffer (or a part), compared as a float', () => {
+    const pkt = (payload: string) => ({ proto: 'udp' as const, sport: 1, dport: 2, payload });
+    const r = (o: string, p: string) => sidsFor(`alert udp any any -> any any (${o} sid:1;)`, pkt(p));
+    expect(r('entropy: value 0;', 'aaaa')).toEqual([1]);
+    expect(r('entropy: value = 2;', 'abcd')).toEqual([1]);
+    expect(r('entropy: value 1.9-2.1;', 'abcdabcd')).toEqual([1]);
+    expect(r('entropy: value !1.9-2.1;', 'abcdabcd')).toEqual([]);
+    expect(r('entropy: offset 4, value < 0.5;', 'abcdzzzz')).toEqual([1]);
+    expect(r('entropy: bytes 2, value = 1;', 'abzzzz')).toEqual([1]);
+    expect(r('entropy: value > 2;', 'abcd')).toEqual([]);
+    expect(reason('entropy: bytes 4;', 'alert udp any any -> any any')).toMatch(/invalid 'entropy': needs 'value/);
+    expect(reason('entropy: value ~3;', 'alert udp any any -> any any')).toMatch(/invalid 'entropy'/);
+  });
+});

@@ -8,6 +8,7 @@
  */
 import { invalidValue, refuseUnescapedQuote, RuleError } from '../rule-error.js';
 import { compilePcre } from '../pcre.js';
+import { Cmp } from './header.js';
 import type { PcreProgram } from '../pcre-vm.js';
 
 export const OpType = {
@@ -18,6 +19,7 @@ export const OpType = {
   ByteExtract: 4,
   Isdataat: 5,
   Base64Decode: 6,
+  Entropy: 7,
 } as const;
 
 /** ASCII lower-casing table (Suricata's nocase folds ASCII letters only). */
@@ -204,7 +206,56 @@ export function parseBase64Decode(value: string | null): Base64DecodeOp {
   return new Base64DecodeOp(bytes, offset, relative);
 }
 
-export type PayloadOp = ContentOp | PcreOp | ByteTestOp | ByteJumpOp | ByteExtractOp | IsdataatOp | Base64DecodeOp;
+/**
+ * entropy:[bytes N][, offset N], value <expr> (Suricata 8, src/detect-entropy.c): the Shannon
+ * entropy (bits per byte, 0..8) of the buffer from offset (N bytes, else to the end) compared
+ * with a float: N or =N, !=N, <N, <=N, >N, >=N, A-B (A < x < B), !A-B.
+ */
+export class EntropyOp {
+  readonly type = OpType.Entropy;
+  constructor(
+    readonly bytes: number,
+    readonly offset: number,
+    /** header.ts Cmp. */
+    readonly cmp: number,
+    readonly a: number,
+    readonly b: number,
+  ) {}
+}
+
+export function parseEntropy(value: string): EntropyOp {
+  let bytes = 0;
+  let offset = 0;
+  let expr: string | null = null;
+  for (const part of value.split(',')) {
+    const t = part.trim();
+    const m = /^(bytes|offset|value)\s+(.+)$/.exec(t);
+    if (!m) throw invalidValue('entropy', `cannot parse '${t}' (bytes N, offset N, value <expr>)`);
+    if (m[1] === 'value') {
+      expr = m[2]!.trim();
+      continue;
+    }
+    if (!/^\d+$/.test(m[2]!) || Number(m[2]) > 65535) throw invalidValue('entropy', `${m[1]} '${m[2]}' is not a number in 0..65535`);
+    if (m[1] === 'bytes') bytes = Number(m[2]);
+    else offset = Number(m[2]);
+  }
+  if (expr === null) throw invalidValue('entropy', "needs 'value <expr>'");
+  const num = '(\\d+(?:\\.\\d+)?)';
+  let m: RegExpExecArray | null;
+  if ((m = new RegExp(`^(!)?\\s*${num}\\s*-\\s*${num}$`).exec(expr))) {
+    const a = Number(m[2]);
+    const b = Number(m[3]);
+    if (!(a < b)) throw invalidValue('entropy', `range '${expr}' is empty`);
+    return new EntropyOp(bytes, offset, m[1] ? Cmp.NotRange : Cmp.Range, a, b);
+  }
+  if ((m = new RegExp(`^(<=|>=|<|>|!=|!|=)?\\s*${num}$`).exec(expr))) {
+    const ops: Record<string, number> = { '<': Cmp.Lt, '<=': Cmp.Lte, '>': Cmp.Gt, '>=': Cmp.Gte, '!=': Cmp.Ne, '!': Cmp.Ne, '=': Cmp.Eq };
+    return new EntropyOp(bytes, offset, m[1] ? ops[m[1]]! : Cmp.Eq, Number(m[2]), 0);
+  }
+  throw invalidValue('entropy', `cannot parse value '${expr}'`);
+}
+
+export type PayloadOp = ContentOp | PcreOp | ByteTestOp | ByteJumpOp | ByteExtractOp | IsdataatOp | Base64DecodeOp | EntropyOp;
 
 /** Most byte_extract variables one rule may define (Suricata's limit is lower). */
 export const MAX_BYTE_VARS = 16;
