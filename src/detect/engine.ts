@@ -76,6 +76,7 @@ import { TransformScratch } from './transforms.js';
 import { hdrView, headerBuffer } from './keywords/header-buffers.js';
 import { matchFlowCounter, type FlowCounterSource } from './keywords/flow-counters.js';
 import { XbitStore } from './xbits.js';
+import { matchAlproto } from './keywords/app-layer-protocol.js';
 import type { XbitOp } from './keywords/xbits.js';
 import { Action, Proto, SigFlag, TxDir, type Rule } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
@@ -291,6 +292,9 @@ export class DetectEngine implements DetectStage {
     }
     this.logged = 0;
     this.now = p.tsSec + p.tsNsec / 1e9;
+    // The packet where detect first sees the flow's protocol decided (PD-only rules).
+    this.pdDone = slot >= 0 && this.alproto !== null && this.flowState !== null && this.alproto[slot] !== 0 && this.flowState.alprotoSeen[slot] === 0;
+    if (this.pdDone) this.flowState!.alprotoSeen[slot] = 1;
     const stopped = this.maxWord >= 0 && this.runCandidates(p, established, slot, gen, null);
     // Transactions of the packet's direction that got new data (Suricata's DetectRunTx).
     if (!stopped && slot >= 0 && this.http !== null && (p.streamFlags & APP_UPDATED) !== 0 && this.alproto![slot] === AppProto.Http) {
@@ -300,6 +304,7 @@ export class DetectEngine implements DetectStage {
 
   private logged = 0;
   private now = 0;
+  private pdDone = false;
 
   /**
    * Check the marked candidates (against the packet, or against `tx` in the tx pass), emit
@@ -534,6 +539,13 @@ export class DetectEngine implements DetectStage {
     for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return false;
     if (rule.xbitChecks.length > 0 && !this.checkXbits(rule.xbitChecks, p)) return false;
     if (rule.streamSize !== null && !matchStreamSize(rule.streamSize, p)) return false;
+    const apc = rule.alprotoChecks;
+    if (apc.length > 0) {
+      if (slot < 0 || this.alproto === null) return false;
+      if (rule.pdOnly && !this.pdDone) return false;
+      const a = this.alproto[slot]!;
+      for (let i = 0; i < apc.length; i++) if (!matchAlproto(apc[i]!, a)) return false;
+    }
     const fcs = rule.flowCounters;
     if (fcs.length > 0) {
       const src = this.flow;

@@ -22,15 +22,20 @@ export class DetectFlowState implements FlowStorageClient, FlowAlerts {
   readonly alerted: Uint8Array;
   /** 1 once a pass rule matched: later packets of the flow skip detection. */
   readonly passed: Uint8Array;
+  /** 1 once detect saw the flow's app-layer protocol decided (app-layer-protocol "PD-only"
+   *  rules match on the packet where that first shows). */
+  readonly alprotoSeen: Uint8Array;
 
   constructor(capacity: number) {
     this.alerted = new Uint8Array(capacity);
     this.passed = new Uint8Array(capacity);
+    this.alprotoSeen = new Uint8Array(capacity);
   }
 
   clear(slot: number): void {
     this.alerted[slot] = 0;
     this.passed[slot] = 0;
+    this.alprotoSeen[slot] = 0;
   }
 
   isAlerted(slot: number): boolean {

@@ -22,6 +22,7 @@ import { RuleError, RuleSkipped, invalidValue, refuseUnescapedQuote, unsupported
 import { unmetRequirement } from './keywords/requires.js';
 import { FLOW_COUNTER_KEYWORDS, parseFlowCounter } from './keywords/flow-counters.js';
 import { parseXbits } from './keywords/xbits.js';
+import { parseAppLayerProtocol } from './keywords/app-layer-protocol.js';
 import {
   Cmp,
   Field,
@@ -187,7 +188,7 @@ const SUPPORTED = new Set([
   'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
   'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
   'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream-event', 'app-layer-event', 'engine-event', 'stream_size',
-  'uricontent', 'urilen', 'bsize', 'requires', 'base64_decode', 'base64_data', 'xbits', 'hostbits', 'entropy', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
+  'uricontent', 'urilen', 'bsize', 'requires', 'base64_decode', 'base64_data', 'xbits', 'hostbits', 'entropy', 'app-layer-protocol', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
   ...STICKY_BUFFERS.keys(),
   ...CONTENT_MODIFIERS.keys(),
   ...TRANSFORM_KEYWORDS.keys(),
@@ -296,6 +297,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     events: [],
     flow: 0,
     flowCounters: [],
+    alprotoChecks: [],
+    pdOnly: false,
     requirePayload: false,
     sigFlags: 0,
     streamSize: null,
@@ -590,6 +593,9 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
         cur().push(op);
         break;
       }
+      case 'app-layer-protocol':
+        rule.alprotoChecks.push(parseAppLayerProtocol(need()));
+        break;
       case 'entropy':
         cur().push(parseEntropy(need()));
         break;
@@ -796,6 +802,17 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     // SigValidatePacketStream: packet-only keywords with only_stream / tcp-stream.
     throw new RuleError('packet keywords (dsize, header keywords, no_stream, tcp-pkt) with only_stream/tcp-stream', 'contradiction');
   }
+
+  rule.pdOnly =
+    rule.alprotoChecks.length > 0 &&
+    rule.payload.length === 0 &&
+    rule.txBuffers.length === 0 &&
+    rule.pktBuffers.length === 0 &&
+    rule.headerChecks.length === 0 &&
+    rule.flowCounters.length === 0 &&
+    rule.events.length === 0 &&
+    rule.tcpFlags === null &&
+    rule.streamSize === null;
 
   // ---- flowbits role for ordering ----
   // xbits/hostbits order like flowbits (Suricata orders by them too).

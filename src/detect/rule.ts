@@ -14,6 +14,7 @@ import type { LenCheck } from './keywords/http.js';
 import type { Transform } from './transforms.js';
 import type { FlowCounterCheck } from './keywords/flow-counters.js';
 import type { XbitOp } from './keywords/xbits.js';
+import type { AlprotoCheck } from './keywords/app-layer-protocol.js';
 
 /** One HTTP buffer a tx rule inspects: its payload operations and/or a length check. */
 export interface TxBufferMatch {
@@ -142,6 +143,11 @@ export interface Rule {
   events: number[];
   /** FlowFlag bits (0 = no flow keyword). */
   flow: number;
+  /** app-layer-protocol checks (keywords/app-layer-protocol.ts). */
+  alprotoChecks: AlprotoCheck[];
+  /** Only app-layer-protocol checks (Suricata's SIG_TYPE_PDONLY): matches on the packet where
+   *  the flow's protocol is first known. */
+  pdOnly: boolean;
   /** flow.pkts / flow.bytes / flow.age checks (keywords/flow-counters.ts). */
   flowCounters: FlowCounterCheck[];
   /** Payload must be non-empty (any payload keyword, or dsize forms that exclude 0). */

@@ -209,3 +209,22 @@ describe('xbits / hostbits', () => {
     expect(reason('alert udp any any -> any any (hostbits:set,a,up; sid:1;)')).toMatch(/invalid 'hostbits': direction/);
   });
 });
+
+describe('app-layer-protocol', () => {
+  it('parses protocol, negation and modes; PD-only rules are marked', async () => {
+    const { matchAlproto } = await import('../../src/detect/keywords/app-layer-protocol.js');
+    const { AppProto } = await import('../../src/applayer/app-proto.js');
+    const rs = loadRulesText('alert tcp any any -> any any (app-layer-protocol:!http; app-layer-protocol:tls,final; sid:1;)\nalert tcp any any -> any any (app-layer-protocol:http; content:"x"; sid:2;)');
+    expect(rs.failures).toEqual([]);
+    const [neg, tls] = rs.bySid(1)!.alprotoChecks;
+    expect(rs.bySid(1)!.pdOnly).toBe(true);
+    expect(rs.bySid(2)!.pdOnly).toBe(false);
+    expect(matchAlproto(neg!, AppProto.Tls)).toBe(true);
+    expect(matchAlproto(neg!, AppProto.Http)).toBe(false);
+    expect(matchAlproto(neg!, AppProto.Unknown)).toBe(false);
+    expect(matchAlproto(neg!, AppProto.Failed)).toBe(true);
+    expect(matchAlproto(tls!, AppProto.Tls)).toBe(true);
+    expect(reason('alert tcp any any -> any any (app-layer-protocol:http,sideways; sid:1;)')).toMatch(/invalid 'app-layer-protocol': unknown mode/);
+    expect(reason('alert tcp any any -> any any (app-layer-protocol:gopher; sid:1;)')).toMatch(/unsupported protocol 'gopher'/);
+  });
+});
