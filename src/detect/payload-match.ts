@@ -15,6 +15,8 @@
 import {
   type Base64DecodeOp,
   type EntropyOp,
+  type ByteMathOp,
+  MathOper,
   ByteOper,
   FOLD,
   MAX_BYTE_VARS,
@@ -93,6 +95,9 @@ export class PayloadInspector {
         break;
       case OpType.Entropy:
         if (!this.entropy(op, buf, base, len)) return 0;
+        break;
+      case OpType.ByteMath:
+        if (!this.byteMath(op, buf, base, len)) return 0;
         break;
     }
     return last ? 1 : this.inspect(ops, i + 1, buf, base, len);
@@ -411,6 +416,49 @@ export class PayloadInspector {
     if (jump < 0) jump = 0;
     else if (jump >= len) return false;
     this.bufferOffset = jump;
+    return true;
+  }
+
+  /** byte_math: the result goes to its variable; the detection pointer does not move. */
+  private byteMath(op: ByteMathOp, buf: Uint8Array, base: number, len: number): boolean {
+    if (len === 0) return false;
+    const spec = op.spec;
+    const nbytes = spec.nbytesVar >= 0 ? this.vals[spec.nbytesVar]! : spec.nbytes;
+    if (nbytes < 1 || nbytes > (spec.string ? 10 : 4)) return false;
+    const ptr = this.extractAt(spec, nbytes, len);
+    if (ptr < 0) return false;
+    if (!this.extract(spec, nbytes, buf, base + ptr, spec.base === 0 && spec.string ? 10 : spec.base)) return false;
+    let val = this.exVal;
+    if (spec.hasBitmask) {
+      val = andU64(val, spec.bitmask);
+      if (val !== 0 && spec.bitmaskShift !== 0) val = Math.floor(val / 2 ** spec.bitmaskShift);
+    }
+    const r = op.rvalueVar >= 0 ? this.vals[op.rvalueVar]! : op.rvalue;
+    switch (op.oper) {
+      case MathOper.Add:
+        val += r;
+        break;
+      case MathOper.Sub:
+        val -= r;
+        break;
+      case MathOper.Mul:
+        val *= r;
+        break;
+      case MathOper.Div:
+        if (r === 0) return false;
+        val = Math.floor(val / r);
+        break;
+      case MathOper.Shl:
+        val *= 2 ** r;
+        break;
+      case MathOper.Shr:
+        val = Math.floor(val / 2 ** r);
+        break;
+    }
+    // Suricata computes in uint64_t: a negative difference wraps (held here as a double).
+    if (val < 0) val += 18446744073709551616;
+    else if (val >= 18446744073709551616) val %= 18446744073709551616;
+    this.vals[op.slot] = val;
     return true;
   }
 

@@ -53,6 +53,7 @@ import {
   parsePcreOp,
   parseBase64Decode,
   parseEntropy,
+  parseByteMath,
   type Base64DecodeOp,
   type PayloadOp,
 } from './keywords/payload.js';
@@ -188,7 +189,7 @@ const SUPPORTED = new Set([
   'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
   'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
   'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream-event', 'app-layer-event', 'engine-event', 'stream_size',
-  'uricontent', 'urilen', 'bsize', 'requires', 'base64_decode', 'base64_data', 'xbits', 'hostbits', 'entropy', 'app-layer-protocol', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
+  'uricontent', 'urilen', 'bsize', 'requires', 'base64_decode', 'base64_data', 'xbits', 'hostbits', 'entropy', 'app-layer-protocol', 'byte_math', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
   ...STICKY_BUFFERS.keys(),
   ...CONTENT_MODIFIERS.keys(),
   ...TRANSFORM_KEYWORDS.keys(),
@@ -599,6 +600,12 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       case 'entropy':
         cur().push(parseEntropy(need()));
         break;
+      case 'byte_math': {
+        const op = parseByteMath(need(), vars);
+        if (op.spec.relative) markRelative(lastAnchor);
+        cur().push(op);
+        break;
+      }
       case 'isdataat': {
         const op = parseIsdataat(need(), vars);
         if (op.relative) markRelative(lastAnchor);

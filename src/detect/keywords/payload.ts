@@ -20,7 +20,10 @@ export const OpType = {
   Isdataat: 5,
   Base64Decode: 6,
   Entropy: 7,
+  ByteMath: 8,
 } as const;
+
+export const MathOper = { Add: 0, Sub: 1, Mul: 2, Div: 3, Shl: 4, Shr: 5 } as const;
 
 /** ASCII lower-casing table (Suricata's nocase folds ASCII letters only). */
 export const FOLD = new Uint8Array(256);
@@ -255,7 +258,94 @@ export function parseEntropy(value: string): EntropyOp {
   throw invalidValue('entropy', `cannot parse value '${expr}'`);
 }
 
-export type PayloadOp = ContentOp | PcreOp | ByteTestOp | ByteJumpOp | ByteExtractOp | IsdataatOp | Base64DecodeOp | EntropyOp;
+/** byte_math (src/detect-bytemath.c): extract, apply `oper rvalue`, store in a variable. */
+export class ByteMathOp {
+  readonly type = OpType.ByteMath;
+  constructor(
+    readonly spec: ByteSpec,
+    readonly oper: number,
+    readonly rvalue: number,
+    readonly rvalueVar: number,
+    readonly slot: number,
+  ) {}
+}
+
+/**
+ * byte_math:bytes N, offset N, oper <+|-|*|/|<<|>>>, rvalue <num|var>, result <var>
+ *   [, relative][, endian big|little][, string dec|hex|oct][, bitmask N]
+ */
+export function parseByteMath(value: string, vars: ByteVars): ByteMathOp {
+  const spec = new ByteSpec();
+  let oper = -1;
+  let rvalue = 0;
+  let rvalueVar = -1;
+  let result: string | null = null;
+  let haveBytes = false;
+  let haveOffset = false;
+  const OPERS: Record<string, number> = { '+': MathOper.Add, '-': MathOper.Sub, '*': MathOper.Mul, '/': MathOper.Div, '<<': MathOper.Shl, '>>': MathOper.Shr };
+  for (const part of splitArgs(value)) {
+    const sp = part.search(/\s/);
+    const k = (sp < 0 ? part : part.slice(0, sp)).toLowerCase();
+    const v = sp < 0 ? '' : part.slice(sp + 1).trim();
+    switch (k) {
+      case 'bytes':
+        if (/^\d+$/.test(v)) spec.nbytes = Number(v);
+        else spec.nbytesVar = vars.lookup(v, 'byte_math');
+        haveBytes = true;
+        break;
+      case 'offset':
+        if (!/^-?\d+$/.test(v) || Math.abs(Number(v)) > 65535) throw invalidValue('byte_math', `bad offset '${v}'`);
+        spec.offset = Number(v);
+        haveOffset = true;
+        break;
+      case 'oper':
+        if (OPERS[v] === undefined) throw invalidValue('byte_math', `unknown oper '${v}' (+ - * / << >>)`);
+        oper = OPERS[v]!;
+        break;
+      case 'rvalue': {
+        const n = parseCNumber(v);
+        if (n !== null) rvalue = n;
+        else if (/^[A-Za-z_][\w.-]*$/.test(v)) rvalueVar = vars.lookup(v, 'byte_math');
+        else throw invalidValue('byte_math', `bad rvalue '${v}'`);
+        break;
+      }
+      case 'result':
+        if (!/^[A-Za-z_][\w.-]*$/.test(v)) throw invalidValue('byte_math', `bad result name '${v}'`);
+        result = v;
+        break;
+      case 'relative':
+        spec.relative = true;
+        break;
+      case 'endian':
+        if (v !== 'big' && v !== 'little') throw invalidValue('byte_math', `endian '${v}' is not big or little`);
+        spec.little = v === 'little';
+        break;
+      case 'string':
+        spec.string = true;
+        if (v === 'dec') spec.base = 10;
+        else if (v === 'hex') spec.base = 16;
+        else if (v === 'oct') spec.base = 8;
+        else throw invalidValue('byte_math', `string '${v}' is not dec, hex or oct`);
+        break;
+      case 'bitmask':
+        if (!byteOption(spec, part, 'byte_math')) throw invalidValue('byte_math', `bad bitmask '${v}'`);
+        break;
+      case 'dce':
+        throw new RuleError("byte_math: 'dce' needs the DCERPC parser", "unsupported keyword 'byte_math' dce");
+      default:
+        throw invalidValue('byte_math', `unknown option '${part}'`);
+    }
+  }
+  if (!haveBytes || !haveOffset || oper < 0 || result === null || (rvalueVar < 0 && !/rvalue/.test(value))) {
+    throw invalidValue('byte_math', 'needs bytes, offset, oper, rvalue and result');
+  }
+  if (spec.nbytesVar < 0 && (spec.nbytes < 1 || spec.nbytes > (spec.string ? 10 : 4))) {
+    throw invalidValue('byte_math', `bytes ${spec.nbytes} is outside 1..${spec.string ? 10 : 4}`);
+  }
+  return new ByteMathOp(spec, oper, rvalue, rvalueVar, vars.define(result, 'byte_math'));
+}
+
+export type PayloadOp = ContentOp | PcreOp | ByteTestOp | ByteJumpOp | ByteExtractOp | IsdataatOp | Base64DecodeOp | EntropyOp | ByteMathOp;
 
 /** Most byte_extract variables one rule may define (Suricata's limit is lower). */
 export const MAX_BYTE_VARS = 16;
