@@ -78,6 +78,7 @@ import { matchFlowCounter, type FlowCounterSource } from './keywords/flow-counte
 import { XbitStore } from './xbits.js';
 import { matchAlproto } from './keywords/app-layer-protocol.js';
 import type { XbitOp } from './keywords/xbits.js';
+import { FlowintCmd, type FlowintOp } from './keywords/flowint.js';
 import { Action, Proto, SigFlag, TxDir, type Rule } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
 import { Bucket, bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
@@ -137,6 +138,9 @@ export class DetectEngine implements DetectStage {
   readonly flowbits: FlowbitStore;
   /** xbits / hostbits state (per host, per IP pair). */
   readonly xbits: XbitStore;
+  /** flowint variables: (flow slot, variable) → value. */
+  readonly flowints: FlowbitStore;
+  private readonly flowintIds = new Map<string, number>();
   readonly thresholds: ThresholdTable;
   private readonly cand: Uint32Array;
   /** Per-flow state; null without a flow table. */
@@ -176,9 +180,22 @@ export class DetectEngine implements DetectStage {
     this.alertsByRule = new Float64Array(ruleSet.rules.length);
     this.flowbits = new FlowbitStore(opts.flowbitCapacity ?? 1 << 16);
     this.xbits = new XbitStore(opts.flowbitCapacity ?? 1 << 16);
+    this.flowints = new FlowbitStore(opts.flowbitCapacity ?? 1 << 16);
+    const fid = (name: string): number => {
+      let i = this.flowintIds.get(name);
+      if (i === undefined) {
+        i = this.flowintIds.size;
+        this.flowintIds.set(name, i);
+      }
+      return i;
+    };
     for (const r of ruleSet.rules) {
       for (const op of r.xbitChecks) op.bit = this.xbits.id(op.name);
       for (const op of r.xbitActions) op.bit = this.xbits.id(op.name);
+      for (const op of [...r.flowintChecks, ...r.flowintActions]) {
+        op.id = fid(op.name);
+        op.valueId = op.valueName !== null ? fid(op.valueName) : -1;
+      }
     }
     this.thresholds = new ThresholdTable(opts.thresholdCapacity ?? 1 << 16);
     this.maxAlerts = opts.maxAlertsPerPacket ?? MAX_ALERTS_PER_PACKET;
@@ -336,6 +353,7 @@ export class DetectEngine implements DetectStage {
         }
         if (rule.flowbitActions.length > 0 && slot >= 0) this.applyFlowbits(rule.flowbitActions, slot, gen);
         if (rule.xbitActions.length > 0) this.applyXbits(rule.xbitActions, p);
+        if (rule.flowintActions.length > 0 && slot >= 0) this.applyFlowints(rule.flowintActions, slot, gen);
         if (rule.action === Action.Pass) {
           this.passMatches++;
           if (slot >= 0) fs!.passed[slot] = 1;
@@ -459,6 +477,7 @@ export class DetectEngine implements DetectStage {
     const fc = rule.flowbitChecks;
     for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return TX_NO_MATCH;
     if (rule.xbitChecks.length > 0 && !this.checkXbits(rule.xbitChecks, p)) return TX_NO_MATCH;
+    if (rule.flowintChecks.length > 0 && !this.checkFlowints(rule.flowintChecks, slot, gen)) return TX_NO_MATCH;
     const prog = rule.txDir === TxDir.ToServer ? tx.req.progress : tx.res.progress;
     const complete = prog === HTTP_COMPLETE;
     const tbs = rule.txBuffers;
@@ -538,6 +557,7 @@ export class DetectEngine implements DetectStage {
     const fc = rule.flowbitChecks;
     for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return false;
     if (rule.xbitChecks.length > 0 && !this.checkXbits(rule.xbitChecks, p)) return false;
+    if (rule.flowintChecks.length > 0 && !this.checkFlowints(rule.flowintChecks, slot, gen)) return false;
     if (rule.streamSize !== null && !matchStreamSize(rule.streamSize, p)) return false;
     const apc = rule.alprotoChecks;
     if (apc.length > 0) {
@@ -584,6 +604,66 @@ export class DetectEngine implements DetectStage {
     }
     for (let i = 0; i < bits.length; i++) if (fb.isSet(slot, gen, bits[i]!) === wantSet) return true;
     return false;
+  }
+
+  private checkFlowints(ops: FlowintOp[], slot: number, gen: number): boolean {
+    // No flow, no variables: every flowint condition fails.
+    if (slot < 0) return false;
+    const st = this.flowints;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      const v = st.value(slot, gen, op.id);
+      if (op.cmd === FlowintCmd.Isset) {
+        if (v !== v) return false;
+        continue;
+      }
+      if (op.cmd === FlowintCmd.Notset) {
+        if (v === v) return false;
+        continue;
+      }
+      const t = op.valueId >= 0 ? st.value(slot, gen, op.valueId) : op.value;
+      // NaN (unset) on either side fails every comparison, != included.
+      if (v !== v || t !== t) return false;
+      let ok: boolean;
+      switch (op.cmd) {
+        case FlowintCmd.Eq:
+          ok = v === t;
+          break;
+        case FlowintCmd.Ne:
+          ok = v !== t;
+          break;
+        case FlowintCmd.Lt:
+          ok = v < t;
+          break;
+        case FlowintCmd.Le:
+          ok = v <= t;
+          break;
+        case FlowintCmd.Gt:
+          ok = v > t;
+          break;
+        default:
+          ok = v >= t;
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  private applyFlowints(ops: FlowintOp[], slot: number, gen: number): void {
+    const st = this.flowints;
+    const gens = this.flow!.generation;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      const t = op.valueId >= 0 ? st.value(slot, gen, op.valueId) : op.value;
+      if (t !== t) continue; // from an unset variable: nothing to do
+      const cur = st.value(slot, gen, op.id);
+      let v = t;
+      if (cur === cur) {
+        if (op.cmd === FlowintCmd.Add) v = (cur + t) % 4294967296;
+        else if (op.cmd === FlowintCmd.Sub) v = (cur - t + 4294967296) % 4294967296;
+      }
+      st.setValue(slot, gen, op.id, v, gens);
+    }
   }
 
   private checkXbits(ops: XbitOp[], p: PacketView): boolean {

@@ -22,6 +22,7 @@ import { RuleError, RuleSkipped, invalidValue, refuseUnescapedQuote, unsupported
 import { unmetRequirement } from './keywords/requires.js';
 import { FLOW_COUNTER_KEYWORDS, parseFlowCounter } from './keywords/flow-counters.js';
 import { parseXbits } from './keywords/xbits.js';
+import { parseFlowint } from './keywords/flowint.js';
 import { parseAppLayerProtocol } from './keywords/app-layer-protocol.js';
 import {
   Cmp,
@@ -189,7 +190,7 @@ const SUPPORTED = new Set([
   'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
   'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
   'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream-event', 'app-layer-event', 'engine-event', 'stream_size',
-  'uricontent', 'urilen', 'bsize', 'requires', 'base64_decode', 'base64_data', 'xbits', 'hostbits', 'entropy', 'app-layer-protocol', 'byte_math', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
+  'uricontent', 'urilen', 'bsize', 'requires', 'base64_decode', 'base64_data', 'xbits', 'hostbits', 'entropy', 'app-layer-protocol', 'byte_math', 'flowint', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
   ...STICKY_BUFFERS.keys(),
   ...CONTENT_MODIFIERS.keys(),
   ...TRANSFORM_KEYWORDS.keys(),
@@ -316,6 +317,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     flowbitActions: [],
     xbitChecks: [],
     xbitActions: [],
+    flowintChecks: [],
+    flowintActions: [],
     flowbitsRole: FlowbitsRole.None,
     noalert: false,
     threshold: null,
@@ -629,6 +632,12 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       case 'noalert':
         rule.noalert = true;
         break;
+      case 'flowint': {
+        const op = parseFlowint(need());
+        if (op.isModifier) rule.flowintActions.push(op);
+        else rule.flowintChecks.push(op);
+        break;
+      }
       case 'xbits':
       case 'hostbits': {
         const op = parseXbits(name, need());
@@ -823,8 +832,11 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
 
   // ---- flowbits role for ordering ----
   // xbits/hostbits order like flowbits (Suricata orders by them too).
-  const reads = rule.flowbitChecks.length > 0 || rule.xbitChecks.length > 0;
-  const writes = rule.flowbitActions.some((a) => a.cmd === FlowbitCmd.Set || a.cmd === FlowbitCmd.Unset || a.cmd === FlowbitCmd.Toggle) || rule.xbitActions.length > 0;
+  const reads = rule.flowbitChecks.length > 0 || rule.xbitChecks.length > 0 || rule.flowintChecks.length > 0;
+  const writes =
+    rule.flowbitActions.some((a) => a.cmd === FlowbitCmd.Set || a.cmd === FlowbitCmd.Unset || a.cmd === FlowbitCmd.Toggle) ||
+    rule.xbitActions.length > 0 ||
+    rule.flowintActions.length > 0;
   rule.flowbitsRole = reads && writes ? FlowbitsRole.SetRead : writes ? FlowbitsRole.Set : reads ? FlowbitsRole.Read : FlowbitsRole.None;
   return rule;
 }

@@ -14,6 +14,7 @@ import type { LenCheck } from './keywords/http.js';
 import type { Transform } from './transforms.js';
 import type { FlowCounterCheck } from './keywords/flow-counters.js';
 import type { XbitOp } from './keywords/xbits.js';
+import type { FlowintOp } from './keywords/flowint.js';
 import type { AlprotoCheck } from './keywords/app-layer-protocol.js';
 
 /** One HTTP buffer a tx rule inspects: its payload operations and/or a length check. */
@@ -184,6 +185,9 @@ export interface Rule {
   /** xbits / hostbits: checks (isset/isnotset) and actions, in rule order. */
   xbitChecks: XbitOp[];
   xbitActions: XbitOp[];
+  /** flowint: conditions and (after a match) modifications. */
+  flowintChecks: FlowintOp[];
+  flowintActions: FlowintOp[];
   flowbitsRole: number;
   noalert: boolean;
 
