@@ -75,6 +75,12 @@ import { FlowbitCmd, type FlowbitOp } from './keywords/flowbits.js';
 import { matchFragbits, matchHeaderCheck, matchIpopts, matchSameip, matchTcpFlags } from './keywords/header.js';
 import { matchEvent } from './keywords/events.js';
 import { PayloadInspector } from './payload-match.js';
+import { TransformScratch } from './transforms.js';
+import { hdrView, headerBuffer } from './keywords/header-buffers.js';
+import { matchFlowCounter, type FlowCounterSource } from './keywords/flow-counters.js';
+import { XbitStore } from './xbits.js';
+import type { XbitOp } from './keywords/xbits.js';
+import { FlowintCmd, type FlowintOp } from './keywords/flowint.js';
 import { Action, Proto, SigFlag, TxDir, type Rule } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
 import { Bucket, bucketOf, buildBuckets, type PatternRules, type ProtoBucket, type RuleGroup } from './rule-groups.js';
@@ -87,6 +93,12 @@ export interface DetectFlowSource {
   readonly generation: Uint32Array;
   /** Where detect registers its per-flow state (DetectFlowState). */
   readonly storage: FlowStorage;
+  /** Per-slot counters for flow.pkts / flow.bytes / flow.age (FlowTable has them). */
+  readonly pktsToServer?: Float64Array;
+  readonly pktsToClient?: Float64Array;
+  readonly bytesToServer?: Float64Array;
+  readonly bytesToClient?: Float64Array;
+  readonly firstSec?: Float64Array;
 }
 
 export interface DetectEngineOptions {
@@ -128,7 +140,14 @@ export class DetectEngine implements DetectStage {
   readonly sinks: AlertSink[];
   private readonly buckets: ProtoBucket[];
   private readonly inspector = new PayloadInspector();
+  /** Scratch for sticky-buffer transforms (transforms.ts). */
+  readonly transforms = new TransformScratch();
   readonly flowbits: FlowbitStore;
+  /** xbits / hostbits state (per host, per IP pair). */
+  readonly xbits: XbitStore;
+  /** flowint variables: (flow slot, variable) → value. */
+  readonly flowints: FlowbitStore;
+  private readonly flowintIds = new Map<string, number>();
   readonly thresholds: ThresholdTable;
   private readonly cand: Uint32Array;
   /** Per-flow state; null without a flow table. */
@@ -173,6 +192,24 @@ export class DetectEngine implements DetectStage {
     this.cand = new Uint32Array(((ruleSet.rules.length + 31) >>> 5) + 1);
     this.alertsByRule = new Float64Array(ruleSet.rules.length);
     this.flowbits = new FlowbitStore(opts.flowbitCapacity ?? 1 << 16);
+    this.xbits = new XbitStore(opts.flowbitCapacity ?? 1 << 16);
+    this.flowints = new FlowbitStore(opts.flowbitCapacity ?? 1 << 16);
+    const fid = (name: string): number => {
+      let i = this.flowintIds.get(name);
+      if (i === undefined) {
+        i = this.flowintIds.size;
+        this.flowintIds.set(name, i);
+      }
+      return i;
+    };
+    for (const r of ruleSet.rules) {
+      for (const op of r.xbitChecks) op.bit = this.xbits.id(op.name);
+      for (const op of r.xbitActions) op.bit = this.xbits.id(op.name);
+      for (const op of [...r.flowintChecks, ...r.flowintActions]) {
+        op.id = fid(op.name);
+        op.valueId = op.valueName !== null ? fid(op.valueName) : -1;
+      }
+    }
     this.thresholds = new ThresholdTable(opts.thresholdCapacity ?? 1 << 16);
     this.maxAlerts = opts.maxAlertsPerPacket ?? MAX_ALERTS_PER_PACKET;
     const al = opts.appLayer ?? null;
@@ -357,6 +394,8 @@ export class DetectEngine implements DetectStage {
           tx.addMatched(rule.id);
         }
         if (rule.flowbitActions.length > 0 && slot >= 0) this.applyFlowbits(rule.flowbitActions, slot, gen);
+        if (rule.xbitActions.length > 0) this.applyXbits(rule.xbitActions, p);
+        if (rule.flowintActions.length > 0 && slot >= 0) this.applyFlowints(rule.flowintActions, slot, gen);
         if (rule.action === Action.Pass) {
           this.passMatches++;
           if (slot >= 0) fs!.passed[slot] = 1;
@@ -480,6 +519,8 @@ export class DetectEngine implements DetectStage {
     for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return TX_NO_MATCH;
     const fc = rule.flowbitChecks;
     for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return TX_NO_MATCH;
+    if (rule.xbitChecks.length > 0 && !this.checkXbits(rule.xbitChecks, p)) return TX_NO_MATCH;
+    if (rule.flowintChecks.length > 0 && !this.checkFlowints(rule.flowintChecks, slot, gen)) return TX_NO_MATCH;
     const prog = rule.txDir === TxDir.ToServer ? tx.req.progress : tx.res.progress;
     const complete = prog === HTTP_COMPLETE;
     const tbs = rule.txBuffers;
@@ -492,10 +533,18 @@ export class DetectEngine implements DetectStage {
         if (prog < tb.progress) return TX_NO_MATCH;
         if (body && !this.bodyReady) return TX_NO_MATCH;
         const final = !body || complete;
-        const len = tx.buffer(tb.buf);
+        let len = tx.buffer(tb.buf);
         if (len < 0) return final ? TX_CANT_MATCH : TX_NO_MATCH;
+        let bytes = tx.bytes;
+        let off = tx.offset;
+        // TRANSFORM HOOK: the one place a buffer is transformed before bsize and its keywords.
+        if (tb.transforms !== null) {
+          len = this.transforms.apply(tb.transforms, bytes, off, len);
+          bytes = this.transforms.out;
+          off = 0;
+        }
         if (tb.len !== null && !tb.len.test(len)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
-        if (tb.ops.length > 0 && !this.inspector.match(tb.ops, tx.bytes, tx.offset, len)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
+        if (tb.ops.length > 0 && !this.inspector.match(tb.ops, bytes, off, len)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
       }
     }
     if (rule.payload.length > 0 && !this.matchTxPayload(rule, p, tx)) return TX_NO_MATCH;
@@ -553,7 +602,20 @@ export class DetectEngine implements DetectStage {
     for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return false;
     const fc = rule.flowbitChecks;
     for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return false;
+    if (rule.xbitChecks.length > 0 && !this.checkXbits(rule.xbitChecks, p)) return false;
+    if (rule.flowintChecks.length > 0 && !this.checkFlowints(rule.flowintChecks, slot, gen)) return false;
     if (rule.streamSize !== null && !matchStreamSize(rule.streamSize, p)) return false;
+    const fcs = rule.flowCounters;
+    if (fcs.length > 0) {
+      const src = this.flow;
+      if (slot < 0 || src === null || src.pktsToServer === undefined) return false;
+      for (let i = 0; i < fcs.length; i++) if (!matchFlowCounter(fcs[i]!, src as FlowCounterSource, slot, p)) return false;
+    }
+    const pb = rule.pktBuffers;
+    for (let i = 0; i < pb.length; i++) {
+      const b = pb[i]!;
+      if (!headerBuffer(b.kind, p) || !this.inspector.match(b.ops, p.buf, hdrView.off, hdrView.len)) return false;
+    }
     if (rule.payload.length > 0) {
       if (stream) {
         if ((sf & HAS_STREAM_DATA) !== 0 && this.inspector.match(rule.payload, p.streamBuf, p.streamOff, p.streamLen)) {
@@ -598,6 +660,86 @@ export class DetectEngine implements DetectStage {
     }
     for (let i = 0; i < bits.length; i++) if (fb.isSet(slot, gen, bits[i]!) === wantSet) return true;
     return false;
+  }
+
+  private checkFlowints(ops: FlowintOp[], slot: number, gen: number): boolean {
+    // No flow, no variables: every flowint condition fails.
+    if (slot < 0) return false;
+    const st = this.flowints;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      const v = st.value(slot, gen, op.id);
+      if (op.cmd === FlowintCmd.Isset) {
+        if (v !== v) return false;
+        continue;
+      }
+      if (op.cmd === FlowintCmd.Notset) {
+        if (v === v) return false;
+        continue;
+      }
+      const t = op.valueId >= 0 ? st.value(slot, gen, op.valueId) : op.value;
+      // NaN (unset) on either side fails every comparison, != included.
+      if (v !== v || t !== t) return false;
+      let ok: boolean;
+      switch (op.cmd) {
+        case FlowintCmd.Eq:
+          ok = v === t;
+          break;
+        case FlowintCmd.Ne:
+          ok = v !== t;
+          break;
+        case FlowintCmd.Lt:
+          ok = v < t;
+          break;
+        case FlowintCmd.Le:
+          ok = v <= t;
+          break;
+        case FlowintCmd.Gt:
+          ok = v > t;
+          break;
+        default:
+          ok = v >= t;
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  private applyFlowints(ops: FlowintOp[], slot: number, gen: number): void {
+    const st = this.flowints;
+    const gens = this.flow!.generation;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      const t = op.valueId >= 0 ? st.value(slot, gen, op.valueId) : op.value;
+      if (t !== t) continue; // from an unset variable: nothing to do
+      const cur = st.value(slot, gen, op.id);
+      let v = t;
+      if (cur === cur) {
+        if (op.cmd === FlowintCmd.Add) v = (cur + t) % 4294967296;
+        else if (op.cmd === FlowintCmd.Sub) v = (cur - t + 4294967296) % 4294967296;
+      }
+      st.setValue(slot, gen, op.id, v, gens);
+    }
+  }
+
+  private checkXbits(ops: XbitOp[], p: PacketView): boolean {
+    const now = p.tsSec + p.tsNsec / 1e9;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      if (this.xbits.isSet(op.bit, op.track, p, now) !== (op.cmd === FlowbitCmd.Isset)) return false;
+    }
+    return true;
+  }
+
+  private applyXbits(ops: XbitOp[], p: PacketView): void {
+    const now = p.tsSec + p.tsNsec / 1e9;
+    const xb = this.xbits;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      if (op.cmd === FlowbitCmd.Set) xb.set(op.bit, op.track, p, now, op.expire);
+      else if (op.cmd === FlowbitCmd.Unset) xb.unset(op.bit, op.track, p);
+      else if (op.cmd === FlowbitCmd.Toggle) xb.toggle(op.bit, op.track, p, now, op.expire);
+    }
   }
 
   private applyFlowbits(ops: FlowbitOp[], slot: number, gen: number): void {

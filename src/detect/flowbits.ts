@@ -18,6 +18,8 @@ export class FlowbitStore {
   private readonly entSlot: Int32Array;
   private readonly entBit: Int32Array;
   private readonly entGen: Uint32Array;
+  /** A value kept with each entry (flowint uses a store of its own as integer variables). */
+  private readonly entVal: Float64Array;
   /** Live bits overwritten because their window was full. */
   evictions = 0;
 
@@ -29,6 +31,7 @@ export class FlowbitStore {
     this.entSlot = new Int32Array(c).fill(-1);
     this.entBit = new Int32Array(c);
     this.entGen = new Uint32Array(c);
+    this.entVal = new Float64Array(c);
   }
 
   private home(slot: number, bit: number): number {
@@ -71,6 +74,19 @@ export class FlowbitStore {
     this.entSlot[free] = slot;
     this.entBit[free] = bit;
     this.entGen[free] = gen;
+  }
+
+  /** The value of (slot, bit): NaN when not set. */
+  value(slot: number, gen: number, bit: number): number {
+    const e = this.find(slot, gen, bit);
+    return e < 0 ? NaN : this.entVal[e]!;
+  }
+
+  /** Set (slot, bit) with a value. */
+  setValue(slot: number, gen: number, bit: number, v: number, generations: Uint32Array): void {
+    this.set(slot, gen, bit, generations);
+    const e = this.find(slot, gen, bit);
+    if (e >= 0) this.entVal[e] = v;
   }
 
   unset(slot: number, gen: number, bit: number): void {

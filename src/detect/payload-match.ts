@@ -13,6 +13,10 @@
  * No allocation per call: pcre runs the bounded matcher (pcre-vm.ts) on the bytes.
  */
 import {
+  type Base64DecodeOp,
+  type EntropyOp,
+  type ByteMathOp,
+  MathOper,
   ByteOper,
   FOLD,
   MAX_BYTE_VARS,
@@ -27,6 +31,8 @@ import {
   type PcreOp,
 } from './keywords/payload.js';
 import { PCRE_MAX_SCAN } from './pcre.js';
+import { B64Mode, base64Decode } from './transforms.js';
+import { Cmp } from './keywords/header.js';
 import { PcreResult, pcreMatch, pcreSearch } from './pcre-vm.js';
 
 const RECURSION_LIMIT = 3000;
@@ -85,6 +91,15 @@ export class PayloadInspector {
         break;
       case OpType.ByteExtract:
         if (!this.byteExtract(op, buf, base, len)) return 0;
+        break;
+      case OpType.Base64Decode:
+        if (!this.base64(op, buf, base, len)) return 0;
+        break;
+      case OpType.Entropy:
+        if (!this.entropy(op, buf, base, len)) return 0;
+        break;
+      case OpType.ByteMath:
+        if (!this.byteMath(op, buf, base, len)) return 0;
         break;
     }
     return last ? 1 : this.inspect(ops, i + 1, buf, base, len);
@@ -210,6 +225,74 @@ export class PayloadInspector {
     }
     if (op.negated) return 1;
     return op.valueVar < 0 ? -1 : 0;
+  }
+
+  private readonly byteCounts = new Uint32Array(256);
+
+  private entropy(op: EntropyOp, buf: Uint8Array, base: number, len: number): boolean {
+    if (op.offset >= len) return false;
+    const n = op.bytes > 0 && op.offset + op.bytes < len ? op.bytes : len - op.offset;
+    const counts = this.byteCounts;
+    counts.fill(0);
+    const start = base + op.offset;
+    for (let i = 0; i < n; i++) counts[buf[start + i]!]!++;
+    let e = 0;
+    for (let b = 0; b < 256; b++) {
+      const c = counts[b]!;
+      if (c !== 0) {
+        const p = c / n;
+        e -= p * Math.log2(p);
+      }
+    }
+    switch (op.cmp) {
+      case Cmp.Eq:
+        return e === op.a;
+      case Cmp.Ne:
+        return e !== op.a;
+      case Cmp.Lt:
+        return e < op.a;
+      case Cmp.Lte:
+        return e <= op.a;
+      case Cmp.Gt:
+        return e > op.a;
+      case Cmp.Gte:
+        return e >= op.a;
+      case Cmp.Range:
+        return e > op.a && e < op.b;
+      case Cmp.NotRange:
+        return e <= op.a || e >= op.b;
+      default:
+        return false;
+    }
+  }
+
+  /** Decoded bytes of the last base64_decode (grown when a larger decode is first met). */
+  private b64 = new Uint8Array(4096);
+
+  /** base64_decode, then its base64_data keywords over the decoded bytes. */
+  private base64(op: Base64DecodeOp, buf: Uint8Array, base: number, len: number): boolean {
+    let start = op.offset + (op.relative ? this.bufferOffset : 0);
+    if (start >= len) return false;
+    let end = op.bytes > 0 && start + op.bytes < len ? start + op.bytes : len;
+    start += base;
+    end += base;
+    const need = (((end - start) * 3) >> 2) + 3;
+    if (this.b64.length < need) this.b64 = new Uint8Array(Math.max(need, this.b64.length * 2));
+    const d = this.b64;
+    const k = base64Decode(buf, start, end, d, B64Mode.Rfc2045);
+    if (k <= 0) return false;
+    if (op.dataOps.length === 0) return true;
+    // A nested inspection with its own detection pointer; the outer one is restored after.
+    const savedOffset = this.bufferOffset;
+    const savedPcre = this.pcreMatchStart;
+    const savedRec = this.recursion;
+    this.bufferOffset = 0;
+    this.pcreMatchStart = 0;
+    const r = this.inspect(op.dataOps, 0, d, 0, k) === 1;
+    this.bufferOffset = savedOffset;
+    this.pcreMatchStart = savedPcre;
+    if (this.recursion < savedRec) this.recursion = savedRec;
+    return r;
   }
 
   /** Start of the bytes to extract (relative to payload) or -1; leaves room check to callers. */
@@ -373,6 +456,49 @@ export class PayloadInspector {
     if (jump < 0) jump = 0;
     else if (jump >= len) return false;
     this.bufferOffset = jump;
+    return true;
+  }
+
+  /** byte_math: the result goes to its variable; the detection pointer does not move. */
+  private byteMath(op: ByteMathOp, buf: Uint8Array, base: number, len: number): boolean {
+    if (len === 0) return false;
+    const spec = op.spec;
+    const nbytes = spec.nbytesVar >= 0 ? this.vals[spec.nbytesVar]! : spec.nbytes;
+    if (nbytes < 1 || nbytes > (spec.string ? 10 : 4)) return false;
+    const ptr = this.extractAt(spec, nbytes, len);
+    if (ptr < 0) return false;
+    if (!this.extract(spec, nbytes, buf, base + ptr, base + len, spec.base === 0 && spec.string ? 10 : spec.base)) return false;
+    if (spec.hasBitmask) this.applyBitmask(spec);
+    let val = this.exVal;
+    const r = op.rvalueVar >= 0 ? this.vals[op.rvalueVar]! : op.rvalue;
+    switch (op.oper) {
+      case MathOper.Add:
+        val += r;
+        break;
+      case MathOper.Sub:
+        val -= r;
+        break;
+      case MathOper.Mul:
+        val *= r;
+        break;
+      case MathOper.Div:
+        if (r === 0) return false;
+        val = Math.floor(val / r);
+        break;
+      case MathOper.Shl:
+        val *= 2 ** r;
+        break;
+      case MathOper.Shr:
+        val = Math.floor(val / 2 ** r);
+        break;
+    }
+    // Suricata computes in uint64_t: a negative difference wraps (held here as a double).
+    if (val < 0) val += 18446744073709551616;
+    else if (val >= 18446744073709551616) val %= 18446744073709551616;
+    // A wrap can round up to 2^64 itself, which the 32-bit halves would read as 0: keep the
+    // largest double below 2^64 (inexact past 2^53, like any value held as a double here).
+    if (val >= 18446744073709551616) val = 18446744073709549568;
+    this.vals[op.slot] = val;
     return true;
   }
 

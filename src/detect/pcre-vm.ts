@@ -605,10 +605,11 @@ function firstBytes(code: Int32Array, classes: Uint8Array): Uint8Array | null {
  * Compile translated JavaScript regex source (see translatePcre) with the /i flag `fold`.
  * Throws RuleError for what it cannot run.
  */
-export function compileProgram(source: string, fold: boolean): PcreProgram {
+export function compileProgram(source: string, fold: boolean, captures = false): PcreProgram {
   const p = new Parser(source);
   const ast = p.parse();
-  const c = new Compiler(fold, p.hasBackref);
+  // `captures`: record groups even without back references (pcrexform reads group 1).
+  const c = new Compiler(fold, p.hasBackref || captures);
   c.node(ast);
   c.emit(OP_MATCH);
   const code = Int32Array.from(c.code);
@@ -620,7 +621,7 @@ export function compileProgram(source: string, fold: boolean): PcreProgram {
   const first = firstBytes(code, classes);
   let pc = 0;
   while (code[pc * 4] === OP_SAVE) pc++;
-  const caps = p.hasBackref ? new Int32Array(2 * (p.totalGroups + 1)) : null;
+  const caps = p.hasBackref || captures ? new Int32Array(2 * (p.totalGroups + 1)) : null;
   return new PcreProgram(code, classes, caps, fold, c.lookWidths, first, code[pc * 4] === OP_BOL);
 }
 

@@ -25,6 +25,17 @@ export class RuleError extends Error {
   }
 }
 
+/**
+ * A rule skipped because its `requires` is not met (Suricata skips such rules silently): the
+ * loader counts it apart from failures (RuleSet.skipped).
+ */
+export class RuleSkipped extends RuleError {
+  constructor(reason: string) {
+    super(`requires ${reason}`, 'requires not met');
+    this.name = 'RuleSkipped';
+  }
+}
+
 export function unsupportedKeyword(name: string): RuleError {
   const r = `unsupported keyword '${name}'`;
   return new RuleError(r, r);

@@ -25,7 +25,7 @@ import { FlowbitNames } from './keywords/flowbits.js';
 import type { PortSet } from './port-set.js';
 import { isPortExpression } from './port-set.js';
 import type { Rule, RuleFailure } from './rule.js';
-import { RuleError } from './rule-error.js';
+import { RuleError, RuleSkipped } from './rule-error.js';
 import { parseRule, sniffSid, type ParseContext } from './rule-parser.js';
 import { buildVariables, type RuleVarsConfig } from './variables.js';
 
@@ -55,6 +55,8 @@ export class RuleSet {
   /** Loaded rules in evaluation order; rules[i].id === i. */
   readonly rules: Rule[];
   readonly failures: RuleFailure[];
+  /** Rules skipped because their `requires` is not met (not failures, as in Suricata). */
+  readonly skipped: RuleFailure[];
   readonly warnings: string[];
   readonly files: string[];
   readonly flowbits: FlowbitNames;
@@ -69,9 +71,11 @@ export class RuleSet {
     files: string[],
     flowbits: FlowbitNames,
     classifications: ReadonlyMap<string, Classification>,
+    skipped: RuleFailure[] = [],
   ) {
     this.rules = rules;
     this.failures = failures;
+    this.skipped = skipped;
     this.warnings = warnings;
     this.files = files;
     this.flowbits = flowbits;
@@ -195,6 +199,7 @@ class Builder {
   readonly ctx: ParseContext;
   readonly rules: Rule[] = [];
   readonly failures: RuleFailure[] = [];
+  readonly skipped: RuleFailure[] = [];
   readonly files: string[] = [];
   private loadIndex = 0;
   private readonly bySid = new Map<string, number>();
@@ -211,6 +216,10 @@ class Builder {
         rule = parseRule(text, this.ctx, { file, line, loadIndex: this.loadIndex++ });
       } catch (err) {
         if (!(err instanceof RuleError)) throw err;
+        if (err instanceof RuleSkipped) {
+          this.skipped.push({ file, line, sid: sniffSid(text), reason: err.reason, category: err.category });
+          continue;
+        }
         this.failures.push({ file, line, sid: sniffSid(text), reason: err.reason, category: err.category });
         continue;
       }
@@ -243,7 +252,7 @@ class Builder {
     for (const b of fb.checkedBy) {
       if (!fb.setBy.has(b)) warnings.push(`flowbit '${fb.names[b]}' is checked but never set`);
     }
-    return new RuleSet(rules, this.failures, warnings, this.files, fb, this.ctx.classifications);
+    return new RuleSet(rules, this.failures, warnings, this.files, fb, this.ctx.classifications, this.skipped);
   }
 }
 

@@ -18,7 +18,11 @@ import type { Classification } from './classification.js';
 import { parsePortSet, type PortSet } from './port-set.js';
 import { Action, FlowFlag, FlowbitsRole, Proto, SigFlag, type ActionValue, type ProtoValue, type Rule } from './rule.js';
 import { parseStreamSize } from './keywords/stream-size.js';
-import { RuleError, invalidValue, refuseUnescapedQuote, unsupportedKeyword, unsupportedProtocol } from './rule-error.js';
+import { RuleError, RuleSkipped, invalidValue, refuseUnescapedQuote, unsupportedKeyword, unsupportedProtocol } from './rule-error.js';
+import { unmetRequirement } from './keywords/requires.js';
+import { FLOW_COUNTER_KEYWORDS, parseFlowCounter } from './keywords/flow-counters.js';
+import { parseXbits } from './keywords/xbits.js';
+import { parseFlowint } from './keywords/flowint.js';
 import {
   Cmp,
   Field,
@@ -28,7 +32,9 @@ import {
   parseFragbits,
   parseIpopts,
   parseTcpFlags,
+  tcpMssCheck,
   tosCheck,
+  vlanIdCheck,
   uintCheck,
   windowCheck,
 } from './keywords/header.js';
@@ -45,6 +51,10 @@ import {
   parseContent,
   parseIsdataat,
   parsePcreOp,
+  parseBase64Decode,
+  parseEntropy,
+  parseByteMath,
+  type Base64DecodeOp,
   type PayloadOp,
 } from './keywords/payload.js';
 import { FlowbitCmd, parseFlowbits, type FlowbitNames } from './keywords/flowbits.js';
@@ -68,6 +78,8 @@ import { AppProto } from '../applayer/app-proto.js';
 import { HttpBuf } from '../applayer/http/http-buffers.js';
 import { TxDir, type TxBufferMatch } from './rule.js';
 import { headerAppProto, noParserFor, parseAppLayerProtocol } from './keywords/app-layer-protocol.js';
+import { TRANSFORM_KEYWORDS, parseTransform, type Transform } from './transforms.js';
+import { HEADER_BUFFERS } from './keywords/header-buffers.js';
 
 export interface ParseContext {
   addressVars: ReadonlyMap<string, string>;
@@ -178,9 +190,12 @@ const SUPPORTED = new Set([
   'flow', 'flowbits', 'noalert', 'threshold', 'detection_filter',
   'ttl', 'tos', 'id', 'ipopts', 'fragbits', 'fragoffset', 'ip_proto', 'sameip', 'window', 'seq', 'ack',
   'itype', 'icode', 'icmp_id', 'icmp_seq', 'flags', 'dsize', 'decode-event', 'stream-event', 'app-layer-event', 'engine-event', 'stream_size',
-  'uricontent', 'urilen', 'bsize', 'app-layer-protocol', 'prefilter',
+  'uricontent', 'urilen', 'bsize', 'requires', 'base64_decode', 'base64_data', 'xbits', 'hostbits', 'entropy', 'app-layer-protocol', 'byte_math', 'flowint', 'tcp.flags', 'tcp.mss', 'vlan.id', 'prefilter',
   ...STICKY_BUFFERS.keys(),
   ...CONTENT_MODIFIERS.keys(),
+  ...TRANSFORM_KEYWORDS.keys(),
+  ...HEADER_BUFFERS.keys(),
+  ...FLOW_COUNTER_KEYWORDS,
 ]);
 
 export function isSupportedKeyword(name: string): boolean {
@@ -199,6 +214,14 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) throw new RuleError("rule has no '(options)' part", 'syntax');
   if (text.slice(close + 1).trim() !== '') throw new RuleError("text after the closing ')'", 'syntax');
+  const options = splitOptions(text.slice(open + 1, close));
+  // `requires` first (as Suricata): an unmet one skips the rule whatever else it holds.
+  for (const opt of options) {
+    const colon = opt.indexOf(':');
+    if (colon < 0 || opt.slice(0, colon).trim().toLowerCase() !== 'requires') continue;
+    const unmet = unmetRequirement(opt.slice(colon + 1), isSupportedKeyword);
+    if (unmet !== null) throw new RuleSkipped(unmet);
+  }
   const tokens = headerTokens(text.slice(0, open).trim());
   if (tokens.length === 0) throw new RuleError('empty rule header', 'syntax');
 
@@ -277,11 +300,13 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     sameip: false,
     events: [],
     flow: 0,
+    flowCounters: [],
     requirePayload: false,
     sigFlags: 0,
     streamSize: null,
     requireNoPayload: false,
     payload: [],
+    pktBuffers: [],
     byteVars: 0,
     prefilterPattern: null,
     alproto,
@@ -292,6 +317,10 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     prefilterBuffer: -1,
     flowbitChecks: [],
     flowbitActions: [],
+    xbitChecks: [],
+    xbitActions: [],
+    flowintChecks: [],
+    flowintActions: [],
     flowbitsRole: FlowbitsRole.None,
     noalert: false,
     threshold: null,
@@ -301,21 +330,45 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   let haveSid = false;
   let priorityKeyword: number | null = null;
   const payload: PayloadOp[] = [];
-  // HTTP buffers: ops per buffer (request-side id for two-sided buffers, see keywords/http.ts).
+  // HTTP buffers: ops per buffer list (request-side id for two-sided buffers, see
+  // keywords/http.ts). A list key is the buffer id, or for a transformed instance started by a
+  // transform after the buffer already has keywords, id + 256 * n (its own TxBufferMatch).
   const bufOps = new Map<number, PayloadOp[]>();
   const bufDefs = new Map<number, HttpBufDef>();
   const bufLen = new Map<number, LenCheck>();
-  /** The sticky buffer content goes to (null: the payload). */
+  const bufXf = new Map<number, Transform[]>();
+  let xfInstances = 0;
+  /** The sticky buffer content goes to (null: the payload), and its list key. */
   let sticky: HttpBufDef | null = null;
-  const listOf = (def: HttpBufDef | null): PayloadOp[] => {
+  let stickyKey = -1;
+  /** Header sticky buffer (keywords/header-buffers.ts HdrBuf), -1 when none. */
+  let hdrSticky = -1;
+  const hdrOps = new Map<number, PayloadOp[]>();
+  /** The last base64_decode, and whether base64_data made its decoded bytes the buffer. */
+  let lastB64: Base64DecodeOp | null = null;
+  let b64Sticky = false;
+  const listOf = (def: HttpBufDef | null, key: number = def === null ? -1 : def.id): PayloadOp[] => {
     if (def === null) return payload;
-    let l = bufOps.get(def.id);
+    let l = bufOps.get(key);
     if (l === undefined) {
       l = [];
-      bufOps.set(def.id, l);
-      bufDefs.set(def.id, def);
+      bufOps.set(key, l);
+      bufDefs.set(key, def);
     }
     return l;
+  };
+  /** The list the current sticky buffer (header, HTTP, or the payload) collects keywords in. */
+  const cur = (): PayloadOp[] => {
+    if (b64Sticky) return lastB64!.dataOps;
+    if (hdrSticky >= 0) {
+      let l = hdrOps.get(hdrSticky);
+      if (l === undefined) {
+        l = [];
+        hdrOps.set(hdrSticky, l);
+      }
+      return l;
+    }
+    return listOf(sticky, stickyKey);
   };
   /** Where the latest content was put (legacy modifiers move it). */
   let lastContentList: PayloadOp[] | null = null;
@@ -336,7 +389,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     if (anchor !== null) anchor.relativeNext = true;
   };
 
-  for (const opt of splitOptions(text.slice(open + 1, close))) {
+  for (const opt of options) {
     const colon = opt.indexOf(':');
     const name = (colon < 0 ? opt : opt.slice(0, colon)).trim().toLowerCase();
     const value = colon < 0 ? null : opt.slice(colon + 1).trim();
@@ -353,7 +406,42 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     if (stickyDef !== undefined) {
       if (alproto === 0 && rule.proto !== Proto.Tcp && rule.proto !== Proto.Any) throw invalidValue(name, `HTTP buffer in a '${protoText}' rule`);
       sticky = stickyDef;
+      stickyKey = stickyDef.id;
+      hdrSticky = -1;
+      b64Sticky = false;
       listOf(sticky);
+      continue;
+    }
+    const hdrDef = HEADER_BUFFERS.get(name);
+    if (hdrDef !== undefined) {
+      if (value !== null) throw invalidValue(name, 'takes no value');
+      sticky = null;
+      stickyKey = -1;
+      hdrSticky = hdrDef;
+      b64Sticky = false;
+      cur();
+      continue;
+    }
+    if (TRANSFORM_KEYWORDS.has(name)) {
+      // Transforms work on the sticky buffer selected before them (Suricata: not on the
+      // packet payload or header buffers here).
+      if (sticky === null || b64Sticky) throw invalidValue(name, 'a transform needs a sticky buffer (http.uri, file.data, ...) before it');
+      const t = parseTransform(name, value);
+      const curOps = bufOps.get(stickyKey)!;
+      if (curOps.length > 0 || bufLen.has(stickyKey)) {
+        // Keywords already inspect the buffer as it was: the transformed buffer is a new
+        // instance, carrying the transforms so far.
+        const prev = bufXf.get(stickyKey) ?? [];
+        stickyKey = sticky.id + 256 * ++xfInstances;
+        listOf(sticky, stickyKey);
+        bufXf.set(stickyKey, [...prev]);
+      }
+      let chain = bufXf.get(stickyKey);
+      if (chain === undefined) {
+        chain = [];
+        bufXf.set(stickyKey, chain);
+      }
+      chain.push(t);
       continue;
     }
     const modDef = CONTENT_MODIFIERS.get(name);
@@ -431,7 +519,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
         lastContent = op;
         lastAnchor = op;
         // uricontent:"x" is content:"x"; http_uri.
-        const l = name === 'uricontent' ? listOf(CONTENT_MODIFIERS.get('http_uri')!) : listOf(sticky);
+        const l = name === 'uricontent' ? listOf(CONTENT_MODIFIERS.get('http_uri')!) : cur();
         l.push(op);
         lastContentList = l;
         break;
@@ -446,8 +534,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       }
       case 'bsize': {
         if (sticky === null) throw invalidValue(name, 'needs a sticky buffer (http.uri, ...) before it');
-        if (bufLen.has(sticky.id)) throw invalidValue(name, 'given twice for one buffer');
-        bufLen.set(sticky.id, parseLenCheck(name, need()));
+        if (bufLen.has(stickyKey)) throw invalidValue(name, 'given twice for one buffer');
+        bufLen.set(stickyKey, parseLenCheck(name, need()));
         break;
       }
       case 'nocase': {
@@ -490,6 +578,9 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       case 'pkt_data':
         // Switches inspection back to the packet payload.
         sticky = null;
+        stickyKey = -1;
+        hdrSticky = -1;
+        b64Sticky = false;
         break;
       case 'pcre': {
         const op = parsePcreOp(need());
@@ -497,33 +588,42 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
         lastAnchor = op;
         if (op.buffer !== null) {
           const def = PCRE_BUFFER_FLAGS[op.buffer]!;
-          if (sticky !== null && sticky.id !== def.id) throw invalidValue(name, `buffer flag '${op.buffer}' inside another sticky buffer`);
-          listOf(def).push(op);
-        } else listOf(sticky).push(op);
+          if ((sticky !== null && sticky.id !== def.id) || hdrSticky >= 0) throw invalidValue(name, `buffer flag '${op.buffer}' inside another sticky buffer`);
+          (sticky !== null ? cur() : listOf(def)).push(op);
+        } else cur().push(op);
         break;
       }
       case 'byte_test': {
         const op = parseByteTest(need(), vars);
         if (op.spec.relative) markRelative(lastAnchor);
-        listOf(sticky).push(op);
+        cur().push(op);
         break;
       }
       case 'byte_jump': {
         const op = parseByteJump(need(), vars);
         if (op.spec.relative) markRelative(lastAnchor);
-        listOf(sticky).push(op);
+        cur().push(op);
         break;
       }
       case 'byte_extract': {
         const op = parseByteExtract(need(), vars);
         if (op.spec.relative) markRelative(lastAnchor);
-        listOf(sticky).push(op);
+        cur().push(op);
+        break;
+      }
+      case 'entropy':
+        cur().push(parseEntropy(need()));
+        break;
+      case 'byte_math': {
+        const op = parseByteMath(need(), vars);
+        if (op.spec.relative) markRelative(lastAnchor);
+        cur().push(op);
         break;
       }
       case 'isdataat': {
         const op = parseIsdataat(need(), vars);
         if (op.relative) markRelative(lastAnchor);
-        listOf(sticky).push(op);
+        cur().push(op);
         break;
       }
 
@@ -543,6 +643,20 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       case 'noalert':
         rule.noalert = true;
         break;
+      case 'flowint': {
+        const op = parseFlowint(need());
+        if (op.isModifier) rule.flowintActions.push(op);
+        else rule.flowintChecks.push(op);
+        break;
+      }
+      case 'xbits':
+      case 'hostbits': {
+        const op = parseXbits(name, need());
+        if (op === null) rule.noalert = true;
+        else if (op.isCheck) rule.xbitChecks.push(op);
+        else rule.xbitActions.push(op);
+        break;
+      }
       case 'threshold':
         if (rule.threshold || rule.detectionFilter) throw invalidValue(name, 'only one threshold/detection_filter per rule');
         rule.threshold = parseThreshold('threshold', need());
@@ -606,7 +720,41 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       case 'icmp_seq':
         rule.headerChecks.push(eqCheck(Field.IcmpSeq, name, need(), 65535));
         break;
+      case 'requires':
+        // Evaluated (and met) before the loop.
+        break;
+      case 'base64_decode': {
+        if (b64Sticky) throw invalidValue(name, 'inside base64_data');
+        const op = parseBase64Decode(value);
+        if (op.relative) markRelative(lastAnchor);
+        cur().push(op);
+        lastB64 = op;
+        break;
+      }
+      case 'base64_data':
+        if (value !== null) throw invalidValue(name, 'takes no value');
+        if (lastB64 === null) throw invalidValue(name, 'needs a base64_decode before it');
+        b64Sticky = true;
+        lastContent = null;
+        lastAnchor = null;
+        break;
+      case 'flow.pkts':
+      case 'flow.bytes':
+      case 'flow.pkts_toserver':
+      case 'flow.pkts_toclient':
+      case 'flow.bytes_toserver':
+      case 'flow.bytes_toclient':
+      case 'flow.age':
+        rule.flowCounters.push(parseFlowCounter(name, need()));
+        break;
+      case 'tcp.mss':
+        rule.headerChecks.push(tcpMssCheck(need()));
+        break;
+      case 'vlan.id':
+        rule.headerChecks.push(vlanIdCheck(need()));
+        break;
       case 'flags':
+      case 'tcp.flags':
         if (rule.tcpFlags) throw invalidValue(name, 'given twice');
         rule.tcpFlags = parseTcpFlags(need());
         break;
@@ -639,12 +787,21 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   // ---- HTTP buffers: direction, then the tx buffer list ----
   // (Only pcre's HTTP flags reach here in a detect-only protocol's rule.)
   if (hdrApp !== undefined && bufOps.size > 0) throw noParserFor('pcre', alproto);
-  if (bufOps.size > 0) finishHttpBuffers(rule, protoText, bufOps, bufDefs, bufLen, payload);
+  if (bufOps.size > 0) finishHttpBuffers(rule, protoText, bufOps, bufDefs, bufLen, bufXf, payload);
+  for (const [kind, ops] of hdrOps) {
+    if (ops.length === 0) throw invalidValue('hdr', 'header buffer with nothing to match in it');
+    rule.pktBuffers.push({ kind, ops });
+  }
 
   // ---- payload finalisation ----
   let fpCount = 0;
   const allOps: PayloadOp[] = [...payload];
   for (const tb of rule.txBuffers) allOps.push(...tb.ops);
+  for (const pb of rule.pktBuffers) allOps.push(...pb.ops);
+  for (let i = 0; i < allOps.length; i++) {
+    const op = allOps[i]!;
+    if (op.type === OpType.Base64Decode) allOps.push(...op.dataOps);
+  }
   for (const op of allOps) {
     if (op.type !== OpType.Content) continue;
     op.finalize();
@@ -672,8 +829,12 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   }
 
   // ---- flowbits role for ordering ----
-  const reads = rule.flowbitChecks.length > 0;
-  const writes = rule.flowbitActions.some((a) => a.cmd === FlowbitCmd.Set || a.cmd === FlowbitCmd.Unset || a.cmd === FlowbitCmd.Toggle);
+  // xbits/hostbits order like flowbits (Suricata orders by them too).
+  const reads = rule.flowbitChecks.length > 0 || rule.xbitChecks.length > 0 || rule.flowintChecks.length > 0;
+  const writes =
+    rule.flowbitActions.some((a) => a.cmd === FlowbitCmd.Set || a.cmd === FlowbitCmd.Unset || a.cmd === FlowbitCmd.Toggle) ||
+    rule.xbitActions.length > 0 ||
+    rule.flowintActions.length > 0;
   rule.flowbitsRole = reads && writes ? FlowbitsRole.SetRead : writes ? FlowbitsRole.Set : reads ? FlowbitsRole.Read : FlowbitsRole.None;
   rule.pdOnly = isPdOnly(rule);
   return rule;
@@ -689,7 +850,9 @@ function isPdOnly(rule: Rule): boolean {
     rule.alproto === 0 &&
     rule.payload.length === 0 &&
     rule.txBuffers.length === 0 &&
+    rule.pktBuffers.length === 0 &&
     rule.headerChecks.length === 0 &&
+    rule.flowCounters.length === 0 &&
     rule.tcpFlags === null &&
     rule.fragbits === null &&
     rule.ipopts === null &&
@@ -715,6 +878,7 @@ function finishHttpBuffers(
   bufOps: Map<number, PayloadOp[]>,
   bufDefs: Map<number, HttpBufDef>,
   bufLen: Map<number, LenCheck>,
+  bufXf: Map<number, Transform[]>,
   payload: PayloadOp[],
 ): void {
   if (rule.proto !== Proto.Tcp && rule.proto !== Proto.Any) throw invalidValue('http', `HTTP buffers in a '${protoText}' rule`);
@@ -738,7 +902,8 @@ function finishHttpBuffers(
     const buf = def.dir === BufDir.Both && dir === BufDir.ToClient ? def.resId : def.id;
     const len = bufLen.get(id) ?? null;
     if (ops.length === 0 && len === null) throw invalidValue('http', `sticky buffer with nothing to match in it`);
-    const tb: TxBufferMatch = { buf, ops, len, progress: bufferProgress(buf) };
+    const xf = bufXf.get(id);
+    const tb: TxBufferMatch = { buf, ops, len, progress: bufferProgress(buf), transforms: xf !== undefined && xf.length > 0 ? xf : null };
     rule.txBuffers.push(tb);
   }
   rule.txDir = dir === BufDir.ToClient ? TxDir.ToClient : TxDir.ToServer;
@@ -754,13 +919,16 @@ function chooseTxPrefilter(rule: Rule): { pattern: Uint8Array | null; buffer: nu
   let best: ContentOp | null = null;
   let bestBuf = -1;
   let bestPrio = 99;
+  // A transformed buffer's patterns are not in the raw buffer the prefilter scans.
   for (const tb of rule.txBuffers) {
+    if (tb.transforms !== null) continue;
     for (const op of tb.ops) {
       if (op.type !== OpType.Content) continue;
       if (op.fastPattern) return { pattern: foldPattern(op), buffer: tb.buf };
     }
   }
   for (const tb of rule.txBuffers) {
+    if (tb.transforms !== null) continue;
     const prio = fastPatternPriority(tb.buf);
     for (const op of tb.ops) {
       if (op.type !== OpType.Content || op.negated) continue;
@@ -798,6 +966,7 @@ export function classifyStream(rule: Rule, protoText: string): number {
     (rule.flow & FlowFlag.NoStream) !== 0 ||
     protoText === 'tcp-pkt' ||
     rule.headerChecks.length > 0 ||
+    rule.pktBuffers.length > 0 ||
     rule.tcpFlags !== null ||
     rule.fragbits !== null ||
     rule.ipopts !== null

@@ -12,6 +12,10 @@ import type { ThresholdSpec } from './keywords/threshold.js';
 import type { StreamSizeCheck } from './keywords/stream-size.js';
 import type { LenCheck } from './keywords/http.js';
 import type { AppProtoCheck } from './keywords/app-layer-protocol.js';
+import type { Transform } from './transforms.js';
+import type { FlowCounterCheck } from './keywords/flow-counters.js';
+import type { XbitOp } from './keywords/xbits.js';
+import type { FlowintOp } from './keywords/flowint.js';
 
 /** One HTTP buffer a tx rule inspects: its payload operations and/or a length check. */
 export interface TxBufferMatch {
@@ -22,6 +26,14 @@ export interface TxBufferMatch {
   len: LenCheck | null;
   /** Transaction progress (its side) needed before the buffer is inspected. */
   progress: number;
+  /** Transforms applied to the buffer before ops and len (transforms.ts), null when none. */
+  transforms: Transform[] | null;
+}
+
+/** A header sticky buffer of a packet rule: HdrBuf kind (keywords/header-buffers.ts). */
+export interface PktBufferMatch {
+  kind: number;
+  ops: PayloadOp[];
 }
 
 /** Rule.txDir values. */
@@ -134,6 +146,8 @@ export interface Rule {
   events: number[];
   /** FlowFlag bits (0 = no flow keyword). */
   flow: number;
+  /** flow.pkts / flow.bytes / flow.age checks (keywords/flow-counters.ts). */
+  flowCounters: FlowCounterCheck[];
   /** Payload must be non-empty (any payload keyword, or dsize forms that exclude 0). */
   requirePayload: boolean;
   /** SigFlag bits: stream vs packet inspection (0 for non-TCP rules: packet). */
@@ -145,6 +159,8 @@ export interface Rule {
 
   // ---- payload ----
   payload: PayloadOp[];
+  /** Header sticky buffers (ipv4.hdr, tcp.hdr, ...) and their payload operations. */
+  pktBuffers: PktBufferMatch[];
   /** Number of byte_extract variables the rule uses. */
   byteVars: number;
   /** Pattern given to the prefilter, case-folded; null = rule is always a candidate. */
@@ -170,6 +186,12 @@ export interface Rule {
   // ---- flowbits ----
   flowbitChecks: FlowbitOp[];
   flowbitActions: FlowbitOp[];
+  /** xbits / hostbits: checks (isset/isnotset) and actions, in rule order. */
+  xbitChecks: XbitOp[];
+  xbitActions: XbitOp[];
+  /** flowint: conditions and (after a match) modifications. */
+  flowintChecks: FlowintOp[];
+  flowintActions: FlowintOp[];
   flowbitsRole: number;
   noalert: boolean;
 

@@ -32,6 +32,8 @@ export class ThresholdTable {
   /** Window length of the owning rule (to know when an entry expired). */
   private readonly entSeconds: Float64Array;
   private readonly entCount: Float64Array;
+  /** backoff: the match count that alerts next. */
+  private readonly entNext: Float64Array;
   /** Scratch key of the packet being checked. */
   private readonly key = new Uint32Array(KW);
   private keyKind = 0;
@@ -48,6 +50,7 @@ export class ThresholdTable {
     this.entStart = new Float64Array(c);
     this.entSeconds = new Float64Array(c);
     this.entCount = new Float64Array(c);
+    this.entNext = new Float64Array(c);
   }
 
   /** Fill the scratch key from the packet; kind 0 = family-less (rule/flow), 4 / 6 = IP. */
@@ -179,6 +182,13 @@ export class ThresholdTable {
         this.entStart[e] = now;
         this.entCount[e] = 1;
         return count === 1;
+      case ThresholdType.Backoff:
+        this.entCount[e]!++;
+        if (this.entCount[e] === this.entNext[e]) {
+          this.entNext[e] = this.entNext[e]! * spec.multiplier!;
+          return true;
+        }
+        return false;
       case ThresholdType.Detection:
         if (within) {
           this.entCount[e]!++;
@@ -194,6 +204,11 @@ export class ThresholdTable {
 
   /** State of a new entry after its first match; whether that match alerts. */
   private first(spec: ThresholdSpec, e: number): boolean {
+    if (spec.type === ThresholdType.Backoff) {
+      this.entCount[e] = 1;
+      this.entNext[e] = spec.count === 1 ? spec.multiplier! : spec.count;
+      return spec.count === 1;
+    }
     if (spec.type === ThresholdType.Threshold && spec.count <= 1) {
       this.entCount[e] = 0;
       return true;
@@ -212,6 +227,8 @@ function firstMatchAlerts(spec: ThresholdSpec): boolean {
       return spec.count <= 1;
     case ThresholdType.Detection:
       return spec.count === 0;
+    case ThresholdType.Backoff:
+      return spec.count === 1;
     default:
       return true;
   }

@@ -119,6 +119,12 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
   if (slot >= 0) s += `,"flow_id":${flow!.flowId(slot)}`;
   if (opts.pcapCnt !== false && p.frameNo > 0) s += `,"pcap_cnt":${p.frameNo}`;
   s += `,"event_type":"alert"`;
+  // VLAN tags outermost first, as in Suricata's EVE header (detect-vlan-id checks vlan[i]).
+  if (p.vlanCount > 0) {
+    s += `,"vlan":[${p.vlanIds[0]}`;
+    for (let i = 1; i < p.vlanCount; i++) s += `,${p.vlanIds[i]}`;
+    s += ']';
+  }
   const ports = hasPorts(p);
   // A packet without an IP layer (a `pkthdr` rule on a decode problem) has no tuple.
   if (p.ipVersion !== 0) {

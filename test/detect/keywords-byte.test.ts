@@ -233,3 +233,30 @@ describe('byte keyword ranges as Suricata (issue 16 item 3)', () => {
     expect(reason('byte_extract:2,0,x,dce,string;')).toMatch(/'dce' with/);
   });
 });
+
+describe('byte_math', () => {
+  const pkt = (payload: number[]) => ({ proto: 'udp' as const, sport: 1, dport: 2, payload });
+  const m = (o: string, p: number[]) => sidsFor(`alert udp any any -> any any (${o} sid:1;)`, pkt(p)).length === 1;
+  it('extracts, applies the operator with a literal or variable rvalue, stores the result', () => {
+    const p = [0x10, 0x03, 0x00, 0x20, 0x05];
+    expect(m('byte_math:bytes 1, offset 0, oper +, rvalue 4, result r; byte_test:1,=,r,1;', [20, 24])).toBe(true);
+    expect(m('byte_math:bytes 1, offset 0, oper *, rvalue 2, result r; byte_test:1,=,r,3;', p)).toBe(true);
+    expect(m('byte_math:bytes 2, offset 2, oper >>, rvalue 4, result r; byte_test:1,=,r,0;', [3, 0, 0x00, 0x30])).toBe(true);
+    expect(m('byte_extract:1,1,k; byte_math:bytes 1, offset 0, oper /, rvalue k, result r; byte_test:1,=,r,4;', [0x0f, 3, 0, 0, 5])).toBe(true);
+    // Division by zero: no match.
+    expect(m('byte_math:bytes 1, offset 0, oper /, rvalue 0, result r; byte_test:1,=,r,0;', p)).toBe(false);
+    // uint64 arithmetic: 3 - 16 wraps to a huge value.
+    expect(m('byte_math:bytes 1, offset 1, oper -, rvalue 16, result r; byte_test:1,<,r,0;', p)).toBe(true);
+    // relative to the last match; little endian; string
+    expect(m('content:"|ff|"; byte_math:bytes 2, offset 0, oper +, rvalue 1, result r, relative, endian little; byte_test:1,=,r,0;', [4, 0xff, 3, 0])).toBe(true);
+    expect(m('byte_math:bytes 2, offset 0, oper -, rvalue 10, result r, string dec; byte_test:1,=,r,2;', [0x34, 0x30, 30])).toBe(true);
+  });
+
+  it('refusals', () => {
+    const bad = (o: string) => loadRulesText(`alert udp any any -> any any (${o} sid:1;)`).failures[0]?.reason ?? '';
+    expect(bad('byte_math:bytes 1, offset 0, oper %, rvalue 1, result r;')).toMatch(/invalid 'byte_math': unknown oper/);
+    expect(bad('byte_math:bytes 1, offset 0, oper +, rvalue 1;')).toMatch(/invalid 'byte_math': needs/);
+    expect(bad('byte_math:bytes 9, offset 0, oper +, rvalue 1, result r;')).toMatch(/invalid 'byte_math': bytes 9/);
+    expect(bad('byte_math:bytes 1, offset 0, oper +, rvalue nope, result r;')).toMatch(/unknown byte_extract variable/);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { A, F, P, S, run, tcpSession, type Pkt } from './helpers.js';
+import { loadRulesText } from '../../src/detect/rule-loader.js';
 
 const C = { src: '192.168.1.10', sport: 40000 };
 const SV = { src: '10.0.0.1', sport: 80 };
@@ -137,5 +138,34 @@ describe('rule reload', () => {
     pl.setStages({ flow: ft, detect: new DetectEngine(rs2, ft, [sink], { previous: a }) });
     feed(pkts[4]!);
     expect(sids).toEqual([2]);
+  });
+});
+
+describe('flowint', () => {
+  const c = { src: '192.168.1.10', dst: '10.0.0.1', sport: 5000, dport: 53 };
+  const other = { src: '192.168.1.11', dst: '10.0.0.1', sport: 5000, dport: 53 };
+  const udp = (o: object, payload: string, ts: number) => ({ proto: 'udp' as const, ...o, payload, ts });
+
+  it('counts per flow; conditions compare with values and other variables; isset/notset', () => {
+    const rules = [
+      'alert udp any any -> any any (content:"x"; flowint:hits,+,1; noalert; sid:1;)',
+      'alert udp any any -> any any (content:"x"; flowint:hits,>=,3; sid:2;)',
+      'alert udp any any -> any any (content:"y"; flowint:hits,notset; sid:3;)',
+      'alert udp any any -> any any (content:"m"; flowint:max,=,2; noalert; sid:4;)',
+      'alert udp any any -> any any (content:"x"; flowint:hits,>,max; sid:5;)',
+      'alert udp any any -> any any (content:"r"; flowint:hits,-,10; noalert; sid:6;)',
+      'alert udp any any -> any any (content:"r"; flowint:hits,==,4294967289; sid:7;)',
+    ].join('\n');
+    const r = run(rules, [udp(c, 'x', 1000), udp(c, 'x', 1001), udp(c, 'm', 1002), udp(c, 'x', 1003), udp(other, 'y', 1004), udp(c, 'r', 1005), udp(c, 'r', 1006)]);
+    // Rules that modify run before rules that only read (Suricata's ordering), so a packet's
+    // conditions see its own modifications; 3 - 10 wraps as an unsigned 32-bit value.
+    expect(r.alerts.map((a) => [a.pkt, a.sid])).toEqual([[4, 2], [4, 5], [5, 3], [6, 7]]);
+  });
+
+  it('parse errors are named', () => {
+    const bad = (o: string) => loadRulesText(`alert udp any any -> any any (${o} sid:1;)`).failures[0]?.reason ?? '';
+    expect(bad('flowint:a,*,2;')).toMatch(/invalid 'flowint': unknown operation/);
+    expect(bad('flowint:a,+;')).toMatch(/invalid 'flowint': '\+' needs a value/);
+    expect(bad('flowint:a,isset,3;')).toMatch(/invalid 'flowint': 'isset' takes no value/);
   });
 });

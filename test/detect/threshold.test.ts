@@ -76,3 +76,18 @@ describe('threshold', () => {
     expect(rs.failed).toBe(5);
   });
 });
+
+describe('threshold type backoff', () => {
+  it('alerts on the count-th match, then count*multiplier, count*multiplier^2 ... per flow', () => {
+    expect(alertsAt('threshold:type backoff, track by_flow, count 1, multiplier 10;', pings(120, 0.01))).toEqual([1, 10, 100]);
+    expect(alertsAt('threshold:type backoff, track by_flow, count 2, multiplier 3;', pings(20, 0.01))).toEqual([2, 6, 18]);
+  });
+
+  it('needs track by_flow and a multiplier, takes no seconds', () => {
+    const bad = (t: string) => loadRulesText(`alert icmp any any -> any any (threshold:${t}; sid:1;)`).failures[0]?.reason ?? '';
+    expect(bad('type backoff, track by_src, count 1, multiplier 10')).toMatch(/backoff needs 'track by_flow'/);
+    expect(bad('type backoff, track by_flow, count 1')).toMatch(/backoff needs 'multiplier'/);
+    expect(bad('type backoff, track by_flow, count 1, multiplier 10, seconds 5')).toMatch(/no 'seconds'/);
+    expect(bad('type limit, track by_src, count 1, seconds 5, multiplier 10')).toMatch(/'multiplier' is for type backoff/);
+  });
+});

@@ -84,6 +84,7 @@ export async function run(args: string[]): Promise<number> {
     const out = {
       loaded: rs.loaded,
       failed: rs.failed,
+      skipped: rs.skipped.length,
       failures_by_reason: rs.failuresByReason,
       failures: rs.failures.map((f) => ({ file: f.file, line: f.line, sid: f.sid, reason: f.reason })),
       warnings: rs.warnings,
@@ -98,6 +99,8 @@ export async function run(args: string[]): Promise<number> {
   const lines: string[] = [];
   lines.push(`loaded: ${rs.loaded}`);
   lines.push(`failed: ${rs.failed}`);
+  // Rules whose `requires` is not met: skipped, as Suricata does, and not failures.
+  if (rs.skipped.length > 0) lines.push(`skipped: ${rs.skipped.length} (requires not met)`);
   const by = Object.entries(rs.failuresByReason);
   if (by.length > 0) {
     lines.push('failures by reason:');

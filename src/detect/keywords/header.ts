@@ -23,7 +23,14 @@ export const Field = {
   IcmpSeq: 10,
   IpProto: 11,
   FragOffset: 12,
+  /** tcp.mss: the MSS option's value (no option: no match). */
+  TcpMss: 13,
+  /** vlan.id: HeaderCheck.arg is the layer (VLAN_ANY, VLAN_ALL, or an index; < 0 from the end). */
+  VlanId: 14,
 } as const;
+
+export const VLAN_ANY = 1000;
+export const VLAN_ALL = 1001;
 
 export const Cmp = {
   Eq: 0,
@@ -44,6 +51,8 @@ export class HeaderCheck {
     readonly cmp: number,
     readonly a: number,
     readonly b: number,
+    /** Field-specific argument (vlan.id layer). */
+    readonly arg: number = 0,
   ) {}
 }
 
@@ -166,6 +175,63 @@ export function fragoffsetCheck(raw: string): HeaderCheck {
   return new HeaderCheck(Field.FragOffset, cmp, Number(m[2]), 0);
 }
 
+/** tcp.mss:<uint16 expr> (src/detect-tcpmss.c). */
+export function tcpMssCheck(raw: string): HeaderCheck {
+  return uintCheck(Field.TcpMss, 'tcp.mss', raw, 65535);
+}
+
+/** vlan.id:<uint16 expr>[,layer] with layer an index (negative: from the innermost), `all` or `any` (default). */
+export function vlanIdCheck(raw: string): HeaderCheck {
+  const comma = raw.indexOf(',');
+  const expr = comma < 0 ? raw : raw.slice(0, comma);
+  const layerText = comma < 0 ? 'any' : raw.slice(comma + 1).trim().toLowerCase();
+  let layer: number;
+  if (layerText === 'any') layer = VLAN_ANY;
+  else if (layerText === 'all') layer = VLAN_ALL;
+  else if (/^-?\d+$/.test(layerText) && Math.abs(Number(layerText)) <= 3) layer = Number(layerText);
+  else throw invalidValue('vlan.id', `layer '${layerText}' is not an index (-3..3), 'all' or 'any'`);
+  const { cmp, a, b } = parseUintExpr('vlan.id', expr, 4095);
+  return new HeaderCheck(Field.VlanId, cmp, a, b, layer);
+}
+
+/** The MSS option of a TCP SYN/any segment; -1 when absent or the options are cut. */
+function tcpMss(p: PacketView): number {
+  if (p.ipProto !== IPPROTO_TCP || p.tcpHeaderLen <= 20) return -1;
+  const buf = p.buf;
+  let i = p.l4Offset + 20;
+  const end = Math.min(p.l4Offset + p.tcpHeaderLen, buf.length);
+  while (i < end) {
+    const kind = buf[i]!;
+    if (kind === 0) return -1;
+    if (kind === 1) {
+      i++;
+      continue;
+    }
+    if (i + 1 >= end) return -1;
+    const len = buf[i + 1]!;
+    if (len < 2 || i + len > end) return -1;
+    if (kind === 2) return len === 4 ? (buf[i + 2]! << 8) | buf[i + 3]! : -1;
+    i += len;
+  }
+  return -1;
+}
+
+function matchVlan(c: HeaderCheck, p: PacketView): boolean {
+  const n = p.vlanCount;
+  if (n === 0) return false;
+  if (c.arg === VLAN_ANY || c.arg === VLAN_ALL) {
+    const all = c.arg === VLAN_ALL;
+    for (let i = 0; i < n; i++) {
+      const m = cmpMatch(c, p.vlanIds[i]!);
+      if (m !== all) return m;
+    }
+    return all;
+  }
+  const idx = c.arg < 0 ? n + c.arg : c.arg;
+  if (idx < 0 || idx >= n) return false;
+  return cmpMatch(c, p.vlanIds[idx]!);
+}
+
 /** Value of a field for this packet; -1 when the packet has no such field. */
 function fieldValue(p: PacketView, field: number): number {
   switch (field) {
@@ -195,14 +261,21 @@ function fieldValue(p: PacketView, field: number): number {
       return p.ipProto;
     case Field.FragOffset:
       return p.ipVersion !== 0 ? p.fragOffset >>> 3 : -1;
+    case Field.TcpMss:
+      return tcpMss(p);
     default:
       return -1;
   }
 }
 
 export function matchHeaderCheck(c: HeaderCheck, p: PacketView): boolean {
+  if (c.field === Field.VlanId) return matchVlan(c, p);
   const v = fieldValue(p, c.field);
   if (v < 0) return false;
+  return cmpMatch(c, v);
+}
+
+function cmpMatch(c: HeaderCheck, v: number): boolean {
   switch (c.cmp) {
     case Cmp.Eq:
       return v === c.a;

@@ -8,6 +8,7 @@
  */
 import { invalidValue, refuseUnescapedQuote, RuleError } from '../rule-error.js';
 import { compilePcre } from '../pcre.js';
+import { Cmp } from './header.js';
 import type { PcreProgram } from '../pcre-vm.js';
 
 export const OpType = {
@@ -17,7 +18,12 @@ export const OpType = {
   ByteJump: 3,
   ByteExtract: 4,
   Isdataat: 5,
+  Base64Decode: 6,
+  Entropy: 7,
+  ByteMath: 8,
 } as const;
+
+export const MathOper = { Add: 0, Sub: 1, Mul: 2, Div: 3, Shl: 4, Shr: 5 } as const;
 
 /** ASCII lower-casing table (Suricata's nocase folds ASCII letters only). */
 export const FOLD = new Uint8Array(256);
@@ -176,7 +182,183 @@ export class IsdataatOp {
   ) {}
 }
 
-export type PayloadOp = ContentOp | PcreOp | ByteTestOp | ByteJumpOp | ByteExtractOp | IsdataatOp;
+/**
+ * base64_decode:[bytes N][, offset N][, relative] (src/detect-base64-decode.c): decodes part of
+ * the buffer (skipping non-alphabet bytes, Suricata's relaxed mode); fails when nothing
+ * decodes. `dataOps` are the keywords after base64_data, run over the decoded bytes.
+ */
+export class Base64DecodeOp {
+  readonly type = OpType.Base64Decode;
+  readonly dataOps: PayloadOp[] = [];
+  constructor(
+    readonly bytes: number,
+    readonly offset: number,
+    readonly relative: boolean,
+  ) {}
+}
+
+export function parseBase64Decode(value: string | null): Base64DecodeOp {
+  let bytes = 0;
+  let offset = 0;
+  let relative = false;
+  const seen = new Set<string>();
+  if (value !== null && value.trim() !== '') {
+    for (const part of value.split(',')) {
+      const words = part.trim().split(/\s+/);
+      const k = words[0]!;
+      if (seen.has(k)) throw invalidValue('base64_decode', `'${k}' given twice`);
+      seen.add(k);
+      if (k === 'relative' && words.length === 1) relative = true;
+      else if ((k === 'bytes' || k === 'offset') && words.length === 2 && /^\d+$/.test(words[1]!)) {
+        const n = Number(words[1]);
+        if (n > 65535) throw invalidValue('base64_decode', `${k} ${n} is outside 0..65535`);
+        if (k === 'bytes') {
+          if (n === 0) throw invalidValue('base64_decode', 'bytes 0');
+          bytes = n;
+        } else offset = n;
+      } else throw invalidValue('base64_decode', `cannot parse '${part.trim()}' (bytes N, offset N, relative)`);
+    }
+  }
+  return new Base64DecodeOp(bytes, offset, relative);
+}
+
+/**
+ * entropy:[bytes N][, offset N], value <expr> (Suricata 8, src/detect-entropy.c): the Shannon
+ * entropy (bits per byte, 0..8) of the buffer from offset (N bytes, else to the end) compared
+ * with a float: N or =N, !=N, <N, <=N, >N, >=N, A-B (A < x < B), !A-B.
+ */
+export class EntropyOp {
+  readonly type = OpType.Entropy;
+  constructor(
+    readonly bytes: number,
+    readonly offset: number,
+    /** header.ts Cmp. */
+    readonly cmp: number,
+    readonly a: number,
+    readonly b: number,
+  ) {}
+}
+
+export function parseEntropy(value: string): EntropyOp {
+  let bytes = 0;
+  let offset = 0;
+  let expr: string | null = null;
+  for (const part of value.split(',')) {
+    const t = part.trim();
+    const m = /^(bytes|offset|value)\s+(.+)$/.exec(t);
+    if (!m) throw invalidValue('entropy', `cannot parse '${t}' (bytes N, offset N, value <expr>)`);
+    if (m[1] === 'value') {
+      expr = m[2]!.trim();
+      continue;
+    }
+    if (!/^\d+$/.test(m[2]!) || Number(m[2]) > 65535) throw invalidValue('entropy', `${m[1]} '${m[2]}' is not a number in 0..65535`);
+    if (m[1] === 'bytes') bytes = Number(m[2]);
+    else offset = Number(m[2]);
+  }
+  if (expr === null) throw invalidValue('entropy', "needs 'value <expr>'");
+  const num = '(\\d+(?:\\.\\d+)?)';
+  let m: RegExpExecArray | null;
+  if ((m = new RegExp(`^(!)?\\s*${num}\\s*-\\s*${num}$`).exec(expr))) {
+    const a = Number(m[2]);
+    const b = Number(m[3]);
+    if (!(a < b)) throw invalidValue('entropy', `range '${expr}' is empty`);
+    return new EntropyOp(bytes, offset, m[1] ? Cmp.NotRange : Cmp.Range, a, b);
+  }
+  if ((m = new RegExp(`^(<=|>=|<|>|!=|!|=)?\\s*${num}$`).exec(expr))) {
+    const ops: Record<string, number> = { '<': Cmp.Lt, '<=': Cmp.Lte, '>': Cmp.Gt, '>=': Cmp.Gte, '!=': Cmp.Ne, '!': Cmp.Ne, '=': Cmp.Eq };
+    return new EntropyOp(bytes, offset, m[1] ? ops[m[1]]! : Cmp.Eq, Number(m[2]), 0);
+  }
+  throw invalidValue('entropy', `cannot parse value '${expr}'`);
+}
+
+/** byte_math (src/detect-bytemath.c): extract, apply `oper rvalue`, store in a variable. */
+export class ByteMathOp {
+  readonly type = OpType.ByteMath;
+  constructor(
+    readonly spec: ByteSpec,
+    readonly oper: number,
+    readonly rvalue: number,
+    readonly rvalueVar: number,
+    readonly slot: number,
+  ) {}
+}
+
+/**
+ * byte_math:bytes N, offset N, oper <+|-|*|/|<<|>>>, rvalue <num|var>, result <var>
+ *   [, relative][, endian big|little][, string dec|hex|oct][, bitmask N]
+ */
+export function parseByteMath(value: string, vars: ByteVars): ByteMathOp {
+  const spec = new ByteSpec();
+  let oper = -1;
+  let rvalue = 0;
+  let rvalueVar = -1;
+  let result: string | null = null;
+  let haveBytes = false;
+  let haveOffset = false;
+  const OPERS: Record<string, number> = { '+': MathOper.Add, '-': MathOper.Sub, '*': MathOper.Mul, '/': MathOper.Div, '<<': MathOper.Shl, '>>': MathOper.Shr };
+  for (const part of splitArgs(value)) {
+    const sp = part.search(/\s/);
+    const k = (sp < 0 ? part : part.slice(0, sp)).toLowerCase();
+    const v = sp < 0 ? '' : part.slice(sp + 1).trim();
+    switch (k) {
+      case 'bytes':
+        if (/^\d+$/.test(v)) spec.nbytes = Number(v);
+        else spec.nbytesVar = vars.lookup(v, 'byte_math');
+        haveBytes = true;
+        break;
+      case 'offset':
+        if (!/^-?\d+$/.test(v) || Math.abs(Number(v)) > 65535) throw invalidValue('byte_math', `bad offset '${v}'`);
+        spec.offset = Number(v);
+        haveOffset = true;
+        break;
+      case 'oper':
+        if (OPERS[v] === undefined) throw invalidValue('byte_math', `unknown oper '${v}' (+ - * / << >>)`);
+        oper = OPERS[v]!;
+        break;
+      case 'rvalue': {
+        const n = parseCNumber(v);
+        if (n !== null) rvalue = n;
+        else if (/^[A-Za-z_][\w.-]*$/.test(v)) rvalueVar = vars.lookup(v, 'byte_math');
+        else throw invalidValue('byte_math', `bad rvalue '${v}'`);
+        break;
+      }
+      case 'result':
+        if (!/^[A-Za-z_][\w.-]*$/.test(v)) throw invalidValue('byte_math', `bad result name '${v}'`);
+        result = v;
+        break;
+      case 'relative':
+        spec.relative = true;
+        break;
+      case 'endian':
+        if (v !== 'big' && v !== 'little') throw invalidValue('byte_math', `endian '${v}' is not big or little`);
+        spec.little = v === 'little';
+        break;
+      case 'string':
+        spec.string = true;
+        if (v === 'dec') spec.base = 10;
+        else if (v === 'hex') spec.base = 16;
+        else if (v === 'oct') spec.base = 8;
+        else throw invalidValue('byte_math', `string '${v}' is not dec, hex or oct`);
+        break;
+      case 'bitmask':
+        if (!byteOption(spec, part, 'byte_math')) throw invalidValue('byte_math', `bad bitmask '${v}'`);
+        break;
+      case 'dce':
+        throw new RuleError("byte_math: 'dce' needs the DCERPC parser", "unsupported keyword 'byte_math' dce");
+      default:
+        throw invalidValue('byte_math', `unknown option '${part}'`);
+    }
+  }
+  if (!haveBytes || !haveOffset || oper < 0 || result === null || (rvalueVar < 0 && !/rvalue/.test(value))) {
+    throw invalidValue('byte_math', 'needs bytes, offset, oper, rvalue and result');
+  }
+  if (spec.nbytesVar < 0 && (spec.nbytes < 1 || spec.nbytes > (spec.string ? 10 : 4))) {
+    throw invalidValue('byte_math', `bytes ${spec.nbytes} is outside 1..${spec.string ? 10 : 4}`);
+  }
+  return new ByteMathOp(spec, oper, rvalue, rvalueVar, vars.define(result, 'byte_math'));
+}
+
+export type PayloadOp = ContentOp | PcreOp | ByteTestOp | ByteJumpOp | ByteExtractOp | IsdataatOp | Base64DecodeOp | EntropyOp | ByteMathOp;
 
 /** Most byte_extract variables one rule may define (Suricata's limit is lower). */
 export const MAX_BYTE_VARS = 16;
@@ -359,9 +541,11 @@ export function parsePcreOp(value: string): PcreOp {
     negated = true;
     v = v.slice(1).trim();
   }
-  if (!(v.length >= 2 && v.startsWith('"') && v.endsWith('"'))) throw invalidValue('pcre', `value must be quoted: '${value}'`);
-  // Inside the quotes Suricata unescapes \" and \; only (the rest belongs to the regex).
-  const body = v.slice(1, -1).replace(/\\([";])/g, '$1');
+  // Quotes are optional (detect-pcre.c's parse regex finds /.../ either way): `pcre:/x/U;`.
+  const quoted = v.length >= 2 && v.startsWith('"') && v.endsWith('"');
+  if (!quoted && !(v.startsWith('/') && !v.includes('"'))) throw invalidValue('pcre', `value must be /regex/flags, quoted or not: '${value}'`);
+  // Suricata unescapes \" and \; only (the rest belongs to the regex).
+  const body = (quoted ? v.slice(1, -1) : v).replace(/\\([";])/g, '$1');
   const spec = compilePcre(body, negated);
   const op = new PcreOp(spec.regex, negated, spec.relative, spec.anchored, spec.source, spec.prog);
   op.buffer = spec.buffer;
@@ -476,6 +660,15 @@ export function parseStrtoull(t: string): U64 | null | 'range' {
     hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
   }
   return { hi, lo };
+}
+
+/** A C integer literal (decimal, 0x hex, 0 octal) as byte_math's rvalue; null when not one. */
+function parseCNumber(t: string): number | null {
+  const s = t.trim();
+  if (/^0x[0-9a-f]+$/i.test(s)) return parseInt(s.slice(2), 16);
+  if (/^0[0-7]+$/.test(s)) return parseInt(s, 8);
+  if (/^\d+$/.test(s)) return Number(s);
+  return null;
 }
 
 /** byte_test:<nbytes>,[!]<op>,<value>,<offset>[,relative][,big|little][,string[,dec|hex|oct]][,bitmask N] */

@@ -12,6 +12,8 @@ export const ThresholdType = {
   Threshold: 1,
   Both: 2,
   Detection: 3,
+  /** Suricata 7.0.4+: alerts on the count-th match, then count*multiplier, count*multiplier^2... (by_flow only). */
+  Backoff: 4,
 } as const;
 
 export const Track = {
@@ -28,6 +30,8 @@ export interface ThresholdSpec {
   track: number;
   count: number;
   seconds: number;
+  /** backoff only (else 0). */
+  multiplier?: number;
 }
 
 const TRACKS: Record<string, number> = {
@@ -42,6 +46,7 @@ const TYPES: Record<string, number> = {
   limit: ThresholdType.Limit,
   threshold: ThresholdType.Threshold,
   both: ThresholdType.Both,
+  backoff: ThresholdType.Backoff,
 };
 
 export function parseThreshold(keyword: 'threshold' | 'detection_filter', value: string): ThresholdSpec {
@@ -49,6 +54,7 @@ export function parseThreshold(keyword: 'threshold' | 'detection_filter', value:
   let track: number | undefined;
   let count: number | undefined;
   let seconds: number | undefined;
+  let multiplier: number | undefined;
   for (const raw of value.split(',')) {
     const part = raw.trim();
     const m = /^(\w+)\s+(\S+)$/.exec(part);
@@ -73,6 +79,10 @@ export function parseThreshold(keyword: 'threshold' | 'detection_filter', value:
         if (!/^\d+$/.test(val)) throw invalidValue(keyword, `bad seconds '${val}'`);
         seconds = Number(val);
         break;
+      case 'multiplier':
+        if (!/^\d+$/.test(val) || Number(val) < 2) throw invalidValue(keyword, `bad multiplier '${val}' (2 or more)`);
+        multiplier = Number(val);
+        break;
       default:
         throw invalidValue(keyword, `unknown option '${key}'`);
     }
@@ -80,6 +90,15 @@ export function parseThreshold(keyword: 'threshold' | 'detection_filter', value:
   if (type === undefined) throw invalidValue(keyword, "missing 'type'");
   if (track === undefined) throw invalidValue(keyword, "missing 'track'");
   if (count === undefined) throw invalidValue(keyword, "missing 'count'");
+  if (type === ThresholdType.Backoff) {
+    if (track !== Track.ByFlow) throw invalidValue(keyword, "backoff needs 'track by_flow'");
+    if (multiplier === undefined) throw invalidValue(keyword, "backoff needs 'multiplier'");
+    if (seconds !== undefined) throw invalidValue(keyword, "backoff takes no 'seconds'");
+    if (count === 0) throw invalidValue(keyword, 'count must be at least 1');
+    // The state lives as long as the flow: no time window.
+    return { type, track, count, seconds: Infinity, multiplier };
+  }
+  if (multiplier !== undefined) throw invalidValue(keyword, "'multiplier' is for type backoff");
   if (seconds === undefined) throw invalidValue(keyword, "missing 'seconds'");
   if (type !== ThresholdType.Detection && count === 0) throw invalidValue(keyword, 'count must be at least 1');
   return { type, track, count, seconds };

@@ -1,0 +1,176 @@
+/**
+ * State of xbits / hostbits (keywords/xbits.ts): bits per host address or per (unordered) IP
+ * pair, each with an expiry time. A fixed-capacity open-addressing table of typed arrays:
+ * entries are never removed, an unset bit gets expiry 0, and a slot whose bit has expired is
+ * reused by the next insert that probes past it. Lookups return the first slot holding the key,
+ * so a stale duplicate further along a chain is never seen. When a chain is full
+ * (MAX_PROBE slots, none free or expired) the set is dropped and counted (overflow).
+ * Nothing allocates per packet.
+ */
+import type { PacketView } from '../decode/packet-view.js';
+import { XbitTrack } from './keywords/xbits.js';
+
+const WORDS = 10; // bit, kind, address A (4), address B (4)
+const MAX_PROBE = 64;
+
+export class XbitStore {
+  private readonly cap: number;
+  private readonly mask: number;
+  private readonly keys: Uint32Array;
+  private readonly expiry: Float64Array;
+  private readonly used: Uint8Array;
+  private readonly k = new Uint32Array(WORDS);
+  /** Sets dropped because their chain was full. */
+  overflow = 0;
+  readonly names = new Map<string, number>();
+
+  constructor(capacity = 65536) {
+    let c = 1;
+    while (c < capacity) c <<= 1;
+    this.cap = c;
+    this.mask = c - 1;
+    this.keys = new Uint32Array(c * WORDS);
+    this.expiry = new Float64Array(c);
+    this.used = new Uint8Array(c);
+  }
+
+  /** Bit id of a name (interned). */
+  id(name: string): number {
+    let i = this.names.get(name);
+    if (i === undefined) {
+      i = this.names.size;
+      this.names.set(name, i);
+    }
+    return i;
+  }
+
+  /** Build the key for `bit` tracked by `track` (IpSrc, IpDst or IpPair) of packet p. */
+  private key(bit: number, track: number, p: PacketView): boolean {
+    const k = this.k;
+    k.fill(0);
+    k[0] = bit;
+    const v6 = p.ipVersion === 6;
+    if (p.ipVersion !== 4 && !v6) return false;
+    k[1] = (track === XbitTrack.IpPair ? 2 : 0) | (v6 ? 1 : 0);
+    if (track === XbitTrack.IpPair) {
+      // Unordered: the smaller address first.
+      let srcFirst = true;
+      if (v6) {
+        for (let i = 0; i < 4; i++) {
+          if (p.src6[i] !== p.dst6[i]) {
+            srcFirst = p.src6[i]! < p.dst6[i]!;
+            break;
+          }
+        }
+      } else srcFirst = p.src4 >>> 0 <= p.dst4 >>> 0;
+      this.addr(2, p, srcFirst);
+      this.addr(6, p, !srcFirst);
+    } else this.addr(2, p, track === XbitTrack.IpSrc);
+    return true;
+  }
+
+  private addr(at: number, p: PacketView, src: boolean): void {
+    const k = this.k;
+    if (p.ipVersion === 6) {
+      const a = src ? p.src6 : p.dst6;
+      for (let i = 0; i < 4; i++) k[at + i] = a[i]!;
+    } else k[at] = (src ? p.src4 : p.dst4) >>> 0;
+  }
+
+  private hash(): number {
+    const k = this.k;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < WORDS; i++) h = Math.imul(h ^ k[i]!, 0x01000193);
+    return (h ^ (h >>> 15)) & this.mask;
+  }
+
+  private same(slot: number): boolean {
+    const base = slot * WORDS;
+    const k = this.k;
+    const keys = this.keys;
+    for (let i = 0; i < WORDS; i++) if (keys[base + i] !== k[i]) return false;
+    return true;
+  }
+
+  /** Slot holding the current key, or -1. */
+  private find(): number {
+    let s = this.hash();
+    for (let n = 0; n < MAX_PROBE; n++) {
+      if (this.used[s] === 0) return -1;
+      if (this.same(s)) return s;
+      s = (s + 1) & this.mask;
+    }
+    return -1;
+  }
+
+  private isSetKey(now: number): boolean {
+    const s = this.find();
+    return s >= 0 && now < this.expiry[s]!;
+  }
+
+  private setKey(now: number, expire: number): void {
+    let s = this.find();
+    if (s < 0) {
+      // The first free or expired slot of the chain.
+      let t = this.hash();
+      for (let n = 0; n < MAX_PROBE; n++) {
+        if (this.used[t] === 0 || this.expiry[t]! <= now) {
+          s = t;
+          break;
+        }
+        t = (t + 1) & this.mask;
+      }
+      if (s < 0) {
+        this.overflow++;
+        return;
+      }
+      this.used[s] = 1;
+      this.keys.set(this.k, s * WORDS);
+    }
+    this.expiry[s] = now + expire;
+  }
+
+  private unsetKey(): void {
+    const s = this.find();
+    if (s >= 0) this.expiry[s] = 0;
+  }
+
+  /** isset for one track (IpSrc, IpDst, IpPair); IpBoth: either host. */
+  isSet(bit: number, track: number, p: PacketView, now: number): boolean {
+    if (track === XbitTrack.IpBoth) return this.isSet(bit, XbitTrack.IpSrc, p, now) || this.isSet(bit, XbitTrack.IpDst, p, now);
+    return this.key(bit, track, p) && this.isSetKey(now);
+  }
+
+  set(bit: number, track: number, p: PacketView, now: number, expire: number): void {
+    if (track === XbitTrack.IpBoth) {
+      this.set(bit, XbitTrack.IpSrc, p, now, expire);
+      this.set(bit, XbitTrack.IpDst, p, now, expire);
+      return;
+    }
+    if (this.key(bit, track, p)) this.setKey(now, expire);
+  }
+
+  unset(bit: number, track: number, p: PacketView): void {
+    if (track === XbitTrack.IpBoth) {
+      this.unset(bit, XbitTrack.IpSrc, p);
+      this.unset(bit, XbitTrack.IpDst, p);
+      return;
+    }
+    if (this.key(bit, track, p)) this.unsetKey();
+  }
+
+  toggle(bit: number, track: number, p: PacketView, now: number, expire: number): void {
+    if (track === XbitTrack.IpBoth) {
+      this.toggle(bit, XbitTrack.IpSrc, p, now, expire);
+      this.toggle(bit, XbitTrack.IpDst, p, now, expire);
+      return;
+    }
+    if (!this.key(bit, track, p)) return;
+    if (this.isSetKey(now)) this.unsetKey();
+    else this.setKey(now, expire);
+  }
+
+  get capacity(): number {
+    return this.cap;
+  }
+}
