@@ -80,10 +80,16 @@ export class ReplayWorkers implements FrameSink {
   /** The flow-log files' clock: the largest worker clock seen. */
   private clock = 0;
   private readonly noData = new Map<string, FlowLogRecord>();
+  /** Flow-log records written (NODATA merged across workers). */
+  flowLogRecords = 0;
   private failure: Error | null = null;
   private sinceDrain = 0;
-  /** The latest packet time read. */
-  private lastSec = 0;
+  /**
+   * One pipeline's flow-expiry clock over the whole input (pipeline.ts: it times flows out at a
+   * packet's time when that is a second past the last time it did): at the end every worker
+   * times out its flows up to it, so flows end as timeout / shutdown as they would in one.
+   */
+  private expireSec = 0;
 
   constructor(script: URL, readonly count: number, payload: unknown, config: MirrorsinkConfig) {
     this.withSession = !config.dedup.enabled;
@@ -107,7 +113,7 @@ export class ReplayWorkers implements FrameSink {
 
   onFrame(buf: Uint8Array, offset: number, caplen: number, wirelen: number, linktype: number, tsSec: number, tsNsec: number): void {
     const frameNo = ++this.frames;
-    if (tsSec > this.lastSec) this.lastSec = tsSec;
+    if (tsSec - this.expireSec >= 1) this.expireSec = tsSec;
     const h = innerFlowHash(buf, offset, caplen, linktype, this.withSession);
     const ring = this.handles[(h >>> 0) % this.count]!.ring;
     while (!ring.pushFrame(buf, offset, caplen, wirelen, linktype, tsSec, tsNsec, frameNo)) {
@@ -119,7 +125,7 @@ export class ReplayWorkers implements FrameSink {
 
   /** End of input: every worker flushes its flows and sends its summary. Returns the summaries. */
   async finish(): Promise<unknown[]> {
-    for (const h of this.handles) h.ring.close(this.lastSec);
+    for (const h of this.handles) h.ring.close(this.expireSec);
     await this.until(() => this.handles.every((h) => h.done));
     this.writeNoData();
     await Promise.all(this.handles.map((h) => h.worker.terminate()));
@@ -190,7 +196,10 @@ export class ReplayWorkers implements FrameSink {
             const key = `${rec.session ?? ''}\u0000${rec.start}`;
             h.noData.add(key);
             if (!this.noData.has(key)) this.noData.set(key, rec);
-          } else this.flowFiles?.write(rec);
+          } else if (this.flowFiles !== null) {
+            this.flowFiles.write(rec);
+            this.flowLogRecords++;
+          }
         }
         return;
       case 'done':
@@ -211,7 +220,10 @@ export class ReplayWorkers implements FrameSink {
         // A worker whose packets did not reach this interval saw nothing in it.
         return iv === null || rec.start < iv[0] || rec.start > iv[1];
       });
-      if (idle) this.flowFiles.write(rec);
+      if (idle) {
+        this.flowFiles.write(rec);
+        this.flowLogRecords++;
+      }
     }
   }
 }

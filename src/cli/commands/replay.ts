@@ -263,7 +263,10 @@ async function runWorkers(values: Record<string, unknown>, positionals: string[]
   const summary = mergeSummaries(parts, files, seconds);
   const flowFiles = pool.flowLogFiles;
   const flows = summary.flows as Record<string, unknown> | undefined;
-  if (flows !== undefined && flowFiles !== null) flows.flow_log_files = flowFiles;
+  if (flows !== undefined && flowFiles !== null) {
+    flows.flow_log_files = flowFiles;
+    flows.flow_log_records = pool.flowLogRecords;
+  }
   summary.workers = { count: n, frames: pool.framesPerWorker };
   if (stdoutClosed()) return 0;
   process.stdout.write(values.json === true ? JSON.stringify(summary) + '\n' : formatSummary(summary));
