@@ -166,6 +166,7 @@ export class ReplayWorkers implements FrameSink {
 
   private drain(): void {
     this.sinceDrain = 0;
+    for (const h of this.handles) h.ring.publish();
     for (const h of this.handles) {
       for (let m = receiveMessageOnPort(h.port); m !== undefined; m = receiveMessageOnPort(h.port)) this.handle(h, m.message as ReplayWorkerMessage);
     }
