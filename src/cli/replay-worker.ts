@@ -50,22 +50,29 @@ async function run(): Promise<void> {
   // Frames are decoded where they lie in the ring (the reader's buffer is reused the same way);
   // the record is released once the pipeline is done with it.
   const buf = ring.u8;
+  const started = performance.now();
+  let waited = 0;
+  let waits = 0;
   for (;;) {
     const pos = ring.peek();
     if (pos < 0) {
       if (ring.closed && ring.peek() < 0) break;
+      const t = performance.now();
       ring.waitForData(100);
+      waited += performance.now() - t;
+      waits++;
       continue;
     }
     pipeline.onFrame(buf, pos + RECORD_HEADER_BYTES, ring.caplen(pos), ring.wirelen(pos), ring.linktype(pos), ring.tsSec(pos), ring.tsNsec(pos), ring.frameNo(pos));
     ring.release(pos);
   }
+  const busyMs = performance.now() - started - waited;
   pipeline.advanceTo(ring.endSec);
   pipeline.finish();
   await assembled.close();
   const summary = buildSummary(pipeline, [], 0, assembled);
   sendRecords();
-  send({ t: 'done', summary, intervals: assembled.flowLogIntervals() });
+  send({ t: 'done', summary, intervals: assembled.flowLogIntervals(), busyMs, waits });
 }
 
 run().then(

@@ -55,7 +55,7 @@ export type ReplayWorkerMessage =
   | { t: 'open'; target: string; output: string }
   | { t: 'lines'; target: string; chunk: string; lines: number }
   | { t: 'flows'; recs: FlowLogRecord[]; clocks: number[] }
-  | { t: 'done'; summary: unknown; intervals: [number, number] | null };
+  | { t: 'done'; summary: unknown; intervals: [number, number] | null; busyMs: number; waits: number };
 
 interface WorkerHandle {
   worker: Worker;
@@ -65,6 +65,9 @@ interface WorkerHandle {
   done: boolean;
   summary: unknown;
   intervals: [number, number] | null;
+  /** Time the worker spent on frames (not waiting for them), and how often its ring was empty. */
+  busyMs: number;
+  emptyWaits: number;
   warnings: string[];
   /** NODATA records this worker sent, by session and interval start. */
   noData: Set<string>;
@@ -101,7 +104,7 @@ export class ReplayWorkers implements FrameSink {
       const { port1, port2 } = new MessageChannel();
       const init: ReplayWorkerInit = { index: i, workers: count, ring: ring.shared, port: port2, payload };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
-      this.handles.push({ worker, port: port1, ring, ready: false, done: false, summary: null, intervals: null, warnings: [], noData: new Set() });
+      this.handles.push({ worker, port: port1, ring, ready: false, done: false, summary: null, intervals: null, busyMs: 0, emptyWaits: 0, warnings: [], noData: new Set() });
     }
   }
 
@@ -146,6 +149,16 @@ export class ReplayWorkers implements FrameSink {
   /** Frames each worker was handed. */
   get framesPerWorker(): number[] {
     return this.handles.map((h) => h.ring.pushed);
+  }
+
+  /** Per worker: frames, busy seconds, times its ring was empty / full (the reader waited). */
+  get stats(): { frames: number[]; busy_seconds: number[]; empty_waits: number[]; full_waits: number[] } {
+    return {
+      frames: this.handles.map((h) => h.ring.pushed),
+      busy_seconds: this.handles.map((h) => Math.round(h.busyMs) / 1000),
+      empty_waits: this.handles.map((h) => h.emptyWaits),
+      full_waits: this.handles.map((h) => h.ring.fullWaits),
+    };
   }
 
   /** Stop the workers (an error while reading). */
@@ -207,6 +220,8 @@ export class ReplayWorkers implements FrameSink {
         h.done = true;
         h.summary = m.summary;
         h.intervals = m.intervals;
+        h.busyMs = m.busyMs;
+        h.emptyWaits = m.waits;
         return;
     }
   }

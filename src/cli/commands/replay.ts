@@ -267,7 +267,7 @@ async function runWorkers(values: Record<string, unknown>, positionals: string[]
     flows.flow_log_files = flowFiles;
     flows.flow_log_records = pool.flowLogRecords;
   }
-  summary.workers = { count: n, frames: pool.framesPerWorker };
+  summary.workers = { count: n, ...pool.stats };
   if (stdoutClosed()) return 0;
   process.stdout.write(values.json === true ? JSON.stringify(summary) + '\n' : formatSummary(summary));
   return corrupt > 0 ? 1 : 0;
