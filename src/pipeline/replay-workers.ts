@@ -35,6 +35,8 @@ import type { MirrorsinkConfig } from '../config/schema.js';
 
 /** Bytes of each worker's ring. */
 export const RING_BYTES = 8 << 20;
+/** A worker whose full ring does not move for this long is taken as dead. */
+const STALL_MS = 60_000;
 /** Frames between two drains of the workers' ports while reading. */
 const DRAIN_EVERY = 4096;
 
@@ -119,11 +121,28 @@ export class ReplayWorkers implements FrameSink {
     if (tsSec - this.expireSec >= 1) this.expireSec = tsSec;
     const h = innerFlowHash(buf, offset, caplen, linktype, this.withSession);
     const ring = this.handles[(h >>> 0) % this.count]!.ring;
-    while (!ring.pushFrame(buf, offset, caplen, wirelen, linktype, tsSec, tsNsec, frameNo)) {
+    if (!ring.pushFrame(buf, offset, caplen, wirelen, linktype, tsSec, tsNsec, frameNo)) this.waitAndPush(ring, buf, offset, caplen, wirelen, linktype, tsSec, tsNsec, frameNo);
+    if (++this.sinceDrain >= DRAIN_EVERY) this.drain();
+  }
+
+  /**
+   * The ring is full: drain the workers' messages and wait for room. A worker that takes no frame
+   * for STALL_MS is taken as dead (a crash its own error handler could not report).
+   */
+  private waitAndPush(ring: FrameRing, buf: Uint8Array, offset: number, caplen: number, wirelen: number, linktype: number, tsSec: number, tsNsec: number, frameNo: number): void {
+    let used = ring.used;
+    let since = Date.now();
+    do {
       this.drain();
       ring.waitForRoom(20);
-    }
-    if (++this.sinceDrain >= DRAIN_EVERY) this.drain();
+      const now = ring.used;
+      if (now !== used) {
+        used = now;
+        since = Date.now();
+      } else if (Date.now() - since > STALL_MS) {
+        throw new Error(`replay --workers: worker ${this.handles.findIndex((h) => h.ring === ring)} took no frame for ${STALL_MS / 1000} s`);
+      }
+    } while (!ring.pushFrame(buf, offset, caplen, wirelen, linktype, tsSec, tsNsec, frameNo));
   }
 
   /** End of input: every worker flushes its flows and sends its summary. Returns the summaries. */

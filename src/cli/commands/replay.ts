@@ -229,6 +229,9 @@ async function runWorkers(values: Record<string, unknown>, positionals: string[]
   // One writer per file: the packet writers are not merged across workers (yet).
   if (options.pcapOut !== undefined || config.flows?.pcap) throw new MirrorsinkError(ErrorCode.Usage, 'replay: --workers above 1 does not write --pcap-out / --pcap-dir (flows.pcap) files; use --workers 1');
   const pool = new ReplayWorkers(new URL('../replay-worker.js', import.meta.url), n, options, config);
+  const totalBytes = positionals.reduce((sum, f) => sum + safeSize(f), 0);
+  const showProgress = values.quiet !== true && process.stderr.isTTY === true && totalBytes > 64 * 1024 * 1024;
+  const sink = showProgress ? new ProgressSink(pool, totalBytes, process.stderr) : pool;
   const files: ReplaySummary['files'] = [];
   let corrupt = 0;
   const started = process.hrtime.bigint();
@@ -238,7 +241,7 @@ async function runWorkers(values: Record<string, unknown>, positionals: string[]
       const framesBefore = pool.frames;
       let r: ReturnType<typeof readCaptureFile>;
       try {
-        r = readCaptureFile(path, pool);
+        r = readCaptureFile(path, sink);
       } catch (err) {
         if (!(err instanceof CorruptCaptureError)) throw err;
         corrupt++;
@@ -254,6 +257,7 @@ async function runWorkers(values: Record<string, unknown>, positionals: string[]
     throw err;
   }
   const parts = (await pool.finish()) as ReplaySummary[];
+  if (sink instanceof ProgressSink) sink.done();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await pool.close();
   for (const e of outputErrors.takeReport()) {
