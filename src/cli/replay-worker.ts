@@ -7,7 +7,8 @@
 import { workerData } from 'node:worker_threads';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { assembleReplayStages, type ReplayOptions } from '../pipeline/assemble.js';
-import { FrameRing, RECORD_HEADER_BYTES } from '../pipeline/frame-ring.js';
+import { FrameRing } from '../pipeline/frame-ring.js';
+import { consumeRing } from '../pipeline/ring-dispatch.js';
 import type { ReplayWorkerInit, ReplayWorkerMessage } from '../pipeline/replay-workers.js';
 import type { FlowLogRecord } from '../output/flow-log-record.js';
 import { MirrorsinkError } from '../errors.js';
@@ -47,24 +48,17 @@ async function run(): Promise<void> {
   pipeline.keepFilterRejected = assembled.keepFilterRejected;
   send({ t: 'ready', warnings: assembled.warnings });
 
-  // Frames are decoded where they lie in the ring (the reader's buffer is reused the same way);
-  // the record is released once the pipeline is done with it.
-  const buf = ring.u8;
+  // Frames are decoded where they lie in the ring (the reader's buffer is reused the same way).
   const started = performance.now();
   let waited = 0;
   let waits = 0;
   for (;;) {
-    const pos = ring.peek();
-    if (pos < 0) {
-      if (ring.closed && ring.peek() < 0) break;
-      const t = performance.now();
-      ring.waitForData(100);
-      waited += performance.now() - t;
-      waits++;
-      continue;
-    }
-    pipeline.onFrame(buf, pos + RECORD_HEADER_BYTES, ring.caplen(pos), ring.wirelen(pos), ring.linktype(pos), ring.tsSec(pos), ring.tsNsec(pos), ring.frameNo(pos));
-    ring.release(pos);
+    if (consumeRing(ring, pipeline, 4096) > 0) continue;
+    if (ring.closed && ring.peek() < 0) break;
+    const t = performance.now();
+    ring.waitForData(100);
+    waited += performance.now() - t;
+    waits++;
   }
   const busyMs = performance.now() - started - waited;
   pipeline.advanceTo(ring.endSec);

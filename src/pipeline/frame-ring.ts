@@ -140,6 +140,50 @@ export class FrameRing {
     return true;
   }
 
+  /**
+   * Copy a tunnel datagram in (serve's dispatching receiver): `start` is HASH_START_VXLAN or
+   * HASH_START_GENEVE (decode/inner-flow-hash.ts), with the outer tuple it arrived with.
+   * False when the ring is full.
+   */
+  pushDatagram(
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    start: number,
+    outerIpVersion: number,
+    outerSrc4: number,
+    outerDst4: number,
+    outerSrc6: Uint32Array | null,
+    outerSport: number,
+    outerDport: number,
+    tsSec: number,
+    tsNsec: number,
+  ): boolean {
+    const len = length < this.maxFrameBytes ? length : this.maxFrameBytes;
+    const pos = this.reserve(len);
+    if (pos < 0) return false;
+    const w = pos >>> 2;
+    const i32 = this.i32;
+    i32[w + 1] = len;
+    i32[w + 2] = start;
+    i32[w + 3] = tsNsec;
+    this.f64[(pos >>> 3) + 2] = tsSec;
+    this.f64[(pos >>> 3) + 3] = 0;
+    i32[w + 8] = outerIpVersion;
+    i32[w + 9] = outerSrc4;
+    i32[w + 10] = outerDst4;
+    i32[w + 11] = ((outerSport & 0xffff) << 16) | (outerDport & 0xffff);
+    if (outerSrc6 !== null) {
+      i32[w + 12] = outerSrc6[0]! | 0;
+      i32[w + 13] = outerSrc6[1]! | 0;
+      i32[w + 14] = outerSrc6[2]! | 0;
+      i32[w + 15] = outerSrc6[3]! | 0;
+    }
+    copyBytes.call(buf, this.u8, pos + RECORD_HEADER_BYTES, offset, offset + len);
+    this.commit(pos, len);
+    return true;
+  }
+
   /** Wait (at most `ms`) for the consumer to free room. */
   waitForRoom(ms: number): void {
     this.publish();
@@ -223,5 +267,25 @@ export class FrameRing {
   }
   frameNo(pos: number): number {
     return this.f64[(pos >>> 3) + 3]!;
+  }
+  outerIpVersion(pos: number): number {
+    return this.i32[(pos >>> 2) + 8]!;
+  }
+  outerSrc4(pos: number): number {
+    return this.i32[(pos >>> 2) + 9]!;
+  }
+  outerDst4(pos: number): number {
+    return this.i32[(pos >>> 2) + 10]!;
+  }
+  outerSport(pos: number): number {
+    return this.i32[(pos >>> 2) + 11]! >>> 16;
+  }
+  outerDport(pos: number): number {
+    return this.i32[(pos >>> 2) + 11]! & 0xffff;
+  }
+  /** The outer IPv6 source into `out` (4 words). */
+  outerSrc6(pos: number, out: Uint32Array): void {
+    const w = (pos >>> 2) + 12;
+    for (let i = 0; i < 4; i++) out[i] = this.i32[w + i]!;
   }
 }
