@@ -51,7 +51,7 @@ export interface BufferedLineWriterOptions {
   errors?: OutputErrors;
   /**
    * Hand each chunk of whole lines here instead of writing it (a worker thread of replay
-   * --workers: the main thread owns the file, see pipeline/worker-outputs.ts). No file is opened.
+   * --workers: the main thread owns the file, see pipeline/replay-workers.ts). No file is opened.
    */
   sink?: (chunk: string, lines: number) => void;
 }

@@ -236,9 +236,10 @@ function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory:
     table,
     sessions: directory,
     clock: ctx.clock ?? 'wall',
+    ...(l !== null ? { logFormat: l.format, aggregationSec: l.aggregationSec, noData: l.noData } : {}),
+    // A worker thread (replay --workers) hands its records to the main thread, which owns the files.
     ...(l !== null && ctx.flowLogSink !== undefined ? { recordSink: ctx.flowLogSink } : {}),
-    ...(l !== null && ctx.flowLogSink === undefined ? { flowsDir: l.dir, logFormat: l.format, aggregationSec: l.aggregationSec, rotateSec: l.rotateSec, flowLogId: l.flowLogId, noData: l.noData } : {}),
-    ...(l !== null && ctx.flowLogSink !== undefined ? { logFormat: l.format, aggregationSec: l.aggregationSec, noData: l.noData } : {}),
+    ...(l !== null && ctx.flowLogSink === undefined ? { flowsDir: l.dir, rotateSec: l.rotateSec, flowLogId: l.flowLogId } : {}),
     // Packets lost before we could see their session (kernel drops of our sockets): SKIPDATA.
     getDrops: ctx.lostPackets ?? (() => 0),
     ...(opts.eve && eve !== null ? { eveFlow: (line: string) => eve.write(line) } : {}),
