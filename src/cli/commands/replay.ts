@@ -234,9 +234,11 @@ async function runWorkers(values: Record<string, unknown>, positionals: string[]
   const sink = showProgress ? new ProgressSink(pool, totalBytes, process.stderr) : pool;
   const files: ReplaySummary['files'] = [];
   let corrupt = 0;
-  const started = process.hrtime.bigint();
+  let started = process.hrtime.bigint();
   try {
     for (const w of await pool.start()) process.stderr.write(`mirrorsink: warning: ${w}\n`);
+    // As with one worker, the time counts from stages built (every worker's) to the end.
+    started = process.hrtime.bigint();
     for (const path of positionals) {
       const framesBefore = pool.frames;
       let r: ReturnType<typeof readCaptureFile>;
