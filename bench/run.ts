@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     }
   }
 
-  for (const row of (await import('./workers.js')).benchWorkers(file)) push(row);
+  for (const row of await (await import('./workers.js')).benchWorkers(file)) push(row);
   const flowCount = Number(values.flows ?? 1_000_000);
   let flowRows: [BenchRow, BenchRow] | null = null;
   if (flowCount > 0) {
