@@ -127,6 +127,7 @@ async function main(): Promise<void> {
   }
   if (etFiles.length > 0) ruleRows('replay, ET Open', etFiles.flatMap((f) => ['--rules', f]));
 
+  for (const row of await (await import('./workers.js')).benchWorkers(file)) push(row);
   const flowCount = Number(values.flows ?? 1_000_000);
   let flowRows: [BenchRow, BenchRow] | null = null;
   if (flowCount > 0) {

@@ -64,6 +64,9 @@ export class FlowLogAggregator implements PacketOutput {
   pendingFlows = 0;
   /** Start of the open interval (packet time), -1 before the first packet. */
   currentInterval = -1;
+  /** Start of the first interval (packet time), -1 before the first packet: with
+   *  currentInterval, the intervals this aggregator closes (NODATA merging across workers). */
+  firstInterval = -1;
 
   private readonly table: FlowTable;
   private readonly onRecord: (rec: FlowLogRecord) => void;
@@ -131,6 +134,7 @@ export class FlowLogAggregator implements PacketOutput {
     const iv = ts - (ts % agg);
     if (this.currentInterval < 0) {
       this.currentInterval = iv;
+      this.firstInterval = iv;
       this.dropsAtStart = this.getDrops();
     } else if (iv > this.currentInterval) {
       this.advance(iv);

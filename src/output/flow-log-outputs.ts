@@ -50,6 +50,11 @@ export interface FlowOutputsOptions {
   region?: string;
   /** Clock for file windows and tick(): 'packet' (replay, default) or 'wall' (serve). */
   clock?: 'packet' | 'wall' | (() => number);
+  /**
+   * Instead of files: every record with the clock (seconds) it was made at (a worker thread of
+   * replay --workers; the main thread owns the files).
+   */
+  recordSink?: (rec: FlowLogRecord, clockSec: number) => void;
   /** Also hand every record here (tests, the HTTP API). */
   onRecord?: (rec: FlowLogRecord) => void;
   /** EVE flow events: a line sink (the shared EVE writer) or a file path. */
@@ -107,13 +112,14 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
 
   let files: FlowLogFileWriter | null = null;
   let aggregator: FlowLogAggregator | null = null;
-  if (o.flowsDir !== undefined || o.onRecord !== undefined) {
+  if (o.flowsDir !== undefined || o.onRecord !== undefined || o.recordSink !== undefined) {
     if (o.flowsDir !== undefined) {
       files = new FlowLogFileWriter({ dir: o.flowsDir, format, clock, flowLogId: o.flowLogId, accountId: o.accountId, region: o.region, rotateSec: o.rotateSec,
         fileFormat: o.fileFormat, hiveCompatiblePartitions: o.hiveCompatiblePartitions, perHourPartition: o.perHourPartition });
     }
     const f = files;
     const extra = o.onRecord;
+    const forward = o.recordSink;
     aggregator = new FlowLogAggregator({
       table,
       sessions: o.sessions,
@@ -128,6 +134,7 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
       onRecord: (rec) => {
         if (f !== null) f.write(rec);
         if (extra !== undefined) extra(rec);
+        if (forward !== undefined) forward(rec, clock());
       },
     });
     outputs.push(aggregator);

@@ -49,6 +49,11 @@ export interface BufferedLineWriterOptions {
   closeTimeoutMs?: number;
   /** Where errors and drops are counted (default: the process's outputErrors). */
   errors?: OutputErrors;
+  /**
+   * Hand each chunk of whole lines here instead of writing it (a worker thread of replay
+   * --workers: the main thread owns the file, see pipeline/replay-workers.ts). No file is opened.
+   */
+  sink?: (chunk: string, lines: number) => void;
 }
 
 /** Characters per buffered chunk: bounds one write() call. */
@@ -97,6 +102,7 @@ export class BufferedLineWriter implements LineWriter {
   private readonly sync: boolean;
   private readonly closeTimeoutMs: number;
   private readonly errors: OutputErrors;
+  private readonly sink: ((chunk: string, lines: number) => void) | null;
   private fd = -1;
   private readonly chunks: string[] = [];
   private readonly chunkLines: number[] = [];
@@ -137,7 +143,10 @@ export class BufferedLineWriter implements LineWriter {
     this.sync = opts.sync === true;
     this.closeTimeoutMs = Math.max(0, opts.closeTimeoutMs ?? 2000);
     this.errors = opts.errors ?? outputErrors;
-    if (this.isStdout) guardStdout();
+    this.sink = opts.sink ?? null;
+    if (this.sink !== null) {
+      // Lines go to the owner of the file: nothing to open here.
+    } else if (this.isStdout) guardStdout();
     else {
       // A path we cannot open at start is a configuration problem: say so (file and reason).
       try {
@@ -184,6 +193,29 @@ export class BufferedLineWriter implements LineWriter {
     if (this.bufferedChars >= this.limit && !this.writing && !this.failing) this.pump();
   }
 
+  /**
+   * A block of whole lines, each ending in a newline (`lines` of them): what a worker's writer
+   * hands over (sink). Kept whole in one chunk, so lines of different blocks never interleave.
+   */
+  writeLines(block: string, lines: number): void {
+    if (this.closed) throw new Error(`line writer (${this.target}): write after close`);
+    this.records += lines;
+    if (this.stopped || this.bufferedChars + block.length > this.maxBuffer) {
+      this.drop(lines);
+      return;
+    }
+    const last = this.chunks.length - 1;
+    if (last >= 0 && this.chunks[last]!.length + block.length <= MAX_CHUNK) {
+      this.chunks[last] += block;
+      this.chunkLines[last]! += lines;
+    } else {
+      this.chunks.push(block);
+      this.chunkLines.push(lines);
+    }
+    this.bufferedChars += block.length;
+    if (this.bufferedChars >= this.limit && !this.writing && !this.failing) this.pump();
+  }
+
   /** Anything not yet accepted by the kernel. */
   pending(): boolean {
     return this.inflight !== null || this.chunks.length > 0;
@@ -211,7 +243,7 @@ export class BufferedLineWriter implements LineWriter {
   /** Write what is buffered to the current file, then open the path again (logrotate). Never throws. */
   async reopen(): Promise<void> {
     await this.flush();
-    if (this.isStdout || this.closed) return;
+    if (this.isStdout || this.closed || this.sink !== null) return;
     if (this.writing) {
       this.reopenPending = true;
       return;
@@ -240,7 +272,7 @@ export class BufferedLineWriter implements LineWriter {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.discard();
-    if (this.isStdout) {
+    if (this.isStdout && this.sink === null) {
       if (!this.stopped && !stdoutGone) await drainStdout(Math.max(0, deadline - Date.now()));
       return;
     }
@@ -270,6 +302,14 @@ export class BufferedLineWriter implements LineWriter {
         const s = this.chunks.shift()!;
         this.inflightLines = this.chunkLines.shift()!;
         this.bufferedChars -= s.length;
+        if (this.sink !== null) {
+          // A worker's writer: the chunk (whole lines) goes to the thread that owns the file.
+          this.sink(s, this.inflightLines);
+          this.linesWritten += this.inflightLines;
+          this.bytesWritten += s.length;
+          this.inflightLines = 0;
+          continue;
+        }
         this.inflight = Buffer.from(s, 'utf8');
       }
       const buf = this.inflight;

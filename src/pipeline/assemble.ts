@@ -12,7 +12,8 @@ import { ErrorCode, MirrorsinkError } from '../errors.js';
 import { compileFilter, loadFilterFile, SessionFilterStage } from '../filter/index.js';
 import { loadConfig } from '../config/load.js';
 import type { Override } from '../config/overrides.js';
-import { buildStages, pipelineStagesOf, retireStages, type ServiceStages } from './build.js';
+import { buildStages, pipelineStagesOf, retireStages, type ServiceStages, type StageContext } from './build.js';
+import type { MirrorsinkConfig } from '../config/schema.js';
 import { DEFAULT_RULES_DIR } from '../detect/rule-loader.js';
 import { FLOW_PROTO_LABELS, FlowCounter } from '../flow/flow-counters.js';
 import { EniAddressDirection } from '../session/eni-address-direction.js';
@@ -66,6 +67,8 @@ export interface AssembledStages {
   summarySections(): Record<string, unknown>;
   /** Flush and close every output. */
   close(): Promise<void>;
+  /** First and last flow-log aggregation interval seen (null: none, or no flow logs). */
+  flowLogIntervals(): [number, number] | null;
 }
 
 function parseDirection(raw: unknown): Direction | null {
@@ -153,15 +156,24 @@ function replayOverrides(values: ReplayOptions, configHasRules: boolean, configH
   return out;
 }
 
-export async function assembleReplayStages(values: ReplayOptions, pipeline: Pipeline): Promise<AssembledStages> {
+/** The configuration a replay runs with: the file (if any) with the replay's flags applied. */
+export function replayConfig(values: ReplayOptions): MirrorsinkConfig {
   const configFile = typeof values.config === 'string' ? values.config : null;
   // A first load tells whether the configuration names rules (then the bundled set is not added)
   // and sizes the flow table.
   const base = configFile !== null ? loadConfig({ file: configFile, env: {}, cli: [] }).config : null;
-  const { config } = loadConfig({ file: configFile, env: {}, cli: replayOverrides(values, (base?.rules.files.length ?? 0) > 0, (base?.flows?.maxFlows ?? null) !== null) });
+  return loadConfig({ file: configFile, env: {}, cli: replayOverrides(values, (base?.rules.files.length ?? 0) > 0, (base?.flows?.maxFlows ?? null) !== null) }).config;
+}
+
+/**
+ * @param worker a worker thread of replay --workers: where its EVE lines and flow-log records
+ *   go (the main thread owns the files).
+ */
+export async function assembleReplayStages(values: ReplayOptions, pipeline: Pipeline, worker: Pick<StageContext, 'lineSink' | 'flowLogSink'> = {}): Promise<AssembledStages> {
+  const config = replayConfig(values);
 
   const pcapOut = typeof values.pcapOut === 'string' ? { path: values.pcapOut, mode: values.pcapOuter === true ? ('outer' as const) : ('inner' as const) } : undefined;
-  const built: ServiceStages = await buildStages(config, { drops: pipeline.drops, clock: 'packet', syncWrites: true, pcapCnt: true, alertsShownElsewhere: true, ...(pcapOut ? { pcapOut } : {}) }, null);
+  const built: ServiceStages = await buildStages(config, { drops: pipeline.drops, clock: 'packet', syncWrites: true, pcapCnt: true, alertsShownElsewhere: true, ...(pcapOut ? { pcapOut } : {}), ...worker }, null);
   const warnings = [...built.warnings];
   const stages = pipelineStagesOf(built);
   const sections: (() => [string, unknown])[] = [];
@@ -237,5 +249,9 @@ export async function assembleReplayStages(values: ReplayOptions, pipeline: Pipe
     warnings,
     summarySections: () => Object.fromEntries(sections.map((s) => s())),
     close: () => retireStages(built, null),
+    flowLogIntervals: () => {
+      const a = built.flows?.outputs.aggregator ?? null;
+      return a !== null && a.firstInterval >= 0 ? [a.firstInterval, a.currentInterval] : null;
+    },
   };
 }

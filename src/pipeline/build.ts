@@ -44,6 +44,7 @@ import { AlertPcapSink } from '../output/alert-pcap-sink.js';
 import { EveAlertSink } from '../output/eve-alert.js';
 import { EveAnomalySink } from '../output/eve-anomaly.js';
 import type { FlowLogFileWriter } from '../output/flow-log-files.js';
+import type { FlowLogRecord } from '../output/flow-log-record.js';
 import { createFlowOutputs, type FlowOutputs } from '../output/flow-log-outputs.js';
 import { loadAwsFlowContext, type AwsFlowContext } from '../aws/aws-context.js';
 import { AWS_DEFAULTS } from '../aws/aws-config.js';
@@ -201,6 +202,13 @@ export interface StageContext {
   syncWrites?: boolean;
   /** A single pcap of every delivered packet (replay --pcap-out). */
   pcapOut?: { path: string; mode: PcapMode };
+  /**
+   * A worker thread (replay --workers): EVE / fast.log lines go, in chunks of whole lines, to
+   * the sink this returns for the target instead of a file the worker opens.
+   */
+  lineSink?: (target: string, output: string) => (chunk: string, lines: number) => void;
+  /** A worker thread: flow-log records go here (with the worker's clock) instead of files. */
+  flowLogSink?: (rec: FlowLogRecord, clockSec: number) => void;
 }
 
 function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory: SessionDirectory, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
@@ -228,7 +236,10 @@ function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory:
     table,
     sessions: directory,
     clock: ctx.clock ?? 'wall',
-    ...(l !== null ? { flowsDir: l.dir, logFormat: l.format, aggregationSec: l.aggregationSec, rotateSec: l.rotateSec, flowLogId: l.flowLogId, noData: l.noData, fileFormat: l.fileFormat, hiveCompatiblePartitions: l.hiveCompatiblePartitions, perHourPartition: l.perHourPartition } : {}),
+    ...(l !== null ? { logFormat: l.format, aggregationSec: l.aggregationSec, noData: l.noData } : {}),
+    // A worker thread (replay --workers) hands its records to the main thread, which owns the files.
+    ...(l !== null && ctx.flowLogSink !== undefined ? { recordSink: ctx.flowLogSink } : {}),
+    ...(l !== null && ctx.flowLogSink === undefined ? { flowsDir: l.dir, rotateSec: l.rotateSec, flowLogId: l.flowLogId, fileFormat: l.fileFormat, hiveCompatiblePartitions: l.hiveCompatiblePartitions, perHourPartition: l.perHourPartition } : {}),
     // Packets lost before we could see their session (kernel drops of our sockets): SKIPDATA.
     getDrops: ctx.lostPackets ?? (() => 0),
     ...(opts.eve && eve !== null ? { eveFlow: (line: string) => eve.write(line) } : {}),
@@ -313,7 +324,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     if (previous?.eve && previous.eve.target === config.eve.path) eve = previous.eve;
     else {
       try {
-        eve = new EveWriter(config.eve.path, { output: 'eve', sync: ctx.syncWrites === true });
+        eve = new EveWriter(config.eve.path, { output: 'eve', sync: ctx.syncWrites === true, ...(ctx.lineSink ? { sink: ctx.lineSink(config.eve.path, 'eve') } : {}) });
       } catch (err) {
         throw new StageBuildError([`${where(config, 'eve.path')}: ${(err as Error).message}`]);
       }
@@ -324,7 +335,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     if (previous?.fastLog && previous.fastLog.target === config.eve.fastLog) fastLog = previous.fastLog;
     else {
       try {
-        fastLog = new EveWriter(config.eve.fastLog, { output: 'fast_log', sync: ctx.syncWrites === true });
+        fastLog = new EveWriter(config.eve.fastLog, { output: 'fast_log', sync: ctx.syncWrites === true, ...(ctx.lineSink ? { sink: ctx.lineSink(config.eve.fastLog, 'fast_log') } : {}) });
       } catch (err) {
         if (eve !== null && eve !== previous?.eve) await eve.close();
         throw new StageBuildError([`${where(config, 'eve.fast_log')}: ${(err as Error).message}`]);

@@ -97,10 +97,13 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
     return this.frameCount;
   }
 
-  onFrame(buf: Uint8Array, offset: number, caplen: number, wirelen: number, linktype: number, tsSec: number, tsNsec: number): void {
+  /** @param frameNo the frame's number in the input (a worker of replay --workers: given by the
+   *  reader, so pcap_cnt stays the file's); 0 = count here. */
+  onFrame(buf: Uint8Array, offset: number, caplen: number, wirelen: number, linktype: number, tsSec: number, tsNsec: number, frameNo = 0): void {
     const p = this.view;
     p.setFrame(buf, offset, caplen, wirelen, linktype);
-    p.frameNo = ++this.frameCount;
+    ++this.frameCount;
+    p.frameNo = frameNo > 0 ? frameNo : this.frameCount;
     p.tsSec = tsSec;
     p.tsNsec = tsNsec;
     decodeFrame(p, this.decodeCounters);
@@ -222,6 +225,17 @@ export class Pipeline implements FrameSink, TunnelDatagramSink {
     if (this.session !== null && !this.session.attribute(p)) return;
     if (this.detect !== null) this.detect.inspect(p);
     if (p.eventCount !== 0 && this.events !== null) this.events.onEvents(p);
+  }
+
+  /**
+   * Time out flows up to packet time `tsSec` without a packet: a worker of replay --workers,
+   * at the end of input, reaches the time the whole input reached (as one pipeline would).
+   */
+  advanceTo(tsSec: number): void {
+    if (this.flow !== null && tsSec > this.lastExpireSec) {
+      this.lastExpireSec = tsSec;
+      this.flow.expire(tsSec);
+    }
   }
 
   /** End of input: close every flow so that its records are emitted. */

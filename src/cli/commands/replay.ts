@@ -13,6 +13,19 @@ import { assembleReplayStages, type AssembledStages, type ReplayOptions } from '
 import { ErrorCode, MirrorsinkError } from '../../errors.js';
 import { guardStdout, stdoutClosed } from '../../output/line-writer.js';
 import { outputErrors } from '../../output/output-errors.js';
+import { replayConfig } from '../../pipeline/assemble.js';
+import { ReplayWorkers } from '../../pipeline/replay-workers.js';
+
+/** Most worker threads replay starts. */
+const MAX_WORKERS = 64;
+
+/** --workers: a whole number from 1 to MAX_WORKERS (default 1). */
+export function workerCount(raw: unknown): number {
+  if (raw === undefined) return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) throw new MirrorsinkError(ErrorCode.Usage, `replay: --workers takes a whole number from 1 to ${MAX_WORKERS}, got '${String(raw)}'`);
+  return n;
+}
 
 const REPLAY_OPTIONS: OptionSpec = {
   config: { type: 'string', short: 'c' },
@@ -43,6 +56,7 @@ const REPLAY_OPTIONS: OptionSpec = {
   'no-stream': { type: 'boolean' },
   dedup: { type: 'boolean' },
   'dedup-window': { type: 'string' },
+  workers: { type: 'string' },
 };
 
 const REPLAY_OPTIONS_HELP = `  -c, --config FILE       sessions (VNI, ENI, addresses, direction, filters), rules and
@@ -79,7 +93,11 @@ const REPLAY_OPTIONS_HELP = `  -c, --config FILE       sessions (VNI, ENI, addre
   --no-stream             no TCP reassembly: rules inspect each packet on its own
   --dedup                 drop the second copy of packets mirrored twice (both ends of a
                           conversation are mirror sources), see dedup: in the configuration
-  --dedup-window MS       copies further apart than this are distinct (default 100)`;
+  --dedup-window MS       copies further apart than this are distinct (default 100)
+  --workers N             run the pipeline in N worker threads, flows spread over them by a
+                          symmetric hash of the inner flow (default 1: one thread, records
+                          in input order). Same records as one worker, in another order;
+                          not with --pcap-out / --pcap-dir`;
 
 /** The replay flags as typed options for pipeline/assemble.ts. */
 export function replayOptionsOf(v: Record<string, unknown>): ReplayOptions {
@@ -165,6 +183,8 @@ export async function run(args: string[]): Promise<number> {
   // `replay ... --eve - | head -1`: the reader leaving is not an error (EPIPE is swallowed,
   // the rest of the output dropped, exit 0).
   guardStdout();
+  const workers = workerCount(values.workers);
+  if (workers > 1) return runWorkers(values, positionals, workers);
   const pipeline = new Pipeline();
   const assembled: AssembledStages = await assembleReplayStages(replayOptionsOf(values), pipeline);
   for (const w of assembled.warnings) process.stderr.write(`mirrorsink: warning: ${w}\n`);
@@ -210,6 +230,103 @@ export async function run(args: string[]): Promise<number> {
   if (stdoutClosed()) return 0;
   process.stdout.write(values.json === true ? JSON.stringify(summary) + '\n' : formatSummary(summary));
   return corrupt > 0 ? 1 : 0;
+}
+
+/** replay --workers N (N > 1): the reading side of pipeline/replay-workers.ts. */
+async function runWorkers(values: Record<string, unknown>, positionals: string[], n: number): Promise<number> {
+  const options = replayOptionsOf(values);
+  const config = replayConfig(options);
+  // One writer per file: the packet writers are not merged across workers (yet).
+  if (options.pcapOut !== undefined || config.flows?.pcap) throw new MirrorsinkError(ErrorCode.Usage, 'replay: --workers above 1 does not write --pcap-out / --pcap-dir (flows.pcap) files; use --workers 1');
+  const pool = new ReplayWorkers(new URL('../replay-worker.js', import.meta.url), n, options, config);
+  const totalBytes = positionals.reduce((sum, f) => sum + safeSize(f), 0);
+  const showProgress = values.quiet !== true && process.stderr.isTTY === true && totalBytes > 64 * 1024 * 1024;
+  const sink = showProgress ? new ProgressSink(pool, totalBytes, process.stderr) : pool;
+  const files: ReplaySummary['files'] = [];
+  let corrupt = 0;
+  let started = process.hrtime.bigint();
+  try {
+    for (const w of await pool.start()) process.stderr.write(`mirrorsink: warning: ${w}\n`);
+    // As with one worker, the time counts from stages built (every worker's) to the end.
+    started = process.hrtime.bigint();
+    for (const path of positionals) {
+      const framesBefore = pool.frames;
+      let r: ReturnType<typeof readCaptureFile>;
+      try {
+        r = readCaptureFile(path, sink);
+      } catch (err) {
+        if (!(err instanceof CorruptCaptureError)) throw err;
+        corrupt++;
+        files.push({ path, format: err.format, frames: pool.frames - framesBefore, bytes: 0, corrupt: err.message });
+        process.stderr.write(`mirrorsink: error: ${err.message}; the ${pool.frames - framesBefore} records before it were replayed\n`);
+        continue;
+      }
+      files.push({ path, format: r.format, frames: r.frames, bytes: r.bytes, ...(r.truncatedTail ? { truncated_tail: true } : {}) });
+      if (r.truncatedTail) process.stderr.write(`mirrorsink: warning: ${path}: truncated dump file (last record incomplete, not read)\n`);
+    }
+  } catch (err) {
+    await pool.abort();
+    throw err;
+  }
+  const parts = (await pool.finish()) as ReplaySummary[];
+  if (sink instanceof ProgressSink) sink.done();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await pool.close();
+  for (const e of outputErrors.takeReport()) {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED' || (e.count === 0 && stdoutClosed())) continue;
+    process.stderr.write(`mirrorsink: warning: output ${e.output}: ${e.count} failed write${e.count === 1 ? '' : 's'} (${e.code}), ${e.dropped} dropped; last: ${e.message}\n`);
+  }
+  const summary = mergeSummaries(parts, files, seconds);
+  const flowFiles = pool.flowLogFiles;
+  const flows = summary.flows as Record<string, unknown> | undefined;
+  if (flows !== undefined && flowFiles !== null) {
+    flows.flow_log_files = flowFiles;
+    flows.flow_log_records = pool.flowLogRecords;
+  }
+  summary.workers = { count: n, ...pool.stats };
+  if (stdoutClosed()) return 0;
+  process.stdout.write(values.json === true ? JSON.stringify(summary) + '\n' : formatSummary(summary));
+  return corrupt > 0 ? 1 : 0;
+}
+
+/** Values that describe the configuration, not counts: the same in every worker, not summed. */
+const NOT_SUMMED = new Set(['vni', 'rules']);
+
+function mergeValue(a: unknown, b: unknown, key: string): unknown {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  if (NOT_SUMMED.has(key)) return a;
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (key === 'by_signature') {
+      const bySid = new Map<number, { sid: number; signature: string; count: number }>();
+      for (const r of [...a, ...b] as { sid: number; signature: string; count: number }[]) {
+        const seen = bySid.get(r.sid);
+        if (seen === undefined) bySid.set(r.sid, { ...r });
+        else seen.count += r.count;
+      }
+      return [...bySid.values()].sort((x, y) => y.count - x.count || x.sid - y.sid);
+    }
+    return a.map((x, i) => mergeValue(x, b[i], key));
+  }
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) out[k] = mergeValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], k);
+    return out;
+  }
+  return a;
+}
+
+/** One summary from the workers' (counts summed, alerts by signature merged) and the reader's files and time. */
+export function mergeSummaries(parts: ReplaySummary[], files: ReplaySummary['files'], seconds: number): ReplaySummary {
+  let merged: Record<string, unknown> = {};
+  for (const p of parts) merged = mergeValue(merged, p, '') as Record<string, unknown>;
+  const s = merged as ReplaySummary;
+  s.files = files;
+  s.seconds = Math.round(seconds * 1e6) / 1e6;
+  s.packets_per_second = seconds > 0 ? Math.round(s.packets / seconds) : 0;
+  s.peak_rss_mib = Math.round(process.resourceUsage().maxRSS / 1024);
+  return s;
 }
 
 function safeSize(path: string): number {

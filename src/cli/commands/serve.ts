@@ -14,6 +14,26 @@ import { MirrorsinkService } from '../../service/service.js';
 import { StageBuildError, buildStages, retireStages } from '../../pipeline/build.js';
 import { chooseReceiver } from '../../source/batch-socket.js';
 import { ErrorCode, MirrorsinkError } from '../../errors.js';
+import { availableParallelism } from 'node:os';
+import { chooseWorkerPath } from '../../pipeline/worker-path.js';
+import type { MirrorsinkConfig } from '../../config/schema.js';
+
+/**
+ * serve --check's line about worker threads: serve runs one pipeline thread today; the path N
+ * workers would take on this configuration (pipeline/worker-path.ts) and why.
+ */
+function workerPathLine(config: MirrorsinkConfig, receiver: 'recvmmsg' | 'dgram'): string {
+  const cores = availableParallelism();
+  const choice = chooseWorkerPath({
+    workers: cores,
+    receiver: config.capture.interface !== null ? 'pcap' : receiver,
+    geneve: config.listen.genevePort !== null,
+    dedup: config.dedup.enabled,
+    // native/udp_batch.c does not set SO_REUSEPORT yet.
+    reusePort: false,
+  });
+  return `  worker threads: 1 (serve --workers is not built yet; replay --workers is). With ${cores} workers: ${choice.path}, ${choice.reason}\n`;
+}
 
 const HELP = `Usage: mirrorsink serve [options]
 
@@ -124,6 +144,7 @@ export async function run(args: string[]): Promise<number> {
         `  sessions: ${stages.summary.sessions}, filters: ${stages.summary.filters}, rules loaded: ${stages.summary.rules_loaded}, failed: ${stages.summary.rules_failed}\n` +
         `  UDP receiver: ${receiver.use === 'recvmmsg' ? 'recvmmsg batches (native)' : `Node's dgram${receiver.fallback ? ` (${receiver.fallback})` : ''}`}\n` +
         `  detection prefilter: ${prefilterEngine().description}\n` +
+        workerPathLine(loaded.config, receiver.use) +
         loaded.assumptions.map((a) => `  assumed: ${a}\n`).join('') +
         stages.warnings.map((w) => `  warning: ${w}\n`).join(''),
     );
