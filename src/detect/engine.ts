@@ -20,11 +20,14 @@
  *     - otherwise the alert goes to every sink (at most MAX_ALERTS_PER_PACKET per packet, as
  *       Suricata's packet-alert-max) and is counted by severity and by rule.
  *
- * Transactions (src/detect.c DetectRunTx): rules with HTTP buffers (rule.txDir) are not packet
- * candidates; on a packet whose direction had an app-layer update (APP_UPDATED, set by the
- * stream stage) on an HTTP flow, each live tx of that direction not yet fully inspected gets
- * its candidates from the groups' per-buffer Aho-Corasick automata (rule-groups.ts TxGroup)
- * and is checked buffer by buffer once the tx progress allows. A (tx, rule) alerts once; a
+ * Transactions (src/detect.c DetectRunTx): rules with app-layer buffers (rule.txDir) are not
+ * packet candidates; on a packet whose direction had an app-layer update (APP_UPDATED, set by
+ * the stream stage or the UDP app-layer step) on a flow whose protocol serves transactions
+ * (applayer/app-tx.ts: HTTP, DNS, TLS, SSH), each live tx of that direction not yet fully
+ * inspected gets its candidates from the groups' per-buffer Aho-Corasick automata
+ * (rule-groups.ts TxGroup; a multi-buffer such as DNS query names instance by instance) and is
+ * checked buffer by buffer once the tx progress allows (a multi-buffer matches when any one
+ * instance does). A (tx, rule) alerts once; a
  * rule whose final buffers failed is not evaluated again for that tx; growing bodies are
  * inspected every 32 KiB and at completion (or flow end); a tx whose side is complete is
  * marked inspected for it (so the parser can free it). `alert http` rules without buffers
@@ -57,8 +60,8 @@
  */
 import { APP_UPDATED, HAS_STREAM_DATA, STREAM_ADDED, STREAM_EST, STREAM_PSEUDO, type PacketView } from '../decode/packet-view.js';
 import { AppProto } from '../applayer/app-proto.js';
-import type { HttpParser } from '../applayer/http/http-parser.js';
-import { TxDone, type HttpTx } from '../applayer/http/http-tx.js';
+import type { HttpTx } from '../applayer/http/http-tx.js';
+import { TxDone, isAppTxParser, type AppTx, type AppTxParser } from '../applayer/app-tx.js';
 import { HttpBuf } from '../applayer/http/http-buffers.js';
 import { IPPROTO_SCTP } from '../decode/sctp.js';
 import { matchStreamSize } from './keywords/stream-size.js';
@@ -100,13 +103,12 @@ export interface DetectEngineOptions {
    * Thresholds start afresh (they belong to rules).
    */
   previous?: DetectEngine | null;
-  /** The app layer (protocol per flow, HTTP transactions) for `alert http` and tx rules. */
+  /** The app layer (protocol per flow, transactions) for `alert http|dns|...` and tx rules. */
   appLayer?: AppLayer | null;
 }
 
 export const MAX_ALERTS_PER_PACKET = 15;
-const HTTP_NOT_STARTED = 0;
-const HTTP_COMPLETE = 5;
+const TX_NOT_STARTED = 0;
 const TX_NO_MATCH = 0;
 const TX_MATCH = 1;
 const TX_CANT_MATCH = 2;
@@ -128,7 +130,8 @@ export class DetectEngine implements DetectStage {
   private readonly maxAlerts: number;
   /** The flow's app protocol per slot (app layer state), null without an app layer. */
   private readonly alproto: Uint8Array | null;
-  private readonly http: HttpParser | null;
+  /** Transaction sources by AppProto id (protocols whose parser serves AppTx). */
+  private readonly txSources: (AppTxParser | undefined)[] = [];
   /** Transactions inspected by tx rules (counted per tx and packet). */
   txInspected = 0;
 
@@ -163,7 +166,12 @@ export class DetectEngine implements DetectStage {
     this.maxAlerts = opts.maxAlertsPerPacket ?? MAX_ALERTS_PER_PACKET;
     const al = opts.appLayer ?? null;
     this.alproto = al !== null ? al.state.alproto : null;
-    this.http = al !== null ? ((al.parser(AppProto.Http) as HttpParser | undefined) ?? null) : null;
+    if (al !== null) {
+      for (let proto = 1; proto < 255; proto++) {
+        const parser = al.parser(proto);
+        if (isAppTxParser(parser)) this.txSources[proto] = parser;
+      }
+    }
     const prev = opts.previous ?? null;
     if (prev !== null && flow !== null && prev.flow === flow && prev.flowState !== null) {
       this.flowState = prev.flowState;
@@ -273,8 +281,9 @@ export class DetectEngine implements DetectStage {
     this.now = p.tsSec + p.tsNsec / 1e9;
     const stopped = this.maxWord >= 0 && this.runCandidates(p, established, slot, gen, null);
     // Transactions of the packet's direction that got new data (Suricata's DetectRunTx).
-    if (!stopped && slot >= 0 && this.http !== null && (p.streamFlags & APP_UPDATED) !== 0 && this.alproto![slot] === AppProto.Http) {
-      this.txPass(p, bucket, established, slot, gen);
+    if (!stopped && slot >= 0 && (p.streamFlags & APP_UPDATED) !== 0 && this.alproto !== null) {
+      const src = this.txSources[this.alproto[slot]!];
+      if (src !== undefined) this.txPass(src, p, bucket, established, slot, gen);
     }
   }
 
@@ -285,7 +294,7 @@ export class DetectEngine implements DetectStage {
    * Check the marked candidates (against the packet, or against `tx` in the tx pass), emit
    * alerts, clear the marks. Returns true when a pass rule stopped inspection.
    */
-  private runCandidates(p: PacketView, established: boolean, slot: number, gen: number, tx: HttpTx | null): boolean {
+  private runCandidates(p: PacketView, established: boolean, slot: number, gen: number, tx: AppTx | null): boolean {
     const cand = this.cand;
     const rules = this.rules;
     const fs = this.flowState;
@@ -344,7 +353,7 @@ export class DetectEngine implements DetectStage {
   private bodyReady = false;
 
   /** Mark the tx rules of one group and direction: buffers' fast patterns and the rest. */
-  private addTxGroup(g: RuleGroup | null, dir: number, tx: HttpTx): void {
+  private addTxGroup(g: RuleGroup | null, dir: number, tx: AppTx): void {
     if (g === null) return;
     const tg = g.tx[dir];
     if (tg === null || tg === undefined) return;
@@ -353,18 +362,22 @@ export class DetectEngine implements DetectStage {
     const ids = tg.bufIds;
     for (let b = 0; b < ids.length; b++) {
       const id = ids[b]!;
-      if (!this.bodyReady && (id === HttpBuf.RequestBody || id === HttpBuf.ResponseBody)) continue;
-      const len = tx.buffer(id);
-      if (len <= 0) continue;
-      const ac = tg.acs[b]!;
-      const n = ac.scan(tx.bytes, tx.offset, tx.offset + len);
-      if (n === 0) continue;
-      const hits = ac.hits;
-      const start = tg.patRuleStart[b]!;
-      const rs = tg.patRules[b]!;
-      for (let h = 0; h < n; h++) {
-        const pid = hits[h]!;
-        for (let k = start[pid]!; k < start[pid + 1]!; k++) this.mark(rs[k]!);
+      if (!this.bodyReady && isHttpBody(id)) continue;
+      // A multi-buffer (DNS names) is scanned instance by instance.
+      const count = tx.bufferCount(id);
+      for (let inst = 0; inst < count; inst++) {
+        const len = tx.bufferAt(id, inst);
+        if (len <= 0) continue;
+        const ac = tg.acs[b]!;
+        const n = ac.scan(tx.bytes, tx.offset, tx.offset + len);
+        if (n === 0) continue;
+        const hits = ac.hits;
+        const start = tg.patRuleStart[b]!;
+        const rs = tg.patRules[b]!;
+        for (let h = 0; h < n; h++) {
+          const pid = hits[h]!;
+          for (let k = start[pid]!; k < start[pid + 1]!; k++) this.mark(rs[k]!);
+        }
       }
     }
   }
@@ -374,29 +387,20 @@ export class DetectEngine implements DetectStage {
    * alerts at most once; a tx whose side is complete is marked inspected for that side (and
    * then never looked at again, nor kept for detection's sake).
    */
-  private txPass(p: PacketView, bucket: ProtoBucket, established: boolean, slot: number, gen: number): void {
-    const parser = this.http!;
+  private txPass(parser: AppTxParser, p: PacketView, bucket: ProtoBucket, established: boolean, slot: number, gen: number): void {
     const toServer = p.flowDirection === 1;
     const dir = toServer ? TxDir.ToServer : TxDir.ToClient;
     const doneBit = toServer ? TxDone.InspectedToServer : TxDone.InspectedToClient;
+    const complete = parser.completeProgress;
     const n = parser.txCount(slot);
-    let completed: HttpTx | null = null;
+    let completed: AppTx | null = null;
     for (let i = 0; i < n; i++) {
       const tx = parser.getTx(slot, i)!;
       if ((tx.done & doneBit) !== 0) continue;
-      const prog = toServer ? tx.req.progress : tx.res.progress;
-      if (prog === HTTP_NOT_STARTED) continue;
-      // Body inspect windows (request/response-body-minimal-inspect-size): a growing body is
-      // inspected again once BODY_INSPECT_STEP more bytes arrived, and when the side completes.
-      const half = toServer ? tx.req : tx.res;
-      const last = toServer ? tx.bodyInspectedReq : tx.bodyInspectedRes;
-      // A flow-end pseudo packet inspects whatever the body has (it may never complete).
-      const final = prog === HTTP_COMPLETE || (p.streamFlags & STREAM_PSEUDO) !== 0;
-      this.bodyReady = final ? last !== half.bodyLen || half.bodyLen === 0 : half.bodyLen > 0 && (last < 0 ? half.bodyLen >= BODY_INSPECT_STEP : half.bodyLen - last >= BODY_INSPECT_STEP);
-      if (this.bodyReady) {
-        if (toServer) tx.bodyInspectedReq = half.bodyLen;
-        else tx.bodyInspectedRes = half.bodyLen;
-      }
+      const prog = tx.sideProgress(toServer);
+      if (prog === TX_NOT_STARTED) continue;
+      // HTTP bodies grow: they are inspected in windows (httpBodyReady).
+      this.bodyReady = tx.alproto === AppProto.Http ? httpBodyReady(tx as HttpTx, toServer, prog === complete || (p.streamFlags & STREAM_PSEUDO) !== 0) : true;
       this.txInspected++;
       this.inspector.stamp++;
       this.minWord = 0x7fffffff;
@@ -405,8 +409,8 @@ export class DetectEngine implements DetectStage {
       if (p.dport >= 0) this.addTxGroup(bucket.byDport.groupFor(p.dport), dir, tx);
       if (p.sport >= 0) this.addTxGroup(bucket.bySport.groupFor(p.sport), dir, tx);
       const stopped = this.maxWord >= 0 && this.runCandidates(p, established, slot, gen, tx);
-      if (prog === HTTP_COMPLETE) {
-        tx.markDone(doneBit);
+      if (prog === complete) {
+        tx.done |= doneBit;
         completed = tx;
       }
       if (stopped) break;
@@ -416,7 +420,7 @@ export class DetectEngine implements DetectStage {
   }
 
   /** A tx rule against one transaction (header checks as for packets, then its buffers). */
-  matchTxRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: HttpTx): boolean {
+  matchTxRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: AppTx): boolean {
     this.bodyReady = true;
     return this.txMatch(rule, p, established, slot, gen, tx) === TX_MATCH;
   }
@@ -425,29 +429,38 @@ export class DetectEngine implements DetectStage {
    * TX_MATCH, TX_NO_MATCH (may match later: buffers not there yet, a body still growing,
    * flowbits), or TX_CANT_MATCH: a buffer that will not change any more did not match.
    */
-  private txMatch(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: HttpTx): number {
+  private txMatch(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: AppTx): number {
+    // A rule of another protocol's buffers never matches this tx (groups mix protocols).
+    if (rule.alproto !== tx.alproto) return TX_CANT_MATCH;
     if (!matchAddressesPorts(rule, p)) return TX_NO_MATCH;
     if (rule.flow !== 0 && !matchFlow(rule.flow, p.flowDirection, established, p.rebuilt)) return TX_NO_MATCH;
     const hc = rule.headerChecks;
     for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return TX_NO_MATCH;
     const fc = rule.flowbitChecks;
     for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return TX_NO_MATCH;
-    const prog = rule.txDir === TxDir.ToServer ? tx.req.progress : tx.res.progress;
-    const complete = prog === HTTP_COMPLETE;
+    const prog = tx.sideProgress(rule.txDir === TxDir.ToServer);
+    const complete = prog === (this.txSources[tx.alproto]?.completeProgress ?? -1);
     const tbs = rule.txBuffers;
     // Cheap, final buffers first; bodies (which may still grow) after them.
     for (let pass = 0; pass < 2; pass++) {
       for (let i = 0; i < tbs.length; i++) {
         const tb = tbs[i]!;
-        const body = tb.buf === HttpBuf.RequestBody || tb.buf === HttpBuf.ResponseBody;
+        const body = tx.alproto === AppProto.Http && isHttpBody(tb.buf);
         if (body !== (pass === 1)) continue;
         if (prog < tb.progress) return TX_NO_MATCH;
         if (body && !this.bodyReady) return TX_NO_MATCH;
         const final = !body || complete;
-        const len = tx.buffer(tb.buf);
-        if (len < 0) return final ? TX_CANT_MATCH : TX_NO_MATCH;
-        if (tb.len !== null && !tb.len.test(len)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
-        if (tb.ops.length > 0 && !this.inspector.match(tb.ops, tx.bytes, tx.offset, len)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
+        // Every instance of a multi-buffer is tried; a single buffer has one.
+        const count = tx.bufferCount(tb.buf);
+        let ok = false;
+        for (let k = 0; k < count && !ok; k++) {
+          const len = tx.bufferAt(tb.buf, k);
+          if (len < 0) continue;
+          if (tb.len !== null && !tb.len.test(len)) continue;
+          if (tb.ops.length > 0 && !this.inspector.match(tb.ops, tx.bytes, tx.offset, len)) continue;
+          ok = true;
+        }
+        if (!ok) return final ? TX_CANT_MATCH : TX_NO_MATCH;
       }
     }
     if (rule.payload.length > 0 && !this.matchTxPayload(rule, p, tx)) return TX_NO_MATCH;
@@ -460,15 +473,16 @@ export class DetectEngine implements DetectStage {
    * window or payload, else the transaction's raw start line + headers, else its body
    * (an approximation of the raw bytes the tx came in).
    */
-  private matchTxPayload(rule: Rule, p: PacketView, tx: HttpTx): boolean {
+  private matchTxPayload(rule: Rule, p: PacketView, tx: AppTx): boolean {
     const ops = rule.payload;
     const insp = this.inspector;
     if ((p.streamFlags & HAS_STREAM_DATA) !== 0 && insp.match(ops, p.streamBuf, p.streamOff, p.streamLen)) return true;
     if (p.payloadLen > 0 && insp.match(ops, p.buf, p.payloadOffset, p.payloadLen)) return true;
+    if (tx.alproto !== AppProto.Http) return false;
     const toServer = rule.txDir === TxDir.ToServer;
-    let len = tx.buffer(toServer ? HttpBuf.RequestStart : HttpBuf.ResponseStart);
+    let len = tx.bufferAt(toServer ? HttpBuf.RequestStart : HttpBuf.ResponseStart, 0);
     if (len > 0 && insp.match(ops, tx.bytes, tx.offset, len)) return true;
-    len = tx.buffer(toServer ? HttpBuf.RequestBody : HttpBuf.ResponseBody);
+    len = tx.bufferAt(toServer ? HttpBuf.RequestBody : HttpBuf.ResponseBody, 0);
     return len > 0 && insp.match(ops, tx.bytes, tx.offset, len);
   }
 
@@ -479,11 +493,13 @@ export class DetectEngine implements DetectStage {
   matchRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number): boolean {
     this.streamMatched = false;
     // `alert http ...` (AppProtoEquals): the flow's protocol, known only on established TCP.
-    if (rule.alproto !== 0 && (slot < 0 || this.alproto === null || this.alproto[slot] !== rule.alproto || (p.streamFlags & STREAM_EST) === 0)) return false;
+    // UDP flows (DNS) know their protocol from the first datagram, TCP once established.
+    if (rule.alproto !== 0 && (slot < 0 || this.alproto === null || this.alproto[slot] !== rule.alproto || (p.ipProto === 6 && (p.streamFlags & STREAM_EST) === 0))) return false;
     const proto = rule.proto;
     if (proto === Proto.Ipv4 ? p.ipVersion !== 4 : proto === Proto.Ipv6 ? p.ipVersion !== 6 : false) return false;
     if (p.ipVersion === 0 && proto !== Proto.Pkthdr) return false;
     if (proto === Proto.Sctp && p.ipProto !== IPPROTO_SCTP) return false;
+    if (proto === Proto.TcpUdp && p.ipProto !== 6 && p.ipProto !== 17) return false;
     const sf = p.streamFlags;
     const stream = (rule.sigFlags & SigFlag.RequireStream) !== 0;
     // Pseudo (flow-end) packets carry only stream data: packet rules are skipped on them.
@@ -553,6 +569,26 @@ export class DetectEngine implements DetectStage {
     if (id === undefined || this.flow === null || slot < 0) return false;
     return this.flowbits.isSet(slot, this.flow.generation[slot]!, id);
   }
+}
+
+function isHttpBody(id: number): boolean {
+  return id === HttpBuf.RequestBody || id === HttpBuf.ResponseBody;
+}
+
+/**
+ * HTTP body inspect windows (request/response-body-minimal-inspect-size): a growing body is
+ * inspected again once BODY_INSPECT_STEP more bytes arrived, and when the side completes or
+ * the flow ends (`final`: it may never complete). Records what was inspected.
+ */
+function httpBodyReady(tx: HttpTx, toServer: boolean, final: boolean): boolean {
+  const half = toServer ? tx.req : tx.res;
+  const last = toServer ? tx.bodyInspectedReq : tx.bodyInspectedRes;
+  const ready = final ? last !== half.bodyLen || half.bodyLen === 0 : half.bodyLen > 0 && (last < 0 ? half.bodyLen >= BODY_INSPECT_STEP : half.bodyLen - last >= BODY_INSPECT_STEP);
+  if (ready) {
+    if (toServer) tx.bodyInspectedReq = half.bodyLen;
+    else tx.bodyInspectedRes = half.bodyLen;
+  }
+  return ready;
 }
 
 function matchAddressesPorts(rule: Rule, p: PacketView): boolean {

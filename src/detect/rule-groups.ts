@@ -278,6 +278,8 @@ function bucketsFor(r: Rule): number[] {
       return [Bucket.Icmp6];
     case Proto.Sctp:
       return [Bucket.Other];
+    case Proto.TcpUdp:
+      return [Bucket.Tcp, Bucket.Udp];
     default:
       return [Bucket.Tcp, Bucket.Udp, Bucket.Icmp4, Bucket.Icmp6, Bucket.Other];
   }

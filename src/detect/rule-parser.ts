@@ -56,15 +56,14 @@ import {
   BufDir,
   CONTENT_MODIFIERS,
   PCRE_BUFFER_FLAGS,
-  STICKY_BUFFERS,
-  bufferProgress,
   fastPatternPriority,
   parseLenCheck,
   parseUrilen,
   type HttpBufDef,
   type LenCheck,
 } from './keywords/http.js';
-import { AppProto } from '../applayer/app-proto.js';
+import { AppProto, appProtoName } from '../applayer/app-proto.js';
+import { STICKY_BUFFERS, appModule, appModuleByName } from './keywords/app-buffers.js';
 import { HttpBuf } from '../applayer/http/http-buffers.js';
 import { TxDir, type TxBufferMatch } from './rule.js';
 
@@ -105,11 +104,6 @@ const PROTOCOLS: Record<string, ProtoValue> = {
   sctp: Proto.Sctp,
 };
 
-/** App-layer protocols of the rule header: TCP plus the flow's app protocol (AppProtoEquals). */
-const APP_PROTOCOLS: Record<string, number> = {
-  http: AppProto.Http,
-  http1: AppProto.Http,
-};
 
 /** Split the options part on `;` not preceded by `\`. Exported for tests. */
 export function splitOptions(body: string): string[] {
@@ -206,8 +200,11 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   if (action === undefined) throw new RuleError(`unknown action '${tokens[0]}'`, 'unknown action');
   if (tokens.length < 2) throw new RuleError('rule header has no protocol', 'syntax');
   const protoText = tokens[1]!.toLowerCase();
-  const alproto = APP_PROTOCOLS[protoText] ?? 0;
-  const proto = alproto !== 0 ? Proto.Tcp : PROTOCOLS[protoText];
+  // App-layer protocols of the rule header (keywords/app-buffers.ts): the transport plus the
+  // flow's app protocol (AppProtoEquals).
+  const appMod = appModuleByName(protoText);
+  const alproto = appMod !== undefined ? appMod.alproto : 0;
+  const proto = appMod !== undefined ? (appMod.udp ? Proto.TcpUdp : Proto.Tcp) : PROTOCOLS[protoText];
   if (proto === undefined) {
     if (/^[a-z][a-z0-9_.-]*$/.test(protoText)) throw unsupportedProtocol(protoText);
     throw new RuleError(`bad protocol '${tokens[1]}'`, 'syntax');
@@ -241,7 +238,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   const sp = port(tokens[3]!);
   const dst = address(tokens[5]!);
   const dp = port(tokens[6]!);
-  if (!(sp.any && dp.any) && proto !== Proto.Tcp && proto !== Proto.Udp && proto !== Proto.Sctp && proto !== Proto.Any && proto !== Proto.Pkthdr && proto !== Proto.Ipv4 && proto !== Proto.Ipv6) {
+  if (!(sp.any && dp.any) && proto !== Proto.Tcp && proto !== Proto.Udp && proto !== Proto.TcpUdp && proto !== Proto.Sctp && proto !== Proto.Any && proto !== Proto.Pkthdr && proto !== Proto.Ipv4 && proto !== Proto.Ipv6) {
     throw new RuleError(`ports given for protocol '${protoText}', which has none`, 'syntax');
   }
 
@@ -342,7 +339,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     };
     const stickyDef = STICKY_BUFFERS.get(name);
     if (stickyDef !== undefined) {
-      if (alproto === 0 && rule.proto !== Proto.Tcp && rule.proto !== Proto.Any) throw invalidValue(name, `HTTP buffer in a '${protoText}' rule`);
+      checkBufferProtocol(name, stickyDef, rule, protoText);
       sticky = stickyDef;
       listOf(sticky);
       continue;
@@ -619,8 +616,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   if (!haveSid) throw new RuleError('rule has no sid', 'missing sid');
   if (priorityKeyword !== null) rule.priority = priorityKeyword;
 
-  // ---- HTTP buffers: direction, then the tx buffer list ----
-  if (bufOps.size > 0) finishHttpBuffers(rule, protoText, bufOps, bufDefs, bufLen, payload);
+  // ---- app-layer buffers: direction, then the tx buffer list ----
+  if (bufOps.size > 0) finishTxBuffers(rule, protoText, bufOps, bufDefs, bufLen, payload);
 
   // ---- payload finalisation ----
   let fpCount = 0;
@@ -660,14 +657,28 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
 }
 
 /**
- * The rule's HTTP buffers in rule.txBuffers: two-sided buffers (http.header, file.data, ...) go
+ * A sticky buffer fits the rule: its protocol is the header's (or the header names a transport
+ * the protocol runs on: HTTP over tcp, DNS over tcp or udp).
+ */
+function checkBufferProtocol(name: string, def: HttpBufDef, rule: Rule, protoText: string): void {
+  if (rule.alproto !== 0) {
+    if (def.alproto !== rule.alproto) throw invalidValue(name, `${appProtoName(def.alproto)} buffer in a '${protoText}' rule`);
+    return;
+  }
+  const udp = appModule(def.alproto)?.udp === true;
+  const ok = rule.proto === Proto.Tcp || rule.proto === Proto.Any || (udp && (rule.proto === Proto.Udp || rule.proto === Proto.TcpUdp));
+  if (!ok) throw invalidValue(name, `${def.alproto === AppProto.Http ? 'HTTP' : appProtoName(def.alproto)} buffer in a '${protoText}' rule`);
+}
+
+/**
+ * The rule's app-layer buffers in rule.txBuffers (all of one protocol): two-sided buffers (http.header, file.data, ...) go
  * to the side the rule inspects, which is the one its one-sided buffers name, else its flow
  * direction, else to the server (file.data: to the client). Buffers of both directions need
  * Suricata's `=>` rules, which are refused. Payload contents next to HTTP buffers stay in
  * rule.payload: the tx pass matches them on the packet's stream window or payload, else on the
  * transaction's raw start line + headers or body (engine.ts matchTxRule).
  */
-function finishHttpBuffers(
+function finishTxBuffers(
   rule: Rule,
   protoText: string,
   bufOps: Map<number, PayloadOp[]>,
@@ -675,7 +686,18 @@ function finishHttpBuffers(
   bufLen: Map<number, LenCheck>,
   payload: PayloadOp[],
 ): void {
-  if (rule.proto !== Proto.Tcp && rule.proto !== Proto.Any) throw invalidValue('http', `HTTP buffers in a '${protoText}' rule`);
+  let bufProto = 0;
+  for (const def of bufDefs.values()) {
+    if (bufProto !== 0 && def.alproto !== bufProto) {
+      throw new RuleError(`buffers of two app-layer protocols (${appProtoName(bufProto)}, ${appProtoName(def.alproto)}) in one rule`, 'buffers of two protocols');
+    }
+    bufProto = def.alproto;
+  }
+  const udp = appModule(bufProto)?.udp === true;
+  if (rule.proto !== Proto.Tcp && rule.proto !== Proto.Any && !(udp && (rule.proto === Proto.Udp || rule.proto === Proto.TcpUdp))) {
+    throw invalidValue(bufProto === AppProto.Http ? 'http' : appProtoName(bufProto)!, `${bufProto === AppProto.Http ? 'HTTP' : appProtoName(bufProto)} buffers in a '${protoText}' rule`);
+  }
+  const what = bufProto === AppProto.Http ? 'HTTP' : appProtoName(bufProto)!.toUpperCase();
   let fixed = 0;
   let onlyFileData = true;
   for (const def of bufDefs.values()) {
@@ -683,24 +705,24 @@ function finishHttpBuffers(
     if (def.id !== HttpBuf.RequestBody || def.resId !== HttpBuf.ResponseBody) onlyFileData = false;
   }
   if (fixed === (BufDir.ToServer | BufDir.ToClient)) {
-    throw new RuleError('HTTP buffers of both directions in one rule (needs a => rule)', 'http buffers of both directions');
+    throw new RuleError(`${what} buffers of both directions in one rule (needs a => rule)`, `${what.toLowerCase()} buffers of both directions`);
   }
   const flowDir = (rule.flow & FlowFlag.ToServer) !== 0 ? BufDir.ToServer : (rule.flow & FlowFlag.ToClient) !== 0 ? BufDir.ToClient : 0;
   let dir = fixed !== 0 ? fixed : flowDir !== 0 ? flowDir : onlyFileData ? BufDir.ToClient : BufDir.ToServer;
   if (fixed !== 0 && flowDir !== 0 && fixed !== flowDir) {
-    throw new RuleError(`flow direction and HTTP buffer direction disagree`, 'http buffer direction');
+    throw new RuleError(`flow direction and ${what} buffer direction disagree`, `${what.toLowerCase()} buffer direction`);
   }
   if (dir === BufDir.Both) dir = BufDir.ToServer;
   for (const [id, ops] of bufOps) {
     const def = bufDefs.get(id)!;
     const buf = def.dir === BufDir.Both && dir === BufDir.ToClient ? def.resId : def.id;
     const len = bufLen.get(id) ?? null;
-    if (ops.length === 0 && len === null) throw invalidValue('http', `sticky buffer with nothing to match in it`);
-    const tb: TxBufferMatch = { buf, ops, len, progress: bufferProgress(buf) };
+    if (ops.length === 0 && len === null) throw invalidValue(what.toLowerCase(), `sticky buffer with nothing to match in it`);
+    const tb: TxBufferMatch = { buf, ops, len, progress: def.progress(buf) };
     rule.txBuffers.push(tb);
   }
   rule.txDir = dir === BufDir.ToClient ? TxDir.ToClient : TxDir.ToServer;
-  if (rule.alproto === 0) rule.alproto = AppProto.Http;
+  if (rule.alproto === 0) rule.alproto = bufProto;
 }
 
 /**

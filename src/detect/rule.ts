@@ -12,9 +12,9 @@ import type { ThresholdSpec } from './keywords/threshold.js';
 import type { StreamSizeCheck } from './keywords/stream-size.js';
 import type { LenCheck } from './keywords/http.js';
 
-/** One HTTP buffer a tx rule inspects: its payload operations and/or a length check. */
+/** One app-layer buffer a tx rule inspects: its payload operations and/or a length check. */
 export interface TxBufferMatch {
-  /** HttpBuf id (applayer/http/http-buffers.ts). */
+  /** Buffer id (HttpBuf, DnsBuf, TlsBuf, SshBuf: one space, keywords/app-buffers.ts). */
   buf: number;
   ops: PayloadOp[];
   /** bsize / urilen, null when none. */
@@ -52,6 +52,8 @@ export const Proto = {
   Sctp: 8,
   /** `pkthdr`: every packet, with or without an IP layer (decoder-event rules). */
   Pkthdr: 9,
+  /** App-layer protocols that run over TCP and UDP (`alert dns`): either transport. */
+  TcpUdp: 10,
 } as const;
 export type ProtoValue = (typeof Proto)[keyof typeof Proto];
 

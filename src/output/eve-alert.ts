@@ -31,6 +31,8 @@ import { eveFragmentsOf } from './rule-text.js';
 import { evePacketFields, evePayloadFields, type EvePayloadOptions } from './eve-payload.js';
 import { eveAppProtoFields, type AppLayer } from '../applayer/app-layer.js';
 import type { HttpTx } from '../applayer/http/http-tx.js';
+import type { AppTx } from '../applayer/app-tx.js';
+import { AppProto } from '../applayer/app-proto.js';
 import { formatHttpObject } from './eve-http.js';
 
 // Kept importable from here for existing callers.
@@ -106,11 +108,11 @@ function sourceTarget(p: PacketView, rule: Rule, srcIp: string, dstIp: string): 
 }
 
 /**
- * One EVE alert line (no trailing newline). `tx`: the HTTP transaction a tx rule matched.
+ * One EVE alert line (no trailing newline). `tx`: the app-layer transaction a tx rule matched.
  * `streamMatch`: the rule matched on stream data (the engine tells the sink); it picks what
  * `payload` shows and sets `stream`.
  */
-export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions = {}, tx: HttpTx | null = null, streamMatch = false): string {
+export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions = {}, tx: AppTx | null = null, streamMatch = false): string {
   const srcIp = packetAddress(p, true);
   const dstIp = packetAddress(p, false);
   const flow = opts.flow ?? null;
@@ -160,7 +162,7 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
     s += '}';
   }
 
-  if (tx !== null) s += `,"http":${formatHttpObject(tx)}`;
+  if (tx !== null && tx.alproto === AppProto.Http) s += `,"http":${formatHttpObject(tx as HttpTx)}`;
   if (slot >= 0) s += eveAppProtoFields(opts.appLayer ?? null, slot);
   if (slot >= 0) {
     const toServer = p.flowDirection === 1;
@@ -191,7 +193,7 @@ export class EveAlertSink implements AlertSink {
     if (seed !== null && opts.flow && hasFlowKeys(opts.flow)) FlowCommunityIds.of(opts.flow, seed);
   }
 
-  alert(p: PacketView, rule: Rule, tx?: HttpTx | null, streamMatch = false): void {
+  alert(p: PacketView, rule: Rule, tx?: AppTx | null, streamMatch = false): void {
     this.count++;
     this.out.write(formatEveAlert(p, rule, this.opts, tx ?? null, streamMatch));
   }

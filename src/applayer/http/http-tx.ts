@@ -7,12 +7,14 @@
 import { decodeBody, Encoding } from './http-decompress.js';
 import { FIRST_RESPONSE_BUF, HttpBuf, HTTP_BUF_COUNT } from './http-buffers.js';
 import { HttpEvent } from './http-events.js';
+import { AppProto } from '../app-proto.js';
+import { TxDone, type AppTx } from '../app-tx.js';
 
 /** Progress per direction, libhtp's values (reference §6). */
 export const HttpProgress = { NotStarted: 0, Line: 1, Headers: 2, Body: 3, Trailer: 4, Complete: 5 } as const;
 
-/** Consumer marks (tx.done). */
-export const TxDone = { InspectedToServer: 1, InspectedToClient: 2, Logged: 4 } as const;
+/** Consumer marks (tx.done): the app layer's one set (app-tx.ts). */
+export { TxDone };
 
 /** Where a buffer's bytes are. */
 const SRC_RAW = 0;
@@ -171,7 +173,8 @@ export function nameEqualsNoZero(b: Uint8Array, off: number, len: number, lowerN
   return k === lowerName.length;
 }
 
-export class HttpTx {
+export class HttpTx implements AppTx {
+  readonly alproto = AppProto.Http;
   /** Transaction id within the flow, from 0. */
   id = 0;
   readonly req = new HttpHalf();
@@ -230,6 +233,19 @@ export class HttpTx {
     this.continueSeen = false;
     this.bytes = EMPTY;
     this.offset = 0;
+  }
+
+  sideProgress(toServer: boolean): number {
+    return toServer ? this.req.progress : this.res.progress;
+  }
+
+  /** HTTP buffers are single buffers: one instance or none. */
+  bufferCount(id: number): number {
+    return this.buffer(id) < 0 ? 0 : 1;
+  }
+
+  bufferAt(id: number, _k: number): number {
+    return this.buffer(id);
   }
 
   get progressToServer(): number {
