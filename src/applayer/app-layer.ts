@@ -7,6 +7,7 @@
  * disagreement keeps what was parsed first (mismatch), both sides failing is "failed".
  */
 import { AppLayerEvent } from './app-layer-events.js';
+import { APP_UPDATED, type PacketView } from '../decode/packet-view.js';
 import { AppLayerCounters, AppLayerState, AlFlag } from './app-layer-state.js';
 import { AppProto, appProtoName } from './app-proto.js';
 import type { FlowStorage } from '../flow/flow-storage.js';
@@ -234,7 +235,25 @@ export class AppLayer implements FlowStorageClient {
 
   private deliver(slot: number, toServer: boolean, buf: Uint8Array, off: number, len: number): void {
     const p = this.parsers[this.state.alproto[slot]!];
-    if (p !== undefined) p.parse(slot, toServer, buf, off, len);
+    if (p === undefined) return;
+    if (this.state.tcp[slot] === 0) {
+      if (p.datagram !== undefined) p.datagram(slot, toServer, buf, off, len);
+    } else p.parse(slot, toServer, buf, off, len);
+  }
+
+  /**
+   * A UDP packet of a flow (Suricata's AppLayerHandleUdp): the flow's ports on its first
+   * datagram, then the payload as one datagram to detection or the flow's parser. Marks the
+   * packet APP_UPDATED when a parser took it, so its transactions are inspected on it.
+   */
+  onUdpPacket(p: PacketView): void {
+    const slot = p.flowIndex;
+    if (slot < 0 || p.flowDirection === 0 || p.payloadLen <= 0) return;
+    const st = this.state;
+    const toServer = p.flowDirection === 1;
+    if ((st.flags[slot]! & AlFlag.FirstSeen) === 0) this.open(slot, false, toServer ? p.sport : p.dport, toServer ? p.dport : p.sport);
+    this.onData(slot, toServer, p.buf, p.payloadOffset, p.payloadLen);
+    if (this.parsers[st.alproto[slot]!] !== undefined) p.streamFlags |= APP_UPDATED;
   }
 
   private fail(slot: number): void {

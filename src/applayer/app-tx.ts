@@ -80,3 +80,10 @@ export class AppTxBase {
     this.matchedLen = 0;
   }
 }
+
+/**
+ * Packet time (seconds) of the packet being inspected, for tx values that depend on it
+ * (tls_cert_expired / tls_cert_valid): txClock[0]. The detect engine sets it per packet
+ * (a typed array: storing a double in an object field would allocate a number per packet).
+ */
+export const txClock = new Float64Array(1);

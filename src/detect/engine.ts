@@ -61,7 +61,8 @@
 import { APP_UPDATED, HAS_STREAM_DATA, STREAM_ADDED, STREAM_EST, STREAM_PSEUDO, type PacketView } from '../decode/packet-view.js';
 import { AppProto } from '../applayer/app-proto.js';
 import type { HttpTx } from '../applayer/http/http-tx.js';
-import { TxDone, isAppTxParser, type AppTx, type AppTxParser } from '../applayer/app-tx.js';
+import { TxDone, isAppTxParser, txClock, type AppTx, type AppTxParser } from '../applayer/app-tx.js';
+import { BUFFER_ID_MASK, TRANSFORM_DOTPREFIX } from './keywords/app-buffers.js';
 import { HttpBuf } from '../applayer/http/http-buffers.js';
 import { IPPROTO_SCTP } from '../decode/sctp.js';
 import { matchStreamSize } from './keywords/stream-size.js';
@@ -279,6 +280,7 @@ export class DetectEngine implements DetectStage {
     }
     this.logged = 0;
     this.now = p.tsSec + p.tsNsec / 1e9;
+    txClock[0] = this.now;
     const stopped = this.maxWord >= 0 && this.runCandidates(p, established, slot, gen, null);
     // Transactions of the packet's direction that got new data (Suricata's DetectRunTx).
     if (!stopped && slot >= 0 && (p.streamFlags & APP_UPDATED) !== 0 && this.alproto !== null) {
@@ -349,6 +351,36 @@ export class DetectEngine implements DetectStage {
     return stopped;
   }
 
+  // Output of instance(): the bytes and offset of a buffer instance (transformed or not).
+  private ib: Uint8Array = new Uint8Array(0);
+  private io = 0;
+  /** Scratch for transformed buffers (grows to the largest one seen). */
+  private xbuf = new Uint8Array(256);
+
+  /**
+   * Instance k of buffer `id` of a tx: its length (-1 absent), bytes in this.ib at this.io.
+   * A transformed id (dotprefix) is the base buffer with a '.' in front, built in scratch.
+   */
+  private instance(tx: AppTx, id: number, k: number): number {
+    if ((id & TRANSFORM_DOTPREFIX) === 0) {
+      const n = tx.bufferAt(id, k);
+      this.ib = tx.bytes;
+      this.io = tx.offset;
+      return n;
+    }
+    const n = tx.bufferAt(id & BUFFER_ID_MASK, k);
+    if (n < 0) return n;
+    if (this.xbuf.length < n + 1) this.xbuf = new Uint8Array(Math.max(n + 1, this.xbuf.length * 2));
+    const x = this.xbuf;
+    const src = tx.bytes;
+    const o = tx.offset;
+    x[0] = 0x2e;
+    for (let i = 0; i < n; i++) x[i + 1] = src[o + i]!;
+    this.ib = x;
+    this.io = 0;
+    return n + 1;
+  }
+
   /** Body inspection of this tx pass may run (see txPass). */
   private bodyReady = false;
 
@@ -364,12 +396,12 @@ export class DetectEngine implements DetectStage {
       const id = ids[b]!;
       if (!this.bodyReady && isHttpBody(id)) continue;
       // A multi-buffer (DNS names) is scanned instance by instance.
-      const count = tx.bufferCount(id);
+      const count = tx.bufferCount(id & BUFFER_ID_MASK);
       for (let inst = 0; inst < count; inst++) {
-        const len = tx.bufferAt(id, inst);
+        const len = this.instance(tx, id, inst);
         if (len <= 0) continue;
         const ac = tg.acs[b]!;
-        const n = ac.scan(tx.bytes, tx.offset, tx.offset + len);
+        const n = ac.scan(this.ib, this.io, this.io + len);
         if (n === 0) continue;
         const hits = ac.hits;
         const start = tg.patRuleStart[b]!;
@@ -451,13 +483,13 @@ export class DetectEngine implements DetectStage {
         if (body && !this.bodyReady) return TX_NO_MATCH;
         const final = !body || complete;
         // Every instance of a multi-buffer is tried; a single buffer has one.
-        const count = tx.bufferCount(tb.buf);
+        const count = tx.bufferCount(tb.buf & BUFFER_ID_MASK);
         let ok = false;
         for (let k = 0; k < count && !ok; k++) {
-          const len = tx.bufferAt(tb.buf, k);
+          const len = this.instance(tx, tb.buf, k);
           if (len < 0) continue;
           if (tb.len !== null && !tb.len.test(len)) continue;
-          if (tb.ops.length > 0 && !this.inspector.match(tb.ops, tx.bytes, tx.offset, len)) continue;
+          if (tb.ops.length > 0 && !this.inspector.match(tb.ops, this.ib, this.io, len)) continue;
           ok = true;
         }
         if (!ok) return final ? TX_CANT_MATCH : TX_NO_MATCH;

@@ -60,10 +60,12 @@ import {
   parseLenCheck,
   parseUrilen,
   type HttpBufDef,
-  type LenCheck,
 } from './keywords/http.js';
 import { AppProto, appProtoName } from '../applayer/app-proto.js';
-import { STICKY_BUFFERS, appModule, appModuleByName } from './keywords/app-buffers.js';
+import {
+  BUFFER_ID_MASK, INT_KEYWORDS, LEGACY_KEYWORDS, STICKY_BUFFERS, TRANSFORM_DOTPREFIX, appModule, appModuleByName,
+} from './keywords/app-buffers.js';
+import type { ValueCheck } from './rule.js';
 import { HttpBuf } from '../applayer/http/http-buffers.js';
 import { TxDir, type TxBufferMatch } from './rule.js';
 
@@ -174,6 +176,9 @@ const SUPPORTED = new Set([
   'uricontent', 'urilen', 'bsize',
   ...STICKY_BUFFERS.keys(),
   ...CONTENT_MODIFIERS.keys(),
+  ...INT_KEYWORDS.keys(),
+  ...LEGACY_KEYWORDS.keys(),
+  'dotprefix',
 ]);
 
 export function isSupportedKeyword(name: string): boolean {
@@ -296,7 +301,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   // HTTP buffers: ops per buffer (request-side id for two-sided buffers, see keywords/http.ts).
   const bufOps = new Map<number, PayloadOp[]>();
   const bufDefs = new Map<number, HttpBufDef>();
-  const bufLen = new Map<number, LenCheck>();
+  const bufLen = new Map<number, ValueCheck>();
   /** The sticky buffer content goes to (null: the payload). */
   let sticky: HttpBufDef | null = null;
   const listOf = (def: HttpBufDef | null): PayloadOp[] => {
@@ -341,6 +346,41 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     if (stickyDef !== undefined) {
       checkBufferProtocol(name, stickyDef, rule, protoText);
       sticky = stickyDef;
+      listOf(sticky);
+      continue;
+    }
+    const intKw = INT_KEYWORDS.get(name);
+    if (intKw !== undefined) {
+      // An integer keyword of a protocol's tx (dns.opcode, tls.version ...): a value check.
+      checkBufferProtocol(name, intKw.def, rule, protoText);
+      listOf(intKw.def);
+      if (bufLen.has(intKw.def.id)) throw invalidValue(name, 'given twice');
+      bufLen.set(intKw.def.id, intKw.parse(value));
+      continue;
+    }
+    const legacy = LEGACY_KEYWORDS.get(name);
+    if (legacy !== undefined) {
+      checkBufferProtocol(name, legacy.def, rule, protoText);
+      listOf(legacy.def).push(legacyContent(name, need(), legacy.mode));
+      continue;
+    }
+    if (name === 'dotprefix') {
+      // A transform: the buffer gets a leading '.'; it must come before the buffer's matches.
+      if (sticky === null) throw invalidValue(name, 'needs a sticky buffer before it');
+      if ((sticky.id & TRANSFORM_DOTPREFIX) !== 0) throw invalidValue(name, 'given twice');
+      const base = sticky;
+      const ops = bufOps.get(base.id);
+      if ((ops !== undefined && ops.length > 0) || bufLen.has(base.id)) throw invalidValue(name, "must come before the buffer's content");
+      if (ops !== undefined) {
+        bufOps.delete(base.id);
+        bufDefs.delete(base.id);
+      }
+      sticky = {
+        ...base,
+        id: base.id | TRANSFORM_DOTPREFIX,
+        resId: base.resId >= 0 ? base.resId | TRANSFORM_DOTPREFIX : -1,
+        progress: (id: number) => base.progress(id & BUFFER_ID_MASK),
+      };
       listOf(sticky);
       continue;
     }
@@ -683,7 +723,7 @@ function finishTxBuffers(
   protoText: string,
   bufOps: Map<number, PayloadOp[]>,
   bufDefs: Map<number, HttpBufDef>,
-  bufLen: Map<number, LenCheck>,
+  bufLen: Map<number, ValueCheck>,
   payload: PayloadOp[],
 ): void {
   let bufProto = 0;
@@ -700,7 +740,9 @@ function finishTxBuffers(
   const what = bufProto === AppProto.Http ? 'HTTP' : appProtoName(bufProto)!.toUpperCase();
   let fixed = 0;
   let onlyFileData = true;
+  let preferClient = true;
   for (const def of bufDefs.values()) {
+    if (def.preferDir !== BufDir.ToClient) preferClient = false;
     if (def.dir !== BufDir.Both) fixed |= def.dir;
     if (def.id !== HttpBuf.RequestBody || def.resId !== HttpBuf.ResponseBody) onlyFileData = false;
   }
@@ -708,7 +750,7 @@ function finishTxBuffers(
     throw new RuleError(`${what} buffers of both directions in one rule (needs a => rule)`, `${what.toLowerCase()} buffers of both directions`);
   }
   const flowDir = (rule.flow & FlowFlag.ToServer) !== 0 ? BufDir.ToServer : (rule.flow & FlowFlag.ToClient) !== 0 ? BufDir.ToClient : 0;
-  let dir = fixed !== 0 ? fixed : flowDir !== 0 ? flowDir : onlyFileData ? BufDir.ToClient : BufDir.ToServer;
+  let dir = fixed !== 0 ? fixed : flowDir !== 0 ? flowDir : onlyFileData || preferClient ? BufDir.ToClient : BufDir.ToServer;
   if (fixed !== 0 && flowDir !== 0 && fixed !== flowDir) {
     throw new RuleError(`flow direction and ${what} buffer direction disagree`, `${what.toLowerCase()} buffer direction`);
   }
@@ -723,6 +765,28 @@ function finishTxBuffers(
   }
   rule.txDir = dir === BufDir.ToClient ? TxDir.ToClient : TxDir.ToServer;
   if (rule.alproto === 0) rule.alproto = bufProto;
+}
+
+/**
+ * A legacy value keyword's content (`tls.subject:"CN=x"`, `!"..."` negates): the value's bytes
+ * as a content, anchored for 'startswith' and 'exact' modes.
+ */
+function legacyContent(name: string, raw: string, mode: 'contains' | 'startswith' | 'exact'): ContentOp {
+  let v = raw.trim();
+  const negated = v.startsWith('!');
+  if (negated) v = v.slice(1).trim();
+  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
+  if (v === '') throw invalidValue(name, 'needs a value');
+  // The value is literal text: characters that mean something in a content go in as hex.
+  const text = v.replace(/[|";\\]/g, (c) => `|${c.charCodeAt(0).toString(16).padStart(2, '0')}|`);
+  const op = parseContent(`${negated ? '!' : ''}"${text}"`);
+  if (mode !== 'contains') {
+    op.startswith = true;
+    op.hasDepth = true;
+    op.depth = op.raw.length;
+  }
+  if (mode === 'exact') op.endswith = true;
+  return op;
 }
 
 /**

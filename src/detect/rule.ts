@@ -10,7 +10,11 @@ import type { PayloadOp } from './keywords/payload.js';
 import type { FlowbitOp } from './keywords/flowbits.js';
 import type { ThresholdSpec } from './keywords/threshold.js';
 import type { StreamSizeCheck } from './keywords/stream-size.js';
-import type { LenCheck } from './keywords/http.js';
+
+/** A check of a number: a buffer length (bsize, urilen) or an integer keyword's value. */
+export interface ValueCheck {
+  test(v: number): boolean;
+}
 
 /** One app-layer buffer a tx rule inspects: its payload operations and/or a length check. */
 export interface TxBufferMatch {
@@ -18,7 +22,7 @@ export interface TxBufferMatch {
   buf: number;
   ops: PayloadOp[];
   /** bsize / urilen, null when none. */
-  len: LenCheck | null;
+  len: ValueCheck | null;
   /** Transaction progress (its side) needed before the buffer is inspected. */
   progress: number;
 }

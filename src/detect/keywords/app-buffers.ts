@@ -10,6 +10,10 @@
 import type { AppBufDef } from './http.js';
 import { HTTP_STICKY_BUFFERS } from './http.js';
 import { AppProto } from '../../applayer/app-proto.js';
+import type { IntKeyword, LegacyKeyword } from './app-keyword.js';
+import { dnsKeywords } from './dns.js';
+import { tlsKeywords } from './tls.js';
+import { sshKeywords } from './ssh.js';
 
 export interface AppKeywordModule {
   readonly alproto: number;
@@ -18,29 +22,45 @@ export interface AppKeywordModule {
   /** Rules of the protocol may match UDP flows too (DNS), not only TCP. */
   readonly udp: boolean;
   readonly sticky: ReadonlyMap<string, AppBufDef>;
+  /** Integer keywords (`dns.opcode:4`): a value check on an integer buffer of the tx. */
+  readonly ints?: ReadonlyMap<string, IntKeyword>;
+  /** Legacy value keywords (`tls.subject:"x"`): a content in a buffer. */
+  readonly legacy?: ReadonlyMap<string, LegacyKeyword>;
 }
 
-const modules: AppKeywordModule[] = [{ alproto: AppProto.Http, names: ['http', 'http1'], udp: false, sticky: HTTP_STICKY_BUFFERS }];
+const modules: AppKeywordModule[] = [
+  { alproto: AppProto.Http, names: ['http', 'http1'], udp: false, sticky: HTTP_STICKY_BUFFERS },
+  dnsKeywords,
+  tlsKeywords,
+  sshKeywords,
+];
 
 const sticky = new Map<string, AppBufDef>();
+const ints = new Map<string, IntKeyword>();
+const legacy = new Map<string, LegacyKeyword>();
 const byProto: (AppKeywordModule | undefined)[] = [];
 const byName = new Map<string, AppKeywordModule>();
 
 function index(m: AppKeywordModule): void {
   for (const [k, v] of m.sticky) sticky.set(k, v);
+  if (m.ints !== undefined) for (const [k, v] of m.ints) ints.set(k, v);
+  if (m.legacy !== undefined) for (const [k, v] of m.legacy) legacy.set(k, v);
   byProto[m.alproto] = m;
   for (const n of m.names) byName.set(n, m);
 }
 for (const m of modules) index(m);
 
-/** Add a protocol's keyword module (called once per module at load of keywords/index). */
-export function registerAppKeywords(m: AppKeywordModule): void {
-  modules.push(m);
-  index(m);
-}
-
 /** Sticky buffer keywords of all protocols → buffer. */
 export const STICKY_BUFFERS: ReadonlyMap<string, AppBufDef> = sticky;
+export const INT_KEYWORDS: ReadonlyMap<string, IntKeyword> = ints;
+export const LEGACY_KEYWORDS: ReadonlyMap<string, LegacyKeyword> = legacy;
+
+/**
+ * Transforms change a buffer's bytes before inspection; a transformed buffer has its own id
+ * (base id | flag) so it gets its own prefilter automaton. `dotprefix` prepends a '.'.
+ */
+export const TRANSFORM_DOTPREFIX = 0x10000;
+export const BUFFER_ID_MASK = 0xffff;
 
 /** The module of a rule-header protocol name (`dns`, `tls`, `http`), undefined if none. */
 export function appModuleByName(name: string): AppKeywordModule | undefined {

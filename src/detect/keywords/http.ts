@@ -29,6 +29,8 @@ export interface AppBufDef {
   readonly alproto: number;
   /** Transaction progress (its side) needed before the buffer is inspected, per id. */
   progress(id: number): number;
+  /** For Both buffers: the side a rule without a direction inspects (default to server). */
+  readonly preferDir?: number;
 }
 export type HttpBufDef = AppBufDef;
 

@@ -1,0 +1,26 @@
+/**
+ * DNS sticky buffers and integer keywords as transaction buffers (one id space with HTTP's, see
+ * detect/keywords/app-buffers.ts). Name buffers are multi-buffers: one instance per name.
+ * Integer keywords (dns.opcode, dns.rrtype, dns.rcode) are served as buffers whose instance
+ * "length" is the value (no bytes), so the generic length check (keywords/http.ts LenCheck)
+ * matches them.
+ */
+export const DnsBuf = {
+  /** dns.query / dns_query: question names of a request (to server). */
+  Query: 64,
+  /** dns.queries.rrname / dns.query.name: question names, either direction. */
+  QueryName: 65,
+  /** dns.answer.name: answer rrnames. */
+  AnswerName: 66,
+  /** dns.opcode (integer). */
+  Opcode: 67,
+  /** dns.rrtype (integer, per question). */
+  Rrtype: 68,
+  /** dns.rcode (integer). */
+  Rcode: 69,
+  /** dns.response.rrname: every name of a response (multi). */
+  ResponseRrname: 70,
+} as const;
+
+export const DNS_BUF_FIRST = 64;
+export const DNS_BUF_END = 96;
