@@ -43,6 +43,8 @@ export class AppLayer implements FlowStorageClient {
   private readonly pool: (Uint8Array | undefined)[];
   private readonly freeList: Int32Array;
   private freeTop: number;
+  /** UDP datagrams per slot and direction that detection did not recognise yet. */
+  private readonly udpTries: Uint8Array;
 
   constructor(
     readonly capacity: number,
@@ -62,6 +64,7 @@ export class AppLayer implements FlowStorageClient {
     this.pendTc = new Int32Array(capacity).fill(-1);
     this.pendLenTs = new Int32Array(capacity);
     this.pendLenTc = new Int32Array(capacity);
+    this.udpTries = new Uint8Array(capacity * 2);
     this.pool = new Array<Uint8Array | undefined>(nPool).fill(undefined);
     this.freeList = new Int32Array(nPool);
     for (let i = 0; i < nPool; i++) this.freeList[i] = nPool - 1 - i;
@@ -106,6 +109,15 @@ export class AppLayer implements FlowStorageClient {
       if (r === DETECT_NEED_MORE && st.tcp[slot] === 1) {
         if (!this.stash(slot, toServer, buf, off, len)) this.decide(slot, toServer, AppProto.Failed, buf, off, 0);
         return;
+      }
+      if (st.tcp[slot] === 0 && (r === DETECT_NEED_MORE || r === AppProto.Failed)) {
+        // UDP: a datagram that is not the protocol (truncated, garbage) does not end detection
+        // at once; the next ones are tried too, up to UDP_DETECT_TRIES per direction.
+        const k = slot * 2 + (toServer ? 0 : 1);
+        if (this.udpTries[k]! < UDP_DETECT_TRIES - 1) {
+          this.udpTries[k]!++;
+          return;
+        }
       }
       this.decide(slot, toServer, r === DETECT_NEED_MORE ? AppProto.Failed : r, buf, off, len);
       return;
@@ -165,6 +177,8 @@ export class AppLayer implements FlowStorageClient {
     if (p !== undefined) p.clear(slot);
     this.release(slot, true);
     this.release(slot, false);
+    this.udpTries[slot * 2] = 0;
+    this.udpTries[slot * 2 + 1] = 0;
     this.state.clear(slot);
   }
 
@@ -307,6 +321,8 @@ export class AppLayer implements FlowStorageClient {
 }
 
 const EMPTY = new Uint8Array(0);
+/** UDP datagrams per direction tried before detection gives up on that direction. */
+const UDP_DETECT_TRIES = 4;
 
 /** The app layer registered in `storage` (its name is "applayer"), or null (not per packet). */
 export function findAppLayer(storage: FlowStorage): AppLayer | null {

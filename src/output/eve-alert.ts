@@ -34,6 +34,7 @@ import type { HttpTx } from '../applayer/http/http-tx.js';
 import type { AppTx } from '../applayer/app-tx.js';
 import { AppProto } from '../applayer/app-proto.js';
 import { formatHttpObject } from './eve-http.js';
+import { eveAlertAppObject, type EveAppOptions } from './eve-app.js';
 
 // Kept importable from here for existing callers.
 export { ruleEveFragments } from './rule-text.js';
@@ -62,8 +63,10 @@ export interface EveAlertOptions extends EvePayloadOptions {
    * flow's (cached per flow) when the packet has one, else the packet's own tuple.
    */
   communityIdSeed?: number | null;
-  /** The app layer: app_proto of the alert's flow. */
+  /** The app layer: app_proto of the alert's flow, its TLS/SSH state. */
   appLayer?: AppLayer | null;
+  /** ja3/ja4 and hassh in the tls/ssh objects of alerts (as the EVE records). */
+  app?: EveAppOptions;
 }
 
 function alertCommunityId(p: PacketView, slot: number, flow: EveFlowSource | null, seed: number): string | null {
@@ -163,6 +166,7 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
   }
 
   if (tx !== null && tx.alproto === AppProto.Http) s += `,"http":${formatHttpObject(tx as HttpTx)}`;
+  else s += eveAlertAppObject(tx, opts.appLayer ?? null, slot, opts.app);
   if (slot >= 0) s += eveAppProtoFields(opts.appLayer ?? null, slot);
   if (slot >= 0) {
     const toServer = p.flowDirection === 1;

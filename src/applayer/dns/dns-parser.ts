@@ -112,6 +112,8 @@ export class DnsParser implements AppLayerProtoParser, AppTxParser {
   readonly completeProgress = 1;
   /** TxDone bits a tx needs (besides its side's inspection) before it is freed; EVE sets Logged. */
   releaseMask = 0;
+  /** Detection runs: a tx also waits for its side's inspection (false without rules). */
+  inspectRequired = true;
   readonly counters: DnsParserCounters = { txs: 0, txsDropped: 0 };
   private readonly states: (DnsState | undefined)[];
   private readonly txs: (DnsTxView[] | undefined)[];
@@ -168,7 +170,7 @@ export class DnsParser implements AppLayerProtoParser, AppTxParser {
     if (l === undefined) return;
     while (l.length > 0) {
       const t = l[0]!;
-      const need = (t.request ? TxDone.InspectedToServer : TxDone.InspectedToClient) | this.releaseMask;
+      const need = (this.inspectRequired ? (t.request ? TxDone.InspectedToServer : TxDone.InspectedToClient) : 0) | this.releaseMask;
       if ((t.done & need) !== need) break;
       l.shift();
     }

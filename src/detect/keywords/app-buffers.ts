@@ -14,6 +14,8 @@ import type { IntKeyword, LegacyKeyword } from './app-keyword.js';
 import { dnsKeywords } from './dns.js';
 import { tlsKeywords } from './tls.js';
 import { sshKeywords } from './ssh.js';
+import { TlsBuf } from '../../applayer/tls/tls-buffers.js';
+import { SshBuf } from '../../applayer/ssh/ssh-buffers.js';
 
 export interface AppKeywordModule {
   readonly alproto: number;
@@ -69,4 +71,16 @@ export function appModuleByName(name: string): AppKeywordModule | undefined {
 
 export function appModule(alproto: number): AppKeywordModule | undefined {
   return byProto[alproto];
+}
+
+/** A JA3/JA3S/JA4 buffer (a rule using one turns fingerprints on in EVE, as in Suricata). */
+export function isFingerprintBuffer(id: number): boolean {
+  const b = id & BUFFER_ID_MASK;
+  return b >= TlsBuf.Ja3Hash && b <= TlsBuf.Ja4Hash;
+}
+
+/** A hassh buffer. */
+export function isHasshBuffer(id: number): boolean {
+  const b = id & BUFFER_ID_MASK;
+  return b >= SshBuf.Hassh && b <= SshBuf.HasshServerString;
 }
