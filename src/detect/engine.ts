@@ -470,7 +470,7 @@ export class DetectEngine implements DetectStage {
     for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return TX_NO_MATCH;
     const fc = rule.flowbitChecks;
     for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return TX_NO_MATCH;
-    const prog = tx.sideProgress(rule.txDir === TxDir.ToServer);
+    const prog = tx.sideProgress(rule.txDir === TxDir.Both ? p.flowDirection === 1 : rule.txDir === TxDir.ToServer);
     const complete = prog === (this.txSources[tx.alproto]?.completeProgress ?? -1);
     const tbs = rule.txBuffers;
     // Cheap, final buffers first; bodies (which may still grow) after them.
@@ -511,7 +511,7 @@ export class DetectEngine implements DetectStage {
     if ((p.streamFlags & HAS_STREAM_DATA) !== 0 && insp.match(ops, p.streamBuf, p.streamOff, p.streamLen)) return true;
     if (p.payloadLen > 0 && insp.match(ops, p.buf, p.payloadOffset, p.payloadLen)) return true;
     if (tx.alproto !== AppProto.Http) return false;
-    const toServer = rule.txDir === TxDir.ToServer;
+    const toServer = rule.txDir === TxDir.Both ? p.flowDirection === 1 : rule.txDir === TxDir.ToServer;
     let len = tx.bufferAt(toServer ? HttpBuf.RequestStart : HttpBuf.ResponseStart, 0);
     if (len > 0 && insp.match(ops, tx.bytes, tx.offset, len)) return true;
     len = tx.bufferAt(toServer ? HttpBuf.RequestBody : HttpBuf.ResponseBody, 0);

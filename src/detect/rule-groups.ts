@@ -14,7 +14,7 @@
  */
 import { AhoCorasick } from './prefilter.js';
 import { AddressIndex } from './address-index.js';
-import { Proto, type Rule } from './rule.js';
+import { Proto, TxDir, type Rule } from './rule.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../decode/packet-view.js';
 import type { PortSet } from './port-set.js';
 
@@ -122,7 +122,8 @@ export class RuleGroup {
     this.ruleIds = Int32Array.from(allRules.map((r) => r.id).sort((a, b) => a - b));
     // Transaction rules are candidates only in the tx pass (engine.ts), by their buffers.
     for (const dir of [1, 2]) {
-      const txr = allRules.filter((r) => r.txDir === dir);
+      // Rules of symmetric buffers (TxDir.Both: DNS names, events) inspect either side.
+      const txr = allRules.filter((r) => r.txDir === dir || r.txDir === TxDir.Both);
       if (txr.length > 0) this.tx[dir] = new TxGroup(txr);
     }
     const rules = allRules.filter((r) => r.txDir === 0);

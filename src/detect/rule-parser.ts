@@ -63,7 +63,7 @@ import {
 } from './keywords/http.js';
 import { AppProto, appProtoName } from '../applayer/app-proto.js';
 import {
-  BUFFER_ID_MASK, INT_KEYWORDS, LEGACY_KEYWORDS, STICKY_BUFFERS, TRANSFORM_DOTPREFIX, appModule, appModuleByName,
+  BUFFER_ID_MASK, INT_KEYWORDS, LEGACY_KEYWORDS, STICKY_BUFFERS, TRANSFORM_DOTPREFIX, appModule, appModuleByName, appTxEvent,
 } from './keywords/app-buffers.js';
 import type { ValueCheck } from './rule.js';
 import { HttpBuf } from '../applayer/http/http-buffers.js';
@@ -599,9 +599,23 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       case 'sameip':
         rule.sameip = true;
         break;
+      case 'app-layer-event': {
+        // A protocol's transaction event (dns.z_flag_set): an integer check on its event buffer.
+        const ev = appTxEvent(need());
+        if (ev !== undefined) {
+          if (ev.id < 0) throw new RuleError(`app-layer-event '${need().trim()}' is not an event Suricata knows`, `unsupported app-layer-event '${need().trim()}'`);
+          checkBufferProtocol(name, ev.def, rule, protoText);
+          listOf(ev.def);
+          if (bufLen.has(ev.def.id)) throw invalidValue(name, 'only one event of a protocol per rule');
+          const want = ev.id;
+          bufLen.set(ev.def.id, { test: (v: number) => v === want });
+          break;
+        }
+        rule.events.push(parseEventKeyword(name, need()));
+        break;
+      }
       case 'decode-event':
       case 'stream-event':
-      case 'app-layer-event':
       case 'engine-event':
         rule.events.push(parseEventKeyword(name, need()));
         break;
@@ -741,7 +755,10 @@ function finishTxBuffers(
   let fixed = 0;
   let onlyFileData = true;
   let preferClient = true;
+  // Every buffer the same on both sides (DNS names, opcode, events): the rule inspects either.
+  let symmetric = true;
   for (const def of bufDefs.values()) {
+    if (def.dir !== BufDir.Both || def.resId !== def.id) symmetric = false;
     if (def.preferDir !== BufDir.ToClient) preferClient = false;
     if (def.dir !== BufDir.Both) fixed |= def.dir;
     if (def.id !== HttpBuf.RequestBody || def.resId !== HttpBuf.ResponseBody) onlyFileData = false;
@@ -763,7 +780,7 @@ function finishTxBuffers(
     const tb: TxBufferMatch = { buf, ops, len, progress: def.progress(buf) };
     rule.txBuffers.push(tb);
   }
-  rule.txDir = dir === BufDir.ToClient ? TxDir.ToClient : TxDir.ToServer;
+  rule.txDir = fixed === 0 && flowDir === 0 && symmetric ? TxDir.Both : dir === BufDir.ToClient ? TxDir.ToClient : TxDir.ToServer;
   if (rule.alproto === 0) rule.alproto = bufProto;
 }
 

@@ -28,7 +28,7 @@ export interface TxBufferMatch {
 }
 
 /** Rule.txDir values. */
-export const TxDir = { None: 0, ToServer: 1, ToClient: 2 } as const;
+export const TxDir = { None: 0, ToServer: 1, ToClient: 2, Both: 3 } as const;
 
 /** Action, numbered in Suricata's default action-order (pass first). */
 export const Action = {

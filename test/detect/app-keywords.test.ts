@@ -35,8 +35,10 @@ describe('DNS keywords', () => {
     expect(rule('dns_query; content:"evil";', 'alert udp any any -> any 53').txBuffers[0]!.buf).toBe(DnsBuf.Query);
   });
 
-  it('dns.answer.name inspects responses unless the flow says otherwise; dotprefix is its own buffer', () => {
-    expect(rule('dns.answer.name; content:"x";').txDir).toBe(TxDir.ToClient);
+  it('symmetric DNS buffers inspect both sides unless the flow says otherwise; dotprefix is its own buffer', () => {
+    expect(rule('dns.answer.name; content:"x";').txDir).toBe(TxDir.Both);
+    expect(rule('dns.opcode:4;').txDir).toBe(TxDir.Both);
+    expect(rule('flow:to_client; dns.answer.name; content:"x";').txDir).toBe(TxDir.ToClient);
     expect(rule('flow:to_server; dns.answer.name; content:"x";').txDir).toBe(TxDir.ToServer);
     const r = rule('dns.query; dotprefix; content:".evil.com"; endswith;');
     expect(r.txBuffers[0]!.buf).toBe(DnsBuf.Query | TRANSFORM_DOTPREFIX);
@@ -53,6 +55,16 @@ describe('DNS keywords', () => {
     const rc = rule('dns.rcode:nxdomain;').txBuffers[0]!;
     expect(rc.len!.test(3)).toBe(true);
     expect(refusal('dns.rrtype:NOPE;')).toMatch(/unknown name/);
+  });
+
+  it('app-layer-event:dns.* is a tx event check; unknown names are refused by name', () => {
+    const r = rule('app-layer-event:dns.z_flag_set;');
+    expect([r.txDir, r.txBuffers[0]!.buf, r.events]).toEqual([TxDir.Both, DnsBuf.Event, []]);
+    expect([r.txBuffers[0]!.len!.test(3), r.txBuffers[0]!.len!.test(0)]).toEqual([true, false]);
+    expect(rule('app-layer-event:dns.not_a_request;').txBuffers[0]!.len!.test(1)).toBe(true);
+    expect(refusal('app-layer-event:dns.no_such;')).toBe("app-layer-event 'dns.no_such' is not an event Suricata knows");
+    expect(rule('app-layer-event:tls.invalid_sslv2_header;', 'alert tls any any -> any any').txBuffers[0]!.buf).toBe(TlsBuf.Event);
+    expect(rule('app-layer-event:ssh.long_banner;', 'alert ssh any any -> any any').txBuffers[0]!.buf).toBe(SshBuf.Event);
   });
 
   it('buffers of two protocols, or a DNS buffer in a tls rule, are refused by name', () => {

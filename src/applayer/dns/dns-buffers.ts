@@ -20,7 +20,15 @@ export const DnsBuf = {
   Rcode: 69,
   /** dns.response.rrname: every name of a response (multi). */
   ResponseRrname: 70,
+  /** app-layer-event:dns.*: the tx's events as indexes into DNS_EVENT_NAMES (integers, multi). */
+  Event: 71,
 } as const;
 
 export const DNS_BUF_FIRST = 64;
 export const DNS_BUF_END = 96;
+
+/** dns.* app-layer event names (rule form `app-layer-event:dns.<name>`), DnsBuf.Event values. */
+export const DNS_EVENT_NAMES: readonly string[] = [
+  'malformed_data', 'not_request', 'not_response', 'z_flag_set', 'invalid_opcode', 'name_too_long', 'infinite_loop',
+  'too_many_labels', 'invalid_additionals', 'invalid_authorities',
+];

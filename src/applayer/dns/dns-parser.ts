@@ -9,7 +9,7 @@
 import { AppProto } from '../app-proto.js';
 import { AppTxBase, TxDone, type AppTx, type AppTxParser } from '../app-tx.js';
 import type { AppLayerProtoParser } from '../parser.js';
-import { DnsBuf } from './dns-buffers.js';
+import { DNS_EVENT_NAMES, DnsBuf } from './dns-buffers.js';
 import { dnsAnswerNameBuffers, dnsQueryBuffers, dnsQueryNameBuffers, dnsResponseRrnameBuffers } from './dns-eve.js';
 import { DNS_MAX_TXS, DnsState, type DnsTx } from './dns-state.js';
 
@@ -71,6 +71,8 @@ export class DnsTxView extends AppTxBase implements AppTx {
         return 1;
       case DnsBuf.Rrtype:
         return this.tx.message.queries.length;
+      case DnsBuf.Event:
+        return this.tx.events.length;
       default:
         return this.nameList(id).length;
     }
@@ -86,6 +88,10 @@ export class DnsTxView extends AppTxBase implements AppTx {
       case DnsBuf.Rrtype: {
         const q = m.queries[k];
         return q === undefined ? -1 : q.rrtype;
+      }
+      case DnsBuf.Event: {
+        const e = this.tx.events[k];
+        return e === undefined ? -1 : DNS_EVENT_NAMES.indexOf(e);
       }
       default: {
         const b = this.nameList(id)[k];

@@ -6,7 +6,12 @@ export const SshBuf = {
   HasshString: 165,
   HasshServer: 166,
   HasshServerString: 167,
+  /** app-layer-event:ssh.*: the flow's events as indexes into SSH_EVENT_NAMES. */
+  Event: 168,
 } as const;
 
 /** Progress of an SSH side: banner line done, KEXINIT seen, both sides encrypted. */
 export const SshProgress = { None: 0, Banner: 1, Kex: 2, Complete: 3 } as const;
+
+/** ssh.* app-layer event names (rule form `app-layer-event:ssh.<name>`), SshBuf.Event values. */
+export const SSH_EVENT_NAMES: readonly string[] = ['invalid_banner', 'long_banner', 'invalid_record', 'long_kex_record'];

@@ -5,7 +5,7 @@
 import { AppProto } from '../app-proto.js';
 import { AppTxBase, type AppTx, type AppTxParser } from '../app-tx.js';
 import type { AppLayerProtoParser } from '../parser.js';
-import { SshBuf, SshProgress } from './ssh-buffers.js';
+import { SSH_EVENT_NAMES, SshBuf, SshProgress } from './ssh-buffers.js';
 import { SshState } from './ssh-state.js';
 
 export class SshTxView extends AppTxBase implements AppTx {
@@ -38,6 +38,7 @@ export class SshTxView extends AppTxBase implements AppTx {
   }
 
   bufferCount(id: number): number {
+    if (id === SshBuf.Event) return this.state.events.length;
     return this.bufferAt(id, 0) < 0 ? 0 : 1;
   }
 
@@ -60,6 +61,10 @@ export class SshTxView extends AppTxBase implements AppTx {
         return this.text(id, s.server.hassh?.hash);
       case SshBuf.HasshServerString:
         return this.text(id, s.server.hassh?.string);
+      case SshBuf.Event: {
+        const e = s.events[_k];
+        return e === undefined ? -1 : SSH_EVENT_NAMES.indexOf(e);
+      }
       default:
         return -1;
     }

@@ -10,7 +10,7 @@ import { AppProto } from '../app-proto.js';
 import { AppTxBase, txClock, type AppTx, type AppTxParser } from '../app-tx.js';
 import type { AppLayerProtoParser } from '../parser.js';
 import { certExpired, certValid, type TlsCertInfo } from './tls-cert.js';
-import { TlsBuf, TlsProgress } from './tls-buffers.js';
+import { TLS_EVENT_NAMES, TlsBuf, TlsProgress } from './tls-buffers.js';
 import { TlsState } from './tls-state.js';
 
 const EMPTY_BYTES = new Uint8Array(0);
@@ -62,6 +62,7 @@ export class TlsTxView extends AppTxBase implements AppTx {
     if (id === TlsBuf.SubjectAltName || id === TlsBuf.SubjectAltName + 1) return this.cert(id, TlsBuf.SubjectAltName)?.san.length ?? 0;
     if (id === TlsBuf.Alpn) return s.clientHello?.alpns.length ?? 0;
     if (id === TlsBuf.Alpn + 1) return s.serverHello?.alpn != null ? 1 : 0;
+    if (id === TlsBuf.Event) return s.events.length;
     return this.bufferAt(id, 0) < 0 ? 0 : 1;
   }
 
@@ -155,6 +156,10 @@ export class TlsTxView extends AppTxBase implements AppTx {
       case TlsBuf.CertValid + 1: {
         const c = this.cert(id, TlsBuf.CertValid);
         return c === null ? -1 : certValid(c, txClock[0]!) ? 1 : 0;
+      }
+      case TlsBuf.Event: {
+        const e = s.events[k];
+        return e === undefined ? -1 : TLS_EVENT_NAMES.indexOf(e);
       }
       case TlsBuf.CertChainLen:
         return s.clientCertDone ? s.clientCerts.length : -1;

@@ -28,6 +28,8 @@ export interface AppKeywordModule {
   readonly ints?: ReadonlyMap<string, IntKeyword>;
   /** Legacy value keywords (`tls.subject:"x"`): a content in a buffer. */
   readonly legacy?: ReadonlyMap<string, LegacyKeyword>;
+  /** Transaction events (`app-layer-event:dns.z_flag_set`): the event buffer and the names. */
+  readonly events?: { readonly def: AppBufDef; readonly names: readonly string[]; readonly aliases?: Readonly<Record<string, string>> };
 }
 
 const modules: AppKeywordModule[] = [
@@ -63,6 +65,22 @@ export const LEGACY_KEYWORDS: ReadonlyMap<string, LegacyKeyword> = legacy;
  */
 export const TRANSFORM_DOTPREFIX = 0x10000;
 export const BUFFER_ID_MASK = 0xffff;
+
+/**
+ * `app-layer-event:<proto>.<event>` of a protocol with transaction events: the event buffer and
+ * the event's index (what the buffer's instances are), undefined when the protocol has none;
+ * -1 when the protocol has events but not this one.
+ */
+export function appTxEvent(value: string): { def: AppBufDef; id: number } | undefined {
+  const t = value.trim().toLowerCase();
+  const dot = t.indexOf('.');
+  if (dot <= 0) return undefined;
+  const m = byName.get(t.slice(0, dot));
+  if (m === undefined || m.events === undefined) return undefined;
+  let name = t.slice(dot + 1);
+  name = m.events.aliases?.[name] ?? name;
+  return { def: m.events.def, id: m.events.names.indexOf(name) };
+}
 
 /** The module of a rule-header protocol name (`dns`, `tls`, `http`), undefined if none. */
 export function appModuleByName(name: string): AppKeywordModule | undefined {

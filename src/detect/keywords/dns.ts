@@ -4,7 +4,7 @@
  * dns.rcode, dns.rrtype (numbers, uint expressions, or for rcode/rrtype the names).
  */
 import { AppProto } from '../../applayer/app-proto.js';
-import { DnsBuf } from '../../applayer/dns/dns-buffers.js';
+import { DNS_EVENT_NAMES, DnsBuf } from '../../applayer/dns/dns-buffers.js';
 import { dnsRcodeFromName, dnsRrtypeFromName } from '../../applayer/dns/dns-types.js';
 import { invalidValue } from '../rule-error.js';
 import { both, tc, ts, type IntKeyword } from './app-keyword.js';
@@ -45,4 +45,12 @@ export const DNS_INTS: ReadonlyMap<string, IntKeyword> = new Map([
   ['dns.rrtype', { def: both(P, DnsBuf.Rrtype, DnsBuf.Rrtype, 1), parse: nameOrExpr('dns.rrtype', dnsRrtypeFromName) }],
 ]);
 
-export const dnsKeywords: AppKeywordModule = { alproto: P, names: ['dns'], udp: true, sticky: DNS_STICKY, ints: DNS_INTS };
+export const dnsKeywords: AppKeywordModule = {
+  alproto: P,
+  names: ['dns'],
+  udp: true,
+  sticky: DNS_STICKY,
+  ints: DNS_INTS,
+  // Older spellings Suricata still accepts (DNSEvent::from_string).
+  events: { def: both(P, DnsBuf.Event, DnsBuf.Event, 1), names: DNS_EVENT_NAMES, aliases: { not_a_request: 'not_request', not_a_response: 'not_response' } },
+};

@@ -4,7 +4,7 @@
  * ssh.protoversion:"2.0" (exact) and ssh.softwareversion:"OpenSSH" (prefix).
  */
 import { AppProto } from '../../applayer/app-proto.js';
-import { SshBuf, SshProgress } from '../../applayer/ssh/ssh-buffers.js';
+import { SSH_EVENT_NAMES, SshBuf, SshProgress } from '../../applayer/ssh/ssh-buffers.js';
 import { both, tc, ts, type LegacyKeyword } from './app-keyword.js';
 import type { AppBufDef } from './http.js';
 import type { AppKeywordModule } from './app-buffers.js';
@@ -31,4 +31,11 @@ export const SSH_LEGACY: ReadonlyMap<string, LegacyKeyword> = new Map([
   ['ssh.softwareversion', { def: SOFTWARE, mode: 'startswith' as const }],
 ]);
 
-export const sshKeywords: AppKeywordModule = { alproto: P, names: ['ssh'], udp: false, sticky: SSH_STICKY, legacy: SSH_LEGACY };
+export const sshKeywords: AppKeywordModule = {
+  alproto: P,
+  names: ['ssh'],
+  udp: false,
+  sticky: SSH_STICKY,
+  legacy: SSH_LEGACY,
+  events: { def: both(P, SshBuf.Event, SshBuf.Event, B), names: SSH_EVENT_NAMES },
+};

@@ -6,7 +6,7 @@
  * forms tls.subject / tls.issuerdn / tls.fingerprint.
  */
 import { AppProto } from '../../applayer/app-proto.js';
-import { TlsBuf, TlsProgress } from '../../applayer/tls/tls-buffers.js';
+import { TLS_EVENT_NAMES, TlsBuf, TlsProgress } from '../../applayer/tls/tls-buffers.js';
 import {
   SSL_STATE_CLIENT_HELLO, SSL_STATE_CLIENT_KEYX, SSL_STATE_SERVER_HELLO, SSL_STATE_SERVER_KEYX, SSL_STATE_UNKNOWN,
 } from '../../applayer/tls/tls-state.js';
@@ -171,4 +171,12 @@ export const TLS_LEGACY: ReadonlyMap<string, LegacyKeyword> = new Map([
   ['tls.fingerprint', { def: FINGERPRINT, mode: 'exact' as const }],
 ]);
 
-export const tlsKeywords: AppKeywordModule = { alproto: P, names: ['tls'], udp: false, sticky: TLS_STICKY, ints: TLS_INTS, legacy: TLS_LEGACY };
+export const tlsKeywords: AppKeywordModule = {
+  alproto: P,
+  names: ['tls'],
+  udp: false,
+  sticky: TLS_STICKY,
+  ints: TLS_INTS,
+  legacy: TLS_LEGACY,
+  events: { def: both(P, TlsBuf.Event, TlsBuf.Event, H), names: TLS_EVENT_NAMES },
+};
