@@ -361,7 +361,9 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     const legacy = LEGACY_KEYWORDS.get(name);
     if (legacy !== undefined) {
       checkBufferProtocol(name, legacy.def, rule, protoText);
-      listOf(legacy.def).push(legacyContent(name, need(), legacy.mode));
+      const op = legacyContent(name, need(), legacy.mode);
+      if (legacy.nocase === true) op.nocase = true;
+      listOf(legacy.def).push(op);
       continue;
     }
     if (name === 'dotprefix') {

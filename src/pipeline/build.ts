@@ -34,6 +34,7 @@ import { AppProto } from '../applayer/app-proto.js';
 import type { HttpParser } from '../applayer/http/http-parser.js';
 import { TxDone } from '../applayer/http/http-tx.js';
 import type { DnsParser } from '../applayer/dns/dns-parser.js';
+import type { TlsParser } from '../applayer/tls/tls-parser.js';
 import { EveAppLogger } from '../output/eve-app.js';
 import { isFingerprintBuffer, isHasshBuffer } from '../detect/keywords/app-buffers.js';
 import { EveHttpLogger } from '../output/eve-http.js';
@@ -384,6 +385,8 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
 
   // HTTP transactions are freed once every consumer is done with them (detection marks both
   // directions inspected, the EVE http logger marks them logged).
+  const tlsParser = (flows?.app?.parser(AppProto.Tls) as TlsParser | undefined) ?? undefined;
+  if (tlsParser !== undefined) tlsParser.fingerprints = fingerprints;
   const dnsParser = (flows?.app?.parser(AppProto.Dns) as DnsParser | undefined) ?? undefined;
   if (dnsParser !== undefined) dnsParser.inspectRequired = detect !== null;
   const httpParser = (flows?.app?.parser(AppProto.Http) as HttpParser | undefined) ?? undefined;

@@ -22,6 +22,9 @@ export const DnsBuf = {
   ResponseRrname: 70,
   /** app-layer-event:dns.*: the tx's events as indexes into DNS_EVENT_NAMES (integers, multi). */
   Event: 71,
+  /** dns.authorities.rrname / dns.additionals.rrname: those sections' rrnames (multi). */
+  AuthorityName: 72,
+  AdditionalName: 73,
 } as const;
 
 export const DNS_BUF_FIRST = 64;

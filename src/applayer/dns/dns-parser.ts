@@ -56,6 +56,12 @@ export class DnsTxView extends AppTxBase implements AppTx {
         case DnsBuf.ResponseRrname:
           l = latin1Bytes(dnsResponseRrnameBuffers(t));
           break;
+        case DnsBuf.AuthorityName:
+          l = latin1Bytes(t.message.authorities.map((a) => a.rrname));
+          break;
+        case DnsBuf.AdditionalName:
+          l = latin1Bytes(t.message.additionals.map((a) => a.rrname));
+          break;
         default:
           l = EMPTY;
       }

@@ -174,6 +174,8 @@ export class TlsTxView extends AppTxBase implements AppTx {
 
 export class TlsParser implements AppLayerProtoParser, AppTxParser {
   readonly completeProgress: number = TlsProgress.Complete;
+  /** JA3/JA3S/JA4 are computed (a rule uses them, or EVE asks for them); off by default as in Suricata. */
+  fingerprints = false;
   private readonly views: (TlsTxView | undefined)[];
   /** Views of cleared slots, reused. */
   private readonly free: TlsTxView[] = [];
@@ -184,7 +186,10 @@ export class TlsParser implements AppLayerProtoParser, AppTxParser {
 
   view(slot: number): TlsTxView {
     let v = this.views[slot];
-    if (v === undefined) v = this.views[slot] = this.free.pop() ?? new TlsTxView();
+    if (v === undefined) {
+      v = this.views[slot] = this.free.pop() ?? new TlsTxView();
+      v.state.fingerprints = this.fingerprints;
+    }
     return v;
   }
 

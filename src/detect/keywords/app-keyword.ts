@@ -26,6 +26,8 @@ export interface IntKeyword {
 export interface LegacyKeyword {
   readonly def: AppBufDef;
   readonly mode: 'contains' | 'startswith' | 'exact';
+  /** Compared without case (tls.fingerprint: hex digits either case). */
+  readonly nocase?: boolean;
 }
 
 /** A check from a function (integer keywords whose matching is not a plain comparison). */

@@ -22,6 +22,10 @@ export const DNS_STICKY: ReadonlyMap<string, AppBufDef> = new Map([
   ['dns.queries.rrname', QUERY_NAME],
   ['dns.query.name', QUERY_NAME],
   ['dns.answer.name', ANSWER_NAME],
+  // Suricata 8 names of the section rrname buffers.
+  ['dns.answers.rrname', ANSWER_NAME],
+  ['dns.authorities.rrname', both(P, DnsBuf.AuthorityName, DnsBuf.AuthorityName, 1, BufDir.ToClient)],
+  ['dns.additionals.rrname', both(P, DnsBuf.AdditionalName, DnsBuf.AdditionalName, 1, BufDir.ToClient)],
   ['dns.response.rrname', tc(P, DnsBuf.ResponseRrname, 1)],
 ]);
 

@@ -168,7 +168,7 @@ export const TLS_INTS: ReadonlyMap<string, IntKeyword> = new Map([
 export const TLS_LEGACY: ReadonlyMap<string, LegacyKeyword> = new Map([
   ['tls.subject', { def: SUBJECT, mode: 'contains' as const }],
   ['tls.issuerdn', { def: ISSUER, mode: 'contains' as const }],
-  ['tls.fingerprint', { def: FINGERPRINT, mode: 'exact' as const }],
+  ['tls.fingerprint', { def: FINGERPRINT, mode: 'exact' as const, nocase: true }],
 ]);
 
 export const tlsKeywords: AppKeywordModule = {

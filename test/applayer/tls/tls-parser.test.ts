@@ -21,6 +21,8 @@ describe('TLS parser in the app layer', () => {
 
   it('a ClientHello fed one byte at a time: sni, ja3, progress', () => {
     const al = new AppLayer(2);
+    // JA3/JA4 only when asked (a rule uses them, as Suricata).
+    (al.parser(AppProto.Tls) as TlsParser).fingerprints = true;
     al.open(0, true, 50000, 443);
     for (let i = 0; i < hello.length; i++) al.onData(0, true, hello, i, 1);
     expect(al.state.alproto[0]).toBe(AppProto.Tls);
@@ -55,6 +57,8 @@ describe('TLS parser in the app layer', () => {
     al.open(0, true, 50001, 443);
     al.onData(0, true, hello, 0, hello.length);
     expect(p.getTx(0, 0)!.bufferAt(TlsBuf.Sni, 0)).toBe('split.example.net'.length);
+    // Fingerprints are off unless asked.
+    expect(p.getTx(0, 0)!.bufferAt(TlsBuf.Ja3Hash, 0)).toBe(-1);
   });
 });
 
