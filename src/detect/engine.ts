@@ -470,23 +470,26 @@ export class DetectEngine implements DetectStage {
     for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return TX_NO_MATCH;
     const fc = rule.flowbitChecks;
     for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return TX_NO_MATCH;
-    const prog = tx.sideProgress(rule.txDir === TxDir.Both ? p.flowDirection === 1 : rule.txDir === TxDir.ToServer);
+    const sideTs = rule.txDir === TxDir.Both ? p.flowDirection === 1 : rule.txDir === TxDir.ToServer;
+    const prog = tx.sideProgress(sideTs);
     const complete = prog === (this.txSources[tx.alproto]?.completeProgress ?? -1);
     const tbs = rule.txBuffers;
     // Cheap, final buffers first; bodies (which may still grow) after them.
     for (let pass = 0; pass < 2; pass++) {
       for (let i = 0; i < tbs.length; i++) {
         const tb = tbs[i]!;
-        const body = tx.alproto === AppProto.Http && isHttpBody(tb.buf);
+        // Either-side rules read the to-client id of their buffers on the to-client side.
+        const buf = sideTs ? tb.buf : tb.resBuf;
+        const body = tx.alproto === AppProto.Http && isHttpBody(buf);
         if (body !== (pass === 1)) continue;
         if (prog < tb.progress) return TX_NO_MATCH;
         if (body && !this.bodyReady) return TX_NO_MATCH;
         const final = !body || complete;
         // Every instance of a multi-buffer is tried; a single buffer has one.
-        const count = tx.bufferCount(tb.buf & BUFFER_ID_MASK);
+        const count = tx.bufferCount(buf & BUFFER_ID_MASK);
         let ok = false;
         for (let k = 0; k < count && !ok; k++) {
-          const len = this.instance(tx, tb.buf, k);
+          const len = this.instance(tx, buf, k);
           if (len < 0) continue;
           if (tb.len !== null && !tb.len.test(len)) continue;
           if (tb.ops.length > 0 && !this.inspector.match(tb.ops, this.ib, this.io, len)) continue;

@@ -287,6 +287,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     txBuffers: [],
     txDir: TxDir.None,
     prefilterBuffer: -1,
+    prefilterBufferTc: -1,
     flowbitChecks: [],
     flowbitActions: [],
     flowbitsRole: FlowbitsRole.None,
@@ -698,6 +699,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     const fp = chooseTxPrefilter(rule);
     rule.prefilterPattern = fp.pattern;
     rule.prefilterBuffer = fp.buffer;
+    rule.prefilterBufferTc = rule.txBuffers.find((b) => b.buf === fp.buffer)?.resBuf ?? fp.buffer;
   } else rule.prefilterPattern = choosePrefilterPattern(payload);
   rule.sigFlags = classifyStream(rule, protoText);
   if ((rule.sigFlags & SigFlag.OnlyStream) !== 0 && (rule.sigFlags & SigFlag.RequirePacket) !== 0) {
@@ -774,15 +776,18 @@ function finishTxBuffers(
     throw new RuleError(`flow direction and ${what} buffer direction disagree`, `${what.toLowerCase()} buffer direction`);
   }
   if (dir === BufDir.Both) dir = BufDir.ToServer;
+  // No direction anywhere and buffers of both sides: either side (HTTP keeps its default side).
+  const either = fixed === 0 && flowDir === 0 && (symmetric || bufProto !== AppProto.Http);
   for (const [id, ops] of bufOps) {
     const def = bufDefs.get(id)!;
-    const buf = def.dir === BufDir.Both && dir === BufDir.ToClient ? def.resId : def.id;
+    const buf = !either && def.dir === BufDir.Both && dir === BufDir.ToClient ? def.resId : def.id;
+    const resBuf = either && def.resId >= 0 ? def.resId : buf;
     const len = bufLen.get(id) ?? null;
     if (ops.length === 0 && len === null) throw invalidValue(what.toLowerCase(), `sticky buffer with nothing to match in it`);
-    const tb: TxBufferMatch = { buf, ops, len, progress: def.progress(buf) };
+    const tb: TxBufferMatch = { buf, ops, len, progress: def.progress(buf), resBuf };
     rule.txBuffers.push(tb);
   }
-  rule.txDir = fixed === 0 && flowDir === 0 && symmetric ? TxDir.Both : dir === BufDir.ToClient ? TxDir.ToClient : TxDir.ToServer;
+  rule.txDir = either ? TxDir.Both : dir === BufDir.ToClient ? TxDir.ToClient : TxDir.ToServer;
   if (rule.alproto === 0) rule.alproto = bufProto;
 }
 

@@ -25,9 +25,12 @@ export interface TxBufferMatch {
   len: ValueCheck | null;
   /** Transaction progress (its side) needed before the buffer is inspected. */
   progress: number;
+  /** The to-client id of the buffer for TxDir.Both rules (tls.cert_subject: the server's); else buf. */
+  resBuf: number;
 }
 
-/** Rule.txDir values. */
+/** Rule.txDir values. Both: an app-layer rule without a direction whose buffers exist on both
+ *  sides (DNS names, certificate fields, events): it inspects either side, as Suricata's. */
 export const TxDir = { None: 0, ToServer: 1, ToClient: 2, Both: 3 } as const;
 
 /** Action, numbered in Suricata's default action-order (pass first). */
@@ -162,6 +165,8 @@ export interface Rule {
   txDir: number;
   /** Where the prefilter pattern is looked for: -1 the payload/stream, else an HttpBuf id. */
   prefilterBuffer: number;
+  /** TxDir.Both rules: where the prefilter pattern is looked for on the to-client side. */
+  prefilterBufferTc: number;
 
   // ---- flowbits ----
   flowbitChecks: FlowbitOp[];

@@ -75,15 +75,19 @@ describe('DNS keywords', () => {
 });
 
 describe('TLS keywords', () => {
-  it('sticky buffers: sni to server, certificate fields of the server by default', () => {
+  it('sticky buffers: sni to server; certificate fields of either side without a direction', () => {
     expect(rule('tls.sni; content:"x";', 'alert tls any any -> any any').txBuffers[0]!.buf).toBe(TlsBuf.Sni);
     const subj = rule('tls.cert_subject; content:"CN=x";', 'alert tls any any -> any any');
-    expect([subj.txDir, subj.txBuffers[0]!.buf]).toEqual([TxDir.ToClient, TlsBuf.CertSubject + 1]);
+    // The client's certificate to the server, the server's to the client (Suricata 7+).
+    expect([subj.txDir, subj.txBuffers[0]!.buf, subj.txBuffers[0]!.resBuf]).toEqual([TxDir.Both, TlsBuf.CertSubject, TlsBuf.CertSubject + 1]);
+    expect([subj.prefilterBuffer, subj.prefilterBufferTc]).toEqual([TlsBuf.CertSubject, TlsBuf.CertSubject + 1]);
+    const server = rule('flow:to_client; tls.cert_subject; content:"CN=x";', 'alert tls any any -> any any');
+    expect([server.txDir, server.txBuffers[0]!.buf]).toEqual([TxDir.ToClient, TlsBuf.CertSubject + 1]);
     const client = rule('flow:to_server; tls.cert_subject; content:"CN=x";', 'alert tls any any -> any any');
     expect(client.txBuffers[0]!.buf).toBe(TlsBuf.CertSubject);
     expect(rule('ja3.hash; content:"e7d705a3286e19ea42f587b344ee6865";', 'alert tls any any -> any any').txBuffers[0]!.buf).toBe(TlsBuf.Ja3Hash);
     expect(rule('ja3s.hash; content:"x";', 'alert tls any any -> any any').txDir).toBe(TxDir.ToClient);
-    expect(rule('tls.certs; content:"x";', 'alert tls any any -> any any').txBuffers[0]!.buf).toBe(TlsBuf.Certs + 1);
+    expect(rule('tls.certs; content:"x";', 'alert tls any any -> any any').txBuffers[0]!.resBuf).toBe(TlsBuf.Certs + 1);
   });
 
   it('tls.version, ssl_version, ssl_state checks', () => {
@@ -102,7 +106,7 @@ describe('TLS keywords', () => {
 
   it('legacy tls.subject / tls.issuerdn: a content in the certificate field (negation kept)', () => {
     const r = rule('tls.subject:"CN=evil|x";', 'alert tls any any -> any any');
-    expect(r.txBuffers[0]!.buf).toBe(TlsBuf.CertSubject + 1);
+    expect(r.txBuffers[0]!.resBuf).toBe(TlsBuf.CertSubject + 1);
     const neg = rule('tls.issuerdn:!"CN=Good CA";', 'alert tls any any -> any any');
     expect(neg.txBuffers[0]!.ops[0]).toMatchObject({ negated: true });
   });
@@ -111,7 +115,7 @@ describe('TLS keywords', () => {
     const nb = rule('tls_cert_notbefore:<2020-01-01;', 'alert tls any any -> any any').txBuffers[0]!;
     expect([nb.len!.test(Date.UTC(2019, 5, 1) / 1000), nb.len!.test(Date.UTC(2021, 0, 1) / 1000)]).toEqual([true, false]);
     const ex = rule('tls_cert_expired;', 'alert tls any any -> any any').txBuffers[0]!;
-    expect([ex.buf, ex.len!.test(1), ex.len!.test(0)]).toEqual([TlsBuf.CertExpired + 1, true, false]);
+    expect([ex.resBuf, ex.len!.test(1), ex.len!.test(0)]).toEqual([TlsBuf.CertExpired + 1, true, false]);
   });
 });
 
