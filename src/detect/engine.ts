@@ -470,6 +470,7 @@ export class DetectEngine implements DetectStage {
     for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return TX_NO_MATCH;
     const fc = rule.flowbitChecks;
     for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return TX_NO_MATCH;
+    if (rule.streamSize !== null && !matchStreamSize(rule.streamSize, p)) return TX_NO_MATCH;
     const sideTs = rule.txDir === TxDir.Both ? p.flowDirection === 1 : rule.txDir === TxDir.ToServer;
     const prog = tx.sideProgress(sideTs);
     const complete = prog === (this.txSources[tx.alproto]?.completeProgress ?? -1);

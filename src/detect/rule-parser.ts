@@ -179,6 +179,8 @@ const SUPPORTED = new Set([
   ...INT_KEYWORDS.keys(),
   ...LEGACY_KEYWORDS.keys(),
   'dotprefix',
+  // Suricata's explicit prefilter choice: which keyword selects candidates, not what matches.
+  'prefilter',
 ]);
 
 export function isSupportedKeyword(name: string): boolean {
@@ -509,6 +511,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
         break;
       case 'fast_pattern':
         applyFastPattern(needContent(name), value);
+        break;
+      case 'prefilter':
         break;
       case 'pkt_data':
         // Switches inspection back to the packet payload.
