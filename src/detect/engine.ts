@@ -316,7 +316,9 @@ export class DetectEngine implements DetectStage {
         } else {
           if (tx.hasMatched(rule.id)) continue;
           const r = this.txMatch(rule, p, established, slot, gen, tx);
-          if (r === TX_CANT_MATCH) tx.addMatched(~rule.id);
+          // An either-side rule that cannot match one side may still match the other (one
+          // TLS/SSH tx serves both): only a match ends it.
+          if (r === TX_CANT_MATCH && rule.txDir !== TxDir.Both) tx.addMatched(~rule.id);
           if (r !== TX_MATCH) continue;
           tx.addMatched(rule.id);
         }
