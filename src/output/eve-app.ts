@@ -11,6 +11,9 @@
  *       them only then, or the configuration asks);
  *  ssh  one record per flow once both sides switched keys, else at flow end when a banner
  *       was seen; hassh only when on.
+ * With applayer anomalies on (eve.anomaly), each DNS/TLS/SSH parser event is also an `anomaly`
+ * record (type applayer, layer proto_parser, app_proto, tx_id), as Suricata's anomaly logger
+ * writes transaction events.
  * TLS and SSH records are oriented client → server. Building a record allocates strings,
  * once per transaction or flow.
  */
@@ -39,6 +42,8 @@ export interface EveAppOptions {
   fingerprints?: boolean;
   /** hassh in ssh objects. */
   hassh?: boolean;
+  /** Parser events as EVE anomaly records (eve.anomaly with the applayer type). */
+  anomalies?: boolean;
   pcapCnt?: boolean;
 }
 
@@ -68,6 +73,7 @@ export class EveAppLogger implements PacketOutput {
   dnsCount = 0;
   tlsCount = 0;
   sshCount = 0;
+  anomalyCount = 0;
   private readonly dns: DnsParser | null;
   private readonly tls: TlsParser | null;
   private readonly ssh: SshParser | null;
@@ -79,9 +85,10 @@ export class EveAppLogger implements PacketOutput {
     /** Mutable: fingerprints/hassh follow the loaded rules (set on every build). */
     readonly opts: EveAppOptions = {},
   ) {
-    this.dns = opts.dns !== false ? ((app.parser(AppProto.Dns) as DnsParser | undefined) ?? null) : null;
-    this.tls = opts.tls !== false ? ((app.parser(AppProto.Tls) as TlsParser | undefined) ?? null) : null;
-    this.ssh = opts.ssh !== false ? ((app.parser(AppProto.Ssh) as SshParser | undefined) ?? null) : null;
+    const an = opts.anomalies === true;
+    this.dns = opts.dns !== false || an ? ((app.parser(AppProto.Dns) as DnsParser | undefined) ?? null) : null;
+    this.tls = opts.tls !== false || an ? ((app.parser(AppProto.Tls) as TlsParser | undefined) ?? null) : null;
+    this.ssh = opts.ssh !== false || an ? ((app.parser(AppProto.Ssh) as SshParser | undefined) ?? null) : null;
     // DNS transactions wait for their record before they are freed.
     if (this.dns !== null) this.dns.releaseMask |= TxDone.Logged;
     // Registered after the stream stage's listener: the flow's last data is parsed by then.
@@ -112,8 +119,9 @@ export class EveAppLogger implements PacketOutput {
       const tx = parser.getTx(slot, i)!;
       if ((tx.done & TxDone.Logged) !== 0) continue;
       tx.done |= TxDone.Logged;
-      if (!dnsTxLogged(tx.tx)) continue;
       // Requests go client → server, responses server → client (the packet's way).
+      if (this.opts.anomalies === true) for (const e of tx.tx.events) this.anomaly(p, slot, !tx.request, 'dns', e, tx.id);
+      if (this.opts.dns === false || !dnsTxLogged(tx.tx)) continue;
       this.out.write(this.header(p, slot, 'dns', !tx.request) + `,"dns":${JSON.stringify(dnsTxEve(tx.tx))}}`);
       this.dnsCount++;
     }
@@ -123,8 +131,10 @@ export class EveAppLogger implements PacketOutput {
 
   private logTls(p: PacketView | null, slot: number, end: boolean): void {
     const v = this.tls?.getTx(slot, 0);
-    if (v === undefined || (v.done & TxDone.Logged) !== 0) return;
+    if (v === undefined) return;
     const s = v.state;
+    if (this.opts.anomalies === true) while (v.eventsLogged < s.events.length) this.anomaly(p, slot, false, 'tls', s.events[v.eventsLogged++]!, 0);
+    if (this.opts.tls === false || (v.done & TxDone.Logged) !== 0) return;
     if (!tlsEveLoggable(s) && !(end && (s.clientHelloDone || s.serverHelloDone))) return;
     v.done |= TxDone.Logged;
     this.out.write(this.header(p, slot, 'tls', false) + `,"tls":${JSON.stringify(tlsEve(s, { fingerprints: this.opts.fingerprints === true }))}}`);
@@ -133,12 +143,20 @@ export class EveAppLogger implements PacketOutput {
 
   private logSsh(p: PacketView | null, slot: number, end: boolean): void {
     const v = this.ssh?.getTx(slot, 0);
-    if (v === undefined || (v.done & TxDone.Logged) !== 0) return;
+    if (v === undefined) return;
     const s = v.state;
+    if (this.opts.anomalies === true) while (v.eventsLogged < s.events.length) this.anomaly(p, slot, false, 'ssh', s.events[v.eventsLogged++]!, 0);
+    if (this.opts.ssh === false || (v.done & TxDone.Logged) !== 0) return;
     if (!s.finished && !(end && (s.bannerDone(true) || s.bannerDone(false)))) return;
     v.done |= TxDone.Logged;
     this.out.write(this.header(p, slot, 'ssh', false) + `,"ssh":${JSON.stringify(sshEve(s, { hassh: this.opts.hassh === true }))}}`);
     this.sshCount++;
+  }
+
+  /** One parser event as an EVE anomaly record (output-json-anomaly.c AnomalyAppLayerDecoderEventJson). */
+  private anomaly(p: PacketView | null, slot: number, reverse: boolean, proto: string, event: string, txId: number): void {
+    this.out.write(this.header(p, slot, 'anomaly', reverse) + `,"tx_id":${txId},"anomaly":{"app_proto":"${proto}","type":"applayer","event":${JSON.stringify(event)},"layer":"proto_parser"}}`);
+    this.anomalyCount++;
   }
 
   /** The record up to its protocol object (no closing brace). */

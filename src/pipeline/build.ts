@@ -212,7 +212,7 @@ export interface StageContext {
 function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory: SessionDirectory, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
   const sessions = directory.sessions;
   const tableOptions = flowTableOptions(opts, directory, config.dedup.enabled);
-  const key = JSON.stringify({ flows: config.flows, stream: config.stream, eveHttp: config.eve.http !== false ? config.eve.path : null, eveApp: [config.eve.dns, config.eve.tls, config.eve.ssh], merge: config.dedup.enabled, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, cid: [config.eve.communityId, config.eve.communityIdSeed], pcapOut: ctx.pcapOut ?? null });
+  const key = JSON.stringify({ flows: config.flows, stream: config.stream, eveHttp: config.eve.http !== false ? config.eve.path : null, eveApp: [config.eve.dns, config.eve.tls, config.eve.ssh, config.eve.anomaly], merge: config.dedup.enabled, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, cid: [config.eve.communityId, config.eve.communityIdSeed], pcapOut: ctx.pcapOut ?? null });
   if (previous !== null && previous.key === key) return previous;
   // One midstream switch: flows.midstream (replay --midstream) or stream.midstream sets both.
   const midstream = config.stream.midstream;
@@ -229,8 +229,9 @@ function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory:
   }
   // Before the flow outputs: a flow's http records precede its flow record, as in Suricata.
   const http = app !== null && eve !== null && config.eve.http !== false ? new EveHttpLogger(eve, table, app, { pcapCnt: ctx.pcapCnt === true }) : null;
-  const appOn = { dns: config.eve.dns !== false, tls: config.eve.tls !== false, ssh: config.eve.ssh !== false };
-  const appLog = app !== null && eve !== null && (appOn.dns || appOn.tls || appOn.ssh) ? new EveAppLogger(eve, table, app, { ...appOn, pcapCnt: ctx.pcapCnt === true }) : null;
+  const an = config.eve.anomaly;
+  const appOn = { dns: config.eve.dns !== false, tls: config.eve.tls !== false, ssh: config.eve.ssh !== false, anomalies: an.enabled && an.types.applayer };
+  const appLog = app !== null && eve !== null && (appOn.dns || appOn.tls || appOn.ssh || appOn.anomalies) ? new EveAppLogger(eve, table, app, { ...appOn, pcapCnt: ctx.pcapCnt === true }) : null;
   const l = opts.log;
   const outputs = createFlowOutputs({
     table,

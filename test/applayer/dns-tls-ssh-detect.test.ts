@@ -209,6 +209,15 @@ describe('DNS through the replay pipeline', () => {
     expect(ev.filter((x) => x.event_type === 'dns').map((e) => (e.dns!.queries as unknown[]).length)).toEqual([1]);
   });
 
+  it('parser events: app-layer-event:dns.z_flag_set alerts on the tx; the event is an EVE anomaly record', () => {
+    const z = Uint8Array.from(q);
+    z[3] = z[3]! | 0x40; // the reserved Z bit
+    const ev = run([udpFrame(true, z), udpFrame(false, r)], 'alert dns any any -> any any (msg:"z"; app-layer-event:dns.z_flag_set; sid:1;)\n');
+    expect(ev.filter((e) => e.event_type === 'alert').map((e) => [e.alert!.signature_id, e.pcap_cnt, e.tx_id])).toEqual([[1, 1, 0]]);
+    const an = ev.filter((e) => e.event_type === 'anomaly') as unknown as { anomaly: Record<string, string>; tx_id: number; src_ip: string }[];
+    expect(an.map((e) => [e.anomaly.app_proto, e.anomaly.type, e.anomaly.event, e.anomaly.layer, e.tx_id, e.src_ip])).toEqual([['dns', 'applayer', 'z_flag_set', 'proto_parser', 0, '10.0.0.1']]);
+  });
+
   it('eve.dns: false leaves the records out, alerts stay', () => {
     const ev = run([udpFrame(true, q), udpFrame(false, r)], 'alert dns any any -> any any (msg:"query"; dns.query; content:"bad-domain"; sid:1;)\n', 'eve:\n  path: EVE\n  dns: false\nrules:\n  files: [RULES]\n');
     expect(ev.filter((e) => e.event_type === 'dns')).toHaveLength(0);

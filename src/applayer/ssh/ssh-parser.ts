@@ -11,6 +11,8 @@ import { SshState } from './ssh-state.js';
 export class SshTxView extends AppTxBase implements AppTx {
   readonly alproto = AppProto.Ssh;
   readonly id = 0;
+  /** Events of the state already written as EVE anomalies. */
+  eventsLogged = 0;
   readonly state = new SshState();
   private cache: (Uint8Array | undefined)[] = [];
 
@@ -18,6 +20,7 @@ export class SshTxView extends AppTxBase implements AppTx {
     this.state.clear();
     this.resetBase();
     this.cache = [];
+    this.eventsLogged = 0;
   }
 
   sideProgress(toServer: boolean): number {

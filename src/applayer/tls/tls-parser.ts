@@ -18,6 +18,8 @@ const EMPTY_BYTES = new Uint8Array(0);
 export class TlsTxView extends AppTxBase implements AppTx {
   readonly alproto = AppProto.Tls;
   readonly id = 0;
+  /** Events of the state already written as EVE anomalies. */
+  eventsLogged = 0;
   readonly state = new TlsState();
   // Byte forms of string fields, by buffer id (made once each field is there).
   private cache: (Uint8Array | undefined)[] = [];
@@ -26,6 +28,7 @@ export class TlsTxView extends AppTxBase implements AppTx {
     this.state.clear();
     this.resetBase();
     this.cache = [];
+    this.eventsLogged = 0;
   }
 
   sideProgress(toServer: boolean): number {
