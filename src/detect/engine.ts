@@ -76,7 +76,7 @@ import { FlowbitCmd, type FlowbitOp } from './keywords/flowbits.js';
 import { matchFragbits, matchHeaderCheck, matchIpopts, matchSameip, matchTcpFlags } from './keywords/header.js';
 import { matchEvent } from './keywords/events.js';
 import { PayloadInspector } from './payload-match.js';
-import { Action, Proto, SigFlag, TxDir, type Rule } from './rule.js';
+import { Action, Proto, SigFlag, TxDir, type Rule, type TxBufferMatch } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
 import { Bucket, bucketOf, buildBuckets, type ProtoBucket, type RuleGroup } from './rule-groups.js';
 import { ThresholdTable } from './threshold.js';
@@ -353,23 +353,16 @@ export class DetectEngine implements DetectStage {
     return stopped;
   }
 
-  // Output of instance(): the bytes and offset of a buffer instance (transformed or not).
-  private ib: Uint8Array = new Uint8Array(0);
-  private io = 0;
-  /** Scratch for transformed buffers (grows to the largest one seen). */
+  /** Scratch for transformed buffers (grows to the largest one seen; always a plain Uint8Array). */
   private xbuf = new Uint8Array(256);
 
   /**
-   * Instance k of buffer `id` of a tx: its length (-1 absent), bytes in this.ib at this.io.
-   * A transformed id (dotprefix) is the base buffer with a '.' in front, built in scratch.
+   * Instance k of buffer `id` of a tx: its length (-1 absent). A plain id leaves the bytes in
+   * tx.bytes at tx.offset; a transformed id (dotprefix: the base buffer with a '.' in front)
+   * builds them in this.xbuf at 0 (no per-packet object either way).
    */
   private instance(tx: AppTx, id: number, k: number): number {
-    if ((id & TRANSFORM_DOTPREFIX) === 0) {
-      const n = tx.bufferAt(id, k);
-      this.ib = tx.bytes;
-      this.io = tx.offset;
-      return n;
-    }
+    if ((id & TRANSFORM_DOTPREFIX) === 0) return tx.bufferAt(id, k);
     const n = tx.bufferAt(id & BUFFER_ID_MASK, k);
     if (n < 0) return n;
     if (this.xbuf.length < n + 1) this.xbuf = new Uint8Array(Math.max(n + 1, this.xbuf.length * 2));
@@ -378,8 +371,6 @@ export class DetectEngine implements DetectStage {
     const o = tx.offset;
     x[0] = 0x2e;
     for (let i = 0; i < n; i++) x[i + 1] = src[o + i]!;
-    this.ib = x;
-    this.io = 0;
     return n + 1;
   }
 
@@ -403,7 +394,7 @@ export class DetectEngine implements DetectStage {
         const len = this.instance(tx, id, inst);
         if (len <= 0) continue;
         const ac = tg.acs[b]!;
-        const n = ac.scan(this.ib, this.io, this.io + len);
+        const n = (id & TRANSFORM_DOTPREFIX) === 0 ? ac.scan(tx.bytes, tx.offset, tx.offset + len) : ac.scan(this.xbuf, 0, len);
         if (n === 0) continue;
         const hits = ac.hits;
         const start = tg.patRuleStart[b]!;
@@ -466,13 +457,7 @@ export class DetectEngine implements DetectStage {
   private txMatch(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: AppTx): number {
     // A rule of another protocol's buffers never matches this tx (groups mix protocols).
     if (rule.alproto !== tx.alproto) return TX_CANT_MATCH;
-    if (!matchAddressesPorts(rule, p)) return TX_NO_MATCH;
-    if (rule.flow !== 0 && !matchFlow(rule.flow, p.flowDirection, established, p.rebuilt)) return TX_NO_MATCH;
-    const hc = rule.headerChecks;
-    for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return TX_NO_MATCH;
-    const fc = rule.flowbitChecks;
-    for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return TX_NO_MATCH;
-    if (rule.streamSize !== null && !matchStreamSize(rule.streamSize, p)) return TX_NO_MATCH;
+    if (!this.txPacketChecks(rule, p, established, slot, gen)) return TX_NO_MATCH;
     const sideTs = rule.txDir === TxDir.Both ? p.flowDirection === 1 : rule.txDir === TxDir.ToServer;
     const prog = tx.sideProgress(sideTs);
     const complete = prog === (this.txSources[tx.alproto]?.completeProgress ?? -1);
@@ -488,21 +473,38 @@ export class DetectEngine implements DetectStage {
         if (prog < tb.progress) return TX_NO_MATCH;
         if (body && !this.bodyReady) return TX_NO_MATCH;
         const final = !body || complete;
-        // Every instance of a multi-buffer is tried; a single buffer has one.
-        const count = tx.bufferCount(buf & BUFFER_ID_MASK);
-        let ok = false;
-        for (let k = 0; k < count && !ok; k++) {
-          const len = this.instance(tx, buf, k);
-          if (len < 0) continue;
-          if (tb.len !== null && !tb.len.test(len)) continue;
-          if (tb.ops.length > 0 && !this.inspector.match(tb.ops, this.ib, this.io, len)) continue;
-          ok = true;
-        }
-        if (!ok) return final ? TX_CANT_MATCH : TX_NO_MATCH;
+        if (!this.bufferMatches(tx, tb, buf)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
       }
     }
     if (rule.payload.length > 0 && !this.matchTxPayload(rule, p, tx)) return TX_NO_MATCH;
     return TX_MATCH;
+  }
+
+  /** Does one buffer of a tx rule match: any instance (a multi-buffer's; a single buffer has one)? */
+  private bufferMatches(tx: AppTx, tb: TxBufferMatch, buf: number): boolean {
+    const count = tx.bufferCount(buf & BUFFER_ID_MASK);
+    for (let k = 0; k < count; k++) {
+      const len = this.instance(tx, buf, k);
+      if (len < 0) continue;
+      if (tb.len !== null && !tb.len.test(len)) continue;
+      if (tb.ops.length > 0) {
+        const ok = (buf & TRANSFORM_DOTPREFIX) === 0 ? this.inspector.match(tb.ops, tx.bytes, tx.offset, len) : this.inspector.match(tb.ops, this.xbuf, 0, len);
+        if (!ok) continue;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** The packet-side checks of a tx rule: addresses, ports, flow, header keywords, flowbits, stream_size. */
+  private txPacketChecks(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number): boolean {
+    if (!matchAddressesPorts(rule, p)) return false;
+    if (rule.flow !== 0 && !matchFlow(rule.flow, p.flowDirection, established, p.rebuilt)) return false;
+    const hc = rule.headerChecks;
+    for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return false;
+    const fc = rule.flowbitChecks;
+    for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return false;
+    return rule.streamSize === null || matchStreamSize(rule.streamSize, p);
   }
 
   /**
