@@ -7,6 +7,7 @@
  * disagreement keeps what was parsed first (mismatch), both sides failing is "failed".
  */
 import { AppLayerEvent } from './app-layer-events.js';
+import { APP_UPDATED, type PacketView } from '../decode/packet-view.js';
 import { AppLayerCounters, AppLayerState, AlFlag } from './app-layer-state.js';
 import { AppProto, appProtoName } from './app-proto.js';
 import type { FlowStorage } from '../flow/flow-storage.js';
@@ -42,6 +43,8 @@ export class AppLayer implements FlowStorageClient {
   private readonly pool: (Uint8Array | undefined)[];
   private readonly freeList: Int32Array;
   private freeTop: number;
+  /** UDP datagrams per slot and direction that detection did not recognise yet. */
+  private readonly udpTries: Uint8Array;
 
   constructor(
     readonly capacity: number,
@@ -61,6 +64,7 @@ export class AppLayer implements FlowStorageClient {
     this.pendTc = new Int32Array(capacity).fill(-1);
     this.pendLenTs = new Int32Array(capacity);
     this.pendLenTc = new Int32Array(capacity);
+    this.udpTries = new Uint8Array(capacity * 2);
     this.pool = new Array<Uint8Array | undefined>(nPool).fill(undefined);
     this.freeList = new Int32Array(nPool);
     for (let i = 0; i < nPool; i++) this.freeList[i] = nPool - 1 - i;
@@ -105,6 +109,15 @@ export class AppLayer implements FlowStorageClient {
       if (r === DETECT_NEED_MORE && st.tcp[slot] === 1) {
         if (!this.stash(slot, toServer, buf, off, len)) this.decide(slot, toServer, AppProto.Failed, buf, off, 0);
         return;
+      }
+      if (st.tcp[slot] === 0 && (r === DETECT_NEED_MORE || r === AppProto.Failed)) {
+        // UDP: a datagram that is not the protocol (truncated, garbage) does not end detection
+        // at once; the next ones are tried too, up to UDP_DETECT_TRIES per direction.
+        const k = slot * 2 + (toServer ? 0 : 1);
+        if (this.udpTries[k]! < UDP_DETECT_TRIES - 1) {
+          this.udpTries[k]!++;
+          return;
+        }
       }
       this.decide(slot, toServer, r === DETECT_NEED_MORE ? AppProto.Failed : r, buf, off, len);
       return;
@@ -164,6 +177,8 @@ export class AppLayer implements FlowStorageClient {
     if (p !== undefined) p.clear(slot);
     this.release(slot, true);
     this.release(slot, false);
+    this.udpTries[slot * 2] = 0;
+    this.udpTries[slot * 2 + 1] = 0;
     this.state.clear(slot);
   }
 
@@ -234,7 +249,25 @@ export class AppLayer implements FlowStorageClient {
 
   private deliver(slot: number, toServer: boolean, buf: Uint8Array, off: number, len: number): void {
     const p = this.parsers[this.state.alproto[slot]!];
-    if (p !== undefined) p.parse(slot, toServer, buf, off, len);
+    if (p === undefined) return;
+    if (this.state.tcp[slot] === 0) {
+      if (p.datagram !== undefined) p.datagram(slot, toServer, buf, off, len);
+    } else p.parse(slot, toServer, buf, off, len);
+  }
+
+  /**
+   * A UDP packet of a flow (Suricata's AppLayerHandleUdp): the flow's ports on its first
+   * datagram, then the payload as one datagram to detection or the flow's parser. Marks the
+   * packet APP_UPDATED when a parser took it, so its transactions are inspected on it.
+   */
+  onUdpPacket(p: PacketView): void {
+    const slot = p.flowIndex;
+    if (slot < 0 || p.flowDirection === 0 || p.payloadLen <= 0) return;
+    const st = this.state;
+    const toServer = p.flowDirection === 1;
+    if ((st.flags[slot]! & AlFlag.FirstSeen) === 0) this.open(slot, false, toServer ? p.sport : p.dport, toServer ? p.dport : p.sport);
+    this.onData(slot, toServer, p.buf, p.payloadOffset, p.payloadLen);
+    if (this.parsers[st.alproto[slot]!] !== undefined) p.streamFlags |= APP_UPDATED;
   }
 
   private fail(slot: number): void {
@@ -288,6 +321,8 @@ export class AppLayer implements FlowStorageClient {
 }
 
 const EMPTY = new Uint8Array(0);
+/** UDP datagrams per direction tried before detection gives up on that direction. */
+const UDP_DETECT_TRIES = 4;
 
 /** The app layer registered in `storage` (its name is "applayer"), or null (not per packet). */
 export function findAppLayer(storage: FlowStorage): AppLayer | null {

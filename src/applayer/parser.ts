@@ -6,6 +6,8 @@
 export interface AppLayerProtoParser {
   /** Bytes of one direction, in stream order. */
   parse(slot: number, toServer: boolean, buf: Uint8Array, off: number, len: number): void;
+  /** One UDP datagram of one direction (protocols over UDP; TCP data comes through parse). */
+  datagram?(slot: number, toServer: boolean, buf: Uint8Array, off: number, len: number): void;
   /** `len` bytes of one direction are missing (mirror loss, reassembly gap). */
   gap(slot: number, toServer: boolean, len: number): void;
   /** No more data in this direction (FIN, RST or flow end). */

@@ -60,22 +60,23 @@ export class ProtoDetector {
         if (m === 0 && len < p.depth) needMore = true;
       }
     }
-    const r1 = this.probePort(defs, serverPort, toServer, buf, off, len);
+    const r1 = this.probePort(defs, tcp, serverPort, toServer, buf, off, len);
     if (r1 > 0 && r1 !== AppProto.Failed) return r1;
-    const r2 = clientPort !== serverPort ? this.probePort(defs, clientPort, toServer, buf, off, len) : AppProto.Failed;
+    const r2 = clientPort !== serverPort ? this.probePort(defs, tcp, clientPort, toServer, buf, off, len) : AppProto.Failed;
     if (r2 > 0 && r2 !== AppProto.Failed) return r2;
     if (needMore || r1 === DETECT_NEED_MORE || r2 === DETECT_NEED_MORE) return DETECT_NEED_MORE;
     return AppProto.Failed;
   }
 
   /** A protocol id, DETECT_NEED_MORE or AppProto.Failed (Failed when no probe is registered). */
-  private probePort(defs: AppLayerProtoDef[], port: number, toServer: boolean, buf: Uint8Array, off: number, len: number): number {
+  private probePort(defs: AppLayerProtoDef[], tcp: boolean, port: number, toServer: boolean, buf: Uint8Array, off: number, len: number): number {
     if (port === 0) return AppProto.Failed;
     let needMore = false;
     for (let d = 0; d < defs.length; d++) {
       const def = defs[d]!;
-      if (def.probe === undefined || def.ports.indexOf(port) < 0) continue;
-      const v = def.probe(toServer, buf, off, len);
+      const probe = tcp ? def.probe : (def.probeUdp ?? def.probe);
+      if (probe === undefined || def.ports.indexOf(port) < 0) continue;
+      const v = probe(toServer, buf, off, len);
       if (v === Probe.Match) return def.proto;
       if (v === Probe.NeedMore) needMore = true;
     }

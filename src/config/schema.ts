@@ -256,6 +256,10 @@ export interface MirrorsinkConfig {
     communityIdSeed: number;
     /** EVE http records (Suricata's eve-log http type): on unless `eve.http: false`. */
     http?: boolean;
+    /** EVE dns / tls / ssh records (Suricata's default eve-log types): on unless false. */
+    dns?: boolean;
+    tls?: boolean;
+    ssh?: boolean;
   };
   /** Flow table, flow logs, EVE flow records and pcap outputs (null = flows off). */
   flows: FlowsConfig | null;

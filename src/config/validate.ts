@@ -818,10 +818,16 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
   let communityId = true;
   let communityIdSeed = 0; // Suricata's default
   let eveHttp = true;
+  let eveDns = true;
+  let eveTls = true;
+  let eveSsh = true;
   if (typeof o.eve === 'string') evePath = outputPath(c, o.eve, ['eve']);
   else {
-    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log', 'anomaly', 'alert', 'community_id', 'community_id_seed', 'http']);
+    const eve = c.object(o.eve, ['eve'], ['path', 'fast_log', 'anomaly', 'alert', 'community_id', 'community_id_seed', 'http', 'dns', 'tls', 'ssh']);
     eveHttp = c.bool(eve.http, ['eve', 'http'], true);
+    eveDns = c.bool(eve.dns, ['eve', 'dns'], true);
+    eveTls = c.bool(eve.tls, ['eve', 'tls'], true);
+    eveSsh = c.bool(eve.ssh, ['eve', 'ssh'], true);
     evePath = outputPath(c, eve.path, ['eve', 'path']);
     fastLog = outputPath(c, eve.fast_log, ['eve', 'fast_log']);
     anomaly = validateEveAnomaly(c, eve.anomaly);
@@ -852,7 +858,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     keepFilterRejected,
     dedup,
     rules,
-    eve: { path: evePath, fastLog, anomaly, alert, communityId, communityIdSeed, http: eveHttp },
+    eve: { path: evePath, fastLog, anomaly, alert, communityId, communityIdSeed, http: eveHttp, dns: eveDns, tls: eveTls, ssh: eveSsh },
     flows,
     stream,
     defrag,

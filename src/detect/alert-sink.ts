@@ -6,16 +6,16 @@
  */
 import type { PacketView } from '../decode/packet-view.js';
 import type { Rule } from './rule.js';
-import type { HttpTx } from '../applayer/http/http-tx.js';
+import type { AppTx } from '../applayer/app-tx.js';
 
 export interface AlertSink {
   /**
-   * `tx`: the HTTP transaction a tx rule matched (EVE adds tx_id and the http object).
+   * `tx`: the app-layer transaction a tx rule matched (EVE adds tx_id and its protocol's object).
    * `streamMatch`: the rule's payload keywords matched stream data, not the packet payload
    * (Suricata's PACKET_ALERT_FLAG_STREAM_MATCH; tx matches count as such, as its STATE_MATCH
    * does); EVE logs that data as the alert's payload.
    */
-  alert(p: PacketView, rule: Rule, tx?: HttpTx | null, streamMatch?: boolean): void;
+  alert(p: PacketView, rule: Rule, tx?: AppTx | null, streamMatch?: boolean): void;
 }
 
 /** One line (without the newline) to an output. EveWriter implements it; tests use arrays. */

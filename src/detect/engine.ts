@@ -20,11 +20,14 @@
  *     - otherwise the alert goes to every sink (at most MAX_ALERTS_PER_PACKET per packet, as
  *       Suricata's packet-alert-max) and is counted by severity and by rule.
  *
- * Transactions (src/detect.c DetectRunTx): rules with HTTP buffers (rule.txDir) are not packet
- * candidates; on a packet whose direction had an app-layer update (APP_UPDATED, set by the
- * stream stage) on an HTTP flow, each live tx of that direction not yet fully inspected gets
- * its candidates from the groups' per-buffer Aho-Corasick automata (rule-groups.ts TxGroup)
- * and is checked buffer by buffer once the tx progress allows. A (tx, rule) alerts once; a
+ * Transactions (src/detect.c DetectRunTx): rules with app-layer buffers (rule.txDir) are not
+ * packet candidates; on a packet whose direction had an app-layer update (APP_UPDATED, set by
+ * the stream stage or the UDP app-layer step) on a flow whose protocol serves transactions
+ * (applayer/app-tx.ts: HTTP, DNS, TLS, SSH), each live tx of that direction not yet fully
+ * inspected gets its candidates from the groups' per-buffer Aho-Corasick automata
+ * (rule-groups.ts TxGroup; a multi-buffer such as DNS query names instance by instance) and is
+ * checked buffer by buffer once the tx progress allows (a multi-buffer matches when any one
+ * instance does). A (tx, rule) alerts once; a
  * rule whose final buffers failed is not evaluated again for that tx; growing bodies are
  * inspected every 32 KiB and at completion (or flow end); a tx whose side is complete is
  * marked inspected for it (so the parser can free it). `alert http` rules without buffers
@@ -60,8 +63,9 @@
 import { APP_UPDATED, HAS_STREAM_DATA, STREAM_ADDED, STREAM_EST, STREAM_PSEUDO, type PacketView } from '../decode/packet-view.js';
 import { AppProto, appProtoCovers } from '../applayer/app-proto.js';
 import { matchAppProto } from './keywords/app-layer-protocol.js';
-import type { HttpParser } from '../applayer/http/http-parser.js';
-import { TxDone, type HttpTx } from '../applayer/http/http-tx.js';
+import type { HttpTx } from '../applayer/http/http-tx.js';
+import { TxDone, isAppTxParser, txClock, type AppTx, type AppTxParser } from '../applayer/app-tx.js';
+import { BUFFER_ID_MASK, TRANSFORM_DOTPREFIX } from './keywords/app-buffers.js';
 import { HttpBuf } from '../applayer/http/http-buffers.js';
 import { IPPROTO_SCTP } from '../decode/sctp.js';
 import { matchStreamSize } from './keywords/stream-size.js';
@@ -81,7 +85,7 @@ import { matchFlowCounter, type FlowCounterSource } from './keywords/flow-counte
 import { XbitStore } from './xbits.js';
 import type { XbitOp } from './keywords/xbits.js';
 import { FlowintCmd, type FlowintOp } from './keywords/flowint.js';
-import { Action, Proto, SigFlag, TxDir, type Rule } from './rule.js';
+import { Action, Proto, SigFlag, TxDir, type Rule, type TxBufferMatch } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
 import { Bucket, bucketOf, buildBuckets, type PatternRules, type ProtoBucket, type RuleGroup } from './rule-groups.js';
 import { ThresholdTable } from './threshold.js';
@@ -115,13 +119,12 @@ export interface DetectEngineOptions {
    * Thresholds start afresh (they belong to rules).
    */
   previous?: DetectEngine | null;
-  /** The app layer (protocol per flow, HTTP transactions) for `alert http` and tx rules. */
+  /** The app layer (protocol per flow, transactions) for `alert http|dns|...` and tx rules. */
   appLayer?: AppLayer | null;
 }
 
 export const MAX_ALERTS_PER_PACKET = 15;
-const HTTP_NOT_STARTED = 0;
-const HTTP_COMPLETE = 5;
+const TX_NOT_STARTED = 0;
 const TX_NO_MATCH = 0;
 const TX_MATCH = 1;
 const TX_CANT_MATCH = 2;
@@ -161,7 +164,8 @@ export class DetectEngine implements DetectStage {
   /** The to-server / to-client protocol detection completed since detect last saw the flow (PD-only rules). */
   private pdTs = false;
   private pdTc = false;
-  private readonly http: HttpParser | null;
+  /** Transaction sources by AppProto id (protocols whose parser serves AppTx). */
+  private readonly txSources: (AppTxParser | undefined)[] = [];
   /** Transactions inspected by tx rules (counted per tx and packet). */
   txInspected = 0;
 
@@ -216,7 +220,12 @@ export class DetectEngine implements DetectStage {
     this.alproto = al !== null ? al.state.alproto : null;
     this.alprotoTs = al !== null ? al.state.alprotoTs : null;
     this.alprotoTc = al !== null ? al.state.alprotoTc : null;
-    this.http = al !== null ? ((al.parser(AppProto.Http) as HttpParser | undefined) ?? null) : null;
+    if (al !== null) {
+      for (let proto = 1; proto < 255; proto++) {
+        const parser = al.parser(proto);
+        if (isAppTxParser(parser)) this.txSources[proto] = parser;
+      }
+    }
     const prev = opts.previous ?? null;
     if (prev !== null && flow !== null && prev.flow === flow && prev.flowState !== null) {
       this.flowState = prev.flowState;
@@ -355,10 +364,12 @@ export class DetectEngine implements DetectStage {
     }
     this.logged = 0;
     this.now = p.tsSec + p.tsNsec / 1e9;
+    txClock[0] = this.now;
     const stopped = this.maxWord >= 0 && this.runCandidates(p, established, slot, gen, null);
     // Transactions of the packet's direction that got new data (Suricata's DetectRunTx).
-    if (!stopped && slot >= 0 && this.http !== null && (p.streamFlags & APP_UPDATED) !== 0 && this.alproto![slot] === AppProto.Http) {
-      this.txPass(p, bucket, established, slot, gen);
+    if (!stopped && slot >= 0 && (p.streamFlags & APP_UPDATED) !== 0 && this.alproto !== null) {
+      const src = this.txSources[this.alproto[slot]!];
+      if (src !== undefined) this.txPass(src, p, bucket, established, slot, gen);
     }
   }
 
@@ -369,7 +380,7 @@ export class DetectEngine implements DetectStage {
    * Check the marked candidates (against the packet, or against `tx` in the tx pass), emit
    * alerts, clear the marks. Returns true when a pass rule stopped inspection.
    */
-  private runCandidates(p: PacketView, established: boolean, slot: number, gen: number, tx: HttpTx | null): boolean {
+  private runCandidates(p: PacketView, established: boolean, slot: number, gen: number, tx: AppTx | null): boolean {
     const cand = this.cand;
     const rules = this.rules;
     const fs = this.flowState;
@@ -389,7 +400,9 @@ export class DetectEngine implements DetectStage {
         } else {
           if (tx.hasMatched(rule.id)) continue;
           const r = this.txMatch(rule, p, established, slot, gen, tx);
-          if (r === TX_CANT_MATCH) tx.addMatched(~rule.id);
+          // An either-side rule that cannot match one side may still match the other (one
+          // TLS/SSH tx serves both): only a match ends it.
+          if (r === TX_CANT_MATCH && rule.txDir !== TxDir.Both) tx.addMatched(~rule.id);
           if (r !== TX_MATCH) continue;
           tx.addMatched(rule.id);
         }
@@ -426,11 +439,32 @@ export class DetectEngine implements DetectStage {
     return stopped;
   }
 
+  /** Scratch for transformed buffers (grows to the largest one seen; always a plain Uint8Array). */
+  private xbuf = new Uint8Array(256);
+
+  /**
+   * Instance k of buffer `id` of a tx: its length (-1 absent). A plain id leaves the bytes in
+   * tx.bytes at tx.offset; a transformed id (dotprefix: the base buffer with a '.' in front)
+   * builds them in this.xbuf at 0 (no per-packet object either way).
+   */
+  private instance(tx: AppTx, id: number, k: number): number {
+    if ((id & TRANSFORM_DOTPREFIX) === 0) return tx.bufferAt(id, k);
+    const n = tx.bufferAt(id & BUFFER_ID_MASK, k);
+    if (n < 0) return n;
+    if (this.xbuf.length < n + 1) this.xbuf = new Uint8Array(Math.max(n + 1, this.xbuf.length * 2));
+    const x = this.xbuf;
+    const src = tx.bytes;
+    const o = tx.offset;
+    x[0] = 0x2e;
+    for (let i = 0; i < n; i++) x[i + 1] = src[o + i]!;
+    return n + 1;
+  }
+
   /** Body inspection of this tx pass may run (see txPass). */
   private bodyReady = false;
 
   /** Mark the tx rules of one group and direction: buffers' fast patterns and the rest. */
-  private addTxGroup(g: RuleGroup | null, dir: number, tx: HttpTx): void {
+  private addTxGroup(g: RuleGroup | null, dir: number, tx: AppTx): void {
     if (g === null) return;
     const tg = g.tx[dir];
     if (tg === null || tg === undefined) return;
@@ -439,18 +473,22 @@ export class DetectEngine implements DetectStage {
     const ids = tg.bufIds;
     for (let b = 0; b < ids.length; b++) {
       const id = ids[b]!;
-      if (!this.bodyReady && (id === HttpBuf.RequestBody || id === HttpBuf.ResponseBody)) continue;
-      const len = tx.buffer(id);
-      if (len <= 0) continue;
-      const ac = tg.acs[b]!;
-      const n = ac.scan(tx.bytes, tx.offset, tx.offset + len);
-      if (n === 0) continue;
-      const hits = ac.hits;
-      const start = tg.patRuleStart[b]!;
-      const rs = tg.patRules[b]!;
-      for (let h = 0; h < n; h++) {
-        const pid = hits[h]!;
-        for (let k = start[pid]!; k < start[pid + 1]!; k++) this.mark(rs[k]!);
+      if (!this.bodyReady && isHttpBody(id)) continue;
+      // A multi-buffer (DNS names) is scanned instance by instance.
+      const count = tx.bufferCount(id & BUFFER_ID_MASK);
+      for (let inst = 0; inst < count; inst++) {
+        const len = this.instance(tx, id, inst);
+        if (len <= 0) continue;
+        const ac = tg.acs[b]!;
+        const n = (id & TRANSFORM_DOTPREFIX) === 0 ? ac.scan(tx.bytes, tx.offset, tx.offset + len) : ac.scan(this.xbuf, 0, len);
+        if (n === 0) continue;
+        const hits = ac.hits;
+        const start = tg.patRuleStart[b]!;
+        const rs = tg.patRules[b]!;
+        for (let h = 0; h < n; h++) {
+          const pid = hits[h]!;
+          for (let k = start[pid]!; k < start[pid + 1]!; k++) this.mark(rs[k]!);
+        }
       }
     }
   }
@@ -460,29 +498,20 @@ export class DetectEngine implements DetectStage {
    * alerts at most once; a tx whose side is complete is marked inspected for that side (and
    * then never looked at again, nor kept for detection's sake).
    */
-  private txPass(p: PacketView, bucket: ProtoBucket, established: boolean, slot: number, gen: number): void {
-    const parser = this.http!;
+  private txPass(parser: AppTxParser, p: PacketView, bucket: ProtoBucket, established: boolean, slot: number, gen: number): void {
     const toServer = p.flowDirection === 1;
     const dir = toServer ? TxDir.ToServer : TxDir.ToClient;
     const doneBit = toServer ? TxDone.InspectedToServer : TxDone.InspectedToClient;
+    const complete = parser.completeProgress;
     const n = parser.txCount(slot);
-    let completed: HttpTx | null = null;
+    let completed: AppTx | null = null;
     for (let i = 0; i < n; i++) {
       const tx = parser.getTx(slot, i)!;
       if ((tx.done & doneBit) !== 0) continue;
-      const prog = toServer ? tx.req.progress : tx.res.progress;
-      if (prog === HTTP_NOT_STARTED) continue;
-      // Body inspect windows (request/response-body-minimal-inspect-size): a growing body is
-      // inspected again once BODY_INSPECT_STEP more bytes arrived, and when the side completes.
-      const half = toServer ? tx.req : tx.res;
-      const last = toServer ? tx.bodyInspectedReq : tx.bodyInspectedRes;
-      // A flow-end pseudo packet inspects whatever the body has (it may never complete).
-      const final = prog === HTTP_COMPLETE || (p.streamFlags & STREAM_PSEUDO) !== 0;
-      this.bodyReady = final ? last !== half.bodyLen || half.bodyLen === 0 : half.bodyLen > 0 && (last < 0 ? half.bodyLen >= BODY_INSPECT_STEP : half.bodyLen - last >= BODY_INSPECT_STEP);
-      if (this.bodyReady) {
-        if (toServer) tx.bodyInspectedReq = half.bodyLen;
-        else tx.bodyInspectedRes = half.bodyLen;
-      }
+      const prog = tx.sideProgress(toServer);
+      if (prog === TX_NOT_STARTED) continue;
+      // HTTP bodies grow: they are inspected in windows (httpBodyReady).
+      this.bodyReady = tx.alproto === AppProto.Http ? httpBodyReady(tx as HttpTx, toServer, prog === complete || (p.streamFlags & STREAM_PSEUDO) !== 0) : true;
       this.txInspected++;
       this.inspector.stamp++;
       this.minWord = 0x7fffffff;
@@ -491,8 +520,8 @@ export class DetectEngine implements DetectStage {
       if (p.dport >= 0) this.addTxGroup(bucket.byDport.groupFor(p.dport), dir, tx);
       if (p.sport >= 0) this.addTxGroup(bucket.bySport.groupFor(p.sport), dir, tx);
       const stopped = this.maxWord >= 0 && this.runCandidates(p, established, slot, gen, tx);
-      if (prog === HTTP_COMPLETE) {
-        tx.markDone(doneBit);
+      if (prog === complete) {
+        tx.done |= doneBit;
         completed = tx;
       }
       if (stopped) break;
@@ -502,7 +531,7 @@ export class DetectEngine implements DetectStage {
   }
 
   /** A tx rule against one transaction (header checks as for packets, then its buffers). */
-  matchTxRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: HttpTx): boolean {
+  matchTxRule(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: AppTx): boolean {
     this.bodyReady = true;
     return this.txMatch(rule, p, established, slot, gen, tx) === TX_MATCH;
   }
@@ -511,44 +540,70 @@ export class DetectEngine implements DetectStage {
    * TX_MATCH, TX_NO_MATCH (may match later: buffers not there yet, a body still growing,
    * flowbits), or TX_CANT_MATCH: a buffer that will not change any more did not match.
    */
-  private txMatch(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: HttpTx): number {
-    if (!matchAddressesPorts(rule, p)) return TX_NO_MATCH;
-    if (rule.flow !== 0 && !matchFlow(rule.flow, p.flowDirection, established, p.rebuilt)) return TX_NO_MATCH;
-    if (rule.appProtoChecks.length > 0 && !this.matchAppProtoChecks(rule, p, slot)) return TX_NO_MATCH;
-    const hc = rule.headerChecks;
-    for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return TX_NO_MATCH;
-    const fc = rule.flowbitChecks;
-    for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return TX_NO_MATCH;
-    if (rule.xbitChecks.length > 0 && !this.checkXbits(rule.xbitChecks, p)) return TX_NO_MATCH;
-    if (rule.flowintChecks.length > 0 && !this.checkFlowints(rule.flowintChecks, slot, gen)) return TX_NO_MATCH;
-    const prog = rule.txDir === TxDir.ToServer ? tx.req.progress : tx.res.progress;
-    const complete = prog === HTTP_COMPLETE;
+  private txMatch(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number, tx: AppTx): number {
+    // A rule of another protocol's buffers never matches this tx (groups mix protocols).
+    if (rule.alproto !== tx.alproto) return TX_CANT_MATCH;
+    if (!this.txPacketChecks(rule, p, established, slot, gen)) return TX_NO_MATCH;
+    const sideTs = rule.txDir === TxDir.Both ? p.flowDirection === 1 : rule.txDir === TxDir.ToServer;
+    const prog = tx.sideProgress(sideTs);
+    const complete = prog === (this.txSources[tx.alproto]?.completeProgress ?? -1);
     const tbs = rule.txBuffers;
     // Cheap, final buffers first; bodies (which may still grow) after them.
     for (let pass = 0; pass < 2; pass++) {
       for (let i = 0; i < tbs.length; i++) {
         const tb = tbs[i]!;
-        const body = tb.buf === HttpBuf.RequestBody || tb.buf === HttpBuf.ResponseBody;
+        // Either-side rules read the to-client id of their buffers on the to-client side.
+        const buf = sideTs ? tb.buf : tb.resBuf;
+        const body = tx.alproto === AppProto.Http && isHttpBody(buf);
         if (body !== (pass === 1)) continue;
         if (prog < tb.progress) return TX_NO_MATCH;
         if (body && !this.bodyReady) return TX_NO_MATCH;
         const final = !body || complete;
-        let len = tx.buffer(tb.buf);
-        if (len < 0) return final ? TX_CANT_MATCH : TX_NO_MATCH;
-        let bytes = tx.bytes;
-        let off = tx.offset;
-        // TRANSFORM HOOK: the one place a buffer is transformed before bsize and its keywords.
-        if (tb.transforms !== null) {
-          len = this.transforms.apply(tb.transforms, bytes, off, len);
-          bytes = this.transforms.out;
-          off = 0;
-        }
-        if (tb.len !== null && !tb.len.test(len)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
-        if (tb.ops.length > 0 && !this.inspector.match(tb.ops, bytes, off, len)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
+        if (!this.bufferMatches(tx, tb, buf)) return final ? TX_CANT_MATCH : TX_NO_MATCH;
       }
     }
     if (rule.payload.length > 0 && !this.matchTxPayload(rule, p, tx)) return TX_NO_MATCH;
     return TX_MATCH;
+  }
+
+  /** Does one buffer of a tx rule match: any instance (a multi-buffer's; a single buffer has one)? */
+  private bufferMatches(tx: AppTx, tb: TxBufferMatch, buf: number): boolean {
+    const count = tx.bufferCount(buf & BUFFER_ID_MASK);
+    for (let k = 0; k < count; k++) {
+      const len = this.instance(tx, buf, k);
+      if (len < 0) continue;
+      let bytes = tx.bytes;
+      let off = tx.offset;
+      let n = len;
+      if ((buf & TRANSFORM_DOTPREFIX) !== 0) {
+        bytes = this.xbuf;
+        off = 0;
+      }
+      // TRANSFORM HOOK: the one place a buffer is transformed before bsize and its keywords.
+      if (tb.transforms !== null) {
+        n = this.transforms.apply(tb.transforms, bytes, off, n);
+        bytes = this.transforms.out;
+        off = 0;
+      }
+      if (tb.len !== null && !tb.len.test(n)) continue;
+      if (tb.ops.length > 0 && !this.inspector.match(tb.ops, bytes, off, n)) continue;
+      return true;
+    }
+    return false;
+  }
+
+  /** The packet-side checks of a tx rule: addresses, ports, flow, header keywords, flowbits, stream_size. */
+  private txPacketChecks(rule: Rule, p: PacketView, established: boolean, slot: number, gen: number): boolean {
+    if (!matchAddressesPorts(rule, p)) return false;
+    if (rule.flow !== 0 && !matchFlow(rule.flow, p.flowDirection, established, p.rebuilt)) return false;
+    const hc = rule.headerChecks;
+    for (let i = 0; i < hc.length; i++) if (!matchHeaderCheck(hc[i]!, p)) return false;
+    if (rule.appProtoChecks.length > 0 && !this.matchAppProtoChecks(rule, p, slot)) return false;
+    const fc = rule.flowbitChecks;
+    for (let i = 0; i < fc.length; i++) if (!this.checkFlowbits(fc[i]!, slot, gen)) return false;
+    if (rule.xbitChecks.length > 0 && !this.checkXbits(rule.xbitChecks, p)) return false;
+    if (rule.flowintChecks.length > 0 && !this.checkFlowints(rule.flowintChecks, slot, gen)) return false;
+    return rule.streamSize === null || matchStreamSize(rule.streamSize, p);
   }
 
   /**
@@ -557,15 +612,16 @@ export class DetectEngine implements DetectStage {
    * window or payload, else the transaction's raw start line + headers, else its body
    * (an approximation of the raw bytes the tx came in).
    */
-  private matchTxPayload(rule: Rule, p: PacketView, tx: HttpTx): boolean {
+  private matchTxPayload(rule: Rule, p: PacketView, tx: AppTx): boolean {
     const ops = rule.payload;
     const insp = this.inspector;
     if ((p.streamFlags & HAS_STREAM_DATA) !== 0 && insp.match(ops, p.streamBuf, p.streamOff, p.streamLen)) return true;
     if (p.payloadLen > 0 && insp.match(ops, p.buf, p.payloadOffset, p.payloadLen)) return true;
-    const toServer = rule.txDir === TxDir.ToServer;
-    let len = tx.buffer(toServer ? HttpBuf.RequestStart : HttpBuf.ResponseStart);
+    if (tx.alproto !== AppProto.Http) return false;
+    const toServer = rule.txDir === TxDir.Both ? p.flowDirection === 1 : rule.txDir === TxDir.ToServer;
+    let len = tx.bufferAt(toServer ? HttpBuf.RequestStart : HttpBuf.ResponseStart, 0);
     if (len > 0 && insp.match(ops, tx.bytes, tx.offset, len)) return true;
-    len = tx.buffer(toServer ? HttpBuf.RequestBody : HttpBuf.ResponseBody);
+    len = tx.bufferAt(toServer ? HttpBuf.RequestBody : HttpBuf.ResponseBody, 0);
     return len > 0 && insp.match(ops, tx.bytes, tx.offset, len);
   }
 
@@ -763,6 +819,26 @@ export class DetectEngine implements DetectStage {
     if (id === undefined || this.flow === null || slot < 0) return false;
     return this.flowbits.isSet(slot, this.flow.generation[slot]!, id);
   }
+}
+
+function isHttpBody(id: number): boolean {
+  return id === HttpBuf.RequestBody || id === HttpBuf.ResponseBody;
+}
+
+/**
+ * HTTP body inspect windows (request/response-body-minimal-inspect-size): a growing body is
+ * inspected again once BODY_INSPECT_STEP more bytes arrived, and when the side completes or
+ * the flow ends (`final`: it may never complete). Records what was inspected.
+ */
+function httpBodyReady(tx: HttpTx, toServer: boolean, final: boolean): boolean {
+  const half = toServer ? tx.req : tx.res;
+  const last = toServer ? tx.bodyInspectedReq : tx.bodyInspectedRes;
+  const ready = final ? last !== half.bodyLen || half.bodyLen === 0 : half.bodyLen > 0 && (last < 0 ? half.bodyLen >= BODY_INSPECT_STEP : half.bodyLen - last >= BODY_INSPECT_STEP);
+  if (ready) {
+    if (toServer) tx.bodyInspectedReq = half.bodyLen;
+    else tx.bodyInspectedRes = half.bodyLen;
+  }
+  return ready;
 }
 
 function matchAddressesPorts(rule: Rule, p: PacketView): boolean {

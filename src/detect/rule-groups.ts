@@ -15,7 +15,7 @@
  */
 import { buildScanner, type PatternScanner } from './prefilter-native.js';
 import { AddressIndex } from './address-index.js';
-import { Proto, SigFlag, type Rule } from './rule.js';
+import { Proto, SigFlag, TxDir, type Rule } from './rule.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../decode/packet-view.js';
 import type { PortSet } from './port-set.js';
 
@@ -57,19 +57,21 @@ export class TxGroup {
   readonly patRules: Int32Array[];
   readonly always: Int32Array;
 
-  constructor(rules: readonly Rule[]) {
+  constructor(rules: readonly Rule[], dir: number) {
     const always: number[] = [];
     const byBuf = new Map<number, { index: Map<string, number>; patterns: Uint8Array[]; lists: number[][] }>();
     for (const r of [...rules].sort((a, b) => a.id - b.id)) {
       const pat = r.prefilterPattern;
-      if (pat === null || r.prefilterBuffer < 0) {
+      // A rule of either side finds its pattern in that side's buffer.
+      const pbuf = dir === TxDir.ToClient && r.txDir === TxDir.Both ? r.prefilterBufferTc : r.prefilterBuffer;
+      if (pat === null || pbuf < 0) {
         always.push(r.id);
         continue;
       }
-      let e = byBuf.get(r.prefilterBuffer);
+      let e = byBuf.get(pbuf);
       if (e === undefined) {
         e = { index: new Map(), patterns: [], lists: [] };
-        byBuf.set(r.prefilterBuffer, e);
+        byBuf.set(pbuf, e);
       }
       const key = Buffer.from(pat.buffer, pat.byteOffset, pat.byteLength).toString('latin1');
       let pid = e.index.get(key);
@@ -171,8 +173,9 @@ export class RuleGroup {
     this.ruleIds = Int32Array.from(allRules.map((r) => r.id).sort((a, b) => a - b));
     // Transaction rules are candidates only in the tx pass (engine.ts), by their buffers.
     for (const dir of [1, 2]) {
-      const txr = allRules.filter((r) => r.txDir === dir);
-      if (txr.length > 0) this.tx[dir] = new TxGroup(txr);
+      // Rules of symmetric buffers (TxDir.Both: DNS names, events) inspect either side.
+      const txr = allRules.filter((r) => r.txDir === dir || r.txDir === TxDir.Both);
+      if (txr.length > 0) this.tx[dir] = new TxGroup(txr, dir);
     }
     const rules = allRules.filter((r) => r.txDir === 0).sort((a, b) => a.id - b.id);
     const noPattern = rules.filter((r) => r.prefilterPattern === null);

@@ -66,15 +66,16 @@ import {
   BufDir,
   CONTENT_MODIFIERS,
   PCRE_BUFFER_FLAGS,
-  STICKY_BUFFERS,
-  bufferProgress,
   fastPatternPriority,
   parseLenCheck,
   parseUrilen,
   type HttpBufDef,
-  type LenCheck,
 } from './keywords/http.js';
-import { AppProto } from '../applayer/app-proto.js';
+import { AppProto, appProtoName } from '../applayer/app-proto.js';
+import {
+  BUFFER_ID_MASK, INT_KEYWORDS, LEGACY_KEYWORDS, STICKY_BUFFERS, TRANSFORM_DOTPREFIX, appModule, appModuleByName, appTxEvent,
+} from './keywords/app-buffers.js';
+import type { ValueCheck } from './rule.js';
 import { HttpBuf } from '../applayer/http/http-buffers.js';
 import { TxDir, type TxBufferMatch } from './rule.js';
 import { headerAppProto, noParserFor, parseAppLayerProtocol } from './keywords/app-layer-protocol.js';
@@ -118,11 +119,6 @@ const PROTOCOLS: Record<string, ProtoValue> = {
   sctp: Proto.Sctp,
 };
 
-/** App-layer protocols of the rule header: TCP plus the flow's app protocol (AppProtoEquals). */
-const APP_PROTOCOLS: Record<string, number> = {
-  http: AppProto.Http,
-  http1: AppProto.Http,
-};
 
 /** Split the options part on `;` not preceded by `\`. Exported for tests. */
 export function splitOptions(body: string): string[] {
@@ -196,6 +192,9 @@ const SUPPORTED = new Set([
   ...TRANSFORM_KEYWORDS.keys(),
   ...HEADER_BUFFERS.keys(),
   ...FLOW_COUNTER_KEYWORDS,
+  ...INT_KEYWORDS.keys(),
+  ...LEGACY_KEYWORDS.keys(),
+  'dotprefix',
 ]);
 
 export function isSupportedKeyword(name: string): boolean {
@@ -230,10 +229,13 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   if (action === undefined) throw new RuleError(`unknown action '${tokens[0]}'`, 'unknown action');
   if (tokens.length < 2) throw new RuleError('rule header has no protocol', 'syntax');
   const protoText = tokens[1]!.toLowerCase();
-  // Detect-only protocols (`alert smtp`): their transports plus the app_proto check.
-  const hdrApp = APP_PROTOCOLS[protoText] === undefined ? headerAppProto(protoText) : undefined;
-  const alproto = APP_PROTOCOLS[protoText] ?? hdrApp?.alproto ?? 0;
-  const proto = hdrApp !== undefined ? hdrApp.proto : alproto !== 0 ? Proto.Tcp : PROTOCOLS[protoText];
+  // App-layer protocols of the rule header: a parsed protocol's keyword module
+  // (keywords/app-buffers.ts) or a detect-only one (`alert smtp`); the transport plus the flow's
+  // app protocol (AppProtoEquals).
+  const appMod = appModuleByName(protoText);
+  const hdrApp = appMod === undefined ? headerAppProto(protoText) : undefined;
+  const alproto = appMod?.alproto ?? hdrApp?.alproto ?? 0;
+  const proto = appMod !== undefined ? (appMod.udp ? Proto.TcpUdp : Proto.Tcp) : hdrApp !== undefined ? hdrApp.proto : PROTOCOLS[protoText];
   if (proto === undefined) {
     if (/^[a-z][a-z0-9_.-]*$/.test(protoText)) throw unsupportedProtocol(protoText);
     throw new RuleError(`bad protocol '${tokens[1]}'`, 'syntax');
@@ -315,6 +317,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     txBuffers: [],
     txDir: TxDir.None,
     prefilterBuffer: -1,
+    prefilterBufferTc: -1,
     flowbitChecks: [],
     flowbitActions: [],
     xbitChecks: [],
@@ -335,7 +338,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   // transform after the buffer already has keywords, id + 256 * n (its own TxBufferMatch).
   const bufOps = new Map<number, PayloadOp[]>();
   const bufDefs = new Map<number, HttpBufDef>();
-  const bufLen = new Map<number, LenCheck>();
+  const bufLen = new Map<number, ValueCheck>();
   const bufXf = new Map<number, Transform[]>();
   let xfInstances = 0;
   /** The sticky buffer content goes to (null: the payload), and its list key. */
@@ -404,7 +407,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       throw noParserFor(name, alproto);
     }
     if (stickyDef !== undefined) {
-      if (alproto === 0 && rule.proto !== Proto.Tcp && rule.proto !== Proto.Any) throw invalidValue(name, `HTTP buffer in a '${protoText}' rule`);
+      checkBufferProtocol(name, stickyDef, rule, protoText);
       sticky = stickyDef;
       stickyKey = stickyDef.id;
       hdrSticky = -1;
@@ -442,6 +445,44 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
         bufXf.set(stickyKey, chain);
       }
       chain.push(t);
+      continue;
+    }
+    const intKw = INT_KEYWORDS.get(name);
+    if (intKw !== undefined) {
+      // An integer keyword of a protocol's tx (dns.opcode, tls.version ...): a value check.
+      checkBufferProtocol(name, intKw.def, rule, protoText);
+      listOf(intKw.def);
+      if (bufLen.has(intKw.def.id)) throw invalidValue(name, 'given twice');
+      bufLen.set(intKw.def.id, intKw.parse(value));
+      continue;
+    }
+    const legacy = LEGACY_KEYWORDS.get(name);
+    if (legacy !== undefined) {
+      checkBufferProtocol(name, legacy.def, rule, protoText);
+      const op = legacyContent(name, need(), legacy.mode);
+      if (legacy.nocase === true) op.nocase = true;
+      listOf(legacy.def).push(op);
+      continue;
+    }
+    if (name === 'dotprefix') {
+      // A transform: the buffer gets a leading '.'; it must come before the buffer's matches.
+      if (sticky === null) throw invalidValue(name, 'needs a sticky buffer before it');
+      if ((sticky.id & TRANSFORM_DOTPREFIX) !== 0) throw invalidValue(name, 'given twice');
+      const base = sticky;
+      const ops = bufOps.get(base.id);
+      if ((ops !== undefined && ops.length > 0) || bufLen.has(base.id)) throw invalidValue(name, "must come before the buffer's content");
+      if (ops !== undefined) {
+        bufOps.delete(base.id);
+        bufDefs.delete(base.id);
+      }
+      sticky = {
+        ...base,
+        id: base.id | TRANSFORM_DOTPREFIX,
+        resId: base.resId >= 0 ? base.resId | TRANSFORM_DOTPREFIX : -1,
+        progress: (id: number) => base.progress(id & BUFFER_ID_MASK),
+      };
+      stickyKey = sticky.id;
+      listOf(sticky);
       continue;
     }
     const modDef = CONTENT_MODIFIERS.get(name);
@@ -575,6 +616,8 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       case 'fast_pattern':
         applyFastPattern(needContent(name), value);
         break;
+      case 'prefilter':
+        break;
       case 'pkt_data':
         // Switches inspection back to the packet payload.
         sticky = null;
@@ -693,9 +736,23 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
       case 'sameip':
         rule.sameip = true;
         break;
+      case 'app-layer-event': {
+        // A protocol's transaction event (dns.z_flag_set): an integer check on its event buffer.
+        const ev = appTxEvent(need());
+        if (ev !== undefined) {
+          if (ev.id < 0) throw new RuleError(`app-layer-event '${need().trim()}' is not an event Suricata knows`, `unsupported app-layer-event '${need().trim()}'`);
+          checkBufferProtocol(name, ev.def, rule, protoText);
+          listOf(ev.def);
+          if (bufLen.has(ev.def.id)) throw invalidValue(name, 'only one event of a protocol per rule');
+          const want = ev.id;
+          bufLen.set(ev.def.id, { test: (v: number) => v === want });
+          break;
+        }
+        rule.events.push(parseEventKeyword(name, need()));
+        break;
+      }
       case 'decode-event':
       case 'stream-event':
-      case 'app-layer-event':
       case 'engine-event':
         rule.events.push(parseEventKeyword(name, need()));
         break;
@@ -784,10 +841,10 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
   if (!haveSid) throw new RuleError('rule has no sid', 'missing sid');
   if (priorityKeyword !== null) rule.priority = priorityKeyword;
 
-  // ---- HTTP buffers: direction, then the tx buffer list ----
+  // ---- app-layer buffers: direction, then the tx buffer list ----
   // (Only pcre's HTTP flags reach here in a detect-only protocol's rule.)
   if (hdrApp !== undefined && bufOps.size > 0) throw noParserFor('pcre', alproto);
-  if (bufOps.size > 0) finishHttpBuffers(rule, protoText, bufOps, bufDefs, bufLen, bufXf, payload);
+  if (bufOps.size > 0) finishTxBuffers(rule, protoText, bufOps, bufDefs, bufLen, bufXf, payload);
   for (const [kind, ops] of hdrOps) {
     if (ops.length === 0) throw invalidValue('hdr', 'header buffer with nothing to match in it');
     rule.pktBuffers.push({ kind, ops });
@@ -821,6 +878,7 @@ export function parseRule(text: string, ctx: ParseContext, loc: RuleLocation): R
     const fp = chooseTxPrefilter(rule);
     rule.prefilterPattern = fp.pattern;
     rule.prefilterBuffer = fp.buffer;
+    rule.prefilterBufferTc = rule.txBuffers.find((b) => b.buf === fp.buffer)?.resBuf ?? fp.buffer;
   } else rule.prefilterPattern = choosePrefilterPattern(payload);
   rule.sigFlags = classifyStream(rule, protoText);
   if ((rule.sigFlags & SigFlag.OnlyStream) !== 0 && (rule.sigFlags & SigFlag.RequirePacket) !== 0) {
@@ -865,49 +923,104 @@ function isPdOnly(rule: Rule): boolean {
 }
 
 /**
- * The rule's HTTP buffers in rule.txBuffers: two-sided buffers (http.header, file.data, ...) go
+ * A sticky buffer fits the rule: its protocol is the header's (or the header names a transport
+ * the protocol runs on: HTTP over tcp, DNS over tcp or udp).
+ */
+function checkBufferProtocol(name: string, def: HttpBufDef, rule: Rule, protoText: string): void {
+  if (rule.alproto !== 0) {
+    if (def.alproto !== rule.alproto) throw invalidValue(name, `${appProtoName(def.alproto)} buffer in a '${protoText}' rule`);
+    return;
+  }
+  const udp = appModule(def.alproto)?.udp === true;
+  const ok = rule.proto === Proto.Tcp || rule.proto === Proto.Any || (udp && (rule.proto === Proto.Udp || rule.proto === Proto.TcpUdp));
+  if (!ok) throw invalidValue(name, `${def.alproto === AppProto.Http ? 'HTTP' : appProtoName(def.alproto)} buffer in a '${protoText}' rule`);
+}
+
+/**
+ * The rule's app-layer buffers in rule.txBuffers (all of one protocol): two-sided buffers (http.header, file.data, ...) go
  * to the side the rule inspects, which is the one its one-sided buffers name, else its flow
  * direction, else to the server (file.data: to the client). Buffers of both directions need
  * Suricata's `=>` rules, which are refused. Payload contents next to HTTP buffers stay in
  * rule.payload: the tx pass matches them on the packet's stream window or payload, else on the
  * transaction's raw start line + headers or body (engine.ts matchTxRule).
  */
-function finishHttpBuffers(
+function finishTxBuffers(
   rule: Rule,
   protoText: string,
   bufOps: Map<number, PayloadOp[]>,
   bufDefs: Map<number, HttpBufDef>,
-  bufLen: Map<number, LenCheck>,
+  bufLen: Map<number, ValueCheck>,
   bufXf: Map<number, Transform[]>,
   payload: PayloadOp[],
 ): void {
-  if (rule.proto !== Proto.Tcp && rule.proto !== Proto.Any) throw invalidValue('http', `HTTP buffers in a '${protoText}' rule`);
+  let bufProto = 0;
+  for (const def of bufDefs.values()) {
+    if (bufProto !== 0 && def.alproto !== bufProto) {
+      throw new RuleError(`buffers of two app-layer protocols (${appProtoName(bufProto)}, ${appProtoName(def.alproto)}) in one rule`, 'buffers of two protocols');
+    }
+    bufProto = def.alproto;
+  }
+  const udp = appModule(bufProto)?.udp === true;
+  if (rule.proto !== Proto.Tcp && rule.proto !== Proto.Any && !(udp && (rule.proto === Proto.Udp || rule.proto === Proto.TcpUdp))) {
+    throw invalidValue(bufProto === AppProto.Http ? 'http' : appProtoName(bufProto)!, `${bufProto === AppProto.Http ? 'HTTP' : appProtoName(bufProto)} buffers in a '${protoText}' rule`);
+  }
+  const what = bufProto === AppProto.Http ? 'HTTP' : appProtoName(bufProto)!.toUpperCase();
   let fixed = 0;
   let onlyFileData = true;
+  let preferClient = true;
+  // Every buffer the same on both sides (DNS names, opcode, events): the rule inspects either.
+  let symmetric = true;
   for (const def of bufDefs.values()) {
+    if (def.dir !== BufDir.Both || def.resId !== def.id) symmetric = false;
+    if (def.preferDir !== BufDir.ToClient) preferClient = false;
     if (def.dir !== BufDir.Both) fixed |= def.dir;
     if (def.id !== HttpBuf.RequestBody || def.resId !== HttpBuf.ResponseBody) onlyFileData = false;
   }
   if (fixed === (BufDir.ToServer | BufDir.ToClient)) {
-    throw new RuleError('HTTP buffers of both directions in one rule (needs a => rule)', 'http buffers of both directions');
+    throw new RuleError(`${what} buffers of both directions in one rule (needs a => rule)`, `${what.toLowerCase()} buffers of both directions`);
   }
   const flowDir = (rule.flow & FlowFlag.ToServer) !== 0 ? BufDir.ToServer : (rule.flow & FlowFlag.ToClient) !== 0 ? BufDir.ToClient : 0;
-  let dir = fixed !== 0 ? fixed : flowDir !== 0 ? flowDir : onlyFileData ? BufDir.ToClient : BufDir.ToServer;
+  let dir = fixed !== 0 ? fixed : flowDir !== 0 ? flowDir : onlyFileData || preferClient ? BufDir.ToClient : BufDir.ToServer;
   if (fixed !== 0 && flowDir !== 0 && fixed !== flowDir) {
-    throw new RuleError(`flow direction and HTTP buffer direction disagree`, 'http buffer direction');
+    throw new RuleError(`flow direction and ${what} buffer direction disagree`, `${what.toLowerCase()} buffer direction`);
   }
   if (dir === BufDir.Both) dir = BufDir.ToServer;
+  // No direction anywhere and buffers of both sides: either side (HTTP keeps its default side).
+  const either = fixed === 0 && flowDir === 0 && (symmetric || bufProto !== AppProto.Http);
   for (const [id, ops] of bufOps) {
     const def = bufDefs.get(id)!;
-    const buf = def.dir === BufDir.Both && dir === BufDir.ToClient ? def.resId : def.id;
+    const buf = !either && def.dir === BufDir.Both && dir === BufDir.ToClient ? def.resId : def.id;
+    const resBuf = either && def.resId >= 0 ? def.resId : buf;
     const len = bufLen.get(id) ?? null;
-    if (ops.length === 0 && len === null) throw invalidValue('http', `sticky buffer with nothing to match in it`);
+    if (ops.length === 0 && len === null) throw invalidValue(what.toLowerCase(), `sticky buffer with nothing to match in it`);
     const xf = bufXf.get(id);
-    const tb: TxBufferMatch = { buf, ops, len, progress: bufferProgress(buf), transforms: xf !== undefined && xf.length > 0 ? xf : null };
+    const tb: TxBufferMatch = { buf, ops, len, progress: def.progress(buf), resBuf, transforms: xf !== undefined && xf.length > 0 ? xf : null };
     rule.txBuffers.push(tb);
   }
-  rule.txDir = dir === BufDir.ToClient ? TxDir.ToClient : TxDir.ToServer;
-  if (rule.alproto === 0) rule.alproto = AppProto.Http;
+  rule.txDir = either ? TxDir.Both : dir === BufDir.ToClient ? TxDir.ToClient : TxDir.ToServer;
+  if (rule.alproto === 0) rule.alproto = bufProto;
+}
+
+/**
+ * A legacy value keyword's content (`tls.subject:"CN=x"`, `!"..."` negates): the value's bytes
+ * as a content, anchored for 'startswith' and 'exact' modes.
+ */
+function legacyContent(name: string, raw: string, mode: 'contains' | 'startswith' | 'exact'): ContentOp {
+  let v = raw.trim();
+  const negated = v.startsWith('!');
+  if (negated) v = v.slice(1).trim();
+  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
+  if (v === '') throw invalidValue(name, 'needs a value');
+  // The value is literal text: characters that mean something in a content go in as hex.
+  const text = v.replace(/[|";\\]/g, (c) => `|${c.charCodeAt(0).toString(16).padStart(2, '0')}|`);
+  const op = parseContent(`${negated ? '!' : ''}"${text}"`);
+  if (mode !== 'contains') {
+    op.startswith = true;
+    op.hasDepth = true;
+    op.depth = op.raw.length;
+  }
+  if (mode === 'exact') op.endswith = true;
+  return op;
 }
 
 /**

@@ -10,22 +10,28 @@ import type { PayloadOp } from './keywords/payload.js';
 import type { FlowbitOp } from './keywords/flowbits.js';
 import type { ThresholdSpec } from './keywords/threshold.js';
 import type { StreamSizeCheck } from './keywords/stream-size.js';
-import type { LenCheck } from './keywords/http.js';
 import type { AppProtoCheck } from './keywords/app-layer-protocol.js';
 import type { Transform } from './transforms.js';
 import type { FlowCounterCheck } from './keywords/flow-counters.js';
 import type { XbitOp } from './keywords/xbits.js';
 import type { FlowintOp } from './keywords/flowint.js';
 
-/** One HTTP buffer a tx rule inspects: its payload operations and/or a length check. */
+/** A check of a number: a buffer length (bsize, urilen) or an integer keyword's value. */
+export interface ValueCheck {
+  test(v: number): boolean;
+}
+
+/** One app-layer buffer a tx rule inspects: its payload operations and/or a length check. */
 export interface TxBufferMatch {
-  /** HttpBuf id (applayer/http/http-buffers.ts). */
+  /** Buffer id (HttpBuf, DnsBuf, TlsBuf, SshBuf: one space, keywords/app-buffers.ts). */
   buf: number;
   ops: PayloadOp[];
   /** bsize / urilen, null when none. */
-  len: LenCheck | null;
+  len: ValueCheck | null;
   /** Transaction progress (its side) needed before the buffer is inspected. */
   progress: number;
+  /** The to-client id of the buffer for TxDir.Both rules (tls.cert_subject: the server's); else buf. */
+  resBuf: number;
   /** Transforms applied to the buffer before ops and len (transforms.ts), null when none. */
   transforms: Transform[] | null;
 }
@@ -36,8 +42,9 @@ export interface PktBufferMatch {
   ops: PayloadOp[];
 }
 
-/** Rule.txDir values. */
-export const TxDir = { None: 0, ToServer: 1, ToClient: 2 } as const;
+/** Rule.txDir values. Both: an app-layer rule without a direction whose buffers exist on both
+ *  sides (DNS names, certificate fields, events): it inspects either side, as Suricata's. */
+export const TxDir = { None: 0, ToServer: 1, ToClient: 2, Both: 3 } as const;
 
 /** Action, numbered in Suricata's default action-order (pass first). */
 export const Action = {
@@ -182,6 +189,8 @@ export interface Rule {
   txDir: number;
   /** Where the prefilter pattern is looked for: -1 the payload/stream, else an HttpBuf id. */
   prefilterBuffer: number;
+  /** TxDir.Both rules: where the prefilter pattern is looked for on the to-client side. */
+  prefilterBufferTc: number;
 
   // ---- flowbits ----
   flowbitChecks: FlowbitOp[];

@@ -8,6 +8,7 @@ import type { AppLayer } from '../applayer/app-layer.js';
 import { AppProto, appProtoName } from '../applayer/app-proto.js';
 import { APP_LAYER_EVENT_NAMES } from '../applayer/app-layer-events.js';
 import type { HttpParser } from '../applayer/http/http-parser.js';
+import type { DnsParser } from '../applayer/dns/dns-parser.js';
 import { publishCounter } from './registry.js';
 
 /** Protocol ids with a name (failed included), in id order. */
@@ -36,7 +37,22 @@ export function registerAppLayerMetrics(registry: Registry, getApp: () => AppLay
     collect() {
       const a = getApp();
       const http = a !== null ? ((a.parser(AppProto.Http) as HttpParser | undefined) ?? null) : null;
-      publishCounter(this, [[{ app_proto: 'http' }, http !== null ? http.counters.txCreated : 0] as const]);
+      const dns = a !== null ? ((a.parser(AppProto.Dns) as DnsParser | undefined) ?? null) : null;
+      publishCounter(this, [
+        [{ app_proto: 'http' }, http !== null ? http.counters.txCreated : 0] as const,
+        [{ app_proto: 'dns' }, dns !== null ? dns.counters.txs : 0] as const,
+      ]);
+    },
+  });
+  new Counter({
+    name: 'mirrorsink_applayer_dns_tx_dropped_total',
+    help: 'DNS transactions dropped un-inspected: a flow had 32 waiting (the per-flow bound)',
+    registers,
+    collect() {
+      const a = getApp();
+      const dns = a !== null ? ((a.parser(AppProto.Dns) as DnsParser | undefined) ?? null) : null;
+      this.reset();
+      this.inc(dns !== null ? dns.counters.txsDropped : 0);
     },
   });
   new Counter({

@@ -31,7 +31,10 @@ import { eveFragmentsOf } from './rule-text.js';
 import { evePacketFields, evePayloadFields, type EvePayloadOptions } from './eve-payload.js';
 import { eveAppProtoFields, type AppLayer } from '../applayer/app-layer.js';
 import type { HttpTx } from '../applayer/http/http-tx.js';
+import type { AppTx } from '../applayer/app-tx.js';
+import { AppProto } from '../applayer/app-proto.js';
 import { formatHttpObject } from './eve-http.js';
+import { eveAlertAppObject, type EveAppOptions } from './eve-app.js';
 
 // Kept importable from here for existing callers.
 export { ruleEveFragments } from './rule-text.js';
@@ -60,8 +63,10 @@ export interface EveAlertOptions extends EvePayloadOptions {
    * flow's (cached per flow) when the packet has one, else the packet's own tuple.
    */
   communityIdSeed?: number | null;
-  /** The app layer: app_proto of the alert's flow. */
+  /** The app layer: app_proto of the alert's flow, its TLS/SSH state. */
   appLayer?: AppLayer | null;
+  /** ja3/ja4 and hassh in the tls/ssh objects of alerts (as the EVE records). */
+  app?: EveAppOptions;
 }
 
 function alertCommunityId(p: PacketView, slot: number, flow: EveFlowSource | null, seed: number): string | null {
@@ -106,11 +111,11 @@ function sourceTarget(p: PacketView, rule: Rule, srcIp: string, dstIp: string): 
 }
 
 /**
- * One EVE alert line (no trailing newline). `tx`: the HTTP transaction a tx rule matched.
+ * One EVE alert line (no trailing newline). `tx`: the app-layer transaction a tx rule matched.
  * `streamMatch`: the rule matched on stream data (the engine tells the sink); it picks what
  * `payload` shows and sets `stream`.
  */
-export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions = {}, tx: HttpTx | null = null, streamMatch = false): string {
+export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions = {}, tx: AppTx | null = null, streamMatch = false): string {
   const srcIp = packetAddress(p, true);
   const dstIp = packetAddress(p, false);
   const flow = opts.flow ?? null;
@@ -166,7 +171,8 @@ export function formatEveAlert(p: PacketView, rule: Rule, opts: EveAlertOptions 
     s += '}';
   }
 
-  if (tx !== null) s += `,"http":${formatHttpObject(tx)}`;
+  if (tx !== null && tx.alproto === AppProto.Http) s += `,"http":${formatHttpObject(tx as HttpTx)}`;
+  else s += eveAlertAppObject(tx, opts.appLayer ?? null, slot, opts.app);
   if (slot >= 0) s += eveAppProtoFields(opts.appLayer ?? null, slot);
   if (slot >= 0) {
     const toServer = p.flowDirection === 1;
@@ -197,7 +203,7 @@ export class EveAlertSink implements AlertSink {
     if (seed !== null && opts.flow && hasFlowKeys(opts.flow)) FlowCommunityIds.of(opts.flow, seed);
   }
 
-  alert(p: PacketView, rule: Rule, tx?: HttpTx | null, streamMatch = false): void {
+  alert(p: PacketView, rule: Rule, tx?: AppTx | null, streamMatch = false): void {
     this.count++;
     this.out.write(formatEveAlert(p, rule, this.opts, tx ?? null, streamMatch));
   }

@@ -33,6 +33,10 @@ import { AppLayer } from '../applayer/app-layer.js';
 import { AppProto } from '../applayer/app-proto.js';
 import type { HttpParser } from '../applayer/http/http-parser.js';
 import { TxDone } from '../applayer/http/http-tx.js';
+import type { DnsParser } from '../applayer/dns/dns-parser.js';
+import type { TlsParser } from '../applayer/tls/tls-parser.js';
+import { EveAppLogger } from '../output/eve-app.js';
+import { isFingerprintBuffer, isHasshBuffer } from '../detect/keywords/app-buffers.js';
 import { EveHttpLogger } from '../output/eve-http.js';
 import { loadRuleFiles } from '../detect/rule-loader.js';
 import { stageNeedWarnings } from '../detect/rule-needs.js';
@@ -65,6 +69,8 @@ export interface FlowBundle {
   app: AppLayer | null;
   /** EVE http records (eve.http, on by default), null when off or without EVE. */
   http: EveHttpLogger | null;
+  /** EVE dns / tls / ssh records (eve.dns, eve.tls, eve.ssh, on by default), null when all off or without EVE. */
+  appLog: EveAppLogger | null;
   outputs: FlowOutputs;
   files: FlowLogFileWriter | null;
 }
@@ -214,7 +220,7 @@ export interface StageContext {
 function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory: SessionDirectory, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
   const sessions = directory.sessions;
   const tableOptions = flowTableOptions(opts, directory, config.dedup.enabled);
-  const key = JSON.stringify({ flows: config.flows, stream: config.stream, eveHttp: config.eve.http !== false ? config.eve.path : null, merge: config.dedup.enabled, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, cid: [config.eve.communityId, config.eve.communityIdSeed], pcapOut: ctx.pcapOut ?? null });
+  const key = JSON.stringify({ flows: config.flows, stream: config.stream, eveHttp: config.eve.http !== false ? config.eve.path : null, eveApp: [config.eve.dns, config.eve.tls, config.eve.ssh, config.eve.anomaly], merge: config.dedup.enabled, sessions, names: tableOptions.sessionNames, eve: opts.eve ? config.eve.path : null, cid: [config.eve.communityId, config.eve.communityIdSeed], pcapOut: ctx.pcapOut ?? null });
   if (previous !== null && previous.key === key) return previous;
   // One midstream switch: flows.midstream (replay --midstream) or stream.midstream sets both.
   const midstream = config.stream.midstream;
@@ -231,6 +237,9 @@ function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory:
   }
   // Before the flow outputs: a flow's http records precede its flow record, as in Suricata.
   const http = app !== null && eve !== null && config.eve.http !== false ? new EveHttpLogger(eve, table, app, { pcapCnt: ctx.pcapCnt === true }) : null;
+  const an = config.eve.anomaly;
+  const appOn = { dns: config.eve.dns !== false, tls: config.eve.tls !== false, ssh: config.eve.ssh !== false, anomalies: an.enabled && an.types.applayer };
+  const appLog = app !== null && eve !== null && (appOn.dns || appOn.tls || appOn.ssh || appOn.anomalies) ? new EveAppLogger(eve, table, app, { ...appOn, pcapCnt: ctx.pcapCnt === true }) : null;
   const l = opts.log;
   const outputs = createFlowOutputs({
     table,
@@ -249,7 +258,7 @@ function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory:
     ...(ctx.pcapOut !== undefined ? { pcapOut: ctx.pcapOut.path, pcapMode: ctx.pcapOut.mode } : {}),
     ...(opts.alertPcapDir !== null ? { flowRing: { dir: opts.alertPcapDir } } : {}),
   });
-  return { key, table, stream, app, http, outputs, files: outputs.files };
+  return { key, table, stream, app, http, appLog, outputs, files: outputs.files };
 }
 
 /** The dedup table, kept across a reload that leaves its settings alone (copies in flight still meet). */
@@ -356,10 +365,18 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
   const outputs: PacketOutput[] = [];
   if (flows !== null) outputs.push(...flows.outputs.outputs);
   if (flows?.http) outputs.push(flows.http);
+  if (flows?.appLog) outputs.push(flows.appLog);
+  // JA3/JA4 and hassh go in EVE when a rule uses them (Suricata computes them only then).
+  const fingerprints = ruleSet !== null && ruleSet.rules.some((r) => r.txBuffers.some((b) => isFingerprintBuffer(b.buf)));
+  const hassh = ruleSet !== null && ruleSet.rules.some((r) => r.txBuffers.some((b) => isHasshBuffer(b.buf)));
+  if (flows?.appLog) {
+    flows.appLog.opts.fingerprints = fingerprints;
+    flows.appLog.opts.hassh = hassh;
+  }
 
   let detect: DetectEngine | null = null;
   if (ruleSet !== null) {
-    const sinks: AlertSink[] = eve !== null ? [new EveAlertSink(eve, { ...config.eve.alert, streamStore: flows?.stream?.store ?? null, flow: flows?.table ?? null, appLayer: flows?.app ?? null, pcapCnt: ctx.pcapCnt === true, sessionName: (i) => sessions.name(i), communityIdSeed: config.eve.communityId ? config.eve.communityIdSeed : null })] : [];
+    const sinks: AlertSink[] = eve !== null ? [new EveAlertSink(eve, { ...config.eve.alert, streamStore: flows?.stream?.store ?? null, flow: flows?.table ?? null, appLayer: flows?.app ?? null, app: { fingerprints, hassh }, pcapCnt: ctx.pcapCnt === true, sessionName: (i) => sessions.name(i), communityIdSeed: config.eve.communityId ? config.eve.communityIdSeed : null })] : [];
     const ring = flows?.outputs.ring ?? null;
     if (ring !== null && flowOpts?.alertPcapDir) {
       try {
@@ -380,6 +397,10 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
 
   // HTTP transactions are freed once every consumer is done with them (detection marks both
   // directions inspected, the EVE http logger marks them logged).
+  const tlsParser = (flows?.app?.parser(AppProto.Tls) as TlsParser | undefined) ?? undefined;
+  if (tlsParser !== undefined) tlsParser.fingerprints = fingerprints;
+  const dnsParser = (flows?.app?.parser(AppProto.Dns) as DnsParser | undefined) ?? undefined;
+  if (dnsParser !== undefined) dnsParser.inspectRequired = detect !== null;
   const httpParser = (flows?.app?.parser(AppProto.Http) as HttpParser | undefined) ?? undefined;
   if (httpParser !== undefined) {
     httpParser.releaseMask = (detect !== null ? TxDone.InspectedToServer | TxDone.InspectedToClient : 0) | (flows?.http ? TxDone.Logged : 0);

@@ -24,6 +24,7 @@ import type { FlowStorage, FlowStorageClient } from '../flow/flow-storage.js';
 import {
   APP_UPDATED,
   IPPROTO_TCP,
+  IPPROTO_UDP,
   PacketView,
   STREAM_EST,
   STREAM_PSEUDO,
@@ -58,6 +59,8 @@ export interface StreamAppSink {
   onEnd(slot: number, toServer: boolean): void;
   /** The parser asked for raw inspection of that direction now (taken once). */
   takeRawTrigger?(slot: number, toServer: boolean): boolean;
+  /** A UDP packet of a flow (datagram protocols: DNS). */
+  onUdpPacket?(p: PacketView): void;
   /** The session is async (one direction only is seen). */
   oneSided?(slot: number): void;
 }
@@ -138,6 +141,11 @@ export class TcpStreamStage implements StreamStage, FlowStorageClient {
 
   /** Per packet, after flow.update and before detection. */
   update(p: PacketView): void {
+    // UDP flows have no stream: each datagram goes to the app layer as it comes (DNS).
+    if (p.ipProto === IPPROTO_UDP) {
+      if (this.app !== null && this.app.onUdpPacket !== undefined) this.app.onUdpPacket(p);
+      return;
+    }
     this.track(p);
     if (p.streamEvents !== 0) publishStreamEvents(p);
   }

@@ -50,7 +50,8 @@ describe('protocol detection', () => {
 
   it('detects by probing parser on the destination port, then the source port', () => {
     const al = new AppLayer(4);
-    const dnsQuery = Buffer.from('001c12340100000100000000000003777777076578616d706c6503636f6d0000010001', 'hex');
+    // Length prefix 33: the message is complete (the DNS probe parses a complete message).
+    const dnsQuery = Buffer.from('002112340100000100000000000003777777076578616d706c6503636f6d0000010001', 'hex');
     al.open(0, true, 40000, 53);
     feed(al, 0, true, dnsQuery);
     expect(names(al, 0)[0]).toBe('dns');

@@ -300,3 +300,16 @@ describe('dedup section', () => {
     }
   });
 });
+
+describe('eve.dns / eve.tls / eve.ssh (issue 14)', () => {
+  it('on by default, false turns each off, other values name file:line and key', () => {
+    const dir = tmpDir();
+    const on = loadConfig({ file: writeConfig(dir, 'eve: out/eve.json\n'), env: {} }).config.eve;
+    expect([on.dns, on.tls, on.ssh]).toEqual([true, true, true]);
+    const off = loadConfig({ file: writeConfig(dir, 'eve:\n  path: out/eve.json\n  dns: false\n  tls: false\n  ssh: no\n'), env: {} }).config.eve;
+    expect([off.dns, off.tls, off.ssh]).toEqual([false, false, false]);
+    const file = writeConfig(dir, 'eve:\n  path: out/eve.json\n  dns: 5\n');
+    const problems = problemsOf(() => loadConfig({ file, env: {} }));
+    expect(problems.some((p) => p.startsWith(`${file}:3: eve.dns:`)), problems.join('\n')).toBe(true);
+  });
+});

@@ -50,9 +50,10 @@ describe('rule files', () => {
     writeFileSync(
       f,
       [
-        // alert http and http.* load since the HTTP app layer (issue 13): dns/tls stand in.
-        'alert dns any any -> any any (msg:"h"; content:"GET"; dns.query; sid:10;)',
-        'alert tcp any any -> any any (msg:"u"; content:"x"; tls.sni; sid:11;)',
+        // alert http/dns/tls and their buffers load since the app layer (issues 13, 14): modbus
+        // and krb5 stand in.
+        'alert modbus any any -> any any (msg:"h"; content:"GET"; krb5.cname; sid:10;)',
+        'alert tcp any any -> any any (msg:"u"; content:"x"; krb5.cname; sid:11;)',
         'alert tcp any any -> any any (msg:"ok"; sid:12;)',
         'alert tcp any any -> any any (msg:"bad depth"; content:"abcd"; depth:2; sid:13;)',
         'alert tcp any any -> any any (msg:"no sid";)',
@@ -64,15 +65,15 @@ describe('rule files', () => {
     expect(rs.loaded).toBe(1);
     expect(rs.failed).toBe(6);
     expect(rs.failures.map((x) => [x.line, x.sid, x.category])).toEqual([
-      [1, 10, "unsupported protocol 'dns'"],
-      [2, 11, "unsupported keyword 'tls.sni'"],
+      [1, 10, "unsupported protocol 'modbus'"],
+      [2, 11, "unsupported keyword 'krb5.cname'"],
       [4, 13, "invalid 'depth'"],
       [5, null, 'missing sid'],
       [6, 14, 'unknown classtype'],
       [7, 15, 'syntax'],
     ]);
     expect(rs.failures[0]!.file).toBe(f);
-    expect(rs.failuresByReason["unsupported protocol 'dns'"]).toBe(1);
+    expect(rs.failuresByReason["unsupported protocol 'modbus'"]).toBe(1);
   });
 
   it('a missing rules file is a MirrorsinkError(E_RULE)', () => {
@@ -105,7 +106,7 @@ describe('header', () => {
         'alert tcp-stream any any -> any any (sid:6;)',
         'alert icmpv6 any any -> any any (sid:7;)',
         'alert ipv6 any any -> any any (sid:8;)',
-        'alert dns any any -> any any (sid:9;)',
+        'alert modbus any any -> any any (sid:9;)',
         'config tcp any any -> any any (sid:10;)',
       ].join('\n'),
     );
@@ -118,7 +119,7 @@ describe('header', () => {
     expect(by(6).proto).toBe(Proto.Tcp);
     expect(by(7).proto).toBe(Proto.Icmpv6);
     expect(by(8).proto).toBe(Proto.Ipv6);
-    expect(rs.failures.map((f) => f.reason)).toEqual(["unsupported protocol 'dns'", "unknown action 'config'"]);
+    expect(rs.failures.map((f) => f.reason)).toEqual(["unsupported protocol 'modbus'", "unknown action 'config'"]);
   });
 
   it('directions -> and <>', () => {
@@ -281,11 +282,10 @@ describe('unsupported things are named', () => {
   it.each([
     // http.uri, http_uri, file_data and pcre /U load since the HTTP app layer (issue 13).
     ['http.request_header; content:"a";', "unsupported keyword 'http.request_header'"],
-    ['tls.cert_issuer; content:"a";', "unsupported keyword 'tls.cert_issuer'"],
-    ['dns.query; content:"a";', "unsupported keyword 'dns.query'"],
-    ['tls.sni; content:"a";', "unsupported keyword 'tls.sni'"],
+    // tls.* and dns.* load since the DNS/TLS/SSH app layer (issue 14).
+    ['krb5.cname; content:"a";', "unsupported keyword 'krb5.cname'"],
+    ['sip.method; content:"a";', "unsupported keyword 'sip.method'"],
     // stream_size and stream-event are supported since the stream stage (issue 12).
-    ['dns.query; content:"a";', "unsupported keyword 'dns.query'"],
     ['content:"a"; pcre:"/a/K";', 'unsupported pcre modifier'],
     ['byte_test:1,=,1,0,dce;', "unsupported keyword 'byte_test' dce"],
     ['decode-event:ipv4.no_such_event;', "unsupported decode-event 'ipv4.no_such_event'"],

@@ -56,7 +56,7 @@ if (validate === null) process.stderr.write('\nNOTICE: ../shared/reference/eve-s
     // The schema is strict (additionalProperties: false): an unknown field would be caught.
     expect(validate!({ timestamp: '2026-11-02T09:00:00.000000+0000', event_type: 'alert', not_in_the_schema: 1 })).toBe(false);
     // The types these captures must produce on this branch; more types only add records.
-    for (const t of ['alert', 'anomaly', 'flow', 'http']) expect(types.get(t) ?? 0, `${t} records`).toBeGreaterThan(0);
+    for (const t of ['alert', 'anomaly', 'flow', 'http', 'dns', 'tls', 'ssh']) expect(types.get(t) ?? 0, `${t} records`).toBeGreaterThan(0);
     expect(lines).toBeGreaterThan(1000);
   }, 600_000);
 

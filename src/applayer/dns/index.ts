@@ -13,6 +13,8 @@
  *                 dns.rrtype                  tx.message.queries[i].rrtype (dnsRrtypeFromName)
  *                 app-layer-event:dns.*       tx.events (dnsEventByName for rule spelling)
  *   EVE           dnsTxEve(tx) (version 3)
+ *   framework     register.ts (protocol table entry), dns-parser.ts (DnsParser: per-slot state,
+ *                 DnsTxView = AppTx), dns-buffers.ts (DnsBuf ids the keywords name)
  */
 export * from './dns-message.js';
 export * from './dns-state.js';

@@ -14,6 +14,7 @@ import type { AppLayerProtoParser } from '../parser.js';
 import { HttpBuf } from './http-buffers.js';
 import type { HttpConfig } from './http-config.js';
 import { HttpEvent, HTTP_EVENT_NAMES } from './http-events.js';
+import type { AppTxParser } from '../app-tx.js';
 import { HttpProgress, HttpTx, lowerAscii, SRC_NORM, SRC_RAW, TxDone, type HttpHalf } from './http-tx.js';
 import { finishHeaders } from './header-normalize.js';
 import { normalizedScratch, normalizePath, parseUri, UriParts, urlDecode } from './uri-normalize.js';
@@ -143,7 +144,8 @@ const uri = new UriParts();
 const CRLF = Uint8Array.of(0x0d, 0x0a);
 const CRLF_CRLF = Uint8Array.of(0x0d, 0x0a, 0x0d, 0x0a);
 
-export class HttpParser implements AppLayerProtoParser {
+export class HttpParser implements AppLayerProtoParser, AppTxParser {
+  readonly completeProgress: number = HttpProgress.Complete;
   readonly counters = new HttpCounters();
   private readonly conns: (HttpConn | undefined)[];
   private readonly connPool: HttpConn[] = [];

@@ -7,12 +7,14 @@
 import { decodeBody, Encoding } from './http-decompress.js';
 import { FIRST_RESPONSE_BUF, HttpBuf, HTTP_BUF_COUNT } from './http-buffers.js';
 import { HttpEvent } from './http-events.js';
+import { AppProto } from '../app-proto.js';
+import { TxDone, type AppTx } from '../app-tx.js';
 
 /** Progress per direction, libhtp's values (reference §6). */
 export const HttpProgress = { NotStarted: 0, Line: 1, Headers: 2, Body: 3, Trailer: 4, Complete: 5 } as const;
 
-/** Consumer marks (tx.done). */
-export const TxDone = { InspectedToServer: 1, InspectedToClient: 2, Logged: 4 } as const;
+/** Consumer marks (tx.done): the app layer's one set (app-tx.ts). */
+export { TxDone };
 
 /** Where a buffer's bytes are. */
 const SRC_RAW = 0;
@@ -171,7 +173,8 @@ export function nameEqualsNoZero(b: Uint8Array, off: number, len: number, lowerN
   return k === lowerName.length;
 }
 
-export class HttpTx {
+export class HttpTx implements AppTx {
+  readonly alproto = AppProto.Http;
   /** Transaction id within the flow, from 0. */
   id = 0;
   readonly req = new HttpHalf();
@@ -232,6 +235,19 @@ export class HttpTx {
     this.offset = 0;
   }
 
+  sideProgress(toServer: boolean): number {
+    return toServer ? this.req.progress : this.res.progress;
+  }
+
+  /** HTTP buffers are single buffers: one instance or none. */
+  bufferCount(id: number): number {
+    return this.buffer(id) < 0 ? 0 : 1;
+  }
+
+  bufferAt(id: number, _k: number): number {
+    return this.buffer(id);
+  }
+
   get progressToServer(): number {
     return this.req.progress;
   }
@@ -273,8 +289,9 @@ export class HttpTx {
   buffer(id: number): number {
     const half = id < FIRST_RESPONSE_BUF ? this.req : this.res;
     if (id === HttpBuf.RequestBody || id === HttpBuf.ResponseBody) return this.body(half, id === HttpBuf.ResponseBody);
-    const len = half.len[id]!;
-    if (len < 0) return -1;
+    const len = half.len[id];
+    // Absent, or not an HTTP buffer id (rule groups mix protocols): no buffer.
+    if (len === undefined || len < 0) return -1;
     this.bytes = half.src[id] === SRC_RAW ? half.raw : half.norm;
     this.offset = half.off[id]!;
     return len;

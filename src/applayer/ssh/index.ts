@@ -9,6 +9,8 @@
  *                 ssh.hassh.server / ssh.hassh.server.string    s.server.hassh
  *                 app-layer-event:ssh.*                         s.events
  *   EVE           sshEve(s, { hassh })
+ *   framework     register.ts, ssh-parser.ts (SshParser: per-slot state, SshTxView = AppTx),
+ *                 ssh-buffers.ts (SshBuf ids)
  */
 export * from './ssh-state.js';
 export * from './ssh-probe.js';

@@ -23,6 +23,8 @@
  *                 ja4.hash                        s.ja4
  *                 app-layer-event:tls.*           s.events
  *   EVE           tlsEve(s, { fingerprints }) (ja3/ja4 only when enabled, as Suricata); tlsEveLoggable(s)
+ *   framework     register.ts, tls-parser.ts (TlsParser: per-slot state, TlsTxView = AppTx; JA3/JA4
+ *                 computed only when TlsParser.fingerprints), tls-buffers.ts (TlsBuf ids)
  */
 export * from './tls-state.js';
 export * from './tls-hello.js';

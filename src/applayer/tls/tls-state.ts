@@ -125,6 +125,11 @@ export class TlsState {
   /** ServerHello version, replaced by supported_versions (tls.version to client; EVE version). */
   serverVersion = 0;
   sni: string | null = null;
+  /**
+   * Compute JA3/JA3S/JA4 (Suricata: only when a rule uses them or EVE asks). On by default for
+   * direct users; the app layer's TlsParser turns it off unless enabled.
+   */
+  fingerprints = true;
   ja3: JaFingerprint | null = null;
   ja3s: JaFingerprint | null = null;
   ja4: string | null = null;
@@ -453,8 +458,10 @@ export class TlsState {
       break;
     }
     if (ch.sni !== null) this.sni = ch.sni;
-    this.ja3 = ja3(ch);
-    this.ja4 = ja4(ch);
+    if (this.fingerprints) {
+      this.ja3 = ja3(ch);
+      this.ja4 = ja4(ch);
+    }
     this.clientHelloDone = true;
   }
 
@@ -466,7 +473,7 @@ export class TlsState {
     }
     this.serverHello = sh;
     this.serverVersion = sh.selectedVersion !== 0 ? sh.selectedVersion : sh.version;
-    this.ja3s = ja3s(sh);
+    if (this.fingerprints) this.ja3s = ja3s(sh);
     this.serverHelloDone = true;
     const ch = this.clientHello;
     if (ch !== null && ch.sessionId.length > 0 && sh.sessionId.length === ch.sessionId.length) {

@@ -7,23 +7,36 @@
  */
 import { HttpBuf, FIRST_RESPONSE_BUF } from '../../applayer/http/http-buffers.js';
 import { HttpProgress } from '../../applayer/http/http-tx.js';
+import { AppProto } from '../../applayer/app-proto.js';
 import { invalidValue } from '../rule-error.js';
 import { Cmp, parseUintExpr } from './header.js';
 
 /** Direction a buffer implies. */
 export const BufDir = { ToServer: 1, ToClient: 2, Both: 3 } as const;
 
-export interface HttpBufDef {
-  /** Request-side id (or the only id). */
+/**
+ * A sticky buffer of any app-layer protocol (the generic tx mechanism: engine.ts tx pass,
+ * applayer/app-tx.ts). Protocol keyword modules (http.ts, dns.ts, tls.ts, ssh.ts) declare them;
+ * app-buffers.ts collects them.
+ */
+export interface AppBufDef {
+  /** To-server id (or the only id). */
   readonly id: number;
-  /** Response-side id for Both buffers, else -1. */
+  /** To-client id for Both buffers, else -1. */
   readonly resId: number;
   readonly dir: number;
+  /** AppProto id of the protocol whose transactions serve the buffer. */
+  readonly alproto: number;
+  /** Transaction progress (its side) needed before the buffer is inspected, per id. */
+  progress(id: number): number;
+  /** For Both buffers: the side a rule without a direction inspects (default to server). */
+  readonly preferDir?: number;
 }
+export type HttpBufDef = AppBufDef;
 
-const ts = (id: number): HttpBufDef => ({ id, resId: -1, dir: BufDir.ToServer });
-const tc = (id: number): HttpBufDef => ({ id, resId: -1, dir: BufDir.ToClient });
-const both = (id: number, resId: number): HttpBufDef => ({ id, resId, dir: BufDir.Both });
+const ts = (id: number): HttpBufDef => ({ id, resId: -1, dir: BufDir.ToServer, alproto: AppProto.Http, progress: bufferProgress });
+const tc = (id: number): HttpBufDef => ({ id, resId: -1, dir: BufDir.ToClient, alproto: AppProto.Http, progress: bufferProgress });
+const both = (id: number, resId: number): HttpBufDef => ({ id, resId, dir: BufDir.Both, alproto: AppProto.Http, progress: bufferProgress });
 
 const URI = ts(HttpBuf.Uri);
 const URI_RAW = ts(HttpBuf.UriRaw);
@@ -39,8 +52,8 @@ const SERVER_BODY = tc(HttpBuf.ResponseBody);
 const STAT_CODE = tc(HttpBuf.StatCode);
 const STAT_MSG = tc(HttpBuf.StatMsg);
 
-/** Sticky buffer keywords → buffer. */
-export const STICKY_BUFFERS: ReadonlyMap<string, HttpBufDef> = new Map([
+/** HTTP sticky buffer keywords → buffer. */
+export const HTTP_STICKY_BUFFERS: ReadonlyMap<string, HttpBufDef> = new Map([
   ['http.uri', URI],
   ['http.uri.raw', URI_RAW],
   ['http.method', METHOD],
