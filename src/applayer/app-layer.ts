@@ -110,9 +110,10 @@ export class AppLayer implements FlowStorageClient {
         if (!this.stash(slot, toServer, buf, off, len)) this.decide(slot, toServer, AppProto.Failed, buf, off, 0);
         return;
       }
-      if (st.tcp[slot] === 0 && (r === DETECT_NEED_MORE || r === AppProto.Failed)) {
-        // UDP: a datagram that is not the protocol (truncated, garbage) does not end detection
-        // at once; the next ones are tried too, up to UDP_DETECT_TRIES per direction.
+      if (st.tcp[slot] === 0 && r === DETECT_NEED_MORE) {
+        // UDP: a datagram a probe cannot judge (too short: Suricata's ALPROTO_UNKNOWN, which
+        // leaves probing open) does not end detection; the next ones are tried too, up to
+        // UDP_DETECT_TRIES per direction. A datagram every probe refuses fails the direction.
         const k = slot * 2 + (toServer ? 0 : 1);
         if (this.udpTries[k]! < UDP_DETECT_TRIES - 1) {
           this.udpTries[k]!++;

@@ -67,10 +67,12 @@ function replayAll(): Map<string, Map<number, number>> {
     ['known-bad.pcap', { 9000020: 1, 9000021: 1, 9000070: 1 }],
     ['ipv6.pcap', { 9000030: 1 }],
     ['http.pcap', { 9000050: 1, 9000051: 1 }],
-    // Its attacks are URL-encoded or HTTP-level: nothing for the packet rules (see below).
-    ['web-attacks.pcap', {}],
-    ['dns.pcap', { 9000060: 1, 9000061: 1 }],
-    ['tls.pcap', {}],
+    // Its attacks are HTTP-level: the app-layer pass only (EVE objects checked below).
+    ['web-attacks.pcap', { 9000052: 1, 9000053: 1, 9000054: 1, 9000055: 1, 9000056: 1, 9000057: 1, 9000058: 2, 9000059: 1 }],
+    // NXDOMAIN (packet rule), a watched domain, the AXFR over TCP, the known-bad lookup.
+    ['dns.pcap', { 9000060: 1, 9000061: 1, 9000062: 1, 9000063: 1 }],
+    // The self-signed certificate, by subject and by issuer.
+    ['tls.pcap', { 9000071: 1, 9000072: 1 }],
     // The sweep, plus the traceroute to 198.51.100.99 (a KNOWN_BAD_ADDRESSES example) and its
     // ICMP port-unreachable answer.
     ['icmp-sweep.pcap', { 9000004: 1, 9000020: 1, 9000021: 1 }],
@@ -149,5 +151,29 @@ const HTTP_SIDS = new Set(HTTP_RULES.map((r) => r[0]));
     const bySid: Record<number, number> = {};
     for (const r of alerts.get('web-attacks.pcap')!) bySid[r.alert.signature_id] = (bySid[r.alert.signature_id] ?? 0) + 1;
     expect(bySid).toEqual(Object.fromEntries(HTTP_RULES.map(([sid, , n]) => [sid, n])));
+  });
+});
+
+/** DNS and TLS default rules: sid, capture, the EVE alert's app_proto and its dns/tls object (subset). */
+const DNS_TLS_RULES: [number, string, 'dns' | 'tls', Record<string, unknown>][] = [
+  [9000063, 'dns.pcap', 'dns', { queries: [expect.objectContaining({ rrname: 'cdn-update.example', rrtype: 'A' })] }],
+  // DNS over TCP: length prefix and message in separate segments.
+  [9000062, 'dns.pcap', 'dns', { queries: [expect.objectContaining({ rrname: 'internal.example', rrtype: 'AXFR' })] }],
+  [9000070, 'known-bad.pcap', 'tls', { sni: 'cdn-update.example', version: 'TLS 1.3' }],
+  [9000071, 'tls.pcap', 'tls', { sni: 'files.example.net', version: 'TLS 1.2', subject: 'C=AU, ST=Some-State, O=Internet Widgits Pty Ltd, CN=files.example.net' }],
+  [9000072, 'tls.pcap', 'tls', { sni: 'files.example.net', issuerdn: 'C=AU, ST=Some-State, O=Internet Widgits Pty Ltd, CN=files.example.net', notbefore: '2026-10-01T00:00:00', notafter: '2027-10-01T00:00:00' }],
+];
+
+(HAVE_CAPTURES ? describe : describe.skip)('default dns and tls rules on the bundled captures (whole replay pipeline)', () => {
+  const alerts = new Map<string, EveRecord[]>();
+  beforeAll(async () => {
+    for (const f of ['dns.pcap', 'known-bad.pcap', 'tls.pcap']) alerts.set(f, (await replayCaptureEve(f)).records.filter((r) => r.event_type === 'alert'));
+  }, 300_000);
+
+  it.each(DNS_TLS_RULES)('sid %i fires once on %s with its EVE %s object', (sid, file, proto, obj) => {
+    const got = alerts.get(file)!.filter((r) => r.alert.signature_id === sid);
+    expect(got).toHaveLength(1);
+    expect(got[0]!.app_proto).toBe(proto);
+    expect((got[0] as Record<string, unknown>)[proto]).toMatchObject(obj);
   });
 });

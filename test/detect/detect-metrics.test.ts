@@ -24,7 +24,7 @@ function value(text: string, line: string): number | undefined {
 
 describe('detect metrics', () => {
   it('alerts by severity, top signatures + other, rules loaded/failed, reload time; monotonic across reloads', async () => {
-    const rules = Array.from({ length: 5 }, (_, i) => `alert tcp any any -> any ${i + 1} (sid:${i + 1}; priority:${(i % 2) + 1};)`).join('\n') + '\nalert modbus any any -> any any (sid:99;)';
+    const rules = Array.from({ length: 5 }, (_, i) => `alert tcp any any -> any ${i + 1} (sid:${i + 1}; priority:${(i % 2) + 1};)`).join('\n') + '\nalert quic any any -> any any (sid:99;)';
     let engine: DetectEngine | null = engineWith(rules, [
       { sid: 1, n: 5 },
       { sid: 2, n: 4 },

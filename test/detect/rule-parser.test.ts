@@ -50,9 +50,9 @@ describe('rule files', () => {
     writeFileSync(
       f,
       [
-        // alert http/dns/tls and their buffers load since the app layer (issues 13, 14): modbus
+        // alert http/dns/tls and their buffers load since the app layer (issues 13, 14): quic
         // and krb5 stand in.
-        'alert modbus any any -> any any (msg:"h"; content:"GET"; krb5.cname; sid:10;)',
+        'alert quic any any -> any any (msg:"h"; content:"GET"; krb5.cname; sid:10;)',
         'alert tcp any any -> any any (msg:"u"; content:"x"; krb5.cname; sid:11;)',
         'alert tcp any any -> any any (msg:"ok"; sid:12;)',
         'alert tcp any any -> any any (msg:"bad depth"; content:"abcd"; depth:2; sid:13;)',
@@ -65,7 +65,7 @@ describe('rule files', () => {
     expect(rs.loaded).toBe(1);
     expect(rs.failed).toBe(6);
     expect(rs.failures.map((x) => [x.line, x.sid, x.category])).toEqual([
-      [1, 10, "unsupported protocol 'modbus'"],
+      [1, 10, "unsupported protocol 'quic'"],
       [2, 11, "unsupported keyword 'krb5.cname'"],
       [4, 13, "invalid 'depth'"],
       [5, null, 'missing sid'],
@@ -73,7 +73,7 @@ describe('rule files', () => {
       [7, 15, 'syntax'],
     ]);
     expect(rs.failures[0]!.file).toBe(f);
-    expect(rs.failuresByReason["unsupported protocol 'modbus'"]).toBe(1);
+    expect(rs.failuresByReason["unsupported protocol 'quic'"]).toBe(1);
   });
 
   it('a missing rules file is a MirrorsinkError(E_RULE)', () => {
@@ -106,7 +106,7 @@ describe('header', () => {
         'alert tcp-stream any any -> any any (sid:6;)',
         'alert icmpv6 any any -> any any (sid:7;)',
         'alert ipv6 any any -> any any (sid:8;)',
-        'alert modbus any any -> any any (sid:9;)',
+        'alert quic any any -> any any (sid:9;)',
         'config tcp any any -> any any (sid:10;)',
       ].join('\n'),
     );
@@ -119,7 +119,7 @@ describe('header', () => {
     expect(by(6).proto).toBe(Proto.Tcp);
     expect(by(7).proto).toBe(Proto.Icmpv6);
     expect(by(8).proto).toBe(Proto.Ipv6);
-    expect(rs.failures.map((f) => f.reason)).toEqual(["unsupported protocol 'modbus'", "unknown action 'config'"]);
+    expect(rs.failures.map((f) => f.reason)).toEqual(["unsupported protocol 'quic': quic is not detected by mirrorsink", "unknown action 'config'"]);
   });
 
   it('directions -> and <>', () => {

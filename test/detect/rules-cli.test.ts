@@ -21,7 +21,7 @@ function rulesFile(text: string): string {
 }
 
 describe('mirrorsink rules check', () => {
-  const text = ['alert tcp $HOME_NET any -> any 80 (msg:"ok"; content:"x"; sid:1;)', 'alert modbus any any -> any any (msg:"h"; sid:2;)', 'alert tcp any any -> any any (msg:"u"; krb5.cname; content:"x"; sid:3;)', 'alert tcp $MYNET any -> any any (msg:"v"; sid:4;)'].join('\n');
+  const text = ['alert tcp $HOME_NET any -> any 80 (msg:"ok"; content:"x"; sid:1;)', 'alert quic any any -> any any (msg:"h"; sid:2;)', 'alert tcp any any -> any any (msg:"u"; krb5.cname; content:"x"; sid:3;)', 'alert tcp $MYNET any -> any any (msg:"v"; sid:4;)'].join('\n');
 
   it('--json: loaded, failed, failures by reason and each failure', async () => {
     const f = rulesFile(text);
@@ -31,8 +31,8 @@ describe('mirrorsink rules check', () => {
     const j = JSON.parse(out);
     expect(j.loaded).toBe(1);
     expect(j.failed).toBe(3);
-    expect(j.failures_by_reason).toEqual({ "unsupported keyword 'krb5.cname'": 1, "unsupported protocol 'modbus'": 1, 'unknown variable': 1 });
-    expect(j.failures[0]).toEqual({ file: f, line: 2, sid: 2, reason: "unsupported protocol 'modbus'" });
+    expect(j.failures_by_reason).toEqual({ "unsupported keyword 'krb5.cname'": 1, "unsupported protocol 'quic'": 1, 'unknown variable': 1 });
+    expect(j.failures[0]).toEqual({ file: f, line: 2, sid: 2, reason: "unsupported protocol 'quic': quic is not detected by mirrorsink" });
   });
 
   it('--var defines variables', async () => {
@@ -46,7 +46,7 @@ describe('mirrorsink rules check', () => {
     expect(code).toBe(1);
     expect(out).toContain('loaded: 1\nfailed: 3\nfailures by reason:\n');
     expect(out).toContain('3 rule(s) failed to load: exit 1 (--allow-failures to accept)');
-    expect(out).toMatch(/test\.rules:2 \(sid 2\): unsupported protocol 'modbus'/);
+    expect(out).toMatch(/test\.rules:2 \(sid 2\): unsupported protocol 'quic'/);
   });
 
   it('exit status: 0 when every rule loads, 1 when one fails, 0 with --allow-failures', async () => {

@@ -26,7 +26,13 @@ export function probeDnsMessage(buf: Uint8Array, off: number, len: number, dlen:
 
 /** A UDP payload on port 53. */
 export function probeDnsUdp(buf: Uint8Array, off: number, len: number): number {
-  return probeDnsMessage(buf, off, len, len);
+  const r = probeDnsMessage(buf, off, len, len);
+  if (r !== DNS_PROBE_NO || len < DNS_HEADER_LEN || !dnsHeaderValid(buf, off, len)) return r;
+  // A plausible header whose message does not parse: Suricata's probe takes a body that is
+  // incomplete (nom's Incomplete, a truncated datagram) as DNS on its header alone; this
+  // parser does not tell truncated from malformed, so both count as DNS (the parser then
+  // raises its events), and the flow is not failed on its first datagram.
+  return (buf[off + 2]! & 0x80) !== 0 ? DNS_PROBE_RESPONSE : DNS_PROBE_REQUEST;
 }
 
 /** The start of a TCP stream on port 53: 2-byte length, then a message. */
