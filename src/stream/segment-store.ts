@@ -15,9 +15,10 @@
  *  - Memory: blocks and records grow in steps up to `memcap` bytes (BLOCK_SIZE per block,
  *    SEGMENT_BYTES per record); an insert that would pass it is refused and counted by the
  *    caller (tcp.segment_memcap_drop). Nothing here throws on any input.
- *  - Allocation: bytes are copied with TypedArray.set over a subarray view of the source (one
- *    small view per stored or read piece; Buffer.copy makes the same view internally and a
- *    byte loop is several times slower for full-size segments). Nothing else is allocated
+ *  - Allocation: pieces up to LOOP_COPY_MAX bytes are copied by a loop; longer ones with
+ *    TypedArray.set over a subarray view of the source (one small view per piece: Buffer.copy
+ *    makes the same view internally on Node 20, and a byte loop is several times slower for
+ *    full-size segments). Nothing else is allocated
  *    per packet; pools grow in steps and are reused.
  */
 import { BLOCK_SIZE, SEGMENT_BYTES } from './stream-config.js';
@@ -211,7 +212,7 @@ export class SegmentStore {
       else {
         const ch = this.chunks[(b / BLOCKS_PER_CHUNK) | 0]!;
         const base = (b % BLOCKS_PER_CHUNK) * BLOCK_SIZE + inBlock;
-        out.set(ch.subarray(base, base + n), o);
+        copyBytes(out, o, ch, base, n);
       }
       pos += n;
     }
@@ -372,7 +373,7 @@ export class SegmentStore {
       const ch = this.chunks[(b / BLOCKS_PER_CHUNK) | 0]!;
       const base = (b % BLOCKS_PER_CHUNK) * BLOCK_SIZE + inBlock;
       const src = off + (pos - start);
-      ch.set(data.subarray(src, src + n), base);
+      copyBytes(ch, base, data, src, n);
       pos += n;
     }
   }
@@ -403,4 +404,17 @@ export class SegmentStore {
     }
     return diff;
   }
+}
+
+/**
+ * Below this many bytes a copy is a plain loop: TypedArray.set needs a subarray view of the
+ * source, one small object per copy, and most segments are short. Longer copies take the view
+ * (memcpy speed; one short-lived object per copy).
+ */
+const LOOP_COPY_MAX = 256;
+
+function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, n: number): void {
+  if (n <= LOOP_COPY_MAX) {
+    for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i]!;
+  } else dst.set(src.subarray(srcOff, srcOff + n), dstOff);
 }
