@@ -3,8 +3,8 @@
  * (SshTxView), which serves ssh.proto / ssh.software / hassh buffers (ssh-buffers.ts).
  */
 import { AppProto } from '../app-proto.js';
-import { AppTxBase, type AppTx, type AppTxParser } from '../app-tx.js';
-import type { AppLayerProtoParser } from '../parser.js';
+import { AppTxBase, type AppTx } from '../app-tx.js';
+import { FlowTxParser } from '../flow-tx-parser.js';
 import { SSH_EVENT_NAMES, SshBuf, SshProgress } from './ssh-buffers.js';
 import { SshState } from './ssh-state.js';
 
@@ -74,54 +74,11 @@ export class SshTxView extends AppTxBase implements AppTx {
   }
 }
 
-export class SshParser implements AppLayerProtoParser, AppTxParser {
+/** SSH: the banners (and key exchange init) of a flow are its one transaction. */
+export class SshParser extends FlowTxParser<SshState, SshTxView> {
   readonly completeProgress: number = SshProgress.Complete;
-  private readonly views: (SshTxView | undefined)[];
-  private readonly free: SshTxView[] = [];
 
-  constructor(readonly capacity: number) {
-    this.views = new Array<SshTxView | undefined>(capacity).fill(undefined);
-  }
-
-  view(slot: number): SshTxView {
-    let v = this.views[slot];
-    if (v === undefined) v = this.views[slot] = this.free.pop() ?? new SshTxView();
-    return v;
-  }
-
-  state(slot: number): SshState | undefined {
-    return this.views[slot]?.state;
-  }
-
-  parse(slot: number, toServer: boolean, buf: Uint8Array, off: number, len: number): void {
-    this.view(slot).state.feed(toServer, buf, off, len);
-  }
-
-  gap(slot: number, toServer: boolean, len: number): void {
-    this.view(slot).state.gap(toServer, len);
-  }
-
-  end(slot: number, toServer: boolean): void {
-    this.views[slot]?.state.end(toServer);
-  }
-
-  clear(slot: number): void {
-    const v = this.views[slot];
-    if (v === undefined) return;
-    v.reset();
-    this.views[slot] = undefined;
-    this.free.push(v);
-  }
-
-  txCount(slot: number): number {
-    return this.views[slot] === undefined ? 0 : 1;
-  }
-
-  getTx(slot: number, i: number): SshTxView | undefined {
-    return i === 0 ? this.views[slot] : undefined;
-  }
-
-  markDone(_slot: number, tx: AppTx, bits: number): void {
-    tx.done |= bits;
+  protected newView(): SshTxView {
+    return new SshTxView();
   }
 }

@@ -7,8 +7,8 @@
  * parsed), complete (both sides encrypted).
  */
 import { AppProto } from '../app-proto.js';
-import { AppTxBase, txClock, type AppTx, type AppTxParser } from '../app-tx.js';
-import type { AppLayerProtoParser } from '../parser.js';
+import { AppTxBase, txClock, type AppTx } from '../app-tx.js';
+import { FlowTxParser } from '../flow-tx-parser.js';
 import { certExpired, certValid, type TlsCertInfo } from './tls-cert.js';
 import { TLS_EVENT_NAMES, TlsBuf, TlsProgress } from './tls-buffers.js';
 import { TlsState } from './tls-state.js';
@@ -175,62 +175,17 @@ export class TlsTxView extends AppTxBase implements AppTx {
   }
 }
 
-export class TlsParser implements AppLayerProtoParser, AppTxParser {
+/** TLS: the handshake of a flow is its one transaction. */
+export class TlsParser extends FlowTxParser<TlsState, TlsTxView> {
   readonly completeProgress: number = TlsProgress.Complete;
   /** JA3/JA3S/JA4 are computed (a rule uses them, or EVE asks for them); off by default as in Suricata. */
   fingerprints = false;
-  private readonly views: (TlsTxView | undefined)[];
-  /** Views of cleared slots, reused. */
-  private readonly free: TlsTxView[] = [];
 
-  constructor(readonly capacity: number) {
-    this.views = new Array<TlsTxView | undefined>(capacity).fill(undefined);
+  protected newView(): TlsTxView {
+    return new TlsTxView();
   }
 
-  view(slot: number): TlsTxView {
-    let v = this.views[slot];
-    if (v === undefined) {
-      v = this.views[slot] = this.free.pop() ?? new TlsTxView();
-      v.state.fingerprints = this.fingerprints;
-    }
-    return v;
-  }
-
-  /** The flow's TLS state, undefined when the slot has none. */
-  state(slot: number): TlsState | undefined {
-    return this.views[slot]?.state;
-  }
-
-  parse(slot: number, toServer: boolean, buf: Uint8Array, off: number, len: number): void {
-    this.view(slot).state.feed(toServer, buf, off, len);
-  }
-
-  gap(slot: number, toServer: boolean, len: number): void {
-    this.view(slot).state.gap(toServer, len);
-  }
-
-  end(slot: number, toServer: boolean): void {
-    this.views[slot]?.state.end(toServer);
-  }
-
-  clear(slot: number): void {
-    const v = this.views[slot];
-    if (v === undefined) return;
-    v.reset();
-    this.views[slot] = undefined;
-    this.free.push(v);
-  }
-
-  txCount(slot: number): number {
-    return this.views[slot] === undefined ? 0 : 1;
-  }
-
-  getTx(slot: number, i: number): TlsTxView | undefined {
-    return i === 0 ? this.views[slot] : undefined;
-  }
-
-  markDone(_slot: number, tx: AppTx, bits: number): void {
-    // The flow's one tx lives as long as the flow.
-    tx.done |= bits;
+  protected override taken(v: TlsTxView): void {
+    v.state.fingerprints = this.fingerprints;
   }
 }
