@@ -6,6 +6,7 @@
  */
 import type { AppTx, AppTxParser } from './app-tx.js';
 import type { AppLayerProtoParser } from './parser.js';
+import { SlotTable } from './slot-table.js';
 
 /** The incremental state such a protocol keeps per flow. */
 export interface FlowStreamState {
@@ -22,12 +23,12 @@ export interface FlowTxView<S extends FlowStreamState> extends AppTx {
 
 export abstract class FlowTxParser<S extends FlowStreamState, V extends FlowTxView<S>> implements AppLayerProtoParser, AppTxParser {
   abstract readonly completeProgress: number;
-  private readonly views: (V | undefined)[];
+  private readonly views: SlotTable<V>;
   /** Views of cleared slots, reused. */
   private readonly free: V[] = [];
 
   constructor(readonly capacity: number) {
-    this.views = new Array<V | undefined>(capacity).fill(undefined);
+    this.views = new SlotTable<V>(capacity);
   }
 
   protected abstract newView(): V;
@@ -36,9 +37,9 @@ export abstract class FlowTxParser<S extends FlowStreamState, V extends FlowTxVi
   protected taken(_v: V): void {}
 
   view(slot: number): V {
-    let v = this.views[slot];
+    let v = this.views.get(slot);
     if (v === undefined) {
-      v = this.views[slot] = this.free.pop() ?? this.newView();
+      v = this.views.set(slot, this.free.pop() ?? this.newView());
       this.taken(v);
     }
     return v;
@@ -46,7 +47,7 @@ export abstract class FlowTxParser<S extends FlowStreamState, V extends FlowTxVi
 
   /** The flow's state, undefined when the slot has none. */
   state(slot: number): S | undefined {
-    return this.views[slot]?.state;
+    return this.views.get(slot)?.state;
   }
 
   parse(slot: number, toServer: boolean, buf: Uint8Array, off: number, len: number): void {
@@ -58,23 +59,23 @@ export abstract class FlowTxParser<S extends FlowStreamState, V extends FlowTxVi
   }
 
   end(slot: number, toServer: boolean): void {
-    this.views[slot]?.state.end(toServer);
+    this.views.get(slot)?.state.end(toServer);
   }
 
   clear(slot: number): void {
-    const v = this.views[slot];
+    const v = this.views.get(slot);
     if (v === undefined) return;
     v.reset();
-    this.views[slot] = undefined;
+    this.views.delete(slot);
     this.free.push(v);
   }
 
   txCount(slot: number): number {
-    return this.views[slot] === undefined ? 0 : 1;
+    return this.views.get(slot) === undefined ? 0 : 1;
   }
 
   getTx(slot: number, i: number): V | undefined {
-    return i === 0 ? this.views[slot] : undefined;
+    return i === 0 ? this.views.get(slot) : undefined;
   }
 
   markDone(_slot: number, tx: AppTx, bits: number): void {

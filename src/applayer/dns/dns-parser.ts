@@ -6,6 +6,7 @@
  * A DNS tx is complete when made: a request in the to-server direction, a response in the
  * to-client one; it is freed once detection inspected it (and EVE logged it when enabled).
  */
+import { SlotTable } from '../slot-table.js';
 import { AppProto } from '../app-proto.js';
 import { AppTxBase, TxDone, type AppTx, type AppTxParser } from '../app-tx.js';
 import type { AppLayerProtoParser } from '../parser.js';
@@ -127,17 +128,17 @@ export class DnsParser implements AppLayerProtoParser, AppTxParser {
   /** Detection runs: a tx also waits for its side's inspection (false without rules). */
   inspectRequired = true;
   readonly counters: DnsParserCounters = { txs: 0, txsDropped: 0 };
-  private readonly states: (DnsState | undefined)[];
-  private readonly txs: (DnsTxView[] | undefined)[];
+  private readonly states: SlotTable<DnsState>;
+  private readonly txs: SlotTable<DnsTxView[]>;
 
   constructor(readonly capacity: number) {
-    this.states = new Array<DnsState | undefined>(capacity).fill(undefined);
-    this.txs = new Array<DnsTxView[] | undefined>(capacity).fill(undefined);
+    this.states = new SlotTable<DnsState>(capacity);
+    this.txs = new SlotTable<DnsTxView[]>(capacity);
   }
 
   state(slot: number): DnsState {
-    let s = this.states[slot];
-    if (s === undefined) s = this.states[slot] = new DnsState();
+    let s = this.states.get(slot);
+    if (s === undefined) s = this.states.set(slot, new DnsState());
     return s;
   }
 
@@ -156,29 +157,29 @@ export class DnsParser implements AppLayerProtoParser, AppTxParser {
   }
 
   end(slot: number, toServer: boolean): void {
-    const s = this.states[slot];
+    const s = this.states.get(slot);
     if (s !== undefined) s.end(toServer);
   }
 
   clear(slot: number): void {
-    const s = this.states[slot];
+    const s = this.states.get(slot);
     if (s !== undefined) s.clear();
-    const l = this.txs[slot];
+    const l = this.txs.get(slot);
     if (l !== undefined) l.length = 0;
   }
 
   txCount(slot: number): number {
-    const l = this.txs[slot];
+    const l = this.txs.get(slot);
     return l === undefined ? 0 : l.length;
   }
 
   getTx(slot: number, i: number): DnsTxView | undefined {
-    return this.txs[slot]?.[i];
+    return this.txs.get(slot)?.[i];
   }
 
   markDone(slot: number, tx: AppTx, bits: number): void {
     tx.done |= bits;
-    const l = this.txs[slot];
+    const l = this.txs.get(slot);
     if (l === undefined) return;
     while (l.length > 0) {
       const t = l[0]!;
@@ -190,10 +191,10 @@ export class DnsParser implements AppLayerProtoParser, AppTxParser {
 
   /** The state's new transactions become views (the state keeps none). */
   private take(slot: number): void {
-    const s = this.states[slot]!;
+    const s = this.states.get(slot)!;
     if (s.txs.length === 0) return;
-    let l = this.txs[slot];
-    if (l === undefined) l = this.txs[slot] = [];
+    let l = this.txs.get(slot);
+    if (l === undefined) l = this.txs.set(slot, []);
     for (const t of s.drainTxs()) {
       if (l.length >= DNS_MAX_TXS) {
         l.shift();

@@ -10,6 +10,7 @@
  * arrives and returned on clear(); transactions are pooled the same way, so a steady state makes
  * no garbage.
  */
+import { SlotTable } from '../slot-table.js';
 import type { AppLayerProtoParser } from '../parser.js';
 import { HttpBuf } from './http-buffers.js';
 import type { HttpConfig } from './http-config.js';
@@ -147,7 +148,7 @@ const CRLF_CRLF = Uint8Array.of(0x0d, 0x0a, 0x0d, 0x0a);
 export class HttpParser implements AppLayerProtoParser, AppTxParser {
   readonly completeProgress: number = HttpProgress.Complete;
   readonly counters = new HttpCounters();
-  private readonly conns: (HttpConn | undefined)[];
+  private readonly conns: SlotTable<HttpConn>;
   private readonly connPool: HttpConn[] = [];
   private readonly txPool: HttpTx[] = [];
   /** TxDone bits a complete transaction needs before it is freed. */
@@ -157,25 +158,25 @@ export class HttpParser implements AppLayerProtoParser, AppTxParser {
     readonly capacity: number,
     readonly config: HttpConfig,
   ) {
-    this.conns = new Array<HttpConn | undefined>(capacity).fill(undefined);
+    this.conns = new SlotTable<HttpConn>(capacity);
   }
 
   // ---- consumer API ----
 
   /** Live transactions of the flow (oldest first). */
   txCount(slot: number): number {
-    const c = this.conns[slot];
+    const c = this.conns.get(slot);
     return c === undefined ? 0 : c.txs.length;
   }
 
   getTx(slot: number, i: number): HttpTx | undefined {
-    return this.conns[slot]?.txs[i];
+    return this.conns.get(slot)?.txs[i];
   }
 
   /** Set consumer marks on a tx and free whatever is complete and fully marked. */
   markDone(slot: number, tx: HttpTx, bits: number): void {
     tx.markDone(bits);
-    const c = this.conns[slot];
+    const c = this.conns.get(slot);
     if (c !== undefined) this.reap(c);
   }
 
@@ -362,7 +363,7 @@ export class HttpParser implements AppLayerProtoParser, AppTxParser {
   }
 
   end(slot: number, toServer: boolean): void {
-    const c = this.conns[slot];
+    const c = this.conns.get(slot);
     if (c === undefined) return;
     const d = toServer ? c.req : c.res;
     if (d.state === S.Headers && d.tx !== null) {
@@ -388,7 +389,7 @@ export class HttpParser implements AppLayerProtoParser, AppTxParser {
   }
 
   clear(slot: number): void {
-    const c = this.conns[slot];
+    const c = this.conns.get(slot);
     if (c === undefined) return;
     for (const tx of c.txs) this.txPool.push(tx);
     this.counters.txFreed += c.txs.length;
@@ -398,21 +399,21 @@ export class HttpParser implements AppLayerProtoParser, AppTxParser {
     c.nextTxId = 0;
     c.resNextId = 0;
     c.rawTrigger = false;
-    this.conns[slot] = undefined;
+    this.conns.delete(slot);
     this.connPool.push(c);
   }
 
   // ---- internals ----
 
   private conn(slot: number): HttpConn {
-    let c = this.conns[slot];
+    let c = this.conns.get(slot);
     if (c === undefined) {
       c = this.connPool.pop();
       if (c === undefined) {
         c = new HttpConn(this.config.fieldLimit);
         this.counters.connAllocated++;
       }
-      this.conns[slot] = c;
+      this.conns.set(slot, c);
     }
     return c;
   }
@@ -835,7 +836,7 @@ export class HttpParser implements AppLayerProtoParser, AppTxParser {
   }
 
   takeRawTrigger(slot: number, toServer: boolean): boolean {
-    const c = this.conns[slot];
+    const c = this.conns.get(slot);
     if (!toServer || c === undefined || !c.rawTrigger) return false;
     c.rawTrigger = false;
     return true;
