@@ -32,6 +32,7 @@ export const ENV_VARS: readonly { name: string; path: KeyPath; kind: Kind }[] = 
   { name: 'MIRRORSINK_EVE', path: ['eve', 'path'], kind: 'string' },
   { name: 'MIRRORSINK_INTERFACE', path: ['capture', 'interface'], kind: 'string' },
   { name: 'MIRRORSINK_CAPTURE_FILTER', path: ['capture', 'filter'], kind: 'string' },
+  { name: 'MIRRORSINK_WORKERS', path: ['workers'], kind: 'string' },
 ];
 
 /** The config file named by the environment (MIRRORSINK_CONFIG), if any. */
@@ -70,6 +71,7 @@ export interface ServeFlags {
   capturePlain?: boolean;
   logLevel?: string;
   unknownVni?: string;
+  workers?: string;
 }
 
 export function cliOverrides(f: ServeFlags): Override[] {
@@ -92,5 +94,6 @@ export function cliOverrides(f: ServeFlags): Override[] {
   if (f.capturePlain === true) add(['capture', 'plain'], true, '--capture-plain');
   add(['log_level'], f.logLevel, '--log-level');
   add(['unknown_vni'], f.unknownVni, '--unknown-vni');
+  add(['workers'], f.workers, '--workers');
   return out;
 }

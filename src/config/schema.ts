@@ -47,8 +47,14 @@ export const DEFAULTS = {
   maxKernelDropsPerSecond: 1000,
   /** /healthz averages the kernel drop rate over this window (s): drops come in bursts. */
   kernelDropsWindowSeconds: 30,
+  workerStallSeconds: 10,
   drainMs: 250,
+  /** serve's pipeline threads (`workers: auto` = the cores Node sees). */
+  workers: 1,
 } as const;
+
+/** The most worker threads serve and replay start. */
+export const MAX_WORKERS = 64;
 
 /** A mirror filter applied to one session's packets (src/filter/). */
 export interface SessionFilterConfig {
@@ -142,6 +148,8 @@ export interface HealthConfig {
   maxKernelDropsPerSecond: number;
   /** The window the drop rate is averaged over (seconds). */
   kernelDropsWindowSeconds: number;
+  /** /healthz fails when a pipeline thread (workers above 1) has not turned its loop for this long. */
+  workerStallSeconds: number;
 }
 
 /** Idle timeouts of the flow table (seconds); null = the flow table's default. */
@@ -273,6 +281,11 @@ export interface MirrorsinkConfig {
   health: HealthConfig;
   /** How long shutdown keeps reading already-queued datagrams (ms). */
   drainMs: number;
+  /**
+   * serve's pipeline threads (`workers:`, --workers, MIRRORSINK_WORKERS; `auto` resolved to the
+   * cores Node sees). 1 runs everything on the main thread; see src/pipeline/worker-path.ts.
+   */
+  workers: number;
 }
 
 /**

@@ -4,6 +4,7 @@
  * bad value: problems go to ConfigProblems, and the caller fails once with all of them.
  */
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
 import { parseCidr, type ParsedCidr } from '../net/cidr.js';
 import { validateDefragSection } from '../defrag/defrag-config.js';
 import { validateAwsSection } from '../aws/aws-config.js';
@@ -14,6 +15,7 @@ import { DEFAULT_STREAM_CONFIG, parseSize } from '../stream/stream-config.js';
 import { DEFAULT_DEDUP_TABLE_SIZE, DEFAULT_DEDUP_WINDOW_MS } from '../dedup/packet-dedup.js';
 import {
   DEFAULTS,
+  MAX_WORKERS,
   DIRECTION_MODES,
   LOG_LEVELS,
   UNKNOWN_VNI_POLICIES,
@@ -226,6 +228,7 @@ const TOP_KEYS = [
   'capture',
   'health',
   'drain_ms',
+  'workers',
 ] as const;
 
 const SESSION_KEYS = [
@@ -771,11 +774,12 @@ function validateStream(c: Checker, raw: unknown, flowsMidstream: boolean): Stre
 
 function validateHealth(c: Checker, raw: unknown): HealthConfig {
   const at = ['health'];
-  const o = c.object(raw, at, ['max_event_loop_lag_seconds', 'max_kernel_drops_per_second', 'kernel_drops_window_seconds']);
+  const o = c.object(raw, at, ['max_event_loop_lag_seconds', 'max_kernel_drops_per_second', 'kernel_drops_window_seconds', 'worker_stall_seconds']);
   return {
     maxEventLoopLagSeconds: c.number(o.max_event_loop_lag_seconds, [...at, 'max_event_loop_lag_seconds'], 0.001, 3600, DEFAULTS.maxEventLoopLagSeconds),
     maxKernelDropsPerSecond: c.number(o.max_kernel_drops_per_second, [...at, 'max_kernel_drops_per_second'], 0, 1e12, DEFAULTS.maxKernelDropsPerSecond),
     kernelDropsWindowSeconds: c.number(o.kernel_drops_window_seconds, [...at, 'kernel_drops_window_seconds'], 1, 3600, DEFAULTS.kernelDropsWindowSeconds),
+    workerStallSeconds: c.number(o.worker_stall_seconds, [...at, 'worker_stall_seconds'], 0.5, 3600, DEFAULTS.workerStallSeconds),
   };
 }
 
@@ -846,6 +850,7 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
   const capture = validateCapture(c, o.capture);
   const health = validateHealth(c, o.health);
   const drainMs = c.int(o.drain_ms, ['drain_ms'], 0, 60_000, DEFAULTS.drainMs);
+  const workers = validateWorkers(problems, o.workers);
 
   return {
     file,
@@ -866,5 +871,18 @@ export function validateConfig(raw: unknown, file: string | null, problems: Conf
     capture,
     health,
     drainMs,
+    workers,
   };
+}
+
+/** `workers:` a whole number from 1 to MAX_WORKERS, or `auto` (the cores Node sees, at most MAX_WORKERS). */
+function validateWorkers(problems: ConfigProblems, v: unknown): number {
+  if (v === undefined || v === null) return DEFAULTS.workers;
+  if (typeof v === 'string' && v.trim().toLowerCase() === 'auto') return Math.min(availableParallelism(), MAX_WORKERS);
+  const n = typeof v === 'string' && /^[0-9]+$/.test(v.trim()) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+    problems.add(['workers'], `must be 'auto' or a whole number from 1 to ${MAX_WORKERS}, got ${JSON.stringify(v)}`);
+    return DEFAULTS.workers;
+  }
+  return n;
 }

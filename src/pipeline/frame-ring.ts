@@ -29,6 +29,9 @@ export const RECORD_HEADER_BYTES = 64;
 /** Buffer's native copy works on any Uint8Array and, unlike set(subarray()), allocates nothing. */
 const copyBytes = Buffer.prototype.copy as (this: Uint8Array, target: Uint8Array, targetStart: number, sourceStart: number, sourceEnd: number) => number;
 
+/** Atomics.waitAsync (V8 since Node 16; not in TypeScript's ES2022 library). */
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, ms: number): { async: boolean; value: unknown } }).waitAsync;
+
 const enum Ctl {
   Head = 0,
   Tail = 1,
@@ -246,6 +249,19 @@ export class FrameRing {
   waitForData(ms: number): void {
     Atomics.store(this.ctl, Ctl.ConsumerWaiting, 1);
     if (Atomics.load(this.ctl, Ctl.Closed) === 0) Atomics.wait(this.ctl, Ctl.Head, this.tail, ms);
+    Atomics.store(this.ctl, Ctl.ConsumerWaiting, 0);
+  }
+
+  /**
+   * The same without blocking the thread (serve's workers answer messages and run timers while
+   * their ring is empty): resolves on a record, the close, or after `ms`.
+   */
+  async waitForDataAsync(ms: number): Promise<void> {
+    Atomics.store(this.ctl, Ctl.ConsumerWaiting, 1);
+    if (Atomics.load(this.ctl, Ctl.Closed) === 0) {
+      const w = waitAsync(this.ctl, Ctl.Head, this.tail, ms);
+      if (w.async) await w.value;
+    }
     Atomics.store(this.ctl, Ctl.ConsumerWaiting, 0);
   }
 

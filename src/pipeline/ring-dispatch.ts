@@ -48,6 +48,10 @@ export class DatagramDispatcher implements TunnelDatagramSink {
     else this.dropped[w]++;
   }
 
+  endBatch(): void {
+    this.publish();
+  }
+
   /** Make what was dispatched visible to the workers (after each receive batch). */
   publish(): void {
     for (const r of this.rings) r.publish();
@@ -57,8 +61,12 @@ export class DatagramDispatcher implements TunnelDatagramSink {
 /** Reused: an outer IPv6 source read from a record. */
 const src6 = new Uint32Array(4);
 
-/** Feed up to `max` records of `ring` to `pipeline`; returns how many it took (0: the ring is empty). */
-export function consumeRing(ring: FrameRing, pipeline: Pipeline, max: number): number {
+/**
+ * Feed up to `max` records of `ring` to `pipeline`; returns how many it took (0: the ring is
+ * empty). A record the pipeline throws on (a bug) goes to `onError` and is skipped, as the UDP
+ * listener skips such a datagram: the ring moves on either way.
+ */
+export function consumeRing(ring: FrameRing, pipeline: Pipeline, max: number, onError: ((err: unknown) => void) | null = null): number {
   const buf = ring.u8;
   let n = 0;
   while (n < max) {
@@ -66,12 +74,17 @@ export function consumeRing(ring: FrameRing, pipeline: Pipeline, max: number): n
     if (pos < 0) break;
     const start = ring.linktype(pos);
     const off = pos + RECORD_HEADER_BYTES;
-    if (start === HASH_START_VXLAN || start === HASH_START_GENEVE) {
-      const v = ring.outerIpVersion(pos);
-      if (v === 6) ring.outerSrc6(pos, src6);
-      pipeline.onTunnelDatagram(buf, off, ring.caplen(pos), start === HASH_START_VXLAN ? TunnelKind.Vxlan : TunnelKind.Geneve, v, ring.outerSrc4(pos), ring.outerDst4(pos), v === 6 ? src6 : null, ring.outerSport(pos), ring.outerDport(pos), ring.tsSec(pos), ring.tsNsec(pos));
-    } else {
-      pipeline.onFrame(buf, off, ring.caplen(pos), ring.wirelen(pos), start, ring.tsSec(pos), ring.tsNsec(pos), ring.frameNo(pos));
+    try {
+      if (start === HASH_START_VXLAN || start === HASH_START_GENEVE) {
+        const v = ring.outerIpVersion(pos);
+        if (v === 6) ring.outerSrc6(pos, src6);
+        pipeline.onTunnelDatagram(buf, off, ring.caplen(pos), start === HASH_START_VXLAN ? TunnelKind.Vxlan : TunnelKind.Geneve, v, ring.outerSrc4(pos), ring.outerDst4(pos), v === 6 ? src6 : null, ring.outerSport(pos), ring.outerDport(pos), ring.tsSec(pos), ring.tsNsec(pos));
+      } else {
+        pipeline.onFrame(buf, off, ring.caplen(pos), ring.wirelen(pos), start, ring.tsSec(pos), ring.tsNsec(pos), ring.frameNo(pos));
+      }
+    } catch (err) {
+      if (onError === null) throw err;
+      onError(err);
     }
     // Released once the pipeline is done with the bytes (decoded where they lie).
     ring.release(pos);

@@ -34,6 +34,8 @@ export interface TunnelDatagramSink {
     tsSec: number,
     tsNsec: number,
   ): void;
+  /** The end of one receive batch (a recvmmsg batch, or one dgram message): a dispatcher publishes its rings. */
+  endBatch?(): void;
 }
 
 /** Receives frames from a capture file, a UDP socket or libpcap. */

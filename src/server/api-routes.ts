@@ -54,15 +54,15 @@ export function registerApiRoutes(app: FastifyInstance, svc: ServedService): voi
   });
 
   app.get<{ Querystring: { limit?: string } }>('/api/flows/unanswered', async (req, reply) => {
-    const table = svc.flowTable;
-    if (table === null) {
-      return reply.code(404).send({ error: 'the flow table is off (set flows: in the configuration)', flows: [] });
-    }
     const raw = req.query.limit;
     const limit = raw === undefined ? 100 : Number(raw);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
       return reply.code(400).send({ error: `limit must be an integer from 1 to 10000, got '${raw}'` });
     }
-    return { flows: table.report.listUnanswered(limit) };
+    const flows = await svc.unanswered(limit);
+    if (flows === null) {
+      return reply.code(404).send({ error: 'the flow table is off (set flows: in the configuration)', flows: [] });
+    }
+    return { flows };
   });
 }

@@ -4,7 +4,7 @@ import type { ServedService } from './served-service.js';
 
 export function registerMetricsRoute(app: FastifyInstance, svc: ServedService): void {
   app.get('/metrics', async (_req, reply) => {
-    const text = await svc.registry.metrics();
+    const text = await svc.metricsText();
     return reply.header('content-type', svc.registry.contentType).send(text);
   });
 }

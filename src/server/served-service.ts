@@ -8,12 +8,14 @@ export interface ServedService {
   readonly isReady: boolean;
   /** Lifecycle state (starting, ready, stopping...), shown by /readyz. */
   readonly lifecycle: string;
-  readonly registry: { metrics(): Promise<string>; contentType: string };
-  /** The flow table when flows are on (GET /api/flows/unanswered). */
-  readonly flowTable: { readonly report: { listUnanswered(limit: number): unknown[] } } | null;
+  readonly registry: { contentType: string };
+  /** GET /metrics: the exposition text (with pipeline threads, their families added up). */
+  metricsText(): Promise<string>;
+  /** GET /api/flows/unanswered: newest first; null when flows are off. */
+  unanswered(limit: number): Promise<unknown[] | null>;
   healthStatus(): { ok: boolean };
   /** GET /api/sessions */
-  sessionsReport(): Record<string, unknown>;
+  sessionsReport(): Promise<Record<string, unknown>>;
   /** Never throws; `ok` false when the new configuration was refused. */
   reload(trigger: string): Promise<{ ok: boolean }>;
 }

@@ -14,6 +14,11 @@
  *   and close every writer → close HTTP.
  */
 import { prefilterEngine } from '../detect/prefilter-native.js';
+import { ServeWorkers } from './serve-workers.js';
+import { chooseWorkerPath, workerConfigProblems } from '../pipeline/worker-path.js';
+import type { TunnelDatagramSink } from '../pipeline/stages.js';
+import type { WorkerReport } from './serve-worker-protocol.js';
+import { Gauge, Counter } from 'prom-client';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { ErrorCode, MirrorsinkError } from '../errors.js';
@@ -73,6 +78,11 @@ export interface ReloadResult {
   restart_required?: string[];
 }
 
+/** The configuration of the main thread's own stages when workers run the pipeline. */
+function bareConfig(config: MirrorsinkConfig): MirrorsinkConfig {
+  return { ...config, rules: { ...config.rules, files: [] }, flows: null, eve: { ...config.eve, path: null, fastLog: null }, defrag: { ...config.defrag, enabled: false } };
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -103,6 +113,11 @@ export class MirrorsinkService {
   private retiredFlowRecords = 0;
   /** Flow-log records omitted (aws.omit_unlogged_traffic) by flow bundles a reload replaced. */
   private retiredFlowOmitted = 0;
+  /**
+   * Pipeline threads (`workers:` above 1, UDP listeners): the listeners feed their dispatcher
+   * and this.pipeline stays idle; null runs everything on this thread.
+   */
+  workers: ServeWorkers | null = null;
   private readonly stageContext: StageContext = {
     drops: this.pipeline.drops,
     lostPackets: () => this.kernelDrops.read()?.drops ?? 0,
@@ -137,16 +152,23 @@ export class MirrorsinkService {
       receiveBuffers: () => this.receiveBuffers(),
       eventLoopLagSeconds: () => this.health.lagSeconds,
     });
-    registerFilterMetrics(this.registry, () => this.stages?.filters ?? []);
-    registerDetectMetrics(this.registry, () => this.stages?.detect ?? null);
-    registerStreamMetrics(this.registry, () => this.stages?.flows?.stream ?? null);
-    registerAppLayerMetrics(this.registry, () => this.stages?.flows?.app ?? null);
     registerOutputMetrics(this.registry, outputErrors);
-    registerDefragMetrics(this.registry, () => this.pipeline.defrag);
-    registerFlowMetrics(this.registry, () => this.stages?.flows?.table ?? null, {
-      recordsWritten: () => this.retiredFlowRecords + (this.stages?.flows?.files?.recordsWritten ?? 0),
-      recordsOmitted: () => this.retiredFlowOmitted + (this.stages?.flows?.outputs.aggregator?.omittedRecords ?? 0),
-    });
+    if (loaded.config.workers > 1 && loaded.config.capture.interface === null) {
+      // The stage families come from the workers (metricsText adds them up); this thread has
+      // the receive side, its outputs, and what it alone knows of each worker.
+      registerFlowMetrics(this.registry, () => null, { recordsWritten: () => this.workers?.flowRecordsWritten ?? 0 });
+      this.registerWorkerMetrics();
+    } else {
+      registerFilterMetrics(this.registry, () => this.stages?.filters ?? []);
+      registerDetectMetrics(this.registry, () => this.stages?.detect ?? null);
+      registerStreamMetrics(this.registry, () => this.stages?.flows?.stream ?? null);
+      registerAppLayerMetrics(this.registry, () => this.stages?.flows?.app ?? null);
+      registerDefragMetrics(this.registry, () => this.pipeline.defrag);
+      registerFlowMetrics(this.registry, () => this.stages?.flows?.table ?? null, {
+        recordsWritten: () => this.retiredFlowRecords + (this.stages?.flows?.files?.recordsWritten ?? 0),
+        recordsOmitted: () => this.retiredFlowOmitted + (this.stages?.flows?.outputs.aggregator?.omittedRecords ?? 0),
+      });
+    }
     this.batch = new BatchTimer((seconds) => this.core.observeBatch(seconds));
   }
 
@@ -167,10 +189,14 @@ export class MirrorsinkService {
     const config = loaded.config;
     for (const a of loaded.assumptions) this.log.info({ assumed: true }, a);
 
-    this.stages = await buildStages(config, this.stageContext, null);
-    for (const w of this.stages.warnings) this.log.warn(w);
-    this.pipeline.setStages(pipelineStagesOf(this.stages));
-    this.pipeline.keepFilterRejected = config.keepFilterRejected;
+    if (config.workers > 1 && config.capture.interface === null) await this.startWorkers(config);
+    else {
+      if (config.workers > 1) this.log.warn(`workers: ${config.workers} ignored: live capture (capture.interface) runs on one thread`);
+      this.stages = await buildStages(config, this.stageContext, null);
+      for (const w of this.stages.warnings) this.log.warn(w);
+      this.pipeline.setStages(pipelineStagesOf(this.stages));
+      this.pipeline.keepFilterRejected = config.keepFilterRejected;
+    }
 
     if (config.capture.interface !== null) {
       const capture = new LiveCapture({
@@ -223,12 +249,87 @@ export class MirrorsinkService {
         config: config.file,
         summary: this.stages.summary,
         prefilter: prefilterEngine().description,
+        workers: this.workers !== null ? { count: this.workers.count, path: this.workerPath.path, why: this.workerPath.reason } : 1,
       },
       'mirrorsink ready',
     );
     // Said once: without the native part every payload byte goes through JavaScript.
     const pf = prefilterEngine();
     if (!pf.native && this.stages.summary.rules_loaded > 0) this.log.warn(`detection prefilter: ${pf.description}`);
+  }
+
+  /** The path datagrams take to the workers (pipeline/worker-path.ts), for logs and --check. */
+  workerPath: { path: string; reason: string } = { path: 'single', reason: 'one worker' };
+
+  /**
+   * Start the pipeline threads. Each builds its stages from the same configuration; this thread
+   * keeps a copy of the first build's summary, its session directory and counters for reports.
+   */
+  private async startWorkers(config: MirrorsinkConfig): Promise<void> {
+    const problems = workerConfigProblems(config);
+    if (problems.length > 0) throw new StageBuildError(problems);
+    this.workerPath = chooseWorkerPath({ workers: config.workers, receiver: config.listen.receiver === 'dgram' ? 'dgram' : 'recvmmsg', geneve: config.listen.genevePort !== null, dedup: config.dedup.enabled, reusePort: false });
+    this.workers = new ServeWorkers(config.workers, config, {
+      onFault: (w, message) => this.log.error({ worker: w }, message),
+      // problems() keeps reporting it to /healthz.
+      onExit: (w, why) => this.log.error({ worker: w }, why),
+    });
+    const started = await this.workers.start();
+    for (const w of started.warnings) this.log.warn(w);
+    // This thread's own stages carry the sessions, summary and configuration for reports; its
+    // pipeline stays idle (no rules, flows or files here).
+    this.stages = { ...(await buildStages(bareConfig(config), this.stageContext, null)), summary: started.summary, warnings: started.warnings, config };
+  }
+
+  /** What only the main thread knows of each worker: queue depth, drops, busy time. */
+  private registerWorkerMetrics(): void {
+    const registers = [this.registry];
+    const stats = () => this.workers?.workerStats() ?? [];
+    new Gauge({
+      name: 'mirrorsink_worker_queue_bytes',
+      help: "Bytes waiting in a pipeline thread's ring (workers above 1)",
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        for (const s of stats()) this.set({ worker: String(s.worker) }, s.queueBytes);
+      },
+    });
+    new Counter({
+      name: 'mirrorsink_worker_datagrams_total',
+      help: 'Datagrams handed to a pipeline thread (workers above 1)',
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of stats()) this.inc({ worker: String(s.worker) }, s.dispatched);
+      },
+    });
+    new Counter({
+      name: 'mirrorsink_worker_dropped_total',
+      help: "Datagrams dropped because a pipeline thread's ring was full (it fell behind)",
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of stats()) this.inc({ worker: String(s.worker) }, s.dropped);
+      },
+    });
+    new Counter({
+      name: 'mirrorsink_worker_busy_seconds_total',
+      help: 'Time a pipeline thread spent on packets (not waiting for them)',
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of stats()) this.inc({ worker: String(s.worker) }, s.busySeconds);
+      },
+    });
+  }
+
+  /** GET /metrics text: this registry, plus every worker's families added up. */
+  async metricsText(): Promise<string> {
+    if (this.workers === null) return this.registry.metrics();
+    return this.workers.metricsText(await this.registry.getMetricsAsJSON());
   }
 
   private async bindListeners(config: MirrorsinkConfig): Promise<void> {
@@ -242,7 +343,7 @@ export class MirrorsinkService {
           port,
           receiveBufferBytes: config.listen.receiveBufferBytes,
           receiver: config.listen.receiver,
-          sink: this.pipeline,
+          sink: this.workers !== null ? this.workers.dispatcher : (this.pipeline as TunnelDatagramSink),
           counters: this.receive,
           batch: this.batch,
           onInternalError: (err) => this.log.error({ err }, 'processing a datagram threw; skipped (counted in mirrorsink_internal_errors_total)'),
@@ -272,7 +373,8 @@ export class MirrorsinkService {
 
   private tick(): void {
     try {
-      tickStages(this.stages, Date.now() / 1000);
+      if (this.workers !== null) this.workers.tick();
+      else tickStages(this.stages, Date.now() / 1000);
     } catch (err) {
       // Housekeeping must not take the process down (outputs count their own write errors).
       this.log.error({ err }, 'flow housekeeping failed');
@@ -335,6 +437,7 @@ export class MirrorsinkService {
   private receiveProblems(): string[] {
     const out: string[] = [];
     if (this.state !== 'ready') out.push(`not running (${this.state})`);
+    if (this.workers !== null) out.push(...this.workers.problems(this.config.health.workerStallSeconds));
     if (this.capture !== null || this.config.capture.interface !== null) {
       if (this.capture === null || !this.capture.open) out.push(`live capture on ${this.config.capture.interface} is not open`);
     } else {
@@ -349,24 +452,43 @@ export class MirrorsinkService {
     return this.health.status();
   }
 
-  /** GET /api/sessions */
-  sessionsReport(): Record<string, unknown> {
+  /** GET /api/sessions (with workers: their counts added up). */
+  async sessionsReport(): Promise<Record<string, unknown>> {
+    const own: WorkerReport = {
+      sessions: this.stages.session.counters.snapshot(),
+      drops: Array.from(this.pipeline.drops),
+      decoded: this.pipeline.decodeCounters.layers[0]!,
+      invalid: this.pipeline.decodeCounters.layers[2]!,
+      delivered: this.pipeline.delivered,
+      unanswered: null,
+    };
+    const parts = this.workers !== null ? [own, ...(await this.workers.reports(1))] : [own];
     const drops: Record<string, number> = {};
-    dropCauseNames.forEach((c, i) => (drops[c] = this.pipeline.drops[i]!));
+    dropCauseNames.forEach((c, i) => (drops[c] = parts.reduce((n, p) => n + (p.drops[i] ?? 0), 0)));
     const received: Record<string, { datagrams: number; bytes: number }> = {};
     LISTENER_NAMES.forEach((l, i) => (received[l] = { datagrams: this.receive.datagrams[i]!, bytes: this.receive.bytes[i]! }));
     return {
       unknown_vni: this.config.unknownVni,
-      sessions: this.stages.session.counters.snapshot(),
+      sessions: sumSnapshots(parts.map((p) => p.sessions)),
       drops,
       received,
-      decoder: { packets: this.pipeline.decodeCounters.layers[0], invalid: this.pipeline.decodeCounters.layers[2] },
-      delivered: this.pipeline.delivered,
+      decoder: { packets: parts.reduce((n, p) => n + p.decoded, 0), invalid: parts.reduce((n, p) => n + p.invalid, 0) },
+      delivered: parts.reduce((n, p) => n + p.delivered, 0),
+      ...(this.workers !== null ? { workers: this.workers.workerStats() } : {}),
       last_reload: this.lastReload,
     };
   }
 
-  /** The flow table when flows are on (GET /api/flows/unanswered). */
+  /** GET /api/flows/unanswered: newest first, across workers; null when flows are off. */
+  async unanswered(limit: number): Promise<unknown[] | null> {
+    if (this.workers === null) return this.stages.flows?.table.report.listUnanswered(limit) ?? null;
+    if (this.config.flows === null) return null;
+    const rows = (await this.workers.reports(limit)).flatMap((r) => (r.unanswered ?? []) as { first_seen: string }[]);
+    rows.sort((x, y) => (x.first_seen < y.first_seen ? 1 : x.first_seen > y.first_seen ? -1 : 0));
+    return rows.slice(0, limit);
+  }
+
+  /** The flow table when flows are on and run on this thread (tests; null with workers). */
   get flowTable(): FlowTable | null {
     return this.stages.flows?.table ?? null;
   }
@@ -394,6 +516,8 @@ export class MirrorsinkService {
     if (!sameJson(next.listen, this.config.listen)) restart.push('listen');
     if (next.http.bind !== this.config.http.bind || next.http.port !== this.config.http.port) restart.push('http.bind/http.port');
     if (!sameJson(next.capture, this.config.capture)) restart.push('capture');
+    if (this.workers !== null) return this.reloadWorkers(trigger, next, restart);
+    if (next.workers !== this.config.workers) restart.push('workers');
     let stages: ServiceStages;
     try {
       stages = await buildStages(next, this.stageContext, this.stages);
@@ -424,6 +548,33 @@ export class MirrorsinkService {
     return { ok: true, summary: stages.summary, warnings: stages.warnings, restart_required: restart };
   }
 
+  /** Reload with pipeline threads: all of them take the new set, or none does. */
+  private async reloadWorkers(trigger: string, next: MirrorsinkConfig, restart: string[]): Promise<ReloadResult> {
+    if (next.workers !== this.config.workers) restart.push('workers');
+    // This thread owns the flow-log files: where and how they are written needs a restart.
+    if (!sameJson(next.flows?.log ?? null, this.config.flows?.log ?? null)) restart.push('flows.log');
+    const kept = { ...next, workers: this.config.workers, listen: this.config.listen, capture: this.config.capture, flows: next.flows === null || this.config.flows === null ? next.flows : { ...next.flows, log: this.config.flows.log } };
+    const problems = workerConfigProblems(kept);
+    if (problems.length > 0) return this.refuseReload(trigger, new StageBuildError(problems));
+    let bare: ServiceStages;
+    try {
+      bare = await buildStages(bareConfig(kept), this.stageContext, null);
+    } catch (err) {
+      return this.refuseReload(trigger, err);
+    }
+    const result = await this.workers!.reload(kept);
+    if (!result.ok) return this.refuseReload(trigger, result.problems !== undefined ? new StageBuildError(result.problems) : new Error(result.message));
+    this.stages = { ...bare, summary: result.summary, warnings: result.warnings, config: kept };
+    this.config = { ...kept, http: { ...next.http, bind: this.config.http.bind, port: this.config.http.port } };
+    this.health.thresholds = next.health;
+    this.log.level = next.logLevel;
+    for (const w of result.warnings) this.log.warn(w);
+    if (restart.length > 0) this.log.warn({ restart_required: restart }, `changed settings that apply only after a restart: ${restart.join(', ')}`);
+    this.lastReload = { at: new Date().toISOString(), ok: true };
+    this.log.info({ trigger, summary: result.summary, workers: this.workers!.count }, 'configuration reloaded in every worker');
+    return { ok: true, summary: result.summary, warnings: result.warnings, restart_required: restart };
+  }
+
   private refuseReload(trigger: string, err: unknown): ReloadResult {
     const problems = err instanceof ConfigError || err instanceof StageBuildError ? err.problems : undefined;
     const message = err instanceof Error ? err.message : String(err);
@@ -442,6 +593,15 @@ export class MirrorsinkService {
     this.capture?.close();
     if (this.ticker) clearInterval(this.ticker);
     this.batch.flush();
+    // Pipeline threads end their flows and hand over every record; their files close here.
+    if (this.workers !== null) {
+      this.workers.dispatcher.publish();
+      try {
+        await this.workers.stop();
+      } catch (err) {
+        this.log.error({ err }, 'stopping the pipeline threads failed');
+      }
+    }
     // Flows end (records emitted), then every writer is flushed and closed.
     this.pipeline.finish();
     try {
@@ -482,6 +642,7 @@ export class MirrorsinkService {
     this.state = 'stopped';
     if (this.ticker) clearInterval(this.ticker);
     if (this.stages) await retireStages(this.stages, null);
+    if (this.workers !== null) await this.workers.abort();
     for (const l of this.listeners) await l.close();
     this.capture?.close();
     this.health.stop();
@@ -496,4 +657,16 @@ export class MirrorsinkService {
   simulateSocketFailure(kind: 'vxlan' | 'geneve' = 'vxlan'): void {
     this.listeners.find((l) => l.kind === kind)?.simulateFailure();
   }
+}
+
+/** Session snapshots of several threads: packets and bytes added up (same sessions, same order). */
+function sumSnapshots(parts: unknown[][]): unknown[] {
+  type Counts = Record<string, number>;
+  type Row = Record<string, unknown> & { packets: Counts; bytes: Counts };
+  const sum = (a: Counts, b: Counts | undefined): Counts => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v + (b?.[k] ?? 0)]));
+  return parts.reduce((acc, p) => acc.map((r, i) => {
+    const row = r as Row;
+    const other = p[i] as Row | undefined;
+    return { ...row, packets: sum(row.packets, other?.packets), bytes: sum(row.bytes, other?.bytes) };
+  }));
 }

@@ -313,6 +313,7 @@ export class UdpListener {
     } catch (err) {
       this.internalError(err);
     }
+    this.sink.endBatch?.();
   };
 
   /**
@@ -375,6 +376,7 @@ export class UdpListener {
         this.internalError(err);
       }
     }
+    sink.endBatch?.();
     counters.datagrams[this.listenerIndex] += n;
     counters.bytes[this.listenerIndex] += bytes;
     this.batch.report(performance.now() - started, n);

@@ -15,9 +15,9 @@ import { guardStdout, stdoutClosed } from '../../output/line-writer.js';
 import { outputErrors } from '../../output/output-errors.js';
 import { replayConfig } from '../../pipeline/assemble.js';
 import { ReplayWorkers } from '../../pipeline/replay-workers.js';
+import { MAX_WORKERS } from '../../config/schema.js';
 
 /** Most worker threads replay starts. */
-const MAX_WORKERS = 64;
 
 /** --workers: a whole number from 1 to MAX_WORKERS (default 1). */
 export function workerCount(raw: unknown): number {

@@ -15,24 +15,25 @@ import { StageBuildError, buildStages, retireStages } from '../../pipeline/build
 import { chooseReceiver } from '../../source/batch-socket.js';
 import { ErrorCode, MirrorsinkError } from '../../errors.js';
 import { availableParallelism } from 'node:os';
-import { chooseWorkerPath } from '../../pipeline/worker-path.js';
+import { chooseWorkerPath, workerConfigProblems } from '../../pipeline/worker-path.js';
 import type { MirrorsinkConfig } from '../../config/schema.js';
 
 /**
- * serve --check's line about worker threads: serve runs one pipeline thread today; the path N
- * workers would take on this configuration (pipeline/worker-path.ts) and why.
+ * serve --check's line about pipeline threads: how many, and the path datagrams take to them on
+ * this configuration (pipeline/worker-path.ts) and why.
  */
 function workerPathLine(config: MirrorsinkConfig, receiver: 'recvmmsg' | 'dgram'): string {
   const cores = availableParallelism();
   const choice = chooseWorkerPath({
-    workers: cores,
+    workers: config.workers,
     receiver: config.capture.interface !== null ? 'pcap' : receiver,
     geneve: config.listen.genevePort !== null,
     dedup: config.dedup.enabled,
     // native/udp_batch.c does not set SO_REUSEPORT yet.
     reusePort: false,
   });
-  return `  worker threads: 1 (serve --workers is not built yet; replay --workers is). With ${cores} workers: ${choice.path}, ${choice.reason}\n`;
+  const hint = config.workers === 1 && cores > 1 ? ` (this machine has ${cores} cores: workers: auto uses them all)` : '';
+  return `  pipeline threads (workers): ${config.workers}${hint}; path: ${choice.path}, ${choice.reason}\n`;
 }
 
 const HELP = `Usage: mirrorsink serve [options]
@@ -59,6 +60,8 @@ Options:
   --capture-filter BPF    capture filter (default '${DEFAULTS.captureFilter}')
   --capture-plain         capture IF's own (untunnelled) traffic
   --unknown-vni POLICY    process | drop packets of VNIs no session names (default process)
+  --workers N|auto        pipeline threads (default 1; auto = one per core): flows spread over
+                          them by a symmetric hash of the inner flow, outputs stay one file each
   --log-level L           fatal, error, warn, info, debug, trace, silent (default info)
   --check                 validate the configuration (and filters, rules), print the result, exit
   -h, --help              this help
@@ -91,6 +94,7 @@ const OPTIONS = {
   'capture-plain': { type: 'boolean' },
   'unknown-vni': { type: 'string' },
   'log-level': { type: 'string' },
+  workers: { type: 'string' },
   check: { type: 'boolean' },
 } as const;
 
@@ -125,6 +129,7 @@ export async function run(args: string[]): Promise<number> {
     capturePlain: v['capture-plain'] as boolean | undefined,
     unknownVni: v['unknown-vni'] as string | undefined,
     logLevel: v['log-level'] as string | undefined,
+    workers: v.workers as string | undefined,
   };
   const file = v.config as string | undefined;
   const stateDirFlag = v['state-dir'] as string | undefined;
@@ -133,6 +138,8 @@ export async function run(args: string[]): Promise<number> {
   const state = stateDir(process.env, stateDirFlag).dir;
   if (v.check === true) {
     const loaded = load();
+    const threadProblems = workerConfigProblems(loaded.config);
+    if (threadProblems.length > 0) throw new StageBuildError(threadProblems);
     const stages = await buildStages(loaded.config, { drops: new Float64Array(4), dryRun: true }, null).catch((err: unknown) => {
       throw withStateDirHint(err, state);
     });

@@ -1,0 +1,236 @@
+/**
+ * serve with pipeline threads (`workers:` above 1, service/serve-workers.ts): the bundled
+ * captures sent over loopback to the real listener give the same alerts, EVE flow / http / dns
+ * / tls records and flow-log records with 2 workers as with 1 (a flow split over two workers
+ * would show as two partial flow records), over VXLAN and GENEVE; reload reaches every worker
+ * or none; a stalled worker turns /healthz 503; shutdown flushes every worker's records.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import path from 'node:path';
+import { REPO_ROOT } from '../helpers/corpus.js';
+import { geneve, httpGet, innerFrame, metric, parseMetrics, sendUdp, startInProcess, tmpDir, vxlan, waitFor, writeConfig, type InProcess } from '../server/harness.js';
+import { runCli } from '../helpers/tools.js';
+
+/** Classic little-endian pcap, Ethernet + IPv4 + UDP outer: the UDP payloads (VXLAN header + frame). */
+function udpPayloads(file: string): Buffer[] {
+  const b = readFileSync(file);
+  const out: Buffer[] = [];
+  for (let off = 24; off + 16 <= b.length; ) {
+    const incl = b.readUInt32LE(off + 8);
+    const frame = b.subarray(off + 16, off + 16 + incl);
+    off += 16 + incl;
+    const udp = 14 + (frame[14]! & 0x0f) * 4;
+    out.push(Buffer.from(frame.subarray(udp + 8, 14 + frame.readUInt16BE(16))));
+  }
+  return out;
+}
+
+const CAPTURES = ['two-enis.pcap', 'http.pcap', 'web-attacks.pcap', 'dns.pcap', 'tls.pcap', 'known-bad.pcap', 'portscan.pcap'];
+
+/**
+ * Rules with `threshold:` / `detection_filter:` count across flows (by source...), and each worker
+ * counts its own flows (as with replay --workers, README "Pipeline threads"): left out here.
+ */
+function perFlowRules(dir: string): string {
+  const text = readFileSync(path.join(REPO_ROOT, 'rules', 'mirrorsink.rules'), 'utf8');
+  const out = path.join(dir, 'per-flow.rules');
+  writeFileSync(out, text.split('\n').filter((l) => !/\b(threshold|detection_filter)\s*:/.test(l)).join('\n') + '\n');
+  return out;
+}
+
+function configFor(dir: string, extra = ''): string {
+  const base = readFileSync(path.join(REPO_ROOT, 'captures', 'mirrorsink.yaml'), 'utf8');
+  return writeConfig(dir, `${base}\nflows: {eve: true, log: {dir: ${JSON.stringify(path.join(dir, 'flows'))}}}\nrules: {files: [${JSON.stringify(perFlowRules(dir))}]}\neve: {path: ${JSON.stringify(path.join(dir, 'eve.json'))}}\n${extra}`);
+}
+
+async function receivedAll(s: InProcess, count: number): Promise<void> {
+  await waitFor(async () => {
+    const j = (await httpGet(s.base, '/api/sessions')).json();
+    const got = j.received.vxlan.datagrams + j.received.geneve.datagrams;
+    // Every datagram read and through a pipeline (delivered or dropped with a reason).
+    const done = j.delivered + Object.values(j.drops as Record<string, number>).reduce((a, b) => a + b, 0);
+    return got === count && done >= count;
+  }, 30_000, `${count} datagrams through the pipeline`);
+}
+
+/** What must not depend on the number of workers: EVE records without times and order, flow-log fields. */
+function records(dir: string): { eve: string[]; flowLog: string[] } {
+  const eve = readFileSync(path.join(dir, 'eve.json'), 'utf8')
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const e = JSON.parse(l);
+      const key: Record<string, unknown> = { t: e.event_type, src: e.src_ip, sp: e.src_port, dst: e.dest_ip, dp: e.dest_port, proto: e.proto, app: e.app_proto };
+      if (e.event_type === 'alert') key.sid = e.alert.signature_id;
+      if (e.event_type === 'flow') key.flow = { ps: e.flow.pkts_toserver, pc: e.flow.pkts_toclient, bs: e.flow.bytes_toserver, bc: e.flow.bytes_toclient, state: e.flow.state };
+      if (e.event_type === 'http') key.http = [e.http.http_method, e.http.url, e.http.status];
+      if (e.event_type === 'dns') key.dns = JSON.stringify(e.dns);
+      if (e.event_type === 'tls') key.tls = [e.tls.sni, e.tls.version];
+      return JSON.stringify(key);
+    })
+    .sort();
+  const flowLog: string[] = [];
+  const walk = (d: string): void => {
+    for (const ent of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, ent.name);
+      if (ent.isDirectory()) walk(p);
+      else if (p.endsWith('.log.gz')) {
+        const lines = gunzipSync(readFileSync(p)).toString('utf8').trim().split('\n').slice(1);
+        // srcaddr dstaddr srcport dstport protocol packets bytes action log-status (not the times)
+        for (const l of lines) {
+          const f = l.split(' ');
+          flowLog.push([...f.slice(3, 10), ...f.slice(12)].join(' '));
+        }
+      }
+    }
+  };
+  walk(path.join(dir, 'flows'));
+  return { eve, flowLog: flowLog.sort() };
+}
+
+async function runCaptures(workers: number, kind: 'vxlan' | 'geneve'): Promise<{ eve: string[]; flowLog: string[]; perWorker: number[] }> {
+  const dir = tmpDir();
+  const file = configFor(dir);
+  const s = await startInProcess({ file, flags: { workers: String(workers) } });
+  let perWorker: number[] = [];
+  try {
+    const payloads = CAPTURES.flatMap((f) => udpPayloads(path.join(REPO_ROOT, 'captures', f)));
+    // GENEVE as a Gateway Load Balancer sends it: the same VNI, the frame in GENEVE instead of VXLAN.
+    const datagrams = kind === 'vxlan' ? payloads : payloads.map((p) => geneve((p[4]! << 16) | (p[5]! << 8) | p[6]!, p.subarray(8)));
+    await sendUdp(kind === 'vxlan' ? s.vxlanPort : s.genevePort, datagrams);
+    await receivedAll(s, datagrams.length);
+    if (workers > 1) {
+      const api = (await httpGet(s.base, '/api/sessions')).json();
+      perWorker = api.workers.map((w: { dispatched: number }) => w.dispatched);
+    }
+  } finally {
+    await s.stop();
+  }
+  return { ...records(dir), perWorker };
+}
+
+describe('serve with 2 pipeline threads', () => {
+  for (const kind of ['vxlan', 'geneve'] as const) {
+    it(`the bundled captures over ${kind}: the same alerts, EVE records and flow logs as with 1 (every flow whole on one worker)`, async () => {
+      const one = await runCaptures(1, kind);
+      const two = await runCaptures(2, kind);
+      // Both workers had flows, else this would show nothing.
+      expect(two.perWorker.length).toBe(2);
+      expect(Math.min(...two.perWorker)).toBeGreaterThan(0);
+      expect(one.eve.filter((e) => e.includes('"t":"alert"')).length).toBeGreaterThan(5);
+      expect(one.eve.filter((e) => e.includes('"t":"flow"')).length).toBeGreaterThan(10);
+      expect(one.flowLog.length).toBeGreaterThan(10);
+      expect(two.eve).toEqual(one.eve);
+      expect(two.flowLog).toEqual(one.flowLog);
+    }, 120_000);
+  }
+
+  it('metrics: worker families added up once, per-worker queue, drops and busy time', async () => {
+    const dir = tmpDir();
+    const s = await startInProcess({ file: configFor(dir), flags: { workers: '2' } });
+    try {
+      const datagrams = udpPayloads(path.join(REPO_ROOT, 'captures', 'web-attacks.pcap'));
+      await sendUdp(s.vxlanPort, datagrams);
+      await receivedAll(s, datagrams.length);
+      const m = parseMetrics((await httpGet(s.base, '/metrics')).text);
+      expect(metric(m, 'mirrorsink_datagrams_received_total', { listener: 'vxlan' })).toBe(datagrams.length);
+      expect(metric(m, 'mirrorsink_decoder_packets_total')).toBe(datagrams.length);
+      // The same rule set in every worker: loaded once, not twice.
+      const rules = readFileSync(path.join(dir, 'per-flow.rules'), 'utf8').split('\n').filter((l) => /^\s*alert /.test(l)).length;
+      expect(metric(m, 'mirrorsink_detect_rules_loaded')).toBe(rules);
+      const perWorker = [0, 1].map((w) => metric(m, 'mirrorsink_worker_datagrams_total', { worker: String(w) })!);
+      expect(perWorker[0]! + perWorker[1]!).toBe(datagrams.length);
+      expect(metric(m, 'mirrorsink_worker_dropped_total', { worker: '0' })).toBe(0);
+      expect(metric(m, 'mirrorsink_worker_busy_seconds_total', { worker: '1' })).toBeGreaterThanOrEqual(0);
+      const alerts = [1, 2, 3, 4].reduce((n, sev) => n + (metric(m, 'mirrorsink_detect_alerts_total', { severity: String(sev) }) ?? 0), 0);
+      expect(alerts).toBeGreaterThan(0);
+    } finally {
+      await s.stop();
+    }
+    const eveAlerts = readFileSync(path.join(dir, 'eve.json'), 'utf8').split('\n').filter((l) => l.includes('"event_type":"alert"')).length;
+    expect(eveAlerts).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('reload reaches every worker, and a broken one reaches none', async () => {
+    const dir = tmpDir();
+    const rules = path.join(dir, 'test.rules');
+    writeFileSync(rules, 'alert udp any any -> any any (msg:"first"; content:"MARK"; sid:1001; rev:1;)\n');
+    const file = writeConfig(dir, `flows: {eve: true}\nrules: {files: [${JSON.stringify(rules)}]}\neve: {path: ${JSON.stringify(path.join(dir, 'eve.json'))}}\n`);
+    const s = await startInProcess({ file, flags: { workers: '2' } });
+    // Many flows, so that both workers get some.
+    const batch = (base: number) => Array.from({ length: 64 }, (_, i) => vxlan(7, innerFrame({ src: '10.1.0.1', dst: '10.2.0.2', sport: base + i, dport: 9999, payload: 'xxMARKxx' })));
+    let sent = 0;
+    const send = async (base: number) => {
+      const d = batch(base);
+      await sendUdp(s.vxlanPort, d);
+      sent += d.length;
+      await receivedAll(s, sent);
+    };
+    try {
+      await send(10000);
+      writeFileSync(rules, 'alert udp any any -> any any (msg:"second"; content:"MARK"; sid:1002; rev:1;)\n');
+      const ok = await s.svc.reload('test');
+      expect(ok.ok).toBe(true);
+      await send(20000);
+      // A rules file that does not parse: refused, both workers keep sid 1002.
+      writeFileSync(rules, 'alert udp any any -> any any (msg:"broken" content:"MARK"; sid:1003; rev:1;)\n');
+      const refused = await s.svc.reload('test');
+      expect(refused.ok).toBe(false);
+      await send(30000);
+      const api = (await httpGet(s.base, '/api/sessions')).json();
+      expect(api.workers.every((w: { dispatched: number }) => w.dispatched > 0)).toBe(true);
+    } finally {
+      await s.stop();
+    }
+    const alerts = readFileSync(path.join(dir, 'eve.json'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.event_type === 'alert')
+      .map((e) => [e.src_port as number, e.alert.signature_id as number] as const);
+    const sidOf = (lo: number) => new Set(alerts.filter(([p]) => p >= lo && p < lo + 64).map(([, sid]) => sid));
+    expect(alerts.length).toBe(3 * 64);
+    expect(sidOf(10000)).toEqual(new Set([1001]));
+    expect(sidOf(20000)).toEqual(new Set([1002]));
+    expect(sidOf(30000)).toEqual(new Set([1002]));
+  }, 90_000);
+
+  it('/healthz fails while a worker is stalled and recovers when it runs again', async () => {
+    const dir = tmpDir();
+    const file = writeConfig(dir, `health: {worker_stall_seconds: 0.5}\neve: {path: false}\n`);
+    const s = await startInProcess({ file, flags: { workers: '2' }, healthIntervalMs: 100 });
+    try {
+      await waitFor(async () => (await httpGet(s.base, '/healthz')).status === 200, 10_000, 'healthy');
+      s.svc.workers!.simulateStall(1, 3000);
+      const sick = await waitFor(async () => {
+        const r = await httpGet(s.base, '/healthz');
+        return r.status === 503 ? r.text : null;
+      }, 10_000, 'healthz 503');
+      expect(sick).toMatch(/worker 1 has not run/);
+      await waitFor(async () => (await httpGet(s.base, '/healthz')).status === 200, 20_000, 'healthy again');
+    } finally {
+      await s.stop();
+    }
+  }, 60_000);
+
+  it('configuration: workers takes auto or 1-64, and serve --check names the path', () => {
+    const dir = tmpDir();
+    const bad = writeConfig(dir, 'workers: 0\neve: {path: false}\n', 'bad.yaml');
+    const r = runCli(['serve', '--check', '--config', bad]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/bad\.yaml:1.*workers.*'auto' or a whole number from 1 to 64/);
+    const good = writeConfig(dir, 'workers: 2\neve: {path: false}\nrules: {files: []}\n', 'good.yaml');
+    const ok = runCli(['serve', '--check', '--config', good]);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/pipeline threads \(workers\): 2; path: dispatch/);
+    const auto = runCli(['serve', '--check', '--config', good, '--workers', 'auto']);
+    expect(auto.stdout).toMatch(/pipeline threads \(workers\): \d+/);
+    const pcap = writeConfig(dir, `workers: 2\neve: {path: false}\nflows: {pcap: {dir: ${JSON.stringify(dir)}}}\n`, 'pcap.yaml');
+    const refused = runCli(['serve', '--check', '--config', pcap]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/flows\.pcap.*workers: 1/);
+  });
+});
