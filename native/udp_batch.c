@@ -253,7 +253,16 @@ static int udp_socket(const endpoint_t *ep) {
  * is not an error: the granted size is returned), and starts reading on the event loop.
  */
 static napi_value Open(napi_env env, napi_callback_info info) {
-  GET_ARGS(9, "open");
+  /* A 10th argument (optional): true joins a SO_REUSEPORT group (serve's pipeline threads). */
+  size_t argc = 10;
+  napi_value argv[10];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 9) {
+    napi_throw_type_error(env, NULL, "open() takes 9 or 10 arguments");
+    return NULL;
+  }
+  bool reuse_port = false;
+  if (argc >= 10) napi_get_value_bool(env, argv[9], &reuse_port);
   endpoint_t ep;
   if (!read_endpoint(env, argv, 0, &ep)) return NULL;
   int32_t slot_size;
@@ -279,6 +288,12 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     int err = errno;
     close(fd);
     return throw_errno(env, err, "setsockopt(IPV6_V6ONLY)");
+  }
+  /* The kernel spreads a group's datagrams by a hash of the 4-tuple (one sender port: one socket). */
+  if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "setsockopt(SO_REUSEPORT)");
   }
   if (bind(fd, (struct sockaddr *)&ep.addr, ep.addr_len) < 0) {
     int err = errno;
@@ -537,6 +552,9 @@ static napi_value Init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "metaHeaderWords", header));
   CHECK(napi_create_int32(env, META_ENTRY_WORDS, &entry));
   CHECK(napi_set_named_property(env, exports, "metaEntryWords", entry));
+  napi_value reuse;
+  CHECK(napi_get_boolean(env, true, &reuse));
+  CHECK(napi_set_named_property(env, exports, "reusePort", reuse));
   return exports;
 }
 

@@ -33,8 +33,25 @@ export interface ServeWorkerInit {
   config: MirrorsinkConfig;
 }
 
+/** A socket a worker is to bind in the SO_REUSEPORT group (port 0: any free one, worker 0 only). */
+export interface ReusePortSocket {
+  kind: 'vxlan' | 'geneve';
+  address: string;
+  port: number;
+}
+
+/** A socket a worker bound. */
+export interface BoundReusePortSocket extends ReusePortSocket {
+  family: number;
+  /** SO_RCVBUF as granted, and whether the kernel capped it. */
+  receiveBuffer: { requested: number; actual: number; capped: boolean } | null;
+}
+
 /** GET /api/sessions and /api/flows/unanswered, one worker's share. */
 export interface WorkerReport {
+  /** Datagrams and bytes its own sockets received, by listener (SO_REUSEPORT path), else zeros. */
+  receivedDatagrams: number[];
+  receivedBytes: number[];
   sessions: unknown[];
   drops: number[];
   decoded: number;
@@ -50,12 +67,17 @@ export type ToServeWorker =
   | { t: 'commit'; gen: number }
   | { t: 'abort'; gen: number }
   /** Test hook: block the thread for `ms` (a stalled worker, for /healthz). */
-  | { t: 'stall'; ms: number };
+  | { t: 'stall'; ms: number }
+  /** SO_REUSEPORT path: bind these sockets and feed the pipeline from them; reply BoundReusePortSocket[] or an error. */
+  | { t: 'bind'; id: number; sockets: ReusePortSocket[]; receiveBufferBytes: number }
+  /** Read what is queued (up to drainMs, until quiet), then close the sockets; reply when closed. */
+  | { t: 'unbind'; id: number; drainMs: number };
 
 export type FromServeWorker =
   | { t: 'ready'; warnings: string[]; summary: ServiceStages['summary'] }
   | { t: 'error'; code: string; message: string; problems?: string[] }
   | { t: 'fault'; message: string }
+  | { t: 'socket-lost'; why: string }
   | { t: 'open'; target: string; output: string }
   | { t: 'lines'; target: string; chunk: string; lines: number }
   | { t: 'flows'; recs: FlowLogRecord[] }

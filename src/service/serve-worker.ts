@@ -18,14 +18,15 @@ import { StageBuildError, buildStages, pipelineStagesOf, retireStages, tickStage
 import type { MirrorsinkConfig } from '../config/schema.js';
 import type { FlowLogRecord } from '../output/flow-log-record.js';
 import { MirrorsinkError } from '../errors.js';
-import { ReceiveCounters, registerCoreMetrics } from '../metrics/core-metrics.js';
+import { ReceiveCounters, registerCoreMetrics, type CoreMetrics } from '../metrics/core-metrics.js';
+import { BatchTimer, UdpListener } from '../source/udp-listener.js';
 import { registerFilterMetrics } from '../metrics/filter-metrics.js';
 import { registerDetectMetrics } from '../metrics/detect-metrics.js';
 import { registerStreamMetrics } from '../metrics/stream-metrics.js';
 import { registerAppLayerMetrics } from '../metrics/applayer-metrics.js';
 import { registerDefragMetrics } from '../metrics/defrag-metrics.js';
 import { registerFlowMetrics } from '../metrics/flow-metrics.js';
-import { Beat, RECORDS_PER_TURN, type ServeWorkerInit, type ToServeWorker, type FromServeWorker, type WorkerReport } from './serve-worker-protocol.js';
+import { Beat, RECORDS_PER_TURN, type BoundReusePortSocket, type ReusePortSocket, type ServeWorkerInit, type ToServeWorker, type FromServeWorker, type WorkerReport } from './serve-worker-protocol.js';
 
 /** Flow-log records per message (and at least every housekeeping tick). */
 const RECORD_BATCH = 1024;
@@ -65,10 +66,14 @@ let stages: ServiceStages;
 let pending: ServiceStages | null = null;
 let pendingGen = -1;
 
+let core: CoreMetrics;
+/** SO_REUSEPORT path: this thread's own sockets. */
+const listeners: UdpListener[] = [];
+
 function registerMetrics(): void {
   // The same families as a single-threaded serve, over this thread's stages; the main thread
   // adds up every worker's (its own receive-side families come from its listeners).
-  registerCoreMetrics(registry, {
+  core = registerCoreMetrics(registry, {
     decodeCounters: pipeline.decodeCounters,
     drops: pipeline.drops,
     receive,
@@ -95,8 +100,50 @@ function errorMessage(err: unknown): { code: string; message: string; problems?:
   return { code: 'INTERNAL', message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
 }
 
+async function bind(sockets: ReusePortSocket[], receiveBufferBytes: number): Promise<BoundReusePortSocket[]> {
+  const batch = new BatchTimer((seconds) => {
+    core.observeBatch(seconds);
+    beats[beatBase + Beat.BusyMs] += seconds * 1000;
+  });
+  const bound: BoundReusePortSocket[] = [];
+  for (const sock of sockets) {
+    const l = new UdpListener({
+      kind: sock.kind,
+      address: sock.address,
+      port: sock.port,
+      receiveBufferBytes,
+      receiver: 'recvmmsg',
+      reusePort: true,
+      sink: pipeline,
+      counters: receive,
+      batch,
+      onInternalError: (err) => send({ t: 'fault', message: `processing a datagram threw; skipped (counted in mirrorsink_internal_errors_total): ${errorMessage(err).message}` }),
+      onClosed: (why) => send({ t: 'socket-lost', why: `worker ${init.index}: ${why}` }),
+    });
+    await l.bind();
+    listeners.push(l);
+    bound.push({ kind: sock.kind, address: l.address, port: l.port, family: l.family, receiveBuffer: l.receiveBuffer });
+  }
+  return bound;
+}
+
+/** Read what the kernel has queued until a quiet 10 ms or `drainMs`, then close the sockets. */
+async function unbind(drainMs: number): Promise<void> {
+  const total = () => receive.datagrams[0]! + receive.datagrams[1]!;
+  const deadline = Date.now() + drainMs;
+  let last = total();
+  while (listeners.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+    if (total() === last) break;
+    last = total();
+  }
+  for (const l of listeners.splice(0)) await l.close();
+}
+
 function report(limit: number): WorkerReport {
   return {
+    receivedDatagrams: Array.from(receive.datagrams),
+    receivedBytes: Array.from(receive.bytes),
     sessions: stages.session.counters.snapshot(),
     drops: Array.from(pipeline.drops),
     decoded: pipeline.decodeCounters.layers[0]!,
@@ -138,6 +185,18 @@ async function onMessage(m: ToServeWorker): Promise<void> {
       send({ t: 'committed', gen: m.gen });
       return;
     }
+    case 'bind':
+      try {
+        send({ t: 'reply', id: m.id, value: { ok: true, sockets: await bind(m.sockets, m.receiveBufferBytes) } });
+      } catch (err) {
+        for (const l of listeners.splice(0)) await l.close();
+        send({ t: 'reply', id: m.id, value: { ok: false, ...errorMessage(err) } });
+      }
+      return;
+    case 'unbind':
+      await unbind(m.drainMs);
+      send({ t: 'reply', id: m.id, value: true });
+      return;
     case 'stall':
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, m.ms);
       return;
@@ -176,13 +235,16 @@ async function run(): Promise<void> {
     if (reported++ < 10) send({ t: 'fault', message: `processing a datagram threw; skipped (counted in mirrorsink_internal_errors_total): ${errorMessage(err).message}` });
   };
   const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+  let fromRing = 0;
   for (;;) {
     beats[beatBase + Beat.Heartbeat] = Date.now();
     const t0 = performance.now();
     const n = consumeRing(ring, pipeline, RECORDS_PER_TURN, onError);
+    fromRing += n;
+    // Datagrams taken: from the ring, or from this thread's own sockets (SO_REUSEPORT path).
+    beats[beatBase + Beat.Records] = fromRing + receive.datagrams[0]! + receive.datagrams[1]!;
     if (n > 0) {
       beats[beatBase + Beat.BusyMs] += performance.now() - t0;
-      beats[beatBase + Beat.Records] += n;
       // Let messages and timers run between batches: no reload or scrape waits for a quiet ring.
       await yieldTurn();
       continue;
@@ -191,6 +253,7 @@ async function run(): Promise<void> {
     await ring.waitForDataAsync(100);
   }
   clearInterval(ticker);
+  for (const l of listeners.splice(0)) await l.close();
   // Shutdown: every flow ends (records emitted), every writer hands over what it holds.
   pipeline.finish();
   await retireStages(stages, null);

@@ -29,7 +29,7 @@ import { parseLogFormat, type FlowLogRecord } from '../output/flow-log-record.js
 import { StageBuildError, type ServiceStages } from '../pipeline/build.js';
 import { ErrorCode, MirrorsinkError, type ErrorCodeValue } from '../errors.js';
 import type { MirrorsinkConfig } from '../config/schema.js';
-import { Beat, type FromServeWorker, type ServeWorkerInit, type ToServeWorker, type WorkerReport } from './serve-worker-protocol.js';
+import { Beat, type BoundReusePortSocket, type ReusePortSocket, type FromServeWorker, type ServeWorkerInit, type ToServeWorker, type WorkerReport } from './serve-worker-protocol.js';
 
 /** Bytes of each worker's ring: about 0.5 s of a busy target's traffic per worker. */
 export const SERVE_RING_BYTES = 32 << 20;
@@ -67,6 +67,8 @@ export interface ServeWorkersHooks {
   onFault(worker: number, message: string): void;
   /** A worker thread ended while serving. */
   onExit(worker: number, why: string): void;
+  /** SO_REUSEPORT path: a worker's socket stopped receiving. */
+  onSocketLost(why: string): void;
 }
 
 type Waiter = { resolve: (v: unknown) => void; timer: NodeJS.Timeout };
@@ -127,6 +129,30 @@ export class ServeWorkers {
     return { warnings: this.warnings, summary: this.summary! };
   }
 
+  // ------------------------------------------------------------------ SO_REUSEPORT path
+
+  /**
+   * Every worker binds its own socket of each kind in one SO_REUSEPORT group: worker 0 first (a
+   * port 0 gets a free port), then the others on the port it got. The sockets worker 0 bound.
+   */
+  async bindReusePort(sockets: ReusePortSocket[], receiveBufferBytes: number): Promise<BoundReusePortSocket[]> {
+    const bindIn = async (h: Handle, socks: ReusePortSocket[]): Promise<BoundReusePortSocket[]> => {
+      const r = (await this.ask(h, (id) => ({ t: 'bind', id, sockets: socks, receiveBufferBytes }), PREPARE_TIMEOUT_MS)) as { ok: true; sockets: BoundReusePortSocket[] } | { ok: false; code: string; message: string } | undefined;
+      if (r === undefined) throw new Error(`worker ${h.index} did not bind its sockets`);
+      if (!r.ok) throw (Object.values(ErrorCode) as string[]).includes(r.code) ? new MirrorsinkError(r.code as ErrorCodeValue, r.message) : new Error(r.message);
+      return r.sockets;
+    };
+    const first = await bindIn(this.handles[0]!, sockets);
+    const same = first.map((b) => ({ kind: b.kind, address: b.address, port: b.port }));
+    await Promise.all(this.handles.slice(1).map((h) => bindIn(h, same)));
+    return first;
+  }
+
+  /** SO_REUSEPORT path: every worker reads what is queued (up to drainMs) and closes its sockets. */
+  async unbind(drainMs: number): Promise<void> {
+    await Promise.all(this.live().map((h) => this.ask(h, (id) => ({ t: 'unbind', id, drainMs }), drainMs + ASK_TIMEOUT_MS)));
+  }
+
   // ------------------------------------------------------------------ reload
 
   /** Build the new configuration in every worker; swap it in everywhere only if all could. */
@@ -177,15 +203,14 @@ export class ServeWorkers {
     return answers.filter((a): a is WorkerReport => a !== undefined);
   }
 
-  /** Per worker: queue bytes, datagrams dispatched and dropped (ring full), busy seconds. */
-  workerStats(): { worker: number; queueBytes: number; dispatched: number; dropped: number; busySeconds: number; records: number }[] {
+  /** Per worker: queue bytes, datagrams it took (from its ring or its own socket) and dropped (ring full), busy seconds. */
+  workerStats(): { worker: number; queueBytes: number; datagrams: number; dropped: number; busySeconds: number }[] {
     return this.handles.map((h, i) => ({
       worker: i,
       queueBytes: h.ring.used,
-      dispatched: this.dispatcher.dispatched[i]!,
+      datagrams: this.beats[i * Beat.Fields + Beat.Records]!,
       dropped: this.dispatcher.dropped[i]!,
       busySeconds: this.beats[i * Beat.Fields + Beat.BusyMs]! / 1000,
-      records: this.beats[i * Beat.Fields + Beat.Records]!,
     }));
   }
 
@@ -256,13 +281,13 @@ export class ServeWorkers {
     for (const h of this.live()) h.port.postMessage(m);
   }
 
-  private ask(h: Handle, make: (id: number) => ToServeWorker): Promise<unknown> {
+  private ask(h: Handle, make: (id: number) => ToServeWorker, timeoutMs = ASK_TIMEOUT_MS): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
         resolve(undefined);
-      }, ASK_TIMEOUT_MS);
+      }, timeoutMs);
       this.waiting.set(id, { resolve, timer });
       h.port.postMessage(make(id));
     });
@@ -308,6 +333,9 @@ export class ServeWorkers {
         break;
       case 'fault':
         this.hooks.onFault(h.index, m.message);
+        break;
+      case 'socket-lost':
+        if (!this.stopping) this.hooks.onSocketLost(m.why);
         break;
       case 'open':
         if (!this.writers.has(m.target)) {

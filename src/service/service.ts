@@ -17,7 +17,8 @@ import { prefilterEngine } from '../detect/prefilter-native.js';
 import { ServeWorkers } from './serve-workers.js';
 import { chooseWorkerPath, workerConfigProblems } from '../pipeline/worker-path.js';
 import type { TunnelDatagramSink } from '../pipeline/stages.js';
-import type { WorkerReport } from './serve-worker-protocol.js';
+import type { ReusePortSocket, WorkerReport } from './serve-worker-protocol.js';
+import { chooseReceiver } from '../source/batch-socket.js';
 import { Gauge, Counter } from 'prom-client';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -65,6 +66,8 @@ export interface BoundSocket {
   port: number;
   /** recvmmsg (native batches) or dgram. */
   receiver: 'recvmmsg' | 'dgram';
+  /** SO_REUSEPORT path: how many pipeline threads hold a socket on this port. */
+  reuse_port?: number;
 }
 
 export interface ReloadResult {
@@ -214,6 +217,8 @@ export class MirrorsinkService {
         { interface: config.capture.interface, filter: config.capture.filter, linktype: capture.linkType.name },
         `live capture on ${config.capture.interface}${config.capture.plain ? ' (plain traffic)' : ''}: UDP listeners not bound`,
       );
+    } else if (this.workerPath.path === 'reuseport') {
+      await this.bindReusePort(config);
     } else {
       await this.bindListeners(config);
     }
@@ -258,6 +263,27 @@ export class MirrorsinkService {
     if (!pf.native && this.stages.summary.rules_loaded > 0) this.log.warn(`detection prefilter: ${pf.description}`);
   }
 
+  /** SO_REUSEPORT path: the sockets worker 0 bound (every worker has one of each in the group). */
+  private reuseSockets: { kind: 'vxlan' | 'geneve'; family: number; address: string; port: number }[] = [];
+
+  /** Every worker opens its own socket of each kind in one SO_REUSEPORT group. */
+  private async bindReusePort(config: MirrorsinkConfig): Promise<void> {
+    const sockets: ReusePortSocket[] = [];
+    for (const address of config.listen.bind) {
+      sockets.push({ kind: 'vxlan', address, port: config.listen.vxlanPort });
+      if (config.listen.genevePort !== null) sockets.push({ kind: 'geneve', address, port: config.listen.genevePort });
+    }
+    const bound = await this.workers!.bindReusePort(sockets, config.listen.receiveBufferBytes);
+    this.reuseSockets = bound;
+    const capped = bound.find((b) => b.receiveBuffer?.capped);
+    if (capped?.receiveBuffer) {
+      const b = capped.receiveBuffer;
+      this.log.warn({ requested: b.requested, granted: b.actual }, `the kernel capped the UDP receive buffer at ${b.actual} bytes (asked for ${b.requested}); bursts will be dropped sooner. Raise the limit with: sysctl -w net.core.rmem_max=${b.requested}`);
+    }
+    const n = this.kernelDrops.attach(bound.map((b) => b.port));
+    if (n === 0 && process.platform === 'linux') this.log.warn('could not find our sockets in /proc/net/udp: kernel drops are not counted');
+  }
+
   /** The path datagrams take to the workers (pipeline/worker-path.ts), for logs and --check. */
   workerPath: { path: string; reason: string } = { path: 'single', reason: 'one worker' };
 
@@ -268,11 +294,23 @@ export class MirrorsinkService {
   private async startWorkers(config: MirrorsinkConfig): Promise<void> {
     const problems = workerConfigProblems(config);
     if (problems.length > 0) throw new StageBuildError(problems);
-    this.workerPath = chooseWorkerPath({ workers: config.workers, receiver: config.listen.receiver === 'dgram' ? 'dgram' : 'recvmmsg', geneve: config.listen.genevePort !== null, dedup: config.dedup.enabled, reusePort: false });
+    const receiver = chooseReceiver(config.listen.receiver);
+    if (receiver.use === null) throw new MirrorsinkError(ErrorCode.NativeUnavailable, receiver.error);
+    this.workerPath = chooseWorkerPath({
+      workers: config.workers,
+      receiver: receiver.use,
+      geneve: config.listen.genevePort !== null,
+      dedup: config.dedup.enabled,
+      reusePort: receiver.use === 'recvmmsg' && receiver.module.reusePort === true,
+    });
     this.workers = new ServeWorkers(config.workers, config, {
       onFault: (w, message) => this.log.error({ worker: w }, message),
       // problems() keeps reporting it to /healthz.
       onExit: (w, why) => this.log.error({ worker: w }, why),
+      onSocketLost: (why) => {
+        this.receiveFailures.push(why);
+        this.log.error(`receive socket lost: ${why}`);
+      },
     });
     const started = await this.workers.start();
     for (const w of started.warnings) this.log.warn(w);
@@ -296,12 +334,12 @@ export class MirrorsinkService {
     });
     new Counter({
       name: 'mirrorsink_worker_datagrams_total',
-      help: 'Datagrams handed to a pipeline thread (workers above 1)',
+      help: 'Datagrams a pipeline thread took, from its ring or its own SO_REUSEPORT socket (workers above 1)',
       labelNames: ['worker'],
       registers,
       collect() {
         this.reset();
-        for (const s of stats()) this.inc({ worker: String(s.worker) }, s.dispatched);
+        for (const s of stats()) this.inc({ worker: String(s.worker) }, s.datagrams);
       },
     });
     new Counter({
@@ -401,6 +439,7 @@ export class MirrorsinkService {
   }
 
   boundSockets(): BoundSocket[] {
+    if (this.reuseSockets.length > 0) return this.reuseSockets.map((b) => ({ listener: b.kind, family: b.family, address: b.address, port: b.port, receiver: 'recvmmsg', ...(this.workers !== null ? { reuse_port: this.workers.count } : {}) }));
     return this.listeners.map((l) => ({ listener: l.kind, family: l.family, address: l.address, port: l.port, receiver: l.receiver ?? 'dgram' }));
   }
 
@@ -412,7 +451,7 @@ export class MirrorsinkService {
 
   /** The bound port of the first listener of a kind (tests, logs). */
   port(kind: 'vxlan' | 'geneve'): number {
-    return this.listeners.find((l) => l.kind === kind)?.port ?? 0;
+    return this.listeners.find((l) => l.kind === kind)?.port ?? this.reuseSockets.find((b) => b.kind === kind)?.port ?? 0;
   }
 
   get isReady(): boolean {
@@ -441,7 +480,7 @@ export class MirrorsinkService {
     if (this.capture !== null || this.config.capture.interface !== null) {
       if (this.capture === null || !this.capture.open) out.push(`live capture on ${this.config.capture.interface} is not open`);
     } else {
-      if (this.listeners.length === 0) out.push('no UDP socket is bound');
+      if (this.listeners.length === 0 && this.reuseSockets.length === 0) out.push('no UDP socket is bound');
       for (const l of this.listeners) if (!l.bound) out.push(`UDP socket ${l.describe()} is not bound`);
       for (const f of this.receiveFailures) out.push(f);
     }
@@ -461,12 +500,15 @@ export class MirrorsinkService {
       invalid: this.pipeline.decodeCounters.layers[2]!,
       delivered: this.pipeline.delivered,
       unanswered: null,
+      receivedDatagrams: Array.from(this.receive.datagrams),
+      receivedBytes: Array.from(this.receive.bytes),
     };
     const parts = this.workers !== null ? [own, ...(await this.workers.reports(1))] : [own];
     const drops: Record<string, number> = {};
     dropCauseNames.forEach((c, i) => (drops[c] = parts.reduce((n, p) => n + (p.drops[i] ?? 0), 0)));
     const received: Record<string, { datagrams: number; bytes: number }> = {};
-    LISTENER_NAMES.forEach((l, i) => (received[l] = { datagrams: this.receive.datagrams[i]!, bytes: this.receive.bytes[i]! }));
+    const sum = (pick: (p: WorkerReport) => number[], i: number) => parts.reduce((n, p) => n + (pick(p)[i] ?? 0), 0);
+    LISTENER_NAMES.forEach((l, i) => (received[l] = { datagrams: sum((p) => p.receivedDatagrams, i), bytes: sum((p) => p.receivedBytes, i) }));
     return {
       unknown_vni: this.config.unknownVni,
       sessions: sumSnapshots(parts.map((p) => p.sessions)),
@@ -589,6 +631,7 @@ export class MirrorsinkService {
     this.state = 'stopping';
     this.log.info({ signal }, 'shutting down: draining sockets');
     await this.drain();
+    if (this.reuseSockets.length > 0) await this.workers!.unbind(this.config.drainMs);
     for (const l of this.listeners) await l.close();
     this.capture?.close();
     if (this.ticker) clearInterval(this.ticker);

@@ -41,6 +41,7 @@ export interface NativeBatchModule {
     slotBytes: number,
     onBatch: () => void,
     onError: (code: string, message: string) => void,
+    reusePort?: boolean,
   ): OpenedBatchSocket;
   close(handle: unknown, onClosed?: () => void): void;
   openSender(family: 4 | 6, address: string, port: number, sendBufferBytes: number): { handle: unknown; localPort: number };
@@ -48,6 +49,8 @@ export interface NativeBatchModule {
   closeSender(handle: unknown): void;
   metaHeaderWords: number;
   metaEntryWords: number;
+  /** open() can join a SO_REUSEPORT group (builds before serve's pipeline threads cannot). */
+  reusePort?: boolean;
 }
 
 /** Where the compiled addon is: native/ at the package root, from src/source or dist/src/source. */
@@ -124,9 +127,10 @@ export class BatchSocket {
     receiveBufferBytes: number,
     onBatch: () => void,
     onError: (code: string, message: string) => void,
+    reusePort = false,
   ) {
     this.native = native;
-    const opened = native.open(family, address, port, receiveBufferBytes, this.data.buffer, this.meta.buffer, SLOT_BYTES, onBatch, onError);
+    const opened = native.open(family, address, port, receiveBufferBytes, this.data.buffer, this.meta.buffer, SLOT_BYTES, onBatch, onError, reusePort);
     this.handle = opened.handle;
     this.port = opened.port;
     this.receiveBuffer = opened.receiveBuffer;

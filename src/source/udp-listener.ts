@@ -123,6 +123,11 @@ export interface UdpListenerOptions {
    *  path in-process with one (filling its slots and calling its onBatch), so checks on that
    *  path do not depend on a loaded machine delivering every loopback datagram. */
   batchModule?: NativeBatchModule;
+  /**
+   * Join a SO_REUSEPORT group on the port (native receiver only): serve's pipeline threads each
+   * bind one socket and the kernel spreads datagrams by their 4-tuple.
+   */
+  reusePort?: boolean;
 }
 
 export interface ReceiveBufferInfo {
@@ -221,7 +226,7 @@ export class UdpListener {
   private bindBatch(native: NativeBatchModule): Promise<void> {
     let sock: BatchSocket;
     try {
-      sock = new BatchSocket(native, this.family, this.address, this.requestedPort, this.opts.receiveBufferBytes, this.onBatch, this.onBatchError);
+      sock = new BatchSocket(native, this.family, this.address, this.requestedPort, this.opts.receiveBufferBytes, this.onBatch, this.onBatchError, this.opts.reusePort === true);
     } catch (err) {
       return Promise.reject(this.bindError(err as NodeJS.ErrnoException));
     }

@@ -10,8 +10,20 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/corpus.js';
-import { geneve, httpGet, innerFrame, metric, parseMetrics, sendUdp, startInProcess, tmpDir, vxlan, waitFor, writeConfig, type InProcess } from '../server/harness.js';
-import { runCli } from '../helpers/tools.js';
+import { geneve, httpGet, innerFrame, startServeProcess, metric, parseMetrics, sendUdp, startInProcess, tmpDir, vxlan, waitFor, writeConfig, type InProcess } from '../server/harness.js';
+import { spawn } from 'node:child_process';
+import { CLI, runCli } from '../helpers/tools.js';
+
+/** `mirrorsink send FILES --to 127.0.0.1:PORT --aws-sport`: each datagram from its flow's AWS-style source port. */
+function sendAwsStyle(files: string[], port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [CLI, 'send', ...files, '--to', `127.0.0.1:${port}`, '--aws-sport', '--rate', '5000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`send exited ${code}: ${out}`))));
+  });
+}
 
 /** Classic little-endian pcap, Ethernet + IPv4 + UDP outer: the UDP payloads (VXLAN header + frame). */
 function udpPayloads(file: string): Buffer[] {
@@ -91,32 +103,44 @@ function records(dir: string): { eve: string[]; flowLog: string[] } {
   return { eve, flowLog: flowLog.sort() };
 }
 
-async function runCaptures(workers: number, kind: 'vxlan' | 'geneve'): Promise<{ eve: string[]; flowLog: string[]; perWorker: number[] }> {
+/**
+ * vxlan / geneve: one loopback socket sends everything (GENEVE open: the dispatching receiver);
+ * aws: `mirrorsink send --aws-sport`, each flow from its AWS-style source port, GENEVE closed
+ * (the SO_REUSEPORT path, where the kernel picks the worker by the outer 4-tuple).
+ */
+async function runCaptures(workers: number, kind: 'vxlan' | 'geneve' | 'aws'): Promise<{ eve: string[]; flowLog: string[]; perWorker: number[]; path: string }> {
   const dir = tmpDir();
   const file = configFor(dir);
-  const s = await startInProcess({ file, flags: { workers: String(workers) } });
+  const s = await startInProcess({ file, flags: { workers: String(workers), ...(kind === 'aws' ? { noGeneve: true } : {}) } });
   let perWorker: number[] = [];
+  const ready = s.logs.lines.find((l) => l.msg === 'mirrorsink ready');
+  const path_ = typeof ready?.workers === 'object' ? String(ready.workers.path) : 'single';
   try {
     const payloads = CAPTURES.flatMap((f) => udpPayloads(path.join(REPO_ROOT, 'captures', f)));
-    // GENEVE as a Gateway Load Balancer sends it: the same VNI, the frame in GENEVE instead of VXLAN.
-    const datagrams = kind === 'vxlan' ? payloads : payloads.map((p) => geneve((p[4]! << 16) | (p[5]! << 8) | p[6]!, p.subarray(8)));
-    await sendUdp(kind === 'vxlan' ? s.vxlanPort : s.genevePort, datagrams);
-    await receivedAll(s, datagrams.length);
+    if (kind === 'aws') await sendAwsStyle(CAPTURES.map((f) => path.join(REPO_ROOT, 'captures', f)), s.vxlanPort);
+    else {
+      // GENEVE as a Gateway Load Balancer sends it: the same VNI, the frame in GENEVE instead of VXLAN.
+      const datagrams = kind === 'vxlan' ? payloads : payloads.map((p) => geneve((p[4]! << 16) | (p[5]! << 8) | p[6]!, p.subarray(8)));
+      await sendUdp(kind === 'vxlan' ? s.vxlanPort : s.genevePort, datagrams);
+    }
+    await receivedAll(s, payloads.length);
     if (workers > 1) {
       const api = (await httpGet(s.base, '/api/sessions')).json();
-      perWorker = api.workers.map((w: { dispatched: number }) => w.dispatched);
+      perWorker = api.workers.map((w: { datagrams: number }) => w.datagrams);
     }
   } finally {
     await s.stop();
   }
-  return { ...records(dir), perWorker };
+  return { ...records(dir), perWorker, path: path_ };
 }
 
 describe('serve with 2 pipeline threads', () => {
-  for (const kind of ['vxlan', 'geneve'] as const) {
-    it(`the bundled captures over ${kind}: the same alerts, EVE records and flow logs as with 1 (every flow whole on one worker)`, async () => {
+  for (const kind of ['vxlan', 'geneve', 'aws'] as const) {
+    const how = kind === 'aws' ? 'sent as AWS does (flow-hash source ports) to SO_REUSEPORT sockets in each worker' : `over ${kind} from one socket, dispatched by the inner-flow hash`;
+    it(`the bundled captures ${how}: the same alerts, EVE records and flow logs as with 1 (every flow whole on one worker)`, async () => {
       const one = await runCaptures(1, kind);
       const two = await runCaptures(2, kind);
+      expect(two.path).toBe(kind === 'aws' ? 'reuseport' : 'dispatch');
       // Both workers had flows, else this would show nothing.
       expect(two.perWorker.length).toBe(2);
       expect(Math.min(...two.perWorker)).toBeGreaterThan(0);
@@ -181,7 +205,7 @@ describe('serve with 2 pipeline threads', () => {
       expect(refused.ok).toBe(false);
       await send(30000);
       const api = (await httpGet(s.base, '/api/sessions')).json();
-      expect(api.workers.every((w: { dispatched: number }) => w.dispatched > 0)).toBe(true);
+      expect(api.workers.every((w: { datagrams: number }) => w.datagrams > 0)).toBe(true);
     } finally {
       await s.stop();
     }
@@ -215,6 +239,33 @@ describe('serve with 2 pipeline threads', () => {
       await s.stop();
     }
   }, 60_000);
+
+  it('the real process: --workers 2 serves, SIGHUP reloads every worker, SIGTERM flushes every record and exits 0', async () => {
+    const dir = tmpDir();
+    const eve = path.join(dir, 'eve.json');
+    const p = await startServeProcess(['--config', configFor(dir), '--workers', '2', '--bind', '127.0.0.1', '--vxlan-port', '0', '--no-geneve', '--http-port', '0', '--http-bind', '127.0.0.1', '--eve', eve]);
+    let code: number | null = null;
+    try {
+      const ready = p.logs.find((l) => l.msg === 'mirrorsink ready');
+      expect(ready.workers).toMatchObject({ count: 2, path: 'reuseport' });
+      expect(ready.udp[0]).toMatchObject({ receiver: 'recvmmsg', reuse_port: 2 });
+      const files = ['http.pcap', 'web-attacks.pcap'].map((f) => path.join(REPO_ROOT, 'captures', f));
+      const n = files.flatMap((f) => udpPayloads(f)).length;
+      await sendAwsStyle(files, p.port('vxlan'));
+      await waitFor(async () => (await httpGet(p.base, '/api/sessions')).json().delivered === n, 30_000, 'all delivered');
+      const from = p.logs.length;
+      p.proc.kill('SIGHUP');
+      await p.waitLog('configuration reloaded in every worker', from, 60_000);
+    } finally {
+      code = await p.stop();
+    }
+    expect(code).toBe(0);
+    const types = readFileSync(eve, 'utf8').trim().split('\n').map((l) => JSON.parse(l).event_type as string);
+    // Flows end at shutdown: their records are written by the workers before the file closes.
+    expect(types.filter((t) => t === 'flow').length).toBeGreaterThan(3);
+    expect(types).toContain('alert');
+    expect(types).toContain('http');
+  }, 90_000);
 
   it('configuration: workers takes auto or 1-64, and serve --check names the path', () => {
     const dir = tmpDir();

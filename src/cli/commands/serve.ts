@@ -22,15 +22,14 @@ import type { MirrorsinkConfig } from '../../config/schema.js';
  * serve --check's line about pipeline threads: how many, and the path datagrams take to them on
  * this configuration (pipeline/worker-path.ts) and why.
  */
-function workerPathLine(config: MirrorsinkConfig, receiver: 'recvmmsg' | 'dgram'): string {
+function workerPathLine(config: MirrorsinkConfig, receiver: 'recvmmsg' | 'dgram', reusePort: boolean): string {
   const cores = availableParallelism();
   const choice = chooseWorkerPath({
     workers: config.workers,
     receiver: config.capture.interface !== null ? 'pcap' : receiver,
     geneve: config.listen.genevePort !== null,
     dedup: config.dedup.enabled,
-    // native/udp_batch.c does not set SO_REUSEPORT yet.
-    reusePort: false,
+    reusePort,
   });
   const hint = config.workers === 1 && cores > 1 ? ` (this machine has ${cores} cores: workers: auto uses them all)` : '';
   return `  pipeline threads (workers): ${config.workers}${hint}; path: ${choice.path}, ${choice.reason}\n`;
@@ -151,7 +150,7 @@ export async function run(args: string[]): Promise<number> {
         `  sessions: ${stages.summary.sessions}, filters: ${stages.summary.filters}, rules loaded: ${stages.summary.rules_loaded}, failed: ${stages.summary.rules_failed}\n` +
         `  UDP receiver: ${receiver.use === 'recvmmsg' ? 'recvmmsg batches (native)' : `Node's dgram${receiver.fallback ? ` (${receiver.fallback})` : ''}`}\n` +
         `  detection prefilter: ${prefilterEngine().description}\n` +
-        workerPathLine(loaded.config, receiver.use) +
+        workerPathLine(loaded.config, receiver.use, receiver.use === 'recvmmsg' && receiver.module.reusePort === true) +
         loaded.assumptions.map((a) => `  assumed: ${a}\n`).join('') +
         stages.warnings.map((w) => `  warning: ${w}\n`).join(''),
     );
