@@ -310,7 +310,9 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     }
   }
   // --check opens nothing, but must refuse what serve could not open.
-  if (ctx.dryRun === true) {
+  // A worker thread does not open the files (the main thread does when it hears of them): check
+  // them here, so that a path nobody can write fails the build with its key, as it would here.
+  if (ctx.dryRun === true || ctx.lineSink !== undefined) {
     for (const [key, target] of [['eve.path', config.eve.path], ['eve.fast_log', config.eve.fastLog]] as const) {
       const why = target === null ? null : outputPathProblem(target);
       if (why !== null) problems.push(`${where(config, key)}: ${why}`);

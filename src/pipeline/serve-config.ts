@@ -10,6 +10,8 @@
  * assumptions (logged at start, printed by --check).
  */
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
+import { MAX_WORKERS } from '../config/schema.js';
 import { loadConfig, readConfigFile, type LoadedConfig } from '../config/load.js';
 import { ENV_CONFIG, envOverrides, type Override } from '../config/overrides.js';
 import { stateDir } from '../config/state-dir.js';
@@ -85,6 +87,16 @@ export function serveDefaults(opts: ServeLoadOptions): { overrides: Override[]; 
   if (!said(['flows'])) {
     overrides.push(eveOn ? { path: ['flows', 'eve'], value: true, origin: 'serve default (flows on)' } : { path: ['flows'], value: true, origin: 'serve default (flows on)' });
     assumptions.push(`flows not set: flow tracking on${eveOn ? ', with EVE flow records' : ''}, as replay (flows: false for none)`);
+  }
+  if (!said(['workers'])) {
+    const flows = isObject(raw) && isObject(raw.flows) ? raw.flows : {};
+    const pcap = has(flows, ['pcap']) || has(flows, ['alert_pcap_dir']);
+    const cores = availableParallelism();
+    if (pcap) assumptions.push('workers not set: 1 pipeline thread, because flows.pcap / flows.alert_pcap_dir are written from one thread');
+    else if (cores > 1) {
+      overrides.push({ path: ['workers'], value: 'auto', origin: 'serve default (one pipeline thread per core)' });
+      assumptions.push(`workers not set: one pipeline thread per core (${Math.min(cores, MAX_WORKERS)}), flows spread by their inner 5-tuple (workers: 1 for one thread)`);
+    }
   }
   return { overrides, assumptions };
 }

@@ -84,4 +84,4 @@ export type FromServeWorker =
   | { t: 'reply'; id: number; value: unknown }
   | { t: 'prepared'; gen: number; ok: boolean; message?: string; problems?: string[]; warnings?: string[]; summary?: ServiceStages['summary'] }
   | { t: 'committed'; gen: number }
-  | { t: 'done' };
+  | { t: 'done'; report: WorkerReport };

@@ -260,7 +260,7 @@ async function run(): Promise<void> {
   if (pending !== null) await retireStages(pending, null);
   sendRecords();
   beats[beatBase + Beat.Heartbeat] = Date.now();
-  send({ t: 'done' });
+  send({ t: 'done', report: report(0) });
 }
 
 run().then(

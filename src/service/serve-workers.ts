@@ -60,6 +60,8 @@ interface Handle {
   done: boolean;
   exited: string | null;
   lastMetrics: MetricObjectWithValues<MetricValue<string>>[];
+  /** Its counts when it finished (shutdown). */
+  final: WorkerReport | null;
 }
 
 export interface ServeWorkersHooks {
@@ -111,7 +113,7 @@ export class ServeWorkers {
       const { port1, port2 } = new MessageChannel();
       const init: ServeWorkerInit = { index: i, ring: ring.shared, beats: this.beats.buffer as SharedArrayBuffer, port: port2, config };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
-      const h: Handle = { index: i, worker, port: port1, ring, ready: false, done: false, exited: null, lastMetrics: [] };
+      const h: Handle = { index: i, worker, port: port1, ring, ready: false, done: false, exited: null, lastMetrics: [], final: null };
       port1.on('message', (m: FromServeWorker) => this.onMessage(h, m));
       worker.on('error', (err) => this.onExited(h, `worker ${i} failed: ${err.message}`));
       worker.on('exit', (code) => this.onExited(h, `worker ${i} exited (code ${code})`));
@@ -237,6 +239,11 @@ export class ServeWorkers {
     for (const [key, v] of this.noData) if (v.rec.start < old) this.noData.delete(key);
   }
 
+  /** Every worker's counts as it finished (after stop()). */
+  get finalReports(): WorkerReport[] {
+    return this.handles.flatMap((h) => (h.final !== null ? [h.final] : []));
+  }
+
   get flowRecordsWritten(): number {
     return this.flowFiles?.recordsWritten ?? 0;
   }
@@ -260,6 +267,11 @@ export class ServeWorkers {
   /** Start failed: stop the threads, close what was opened. */
   async abort(): Promise<void> {
     this.stopping = true;
+    for (const [id, w] of this.waiting) {
+      clearTimeout(w.timer);
+      this.waiting.delete(id);
+      w.resolve(undefined);
+    }
     await Promise.all(this.handles.map((h) => h.worker.terminate()));
     this.outputsClosed = true;
     for (const w of this.writers.values()) await w.close();
@@ -288,6 +300,8 @@ export class ServeWorkers {
         this.waiting.delete(id);
         resolve(undefined);
       }, timeoutMs);
+      // An answer that never comes must not keep a stopping process alive.
+      timer.unref();
       this.waiting.set(id, { resolve, timer });
       h.port.postMessage(make(id));
     });
@@ -342,8 +356,9 @@ export class ServeWorkers {
           try {
             this.writers.set(m.target, new BufferedLineWriter(m.target, { output: m.output }));
           } catch (err) {
-            if (!h.ready) this.startError ??= err as Error;
-            else this.hooks.onFault(h.index, (err as Error).message);
+            const problem = `${m.output === 'fast_log' ? 'eve.fast_log' : 'eve.path'}: ${(err as Error).message}`;
+            if (!h.ready) this.startError ??= new StageBuildError([problem]);
+            else this.hooks.onFault(h.index, problem);
           }
         }
         break;
@@ -370,6 +385,7 @@ export class ServeWorkers {
         break;
       case 'done':
         h.done = true;
+        h.final = m.report;
         break;
     }
     this.notify?.();

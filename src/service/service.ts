@@ -273,6 +273,15 @@ export class MirrorsinkService {
       sockets.push({ kind: 'vxlan', address, port: config.listen.vxlanPort });
       if (config.listen.genevePort !== null) sockets.push({ kind: 'geneve', address, port: config.listen.genevePort });
     }
+    // A SO_REUSEPORT socket would silently join another process's group on the same port (a
+    // second mirrorsink, same user) and take half its traffic: bind each port plainly first,
+    // which fails as any bind does when the port is held, then let the workers take it.
+    for (const sock of sockets) {
+      if (sock.port === 0) continue;
+      const probe = new UdpListener({ kind: sock.kind, address: sock.address, port: sock.port, receiveBufferBytes: 0, receiver: 'dgram', sink: { onTunnelDatagram() {} }, counters: new ReceiveCounters(), batch: new BatchTimer(() => {}) });
+      await probe.bind();
+      await probe.close();
+    }
     const bound = await this.workers!.bindReusePort(sockets, config.listen.receiveBufferBytes);
     this.reuseSockets = bound;
     const capped = bound.find((b) => b.receiveBuffer?.capped);
@@ -492,8 +501,9 @@ export class MirrorsinkService {
   }
 
   /** GET /api/sessions (with workers: their counts added up). */
-  async sessionsReport(): Promise<Record<string, unknown>> {
-    const own: WorkerReport = {
+  /** This thread's share of the counts (all of them without pipeline threads). */
+  private ownReport(): WorkerReport {
+    return {
       sessions: this.stages.session.counters.snapshot(),
       drops: Array.from(this.pipeline.drops),
       decoded: this.pipeline.decodeCounters.layers[0]!,
@@ -503,6 +513,10 @@ export class MirrorsinkService {
       receivedDatagrams: Array.from(this.receive.datagrams),
       receivedBytes: Array.from(this.receive.bytes),
     };
+  }
+
+  async sessionsReport(): Promise<Record<string, unknown>> {
+    const own = this.ownReport();
     const parts = this.workers !== null ? [own, ...(await this.workers.reports(1))] : [own];
     const drops: Record<string, number> = {};
     dropCauseNames.forEach((c, i) => (drops[c] = parts.reduce((n, p) => n + (p.drops[i] ?? 0), 0)));
@@ -655,11 +669,14 @@ export class MirrorsinkService {
     }
     this.logOutputErrors();
     this.health.stop();
+    // With pipeline threads, their counts as they finished, added to this thread's.
+    const parts = [this.ownReport(), ...(this.workers?.finalReports ?? [])];
+    const total = (pick: (p: WorkerReport) => number) => parts.reduce((n, p) => n + pick(p), 0);
     const summary = {
-      datagrams: Object.fromEntries(LISTENER_NAMES.map((l, i) => [l, this.receive.datagrams[i]])),
-      decoded: this.pipeline.decodeCounters.layers[0],
-      delivered: this.pipeline.delivered,
-      drops: Object.fromEntries(dropCauseNames.map((c, i) => [c, this.pipeline.drops[i]])),
+      datagrams: Object.fromEntries(LISTENER_NAMES.map((l, i) => [l, total((p) => p.receivedDatagrams[i] ?? 0)])),
+      decoded: total((p) => p.decoded),
+      delivered: total((p) => p.delivered),
+      drops: Object.fromEntries(dropCauseNames.map((c, i) => [c, total((p) => p.drops[i] ?? 0)])),
     };
     await this.app.close();
     if (this.opts.runtimeFile !== undefined) removeServeRuntime(this.opts.runtimeFile);

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { haveTool, runCli } from '../helpers/tools.js';
 import { loadUdpBatchAddon } from '../../src/source/batch-socket.js';
 import { httpGet, innerFrame, metric, parseMetrics, sendUdp, startServeProcess, tmpDir, vxlan, waitFor, writeConfig, type ServeProcess } from './harness.js';
@@ -47,7 +48,9 @@ describe('mirrorsink serve (real process)', () => {
   });
 
   it('takes ports, binds and log level from MIRRORSINK_* and counts what was sent per VNI and direction', async () => {
-    expect(p.udp).toEqual([{ listener: 'vxlan', family: 4, address: '127.0.0.1', port: expect.any(Number), receiver: AUTO_RECEIVER }]);
+    // serve's default: a pipeline thread per core, each with its own SO_REUSEPORT socket where the native receiver is built.
+    const threads = Math.min(availableParallelism(), 64);
+    expect(p.udp).toEqual([{ listener: 'vxlan', family: 4, address: '127.0.0.1', port: expect.any(Number), receiver: AUTO_RECEIVER, ...(AUTO_RECEIVER === 'recvmmsg' && threads > 1 ? { reuse_port: threads } : {}) }]);
     const port = p.port('vxlan');
     const d = [
       ...Array.from({ length: 40 }, () => vxlan(101, innerFrame({ src: '10.0.1.10', dst: '1.1.1.1', frameLen: 100 }))),

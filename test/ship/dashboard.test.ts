@@ -154,6 +154,8 @@ describe('Grafana dashboard: metrics exported by mirrorsink serve', () => {
       MIRRORSINK_GENEVE_PORT: 'off',
       MIRRORSINK_HTTP_PORT: '0',
       MIRRORSINK_HTTP_BIND: '127.0.0.1',
+      // Two pipeline threads whatever the machine: the per-worker families are exported too.
+      MIRRORSINK_WORKERS: '2',
     });
     const text = await (await fetch(`${p.base}/metrics`)).text();
     // TYPE lines list every registered metric, labelled ones with no samples yet included.

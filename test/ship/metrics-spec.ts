@@ -46,6 +46,10 @@ export const METRICS: Record<string, readonly string[]> = {
   mirrorsink_defrag_total: ['counter'],
   mirrorsink_defrag_memuse_bytes: [],
   mirrorsink_defrag_trackers_active: [],
+  mirrorsink_worker_queue_bytes: ['worker'],
+  mirrorsink_worker_datagrams_total: ['worker'],
+  mirrorsink_worker_dropped_total: ['worker'],
+  mirrorsink_worker_busy_seconds_total: ['worker'],
 };
 
 /** Labels Prometheus adds to every scraped series. */
