@@ -43,6 +43,7 @@ async function run(): Promise<void> {
       clocks.push(clock);
       if (recs.length >= RECORD_BATCH) sendRecords();
     },
+    thresholdShared: init.thresholds,
   });
   pipeline.setStages(assembled.stages);
   pipeline.keepFilterRejected = assembled.keepFilterRejected;

@@ -88,7 +88,7 @@ import { FlowintCmd, type FlowintOp } from './keywords/flowint.js';
 import { Action, Proto, SigFlag, TxDir, type Rule, type TxBufferMatch } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
 import { Bucket, bucketOf, buildBuckets, type PatternRules, type ProtoBucket, type RuleGroup } from './rule-groups.js';
-import { ThresholdTable } from './threshold.js';
+import { ThresholdTable, type ThresholdShared } from './threshold.js';
 import type { AppLayer } from '../applayer/app-layer.js';
 
 /** What the engine needs from the flow table (FlowTable satisfies it structurally). */
@@ -110,6 +110,8 @@ export interface DetectEngineOptions {
   flowbitCapacity?: number;
   /** Threshold table entries. Default 65536. */
   thresholdCapacity?: number;
+  /** threshold / detection_filter counts shared with the other pipeline threads (detect/threshold.ts). */
+  thresholdShared?: ThresholdShared | null;
   /** Alerts logged per packet at most (Suricata's packet-alert-max). Default 15. */
   maxAlertsPerPacket?: number;
   /**
@@ -214,7 +216,7 @@ export class DetectEngine implements DetectStage {
         op.valueId = op.valueName !== null ? fid(op.valueName) : -1;
       }
     }
-    this.thresholds = new ThresholdTable(opts.thresholdCapacity ?? 1 << 16);
+    this.thresholds = new ThresholdTable(opts.thresholdCapacity ?? 1 << 16, opts.thresholdShared ?? null);
     this.maxAlerts = opts.maxAlertsPerPacket ?? MAX_ALERTS_PER_PACKET;
     const al = opts.appLayer ?? null;
     this.alproto = al !== null ? al.state.alproto : null;

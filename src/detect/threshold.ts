@@ -12,6 +12,13 @@
  *
  * Bounded: PROBE entries per key; an expired entry of any key is reused; when a window holds
  * only live entries the one whose window started earliest is overwritten (`evictions`).
+ *
+ * Across pipeline threads (serve / replay --workers): a count by source, destination, pair or
+ * rule spans flows, and flows are spread over threads, so those entries live in
+ * SharedArrayBuffers that every thread's table uses (Suricata likewise keeps them in one host /
+ * ippair table shared by its threads), behind one spinlock held for a single check (a few
+ * dozen array reads). by_flow entries stay in the thread's own table: a flow is on one thread
+ * and its slot numbers are the thread's own.
  */
 import type { PacketView } from '../decode/packet-view.js';
 import { ThresholdType, Track, type ThresholdSpec } from './keywords/threshold.js';
@@ -20,37 +27,103 @@ const PROBE = 16;
 /** Key words per entry: source address (4) + destination address (4). */
 const KW = 8;
 
+/** The shared storage of a ThresholdTable (structured-cloneable: SharedArrayBuffers). */
+export interface ThresholdShared {
+  capacity: number;
+  lock: SharedArrayBuffer;
+  rule: SharedArrayBuffer;
+  kind: SharedArrayBuffer;
+  key: SharedArrayBuffer;
+  start: SharedArrayBuffer;
+  seconds: SharedArrayBuffer;
+  count: SharedArrayBuffer;
+  next: SharedArrayBuffer;
+}
+
+function roundCapacity(capacity: number): number {
+  let c = 1;
+  while (c < capacity) c *= 2;
+  return c;
+}
+
+/** New, empty shared storage for the tables of several threads (one per rule set: a reload makes a new one). */
+export function createThresholdShared(capacity = 1 << 16): ThresholdShared {
+  const c = roundCapacity(capacity);
+  const sh: ThresholdShared = {
+    capacity: c,
+    lock: new SharedArrayBuffer(4),
+    rule: new SharedArrayBuffer(c * 4),
+    kind: new SharedArrayBuffer(c),
+    key: new SharedArrayBuffer(c * KW * 4),
+    start: new SharedArrayBuffer(c * 8),
+    seconds: new SharedArrayBuffer(c * 8),
+    count: new SharedArrayBuffer(c * 8),
+    next: new SharedArrayBuffer(c * 8),
+  };
+  new Int32Array(sh.rule).fill(-1);
+  return sh;
+}
+
+/** The entries themselves: the thread's own arrays, or views of shared ones. */
+class ThresholdStore {
+  readonly mask: number;
+  /** Rule id, -1 = empty. */
+  readonly entRule: Int32Array;
+  readonly entKind: Uint8Array;
+  readonly entKey: Uint32Array;
+  /** Start of the current window (float seconds). */
+  readonly entStart: Float64Array;
+  /** Window length of the owning rule (to know when an entry expired). */
+  readonly entSeconds: Float64Array;
+  readonly entCount: Float64Array;
+  /** backoff: the match count that alerts next. */
+  readonly entNext: Float64Array;
+  /** The spinlock word when shared, null for a thread's own store. */
+  readonly lock: Int32Array | null;
+
+  constructor(capacity: number, shared: ThresholdShared | null) {
+    const c = shared !== null ? shared.capacity : capacity;
+    this.mask = c - 1;
+    if (shared !== null) {
+      this.lock = new Int32Array(shared.lock);
+      this.entRule = new Int32Array(shared.rule);
+      this.entKind = new Uint8Array(shared.kind);
+      this.entKey = new Uint32Array(shared.key);
+      this.entStart = new Float64Array(shared.start);
+      this.entSeconds = new Float64Array(shared.seconds);
+      this.entCount = new Float64Array(shared.count);
+      this.entNext = new Float64Array(shared.next);
+    } else {
+      this.lock = null;
+      this.entRule = new Int32Array(c).fill(-1);
+      this.entKind = new Uint8Array(c);
+      this.entKey = new Uint32Array(c * KW);
+      this.entStart = new Float64Array(c);
+      this.entSeconds = new Float64Array(c);
+      this.entCount = new Float64Array(c);
+      this.entNext = new Float64Array(c);
+    }
+  }
+}
+
 export class ThresholdTable {
   readonly capacity: number;
-  private readonly mask: number;
-  /** Rule id, -1 = empty. */
-  private readonly entRule: Int32Array;
-  private readonly entKind: Uint8Array;
-  private readonly entKey: Uint32Array;
-  /** Start of the current window (float seconds). */
-  private readonly entStart: Float64Array;
-  /** Window length of the owning rule (to know when an entry expired). */
-  private readonly entSeconds: Float64Array;
-  private readonly entCount: Float64Array;
-  /** backoff: the match count that alerts next. */
-  private readonly entNext: Float64Array;
+  /** by_flow entries (and everything when not shared). */
+  private readonly own: ThresholdStore;
+  /** by_src / by_dst / by_both / by_rule entries: shared by every pipeline thread when given. */
+  private readonly across: ThresholdStore;
+  /** The store of the check in progress. */
+  private st: ThresholdStore;
   /** Scratch key of the packet being checked. */
   private readonly key = new Uint32Array(KW);
   private keyKind = 0;
   evictions = 0;
 
-  constructor(capacity = 1 << 16) {
-    let c = 1;
-    while (c < capacity) c *= 2;
-    this.capacity = c;
-    this.mask = c - 1;
-    this.entRule = new Int32Array(c).fill(-1);
-    this.entKind = new Uint8Array(c);
-    this.entKey = new Uint32Array(c * KW);
-    this.entStart = new Float64Array(c);
-    this.entSeconds = new Float64Array(c);
-    this.entCount = new Float64Array(c);
-    this.entNext = new Float64Array(c);
+  constructor(capacity = 1 << 16, shared: ThresholdShared | null = null) {
+    this.capacity = roundCapacity(capacity);
+    this.own = new ThresholdStore(this.capacity, null);
+    this.across = shared !== null ? new ThresholdStore(shared.capacity, shared) : this.own;
+    this.st = this.own;
   }
 
   /** Fill the scratch key from the packet; kind 0 = family-less (rule/flow), 4 / 6 = IP. */
@@ -100,10 +173,11 @@ export class ThresholdTable {
   }
 
   private sameKey(e: number, rule: number): boolean {
-    if (this.entRule[e] !== rule || this.entKind[e] !== this.keyKind) return false;
+    const st = this.st;
+    if (st.entRule[e] !== rule || st.entKind[e] !== this.keyKind) return false;
     const o = e * KW;
     const k = this.key;
-    const ek = this.entKey;
+    const ek = st.entKey;
     for (let i = 0; i < KW; i++) if (ek[o + i] !== k[i]) return false;
     return true;
   }
@@ -118,21 +192,35 @@ export class ThresholdTable {
       return firstMatchAlerts(spec);
     }
     this.buildKey(p, spec.track, flowGen);
+    const st = spec.track === Track.ByFlow ? this.own : this.across;
+    this.st = st;
+    const lock = st.lock;
+    if (lock === null) return this.checkIn(st, spec, rule, now);
+    // Held for one check only: a few dozen array reads and writes, never a wait or a call out.
+    while (Atomics.compareExchange(lock, 0, 0, 1) !== 0);
+    try {
+      return this.checkIn(st, spec, rule, now);
+    } finally {
+      Atomics.store(lock, 0, 0);
+    }
+  }
+
+  private checkIn(st: ThresholdStore, spec: ThresholdSpec, rule: number, now: number): boolean {
     const h = this.hash(rule);
     let found = -1;
     let free = -1;
     let oldest = -1;
     let oldestStart = Infinity;
     for (let k = 0; k < PROBE; k++) {
-      const e = (h + k) & this.mask;
+      const e = (h + k) & st.mask;
       if (this.sameKey(e, rule)) {
         found = e;
         break;
       }
       if (free < 0) {
-        if (this.entRule[e]! < 0 || now - this.entStart[e]! > this.entSeconds[e]!) free = e;
-        else if (this.entStart[e]! < oldestStart) {
-          oldestStart = this.entStart[e]!;
+        if (st.entRule[e]! < 0 || now - st.entStart[e]! > st.entSeconds[e]!) free = e;
+        else if (st.entStart[e]! < oldestStart) {
+          oldestStart = st.entStart[e]!;
           oldest = e;
         }
       }
@@ -143,59 +231,59 @@ export class ThresholdTable {
         e = oldest;
         this.evictions++;
       }
-      this.entRule[e] = rule;
-      this.entKind[e] = this.keyKind;
-      this.entKey.set(this.key, e * KW);
-      this.entStart[e] = now;
-      this.entSeconds[e] = spec.seconds;
-      return this.first(spec, e);
+      st.entRule[e] = rule;
+      st.entKind[e] = this.keyKind;
+      st.entKey.set(this.key, e * KW);
+      st.entStart[e] = now;
+      st.entSeconds[e] = spec.seconds;
+      return this.first(st, spec, e);
     }
     const e = found;
-    const within = now - this.entStart[e]! <= spec.seconds;
+    const within = now - st.entStart[e]! <= spec.seconds;
     const count = spec.count;
     switch (spec.type) {
       case ThresholdType.Limit:
         if (within) {
-          this.entCount[e]!++;
-          return this.entCount[e]! <= count;
+          st.entCount[e]!++;
+          return st.entCount[e]! <= count;
         }
-        this.entStart[e] = now;
-        this.entCount[e] = 1;
+        st.entStart[e] = now;
+        st.entCount[e] = 1;
         return true;
       case ThresholdType.Threshold:
         if (within) {
-          this.entCount[e]!++;
-          if (this.entCount[e]! >= count) {
-            this.entCount[e] = 0;
+          st.entCount[e]!++;
+          if (st.entCount[e]! >= count) {
+            st.entCount[e] = 0;
             return true;
           }
           return false;
         }
-        this.entStart[e] = now;
-        this.entCount[e] = 1;
+        st.entStart[e] = now;
+        st.entCount[e] = 1;
         return count <= 1;
       case ThresholdType.Both:
         if (within) {
-          this.entCount[e]!++;
-          return this.entCount[e] === count;
+          st.entCount[e]!++;
+          return st.entCount[e] === count;
         }
-        this.entStart[e] = now;
-        this.entCount[e] = 1;
+        st.entStart[e] = now;
+        st.entCount[e] = 1;
         return count === 1;
       case ThresholdType.Backoff:
-        this.entCount[e]!++;
-        if (this.entCount[e] === this.entNext[e]) {
-          this.entNext[e] = this.entNext[e]! * spec.multiplier!;
+        st.entCount[e]!++;
+        if (st.entCount[e] === st.entNext[e]) {
+          st.entNext[e] = st.entNext[e]! * spec.multiplier!;
           return true;
         }
         return false;
       case ThresholdType.Detection:
         if (within) {
-          this.entCount[e]!++;
-          return this.entCount[e]! > count;
+          st.entCount[e]!++;
+          return st.entCount[e]! > count;
         }
-        this.entStart[e] = now;
-        this.entCount[e] = 1;
+        st.entStart[e] = now;
+        st.entCount[e] = 1;
         return count === 0;
       default:
         return true;
@@ -203,17 +291,17 @@ export class ThresholdTable {
   }
 
   /** State of a new entry after its first match; whether that match alerts. */
-  private first(spec: ThresholdSpec, e: number): boolean {
+  private first(st: ThresholdStore, spec: ThresholdSpec, e: number): boolean {
     if (spec.type === ThresholdType.Backoff) {
-      this.entCount[e] = 1;
-      this.entNext[e] = spec.count === 1 ? spec.multiplier! : spec.count;
+      st.entCount[e] = 1;
+      st.entNext[e] = spec.count === 1 ? spec.multiplier! : spec.count;
       return spec.count === 1;
     }
     if (spec.type === ThresholdType.Threshold && spec.count <= 1) {
-      this.entCount[e] = 0;
+      st.entCount[e] = 0;
       return true;
     }
-    this.entCount[e] = 1;
+    st.entCount[e] = 1;
     return firstMatchAlerts(spec);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadRulesText } from '../../src/detect/rule-loader.js';
-import { ThresholdTable } from '../../src/detect/threshold.js';
+import { ThresholdTable, createThresholdShared } from '../../src/detect/threshold.js';
 import { run, type Pkt } from './helpers.js';
 
 /** ICMP echo requests from `src`, one per `step` seconds from t=1000. */
@@ -64,6 +64,26 @@ describe('threshold', () => {
     }
     expect(alerts).toBe(100);
     expect(t.evictions).toBeGreaterThan(0);
+  });
+
+  it('tables of several pipeline threads share counts by address, not by flow', () => {
+    // Two threads' tables over one shared storage, as serve / replay --workers build them.
+    const shared = createThresholdShared(64);
+    const a = new ThresholdTable(64, shared);
+    const b = new ThresholdTable(64, shared);
+    const rs = loadRulesText('alert icmp any any -> any any (threshold:type limit, track by_src, count 2, seconds 60; sid:1;)\nalert icmp any any -> any any (threshold:type limit, track by_flow, count 1, seconds 60; sid:2;)');
+    const bySrc = rs.rules[0]!.threshold!;
+    const byFlow = rs.rules[1]!.threshold!;
+    const p = (flowIndex: number) => ({ ipVersion: 4, src4: 0x0a000001, dst4: 2, flowIndex }) as unknown as Parameters<ThresholdTable['check']>[2];
+    // by_src: 2 alerts per window from one source, wherever its flows are.
+    const got = [a.check(bySrc, 0, p(1), 1000, 0), b.check(bySrc, 0, p(1), 1001, 0), b.check(bySrc, 0, p(1), 1002, 0), a.check(bySrc, 0, p(1), 1003, 0)];
+    expect(got).toEqual([true, true, false, false]);
+    // A table of its own (one thread) would have alerted again.
+    expect(new ThresholdTable(64).check(bySrc, 0, p(1), 1004, 0)).toBe(true);
+    // by_flow: slot 1 of thread a and slot 1 of thread b are two flows.
+    expect(a.check(byFlow, 1, p(1), 1000, 7)).toBe(true);
+    expect(b.check(byFlow, 1, p(1), 1000, 7)).toBe(true);
+    expect(a.check(byFlow, 1, p(1), 1001, 7)).toBe(false);
   });
 
   it('rejects malformed specs', () => {
