@@ -42,7 +42,8 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -133,6 +134,11 @@ interface SendOrder {
   count: number;
   /** Target rate; 0 = as fast as the sender goes. */
   pps: number;
+  /**
+   * Send each of the 16 flows from its own source port (as AWS's flow-hash outer port does),
+   * so that a SO_REUSEPORT group spreads them; default one port for all.
+   */
+  flowPorts?: boolean;
 }
 
 /**
@@ -150,6 +156,8 @@ async function senderChild(): Promise<void> {
   sock.on('error', (err) => process.stderr.write(`sender: ${err.message}\n`));
   let connectedPort = 0;
   let batchSender: BatchSender | null = null;
+  let flowSenders: BatchSender[] | null = null;
+  let flowSendersPort = 0;
   const onSent = (err: Error | null) => {
     if (err) process.stderr.write(`send: ${err.message}\n`);
   };
@@ -171,6 +179,23 @@ async function senderChild(): Promise<void> {
     let sent = 0;
     const start = performance.now();
     const done = () => process.send!({ sent, seconds: (performance.now() - start) / 1000 });
+    if (m.flowPorts === true && native !== null) {
+      // One connected sender (its own ephemeral port) per flow; pacing is not needed here.
+      if (flowSenders === null || flowSendersPort !== m.port) {
+        for (const f of flowSenders ?? []) f.close();
+        flowSenders = Array.from({ length: 16 }, () => new BatchSender(native, 4, LOOPBACK, m.port));
+        flowSendersPort = m.port;
+      }
+      const one = new Uint32Array(1);
+      const len = new Uint32Array(1).fill(bufs[0]!.length);
+      while (sent < total) {
+        const i = sent & 15;
+        one[0] = i * bufs[0]!.length;
+        if (flowSenders[i]!.send(arena, one, len, 0, 1) === 1) sent++;
+        else await sleep(1);
+      }
+      return done();
+    }
     const tick = () => {
       let due = m.pps > 0 ? Math.min(total, Math.floor(((performance.now() - start) / 1000) * m.pps)) - sent : total - sent;
       if (due > 4096) due = 4096; // yield so libuv flushes the queue
@@ -272,18 +297,26 @@ function processCpuUs(pid: number | undefined): number {
   }
 }
 
-/** Bytes queued on the 127.0.0.1:port UDP socket and its drop count (/proc/net/udp); null if unknown. */
+/**
+ * Bytes queued on the 127.0.0.1:port UDP sockets and their drop count (/proc/net/udp), summed
+ * over every socket of the port (serve's pipeline threads each hold one of a SO_REUSEPORT
+ * group); null if unknown.
+ */
 function udpQueue(port: number): { bytes: number; drops: number } | null {
   const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let found: { bytes: number; drops: number } | null = null;
   try {
     for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n')) {
       const f = line.trim().split(/\s+/);
-      if (f[1] === local) return { bytes: parseInt(f[4]!.split(':')[1]!, 16), drops: Number(f[12]) };
+      if (f[1] !== local) continue;
+      found ??= { bytes: 0, drops: 0 };
+      found.bytes += parseInt(f[4]!.split(':')[1]!, 16);
+      found.drops += Number(f[12]);
     }
   } catch {
     // not Linux
   }
-  return null;
+  return found;
 }
 
 interface Receiver {
@@ -328,10 +361,11 @@ async function startBare(size: number): Promise<Receiver> {
   };
 }
 
-async function startServe(size: number, configFile: string, mode: 'pipeline' | 'pipeline-dgram'): Promise<Receiver> {
+async function startServe(size: number, configFile: string, mode: 'pipeline' | 'pipeline-dgram', extra: string[] = ['--workers', '1']): Promise<Receiver> {
+  // One pipeline thread unless asked: the rows above compare receive paths, not threads.
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--config', configFile, '--bind', LOOPBACK, '--vxlan-port', '0', '--no-geneve', '--http-port', '0', '--http-bind', LOOPBACK, '--receive-buffer', String(RECEIVE_BUFFER_BYTES), '--receiver', mode === 'pipeline' ? 'recvmmsg' : 'dgram'],
+    [CLI, 'serve', '--config', configFile, '--bind', LOOPBACK, '--vxlan-port', '0', '--no-geneve', '--http-port', '0', '--http-bind', LOOPBACK, '--receive-buffer', String(RECEIVE_BUFFER_BYTES), '--receiver', mode === 'pipeline' ? 'recvmmsg' : 'dgram', ...extra],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const ready = await new Promise<{ udp: { port: number }[]; http: { port: number } }>((resolve, reject) => {
@@ -601,6 +635,96 @@ export async function benchLive(opts: BenchLiveOptions = {}): Promise<BenchRow[]
   return rows;
 }
 
+/**
+ * serve --workers 1 against --workers 2 on a pipeline with work to spread (the bundled rules,
+ * flows and stream reassembly on the bench datagrams), by drain rate: the receiver is stopped
+ * (SIGSTOP), its SO_REUSEPORT sockets are filled with K datagrams sent from one source port per
+ * flow (as AWS's flow-hash outer port does, so the kernel spreads the flows over the workers'
+ * sockets), it is continued, and the datagrams it drained per wall-clock second until every
+ * socket of the port is empty are its rate. Unlike the loss-free rate this does not need a
+ * sender faster than the receiver: over loopback the sender's core does the kernel's delivery,
+ * which on two vCPUs would leave one core for two workers. CPU per datagram beside it.
+ */
+export async function benchLiveWorkers(opts: { frameLen?: number; cycles?: number; log?: (line: string) => void; ruleFiles?: string[]; rulesName?: string } = {}): Promise<BenchRow[]> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const frameLen = opts.frameLen ?? 400;
+  const cycles = opts.cycles ?? 12;
+  const native = loadUdpBatchAddon();
+  if (!('module' in native)) {
+    log(`live workers bench: skipped, the native receiver is not built (${native.why})`);
+    return [];
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'mirrorsink-live-workers-'));
+  const configFile = path.join(dir, 'mirrorsink.yaml');
+  const ruleFiles = opts.ruleFiles ?? [path.join(REPO, 'rules', 'mirrorsink.rules')];
+  const rulesName = opts.rulesName ?? 'bundled rules';
+  writeFileSync(configFile, `${readFileSync(path.join(REPO, 'captures', 'mirrorsink.yaml'), 'utf8')}\nrules: {files: ${JSON.stringify(ruleFiles)}, allow_failures: true}\nflows: true\neve: {path: false}\n`);
+  log(`live workers bench: load average ${loadAverage()}; ${frameLen}-byte inner frames, 16 flows from 16 source ports, ${rulesName} + flows + stream`);
+  const sender = fork(SELF, ['--child', 'sender'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await onceMessage(sender);
+  const rows: BenchRow[] = [];
+  const results: { workers: number; pps: number; cpu: number }[] = [];
+  try {
+    const rs: { r: Receiver; workers: number }[] = [];
+    for (const workers of [1, 2]) rs.push({ r: await startServe(frameLen, configFile, 'pipeline', ['--workers', String(workers)]), workers });
+    try {
+      const plan = new Map<Receiver, { k: number; n: number; ms: number; cpu: number }>();
+      for (const { r } of rs) {
+        await send(sender, { port: r.port, frameLen, pps: 50_000, count: 20_000, flowPorts: true });
+        await settledCount(r);
+        // K: what half of one socket's buffer holds (with two sockets each gets about half of K).
+        process.kill(r.pid!, 'SIGSTOP');
+        try {
+          await send(sender, { port: r.port, frameLen, pps: 0, count: 64, flowPorts: true });
+          const perDatagram = Math.max(1, udpQueue(r.port)!.bytes / 64);
+          plan.set(r, { k: Math.max(256, Math.min(16_000, Math.floor((0.5 * (Number.isFinite(r.recvBuffer) ? r.recvBuffer : 1 << 20)) / perDatagram))), n: 0, ms: 0, cpu: 0 });
+        } finally {
+          process.kill(r.pid!, 'SIGCONT');
+        }
+        await drained(r.port);
+      }
+      // The same K for both, cycles alternating: both see the same background load.
+      const k = Math.min(...[...plan.values()].map((x) => x.k));
+      for (let c = 0; c < cycles; c++) {
+        for (const { r } of rs) {
+          const x = plan.get(r)!;
+          const n0 = await settledCount(r);
+          process.kill(r.pid!, 'SIGSTOP');
+          let t0: number;
+          let c0: number;
+          try {
+            await send(sender, { port: r.port, frameLen, pps: 0, count: k, flowPorts: true });
+            c0 = processCpuUs(r.pid);
+            t0 = performance.now();
+          } finally {
+            process.kill(r.pid!, 'SIGCONT');
+          }
+          for (let i = 0; i < 20_000 && (udpQueue(r.port)?.bytes ?? 0) > 0; i++) await sleep(0.2);
+          x.ms += performance.now() - t0;
+          x.cpu += processCpuUs(r.pid) - c0;
+          x.n += (await settledCount(r)) - n0;
+        }
+      }
+      for (const { r, workers } of rs) {
+        const x = plan.get(r)!;
+        const pps = x.n / (x.ms / 1000);
+        const cpu = x.cpu / x.n;
+        results.push({ workers, pps, cpu });
+        log(`  serve --workers ${workers}: ${x.n} datagrams drained in ${(x.ms / 1000).toFixed(2)} s (${cycles} × ${k}), ${cpu.toFixed(2)} µs CPU each`);
+        rows.push({ name: `live drain: serve --workers ${workers}, ${rulesName} + flows + stream, ${frameLen}-byte frames from 16 flow ports (${cpu.toFixed(2)} µs CPU/datagram)`, packets: x.n, seconds: x.ms / 1000, pps, peakRssMiB: peakRssMiB(r.pid) });
+      }
+    } finally {
+      for (const { r } of rs) await r.stop();
+    }
+  } finally {
+    sender.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const [one, two] = results;
+  if (one && two) log(`live workers bench: --workers 2 / --workers 1 drain rate ${(two.pps / one.pps).toFixed(2)} on ${availableParallelism()} vCPUs; load average ${loadAverage()}`);
+  return rows;
+}
+
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {
   const role = process.argv[2] === '--child' ? process.argv[3] : null;
@@ -613,8 +737,15 @@ if (isMain) {
         sizes: { type: 'string' },
         'cpu-only': { type: 'boolean' },
         config: { type: 'string' },
+        workers: { type: 'boolean' },
+        rules: { type: 'string', multiple: true },
       },
     });
+    if (values.workers === true) {
+      const rules = values.rules?.flatMap((r) => (r.endsWith('.rules') ? [path.resolve(r)] : readdirSync(r).filter((f) => f.endsWith('.rules')).sort().map((f) => path.resolve(r, f))));
+      for (const r of await benchLiveWorkers({ ...(values.quick ? { cycles: 4 } : {}), ...(rules ? { ruleFiles: rules, rulesName: `${rules.length} rules files` } : {}) })) process.stdout.write(`${r.name}\n    ${Math.round(r.pps).toLocaleString('en-US')} pps (${r.packets} packets in ${r.seconds.toFixed(2)} s), receiver peak RSS ${r.peakRssMiB.toFixed(1)} MiB\n`);
+      process.exit(0);
+    }
     const rows = await benchLive({
       ...(values.quick ? { trialSeconds: 1, maxTrials: 6, cpuCycles: 15 } : {}),
       ...(values.sizes ? { sizes: values.sizes.split(',').map(Number) } : {}),

@@ -144,8 +144,10 @@ async function main(): Promise<void> {
   }
 
   if (values.live === true) {
-    const { benchLive } = await import('./live.js');
+    const { benchLive, benchLiveWorkers } = await import('./live.js');
     for (const row of await benchLive()) push(row);
+    for (const row of await benchLiveWorkers()) push(row);
+    if (etFiles.length > 0) for (const row of await benchLiveWorkers({ ruleFiles: etFiles, rulesName: 'ET Open' })) push(row);
   }
 
   process.stdout.write('\n' + formatBenchRows(rows) + '\n');

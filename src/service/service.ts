@@ -17,7 +17,7 @@ import { prefilterEngine } from '../detect/prefilter-native.js';
 import { ServeWorkers } from './serve-workers.js';
 import { chooseWorkerPath, workerConfigProblems } from '../pipeline/worker-path.js';
 import type { TunnelDatagramSink } from '../pipeline/stages.js';
-import type { ReusePortSocket, WorkerReport } from './serve-worker-protocol.js';
+import type { BoundReusePortSocket, ReusePortSocket, WorkerReport } from './serve-worker-protocol.js';
 import { chooseReceiver } from '../source/batch-socket.js';
 import { Gauge, Counter } from 'prom-client';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -264,7 +264,7 @@ export class MirrorsinkService {
   }
 
   /** SO_REUSEPORT path: the sockets worker 0 bound (every worker has one of each in the group). */
-  private reuseSockets: { kind: 'vxlan' | 'geneve'; family: number; address: string; port: number }[] = [];
+  private reuseSockets: BoundReusePortSocket[] = [];
 
   /** Every worker opens its own socket of each kind in one SO_REUSEPORT group. */
   private async bindReusePort(config: MirrorsinkConfig): Promise<void> {
@@ -473,11 +473,12 @@ export class MirrorsinkService {
 
   private receiveBuffers(): { listener: string; bytes: number }[] {
     const out = new Map<string, number>();
-    for (const l of this.listeners) {
-      const b = l.receiveBuffer;
+    // Per socket; with SO_REUSEPORT workers each socket of the group got the same.
+    const sockets = [...this.listeners.map((l) => ({ kind: l.kind, b: l.receiveBuffer })), ...this.reuseSockets.map((r) => ({ kind: r.kind, b: r.receiveBuffer }))];
+    for (const { kind, b } of sockets) {
       if (b === null) continue;
-      const prev = out.get(l.kind);
-      out.set(l.kind, prev === undefined ? b.actual : Math.min(prev, b.actual));
+      const prev = out.get(kind);
+      out.set(kind, prev === undefined ? b.actual : Math.min(prev, b.actual));
     }
     return [...out].map(([listener, bytes]) => ({ listener, bytes }));
   }
