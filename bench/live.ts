@@ -677,7 +677,7 @@ export async function benchLiveWorkers(opts: { frameLen?: number; cycles?: numbe
         try {
           await send(sender, { port: r.port, frameLen, pps: 0, count: 64, flowPorts: true });
           const perDatagram = Math.max(1, udpQueue(r.port)!.bytes / 64);
-          plan.set(r, { k: Math.max(256, Math.min(16_000, Math.floor((0.5 * (Number.isFinite(r.recvBuffer) ? r.recvBuffer : 1 << 20)) / perDatagram))), n: 0, ms: 0, cpu: 0 });
+          plan.set(r, { k: Math.max(256, Math.min(60_000, Math.floor((0.5 * (Number.isFinite(r.recvBuffer) ? r.recvBuffer : 1 << 20)) / perDatagram))), n: 0, ms: 0, cpu: 0 });
         } finally {
           process.kill(r.pid!, 'SIGCONT');
         }
