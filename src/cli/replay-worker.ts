@@ -43,7 +43,7 @@ async function run(): Promise<void> {
       clocks.push(clock);
       if (recs.length >= RECORD_BATCH) sendRecords();
     },
-    thresholdShared: init.thresholds,
+    crossFlow: init.crossFlow,
   });
   pipeline.setStages(assembled.stages);
   pipeline.keepFilterRejected = assembled.keepFilterRejected;

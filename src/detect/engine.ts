@@ -88,7 +88,8 @@ import { FlowintCmd, type FlowintOp } from './keywords/flowint.js';
 import { Action, Proto, SigFlag, TxDir, type Rule, type TxBufferMatch } from './rule.js';
 import type { RuleSet } from './rule-loader.js';
 import { Bucket, bucketOf, buildBuckets, type PatternRules, type ProtoBucket, type RuleGroup } from './rule-groups.js';
-import { ThresholdTable, type ThresholdShared } from './threshold.js';
+import { ThresholdTable } from './threshold.js';
+import type { CrossFlowShared } from './cross-flow-shared.js';
 import type { AppLayer } from '../applayer/app-layer.js';
 
 /** What the engine needs from the flow table (FlowTable satisfies it structurally). */
@@ -110,8 +111,8 @@ export interface DetectEngineOptions {
   flowbitCapacity?: number;
   /** Threshold table entries. Default 65536. */
   thresholdCapacity?: number;
-  /** threshold / detection_filter counts shared with the other pipeline threads (detect/threshold.ts). */
-  thresholdShared?: ThresholdShared | null;
+  /** threshold / detection_filter counts and xbits shared with the other pipeline threads (detect/cross-flow-shared.ts). */
+  crossFlow?: CrossFlowShared | null;
   /** Alerts logged per packet at most (Suricata's packet-alert-max). Default 15. */
   maxAlertsPerPacket?: number;
   /**
@@ -198,7 +199,7 @@ export class DetectEngine implements DetectStage {
     this.cand = new Uint32Array(((ruleSet.rules.length + 31) >>> 5) + 1);
     this.alertsByRule = new Float64Array(ruleSet.rules.length);
     this.flowbits = new FlowbitStore(opts.flowbitCapacity ?? 1 << 16);
-    this.xbits = new XbitStore(opts.flowbitCapacity ?? 1 << 16);
+    this.xbits = new XbitStore(opts.flowbitCapacity ?? 1 << 16, opts.crossFlow?.xbits ?? null);
     this.flowints = new FlowbitStore(opts.flowbitCapacity ?? 1 << 16);
     const fid = (name: string): number => {
       let i = this.flowintIds.get(name);
@@ -216,7 +217,7 @@ export class DetectEngine implements DetectStage {
         op.valueId = op.valueName !== null ? fid(op.valueName) : -1;
       }
     }
-    this.thresholds = new ThresholdTable(opts.thresholdCapacity ?? 1 << 16, opts.thresholdShared ?? null);
+    this.thresholds = new ThresholdTable(opts.thresholdCapacity ?? 1 << 16, opts.crossFlow?.thresholds ?? null);
     this.maxAlerts = opts.maxAlertsPerPacket ?? MAX_ALERTS_PER_PACKET;
     const al = opts.appLayer ?? null;
     this.alproto = al !== null ? al.state.alproto : null;

@@ -6,6 +6,11 @@
  * so a stale duplicate further along a chain is never seen. When a chain is full
  * (MAX_PROBE slots, none free or expired) the set is dropped and counted (overflow).
  * Nothing allocates per packet.
+ *
+ * Across pipeline threads (serve / replay --workers): hosts and IP pairs span flows, and flows
+ * are spread over threads, so the table can live in SharedArrayBuffers used by every thread's
+ * store (as Suricata's host and ippair tables are shared by its threads), behind one spinlock
+ * held for a single operation. Bit ids are interned in rule order, the same in every thread.
  */
 import type { PacketView } from '../decode/packet-view.js';
 import { XbitTrack } from './keywords/xbits.js';
@@ -13,25 +18,58 @@ import { XbitTrack } from './keywords/xbits.js';
 const WORDS = 10; // bit, kind, address A (4), address B (4)
 const MAX_PROBE = 64;
 
+/** The shared storage of an XbitStore (structured-cloneable: SharedArrayBuffers). */
+export interface XbitShared {
+  capacity: number;
+  lock: SharedArrayBuffer;
+  keys: SharedArrayBuffer;
+  expiry: SharedArrayBuffer;
+  used: SharedArrayBuffer;
+}
+
+function roundCapacity(capacity: number): number {
+  let c = 1;
+  while (c < capacity) c <<= 1;
+  return c;
+}
+
+/** New, empty shared storage for the stores of several threads (one per rule set). */
+export function createXbitShared(capacity = 65536): XbitShared {
+  const c = roundCapacity(capacity);
+  return { capacity: c, lock: new SharedArrayBuffer(4), keys: new SharedArrayBuffer(c * WORDS * 4), expiry: new SharedArrayBuffer(c * 8), used: new SharedArrayBuffer(c) };
+}
+
 export class XbitStore {
   private readonly cap: number;
   private readonly mask: number;
   private readonly keys: Uint32Array;
   private readonly expiry: Float64Array;
   private readonly used: Uint8Array;
+  /** The spinlock word when shared, null for a thread's own store. */
+  private readonly lock: Int32Array | null;
   private readonly k = new Uint32Array(WORDS);
   /** Sets dropped because their chain was full. */
   overflow = 0;
   readonly names = new Map<string, number>();
 
-  constructor(capacity = 65536) {
-    let c = 1;
-    while (c < capacity) c <<= 1;
+  constructor(capacity = 65536, shared: XbitShared | null = null) {
+    const c = shared !== null ? shared.capacity : roundCapacity(capacity);
     this.cap = c;
     this.mask = c - 1;
-    this.keys = new Uint32Array(c * WORDS);
-    this.expiry = new Float64Array(c);
-    this.used = new Uint8Array(c);
+    this.keys = shared !== null ? new Uint32Array(shared.keys) : new Uint32Array(c * WORDS);
+    this.expiry = shared !== null ? new Float64Array(shared.expiry) : new Float64Array(c);
+    this.used = shared !== null ? new Uint8Array(shared.used) : new Uint8Array(c);
+    this.lock = shared !== null ? new Int32Array(shared.lock) : null;
+  }
+
+  // Held for one operation only: a few dozen array reads and writes, never a wait or a call out.
+  private acquire(): void {
+    const l = this.lock;
+    if (l !== null) while (Atomics.compareExchange(l, 0, 0, 1) !== 0);
+  }
+
+  private release(): void {
+    if (this.lock !== null) Atomics.store(this.lock, 0, 0);
   }
 
   /** Bit id of a name (interned). */
@@ -137,34 +175,56 @@ export class XbitStore {
 
   /** isset for one track (IpSrc, IpDst, IpPair); IpBoth: either host. */
   isSet(bit: number, track: number, p: PacketView, now: number): boolean {
-    if (track === XbitTrack.IpBoth) return this.isSet(bit, XbitTrack.IpSrc, p, now) || this.isSet(bit, XbitTrack.IpDst, p, now);
-    return this.key(bit, track, p) && this.isSetKey(now);
+    this.acquire();
+    try {
+      if (track === XbitTrack.IpBoth) return this.isSetOne(bit, XbitTrack.IpSrc, p, now) || this.isSetOne(bit, XbitTrack.IpDst, p, now);
+      return this.isSetOne(bit, track, p, now);
+    } finally {
+      this.release();
+    }
   }
 
   set(bit: number, track: number, p: PacketView, now: number, expire: number): void {
-    if (track === XbitTrack.IpBoth) {
-      this.set(bit, XbitTrack.IpSrc, p, now, expire);
-      this.set(bit, XbitTrack.IpDst, p, now, expire);
-      return;
+    this.acquire();
+    try {
+      if (track === XbitTrack.IpBoth) {
+        if (this.key(bit, XbitTrack.IpSrc, p)) this.setKey(now, expire);
+        if (this.key(bit, XbitTrack.IpDst, p)) this.setKey(now, expire);
+      } else if (this.key(bit, track, p)) this.setKey(now, expire);
+    } finally {
+      this.release();
     }
-    if (this.key(bit, track, p)) this.setKey(now, expire);
   }
 
   unset(bit: number, track: number, p: PacketView): void {
-    if (track === XbitTrack.IpBoth) {
-      this.unset(bit, XbitTrack.IpSrc, p);
-      this.unset(bit, XbitTrack.IpDst, p);
-      return;
+    this.acquire();
+    try {
+      if (track === XbitTrack.IpBoth) {
+        if (this.key(bit, XbitTrack.IpSrc, p)) this.unsetKey();
+        if (this.key(bit, XbitTrack.IpDst, p)) this.unsetKey();
+      } else if (this.key(bit, track, p)) this.unsetKey();
+    } finally {
+      this.release();
     }
-    if (this.key(bit, track, p)) this.unsetKey();
   }
 
   toggle(bit: number, track: number, p: PacketView, now: number, expire: number): void {
-    if (track === XbitTrack.IpBoth) {
-      this.toggle(bit, XbitTrack.IpSrc, p, now, expire);
-      this.toggle(bit, XbitTrack.IpDst, p, now, expire);
-      return;
+    this.acquire();
+    try {
+      if (track === XbitTrack.IpBoth) {
+        this.toggleOne(bit, XbitTrack.IpSrc, p, now, expire);
+        this.toggleOne(bit, XbitTrack.IpDst, p, now, expire);
+      } else this.toggleOne(bit, track, p, now, expire);
+    } finally {
+      this.release();
     }
+  }
+
+  private isSetOne(bit: number, track: number, p: PacketView, now: number): boolean {
+    return this.key(bit, track, p) && this.isSetKey(now);
+  }
+
+  private toggleOne(bit: number, track: number, p: PacketView, now: number, expire: number): void {
     if (!this.key(bit, track, p)) return;
     if (this.isSetKey(now)) this.unsetKey();
     else this.setKey(now, expire);

@@ -169,7 +169,7 @@ export function replayConfig(values: ReplayOptions): MirrorsinkConfig {
  * @param worker a worker thread of replay --workers: where its EVE lines and flow-log records
  *   go (the main thread owns the files).
  */
-export async function assembleReplayStages(values: ReplayOptions, pipeline: Pipeline, worker: Pick<StageContext, 'lineSink' | 'flowLogSink' | 'thresholdShared'> = {}): Promise<AssembledStages> {
+export async function assembleReplayStages(values: ReplayOptions, pipeline: Pipeline, worker: Pick<StageContext, 'lineSink' | 'flowLogSink' | 'crossFlow'> = {}): Promise<AssembledStages> {
   const config = replayConfig(values);
 
   const pcapOut = typeof values.pcapOut === 'string' ? { path: values.pcapOut, mode: values.pcapOuter === true ? ('outer' as const) : ('inner' as const) } : undefined;

@@ -57,7 +57,7 @@ import type { RotatingPcapOptions } from '../output/pcap-rotating.js';
 
 type PcapRotation = Omit<RotatingPcapOptions, 'dir' | 'mode'>;
 import type { AlertSink } from '../detect/alert-sink.js';
-import type { ThresholdShared } from '../detect/threshold.js';
+import type { CrossFlowShared } from '../detect/cross-flow-shared.js';
 import { Defragmenter } from '../defrag/defragmenter.js';
 
 /** Flow table and what hangs off its flow-end events (flow logs, EVE flows, pcaps); replaced as one. */
@@ -216,8 +216,8 @@ export interface StageContext {
   lineSink?: (target: string, output: string) => (chunk: string, lines: number) => void;
   /** A worker thread: flow-log records go here (with the worker's clock) instead of files. */
   flowLogSink?: (rec: FlowLogRecord, clockSec: number) => void;
-  /** A worker thread: threshold / detection_filter counts shared with the other workers (one per rule set). */
-  thresholdShared?: ThresholdShared;
+  /** A worker thread: threshold counts and xbits shared with the other workers (one per rule set). */
+  crossFlow?: CrossFlowShared;
 }
 
 function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory: SessionDirectory, eve: EveWriter | null, ctx: StageContext, previous: FlowBundle | null): FlowBundle {
@@ -396,7 +396,7 @@ export async function buildStages(config: MirrorsinkConfig, ctx: StageContext, p
     if (fastLog !== null) sinks.push(new FastLogSink(fastLog));
     // Same flow table as before the reload: flowbits and established state carry over.
     const carry = previous?.detect && previous.flows === flows && flows !== null ? { previous: previous.detect } : {};
-    detect = createDetectStage(ruleSet, flows?.table ?? null, sinks, { ...carry, appLayer: flows?.app ?? null, thresholdShared: ctx.thresholdShared ?? null });
+    detect = createDetectStage(ruleSet, flows?.table ?? null, sinks, { ...carry, appLayer: flows?.app ?? null, crossFlow: ctx.crossFlow ?? null });
     if (config.eve.path === null && config.eve.fastLog === null && ctx.alertsShownElsewhere !== true) warnings.push('rules loaded but no eve.path: alerts are counted (mirrorsink_detect_alerts_total) but not written');
   }
 

@@ -32,7 +32,7 @@ import { BufferedLineWriter } from '../output/line-writer.js';
 import { FlowLogFileWriter } from '../output/flow-log-files.js';
 import { parseLogFormat, type FlowLogRecord } from '../output/flow-log-record.js';
 import type { MirrorsinkConfig } from '../config/schema.js';
-import { createThresholdShared, type ThresholdShared } from '../detect/threshold.js';
+import { createCrossFlowShared, type CrossFlowShared } from '../detect/cross-flow-shared.js';
 
 /** Bytes of each worker's ring. */
 export const RING_BYTES = 8 << 20;
@@ -49,8 +49,8 @@ export interface ReplayWorkerInit {
   port: MessagePort;
   /** The command's own payload (replay options). */
   payload: unknown;
-  /** threshold / detection_filter counts across flows, shared by every worker. */
-  thresholds: ThresholdShared;
+  /** threshold counts and xbits across flows, shared by every worker. */
+  crossFlow: CrossFlowShared;
 }
 
 /** Messages from a worker to the main thread. */
@@ -104,11 +104,11 @@ export class ReplayWorkers implements FrameSink {
     const l = config.flows?.log ?? null;
     this.flowFiles =
       l !== null ? new FlowLogFileWriter({ dir: l.dir, format: parseLogFormat(l.format), clock: () => this.clock, flowLogId: l.flowLogId, rotateSec: l.rotateSec, fileFormat: l.fileFormat, hiveCompatiblePartitions: l.hiveCompatiblePartitions, perHourPartition: l.perHourPartition }) : null;
-    const thresholds = createThresholdShared();
+    const crossFlow = createCrossFlowShared();
     for (let i = 0; i < count; i++) {
       const ring = FrameRing.create(RING_BYTES);
       const { port1, port2 } = new MessageChannel();
-      const init: ReplayWorkerInit = { index: i, workers: count, ring: ring.shared, port: port2, payload, thresholds };
+      const init: ReplayWorkerInit = { index: i, workers: count, ring: ring.shared, port: port2, payload, crossFlow };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
       this.handles.push({ worker, port: port1, ring, ready: false, done: false, summary: null, intervals: null, busyMs: 0, emptyWaits: 0, warnings: [], noData: new Set() });
     }

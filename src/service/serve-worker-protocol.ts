@@ -7,7 +7,7 @@ import type { FrameRingShared } from '../pipeline/frame-ring.js';
 import type { FlowLogRecord } from '../output/flow-log-record.js';
 import type { MirrorsinkConfig } from '../config/schema.js';
 import type { ServiceStages } from '../pipeline/build.js';
-import type { ThresholdShared } from '../detect/threshold.js';
+import type { CrossFlowShared } from '../detect/cross-flow-shared.js';
 
 /** Records a worker takes from its ring before it lets messages and timers run. */
 export const RECORDS_PER_TURN = 1024;
@@ -32,8 +32,8 @@ export interface ServeWorkerInit {
   port: MessagePort;
   /** The validated configuration (plain data: structured-cloneable). */
   config: MirrorsinkConfig;
-  /** threshold / detection_filter counts across flows, shared by every worker (a reload brings new ones). */
-  thresholds: ThresholdShared;
+  /** threshold counts and xbits across flows, shared by every worker (a reload brings new ones). */
+  crossFlow: CrossFlowShared;
 }
 
 /** A socket a worker is to bind in the SO_REUSEPORT group (port 0: any free one, worker 0 only). */
@@ -66,7 +66,7 @@ export interface WorkerReport {
 export type ToServeWorker =
   | { t: 'metrics'; id: number }
   | { t: 'report'; id: number; limit: number }
-  | { t: 'prepare'; gen: number; config: MirrorsinkConfig; thresholds: ThresholdShared }
+  | { t: 'prepare'; gen: number; config: MirrorsinkConfig; crossFlow: CrossFlowShared }
   | { t: 'commit'; gen: number }
   | { t: 'abort'; gen: number }
   /** Test hook: block the thread for `ms` (a stalled worker, for /healthz). */

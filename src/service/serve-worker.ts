@@ -48,10 +48,10 @@ function sendRecords(): void {
   recs = [];
 }
 
-let thresholdShared = init.thresholds;
+let crossFlow = init.crossFlow;
 const ctx: StageContext = {
-  get thresholdShared() {
-    return thresholdShared;
+  get crossFlow() {
+    return crossFlow;
   },
   drops: pipeline.drops,
   // Datagrams this worker never got (its ring was full) are lost to its flow logs (SKIPDATA).
@@ -169,7 +169,7 @@ async function onMessage(m: ToServeWorker): Promise<void> {
       // Phase one of a reload: build everything new, swap nothing until every worker could.
       try {
         if (pending !== null) await retireStages(pending, stages);
-        thresholdShared = m.thresholds;
+        crossFlow = m.crossFlow;
         pending = await buildStages(m.config, ctx, stages);
         pendingGen = m.gen;
         send({ t: 'prepared', gen: m.gen, ok: true, warnings: pending.warnings, summary: pending.summary });

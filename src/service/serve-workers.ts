@@ -29,7 +29,7 @@ import { parseLogFormat, type FlowLogRecord } from '../output/flow-log-record.js
 import { StageBuildError, type ServiceStages } from '../pipeline/build.js';
 import { ErrorCode, MirrorsinkError, type ErrorCodeValue } from '../errors.js';
 import type { MirrorsinkConfig } from '../config/schema.js';
-import { createThresholdShared } from '../detect/threshold.js';
+import { createCrossFlowShared } from '../detect/cross-flow-shared.js';
 import { Beat, type BoundReusePortSocket, type ReusePortSocket, type FromServeWorker, type ServeWorkerInit, type ToServeWorker, type WorkerReport } from './serve-worker-protocol.js';
 
 /** Bytes of each worker's ring: about 0.5 s of a busy target's traffic per worker. */
@@ -107,13 +107,13 @@ export class ServeWorkers {
     const l = config.flows?.log ?? null;
     this.flowFiles = l !== null ? new FlowLogFileWriter({ dir: l.dir, format: parseLogFormat(l.format), clock: () => Date.now() / 1000, flowLogId: l.flowLogId, rotateSec: l.rotateSec, fileFormat: l.fileFormat, hiveCompatiblePartitions: l.hiveCompatiblePartitions, perHourPartition: l.perHourPartition }) : null;
     const rings: FrameRing[] = [];
-    const thresholds = createThresholdShared();
+    const crossFlow = createCrossFlowShared();
     const script = workerScript();
     for (let i = 0; i < count; i++) {
       const ring = FrameRing.create(SERVE_RING_BYTES);
       rings.push(ring);
       const { port1, port2 } = new MessageChannel();
-      const init: ServeWorkerInit = { index: i, ring: ring.shared, beats: this.beats.buffer as SharedArrayBuffer, port: port2, config, thresholds };
+      const init: ServeWorkerInit = { index: i, ring: ring.shared, beats: this.beats.buffer as SharedArrayBuffer, port: port2, config, crossFlow };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
       const h: Handle = { index: i, worker, port: port1, ring, ready: false, done: false, exited: null, lastMetrics: [], final: null };
       port1.on('message', (m: FromServeWorker) => this.onMessage(h, m));
@@ -165,7 +165,7 @@ export class ServeWorkers {
     this.prepared.clear();
     this.committed.clear();
     // A new rule set counts from zero, as a reload does with one thread.
-    this.post({ t: 'prepare', gen, config, thresholds: createThresholdShared() });
+    this.post({ t: 'prepare', gen, config, crossFlow: createCrossFlowShared() });
     const deadline = Date.now() + PREPARE_TIMEOUT_MS;
     await this.until(() => this.live().every((h) => this.prepared.has(h.index)) || Date.now() > deadline);
     const answers = this.live().map((h) => this.prepared.get(h.index));

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadRulesText } from '../../src/detect/rule-loader.js';
 import { ThresholdTable, createThresholdShared } from '../../src/detect/threshold.js';
+import { XbitStore, createXbitShared } from '../../src/detect/xbits.js';
+import { XbitTrack } from '../../src/detect/keywords/xbits.js';
 import { run, type Pkt } from './helpers.js';
 
 /** ICMP echo requests from `src`, one per `step` seconds from t=1000. */
@@ -84,6 +86,18 @@ describe('threshold', () => {
     expect(a.check(byFlow, 1, p(1), 1000, 7)).toBe(true);
     expect(b.check(byFlow, 1, p(1), 1000, 7)).toBe(true);
     expect(a.check(byFlow, 1, p(1), 1001, 7)).toBe(false);
+  });
+
+  it('xbits stores of several pipeline threads share their table', () => {
+    const shared = createXbitShared(64);
+    const a = new XbitStore(64, shared);
+    const b = new XbitStore(64, shared);
+    const p = { ipVersion: 4, src4: 0x0a000001, dst4: 2 } as unknown as Parameters<XbitStore['isSet']>[2];
+    a.set(0, XbitTrack.IpSrc, p, 1000, 60);
+    expect(b.isSet(0, XbitTrack.IpSrc, p, 1001)).toBe(true);
+    b.unset(0, XbitTrack.IpSrc, p);
+    expect(a.isSet(0, XbitTrack.IpSrc, p, 1002)).toBe(false);
+    expect(new XbitStore(64).isSet(0, XbitTrack.IpSrc, p, 1001)).toBe(false);
   });
 
   it('rejects malformed specs', () => {

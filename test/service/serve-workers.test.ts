@@ -247,6 +247,28 @@ describe('serve with 2 pipeline threads', () => {
     expect(sids.filter((x) => x === 2001).length).toBe(1);
   }, 60_000);
 
+  it('xbits set by a flow on one worker are seen by flows on the other', async () => {
+    const dir = tmpDir();
+    const rules = path.join(dir, 'test.rules');
+    writeFileSync(rules, 'alert udp any any -> any any (msg:"set"; content:"SETBIT"; xbits:set,seen,track ip_src,expire 3600; noalert; sid:3001; rev:1;)\nalert udp any any -> any any (msg:"check"; content:"CHECK"; xbits:isset,seen,track ip_src; sid:3002; rev:1;)\n');
+    const file = writeConfig(dir, `flows: {eve: true}\nrules: {files: [${JSON.stringify(rules)}]}\neve: {path: ${JSON.stringify(path.join(dir, 'eve.json'))}}\n`);
+    const s = await startInProcess({ file, flags: { workers: '2' } });
+    try {
+      await sendUdp(s.vxlanPort, [vxlan(7, innerFrame({ src: '10.1.0.1', dst: '10.2.0.2', sport: 9000, dport: 9999, payload: 'SETBIT' }))]);
+      await receivedAll(s, 1);
+      const d = Array.from({ length: 64 }, (_, i) => vxlan(7, innerFrame({ src: '10.1.0.1', dst: '10.2.0.3', sport: 10000 + i, dport: 9999, payload: 'CHECK' })));
+      await sendUdp(s.vxlanPort, d);
+      await receivedAll(s, 65);
+      const api = (await httpGet(s.base, '/api/sessions')).json();
+      expect(api.workers.every((w: { datagrams: number }) => w.datagrams > 0)).toBe(true);
+    } finally {
+      await s.stop();
+    }
+    const sids = readFileSync(path.join(dir, 'eve.json'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.event_type === 'alert').map((e) => e.alert.signature_id as number);
+    // Every check, on either worker, sees the bit (per-worker tables would see it on about half).
+    expect(sids.filter((x) => x === 3002).length).toBe(64);
+  }, 60_000);
+
   it('/healthz fails while a worker is stalled and recovers when it runs again', async () => {
     const dir = tmpDir();
     const file = writeConfig(dir, `health: {worker_stall_seconds: 0.5}\neve: {path: false}\n`);
