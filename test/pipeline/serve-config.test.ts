@@ -11,6 +11,8 @@ import { REPO_ROOT } from '../helpers/corpus.js';
 import { runCli } from '../helpers/tools.js';
 import { tmpDir, writeConfig } from '../server/harness.js';
 import { loadServeConfig, serveDefaults } from '../../src/pipeline/serve-config.js';
+import { cliOverrides } from '../../src/config/overrides.js';
+import { availableParallelism } from 'node:os';
 import { loadConfig } from '../../src/config/load.js';
 import { defaultRuleFiles } from '../../src/pipeline/assemble.js';
 import { buildStages, pipelineStagesOf, retireStages } from '../../src/pipeline/build.js';
@@ -51,6 +53,23 @@ describe('serve defaults (what no file, variable or flag says)', () => {
     // the plain loader (replay's base, and serve's before) has none of them
     const bare = loadConfig({ file: null, env: {} }).config;
     expect([bare.rules.files.length, bare.flows, bare.eve.path]).toEqual([0, null, null]);
+  });
+
+  it('workers: one pipeline thread per core, but one for pcap outputs or live capture; what is said wins', () => {
+    const state = tmpDir();
+    const env = { MIRRORSINK_STATE_DIR: state };
+    const cores = Math.min(availableParallelism(), 64);
+    expect(loadServeConfig({ file: null, env }).config.workers).toBe(cores);
+    const dir = tmpDir();
+    const pcap = loadServeConfig({ file: writeConfig(dir, `flows: {pcap: {dir: ${JSON.stringify(dir)}}}\n`, 'p.yaml'), env });
+    expect(pcap.config.workers).toBe(1);
+    expect(pcap.assumptions.join('\n')).toMatch(/workers not set: 1 pipeline thread, because flows\.pcap/);
+    const live = loadServeConfig({ file: null, env, cli: cliOverrides({ interface: 'lo' }) });
+    expect(live.config.workers).toBe(1);
+    expect(live.assumptions.join('\n')).toMatch(/live capture reads one libpcap handle/);
+    expect(loadServeConfig({ file: null, env: { ...env, MIRRORSINK_WORKERS: '3' } }).config.workers).toBe(3);
+    // the plain loader keeps one thread
+    expect(loadConfig({ file: null, env: {} }).config.workers).toBe(1);
   });
 
   it("the example configuration (README's) leaves rules, flows and EVE to serve's defaults", () => {
