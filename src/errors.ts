@@ -51,3 +51,12 @@ export const ExitCode = {
   Failure: 1,
   Usage: 2,
 } as const;
+
+/**
+ * An error a worker thread reported by code and message, rebuilt on the thread that owns the
+ * exit code: a MirrorsinkError keeps its code (usage, configuration...), anything else is an
+ * internal error.
+ */
+export function errorFromCode(code: string, message: string, internalPrefix = ''): Error {
+  return (Object.values(ErrorCode) as string[]).includes(code) ? new MirrorsinkError(code as ErrorCodeValue, message) : new Error(internalPrefix + message);
+}

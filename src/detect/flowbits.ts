@@ -9,6 +9,7 @@
  * live, the first one is overwritten and counted in `evictions` (a bit of some other flow is
  * forgotten): the table never grows and never throws.
  */
+import { tableCapacity } from './table-capacity.js';
 
 const PROBE = 16;
 
@@ -24,8 +25,7 @@ export class FlowbitStore {
   evictions = 0;
 
   constructor(capacity = 1 << 16) {
-    let c = 1;
-    while (c < capacity) c *= 2;
+    const c = tableCapacity(capacity);
     this.capacity = c;
     this.mask = c - 1;
     this.entSlot = new Int32Array(c).fill(-1);

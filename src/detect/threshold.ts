@@ -22,6 +22,7 @@
  */
 import type { PacketView } from '../decode/packet-view.js';
 import { ThresholdType, Track, type ThresholdSpec } from './keywords/threshold.js';
+import { tableCapacity } from './table-capacity.js';
 
 const PROBE = 16;
 /** Key words per entry: source address (4) + destination address (4). */
@@ -40,15 +41,9 @@ export interface ThresholdShared {
   next: SharedArrayBuffer;
 }
 
-function roundCapacity(capacity: number): number {
-  let c = 1;
-  while (c < capacity) c *= 2;
-  return c;
-}
-
 /** New, empty shared storage for the tables of several threads (one per rule set: a reload makes a new one). */
 export function createThresholdShared(capacity = 1 << 16): ThresholdShared {
-  const c = roundCapacity(capacity);
+  const c = tableCapacity(capacity);
   const sh: ThresholdShared = {
     capacity: c,
     lock: new SharedArrayBuffer(4),
@@ -120,7 +115,7 @@ export class ThresholdTable {
   evictions = 0;
 
   constructor(capacity = 1 << 16, shared: ThresholdShared | null = null) {
-    this.capacity = roundCapacity(capacity);
+    this.capacity = tableCapacity(capacity);
     this.own = new ThresholdStore(this.capacity, null);
     this.across = shared !== null ? new ThresholdStore(shared.capacity, shared) : this.own;
     this.st = this.own;

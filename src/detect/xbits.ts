@@ -14,6 +14,7 @@
  */
 import type { PacketView } from '../decode/packet-view.js';
 import { XbitTrack } from './keywords/xbits.js';
+import { tableCapacity } from './table-capacity.js';
 
 const WORDS = 10; // bit, kind, address A (4), address B (4)
 const MAX_PROBE = 64;
@@ -27,15 +28,9 @@ export interface XbitShared {
   used: SharedArrayBuffer;
 }
 
-function roundCapacity(capacity: number): number {
-  let c = 1;
-  while (c < capacity) c <<= 1;
-  return c;
-}
-
 /** New, empty shared storage for the stores of several threads (one per rule set). */
 export function createXbitShared(capacity = 65536): XbitShared {
-  const c = roundCapacity(capacity);
+  const c = tableCapacity(capacity);
   return { capacity: c, lock: new SharedArrayBuffer(4), keys: new SharedArrayBuffer(c * WORDS * 4), expiry: new SharedArrayBuffer(c * 8), used: new SharedArrayBuffer(c) };
 }
 
@@ -53,7 +48,7 @@ export class XbitStore {
   readonly names = new Map<string, number>();
 
   constructor(capacity = 65536, shared: XbitShared | null = null) {
-    const c = shared !== null ? shared.capacity : roundCapacity(capacity);
+    const c = shared !== null ? shared.capacity : tableCapacity(capacity);
     this.cap = c;
     this.mask = c - 1;
     this.keys = shared !== null ? new Uint32Array(shared.keys) : new Uint32Array(c * WORDS);

@@ -24,7 +24,7 @@
  * covered that interval found the session idle in it.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { ErrorCode, MirrorsinkError, type ErrorCodeValue } from '../errors.js';
+import { errorFromCode } from '../errors.js';
 import { innerFlowHash } from '../decode/inner-flow-hash.js';
 import { FrameRing, type FrameRingShared } from './frame-ring.js';
 import type { FrameSink } from './stages.js';
@@ -217,7 +217,7 @@ export class ReplayWorkers implements FrameSink {
         return;
       case 'error':
         // A MirrorsinkError keeps its code (usage, configuration...); anything else is internal.
-        this.failure ??= (Object.values(ErrorCode) as string[]).includes(m.code) ? new MirrorsinkError(m.code as ErrorCodeValue, m.message) : new Error(`worker: ${m.message}`);
+        this.failure ??= errorFromCode(m.code, m.message, 'worker: ');
         return;
       case 'open':
         if (!this.writers.has(m.target)) this.writers.set(m.target, new BufferedLineWriter(m.target, { output: m.output, sync: true }));

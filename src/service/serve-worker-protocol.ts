@@ -8,6 +8,8 @@ import type { FlowLogRecord } from '../output/flow-log-record.js';
 import type { MirrorsinkConfig } from '../config/schema.js';
 import type { ServiceStages } from '../pipeline/build.js';
 import type { CrossFlowShared } from '../detect/cross-flow-shared.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import type { ReceiveCounters } from '../metrics/core-metrics.js';
 
 /** Records a worker takes from its ring before it lets messages and timers run. */
 export const RECORDS_PER_TURN = 1024;
@@ -63,6 +65,20 @@ export interface WorkerReport {
   unanswered: unknown[] | null;
 }
 
+/** One thread's counts (and, given a limit, its unanswered flows), as the reports add them up. */
+export function pipelineReport(pipeline: Pipeline, stages: ServiceStages, receive: ReceiveCounters, unansweredLimit: number | null): WorkerReport {
+  return {
+    receivedDatagrams: Array.from(receive.datagrams),
+    receivedBytes: Array.from(receive.bytes),
+    sessions: stages.session.counters.snapshot(),
+    drops: Array.from(pipeline.drops),
+    decoded: pipeline.decodeCounters.layers[0]!,
+    invalid: pipeline.decodeCounters.layers[2]!,
+    delivered: pipeline.delivered,
+    unanswered: unansweredLimit !== null && stages.flows !== null ? (stages.flows.table.report.listUnanswered(unansweredLimit) as unknown[]) : null,
+  };
+}
+
 export type ToServeWorker =
   | { t: 'metrics'; id: number }
   | { t: 'report'; id: number; limit: number }
@@ -88,3 +104,30 @@ export type FromServeWorker =
   | { t: 'prepared'; gen: number; ok: boolean; message?: string; problems?: string[]; warnings?: string[]; summary?: ServiceStages['summary'] }
   | { t: 'committed'; gen: number }
   | { t: 'done'; report: WorkerReport };
+
+/** Several threads' reports added up (sessions field by field, in the same order); no unanswered list. */
+export function addReports(parts: WorkerReport[]): WorkerReport {
+  const add = (a: number[], b: number[]) => (a.length >= b.length ? a : b).map((_, i) => (a[i] ?? 0) + (b[i] ?? 0));
+  return parts.reduce((acc, p) => ({
+    receivedDatagrams: add(acc.receivedDatagrams, p.receivedDatagrams),
+    receivedBytes: add(acc.receivedBytes, p.receivedBytes),
+    sessions: sumSnapshots([acc.sessions, p.sessions]),
+    drops: add(acc.drops, p.drops),
+    decoded: acc.decoded + p.decoded,
+    invalid: acc.invalid + p.invalid,
+    delivered: acc.delivered + p.delivered,
+    unanswered: null,
+  }));
+}
+
+/** Session snapshots of several threads: packets and bytes added up (same sessions, same order). */
+function sumSnapshots(parts: unknown[][]): unknown[] {
+  type Counts = Record<string, number>;
+  type Row = Record<string, unknown> & { packets: Counts; bytes: Counts };
+  const sum = (a: Counts, b: Counts | undefined): Counts => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v + (b?.[k] ?? 0)]));
+  return parts.reduce((acc, p) => acc.map((r, i) => {
+    const row = r as Row;
+    const other = p[i] as Row | undefined;
+    return { ...row, packets: sum(row.packets, other?.packets), bytes: sum(row.bytes, other?.bytes) };
+  }));
+}

@@ -26,7 +26,7 @@ import { registerStreamMetrics } from '../metrics/stream-metrics.js';
 import { registerAppLayerMetrics } from '../metrics/applayer-metrics.js';
 import { registerDefragMetrics } from '../metrics/defrag-metrics.js';
 import { registerFlowMetrics } from '../metrics/flow-metrics.js';
-import { Beat, RECORDS_PER_TURN, type BoundReusePortSocket, type ReusePortSocket, type ServeWorkerInit, type ToServeWorker, type FromServeWorker, type WorkerReport } from './serve-worker-protocol.js';
+import { Beat, RECORDS_PER_TURN, type BoundReusePortSocket, type ReusePortSocket, type ServeWorkerInit, pipelineReport, type ToServeWorker, type FromServeWorker, type WorkerReport } from './serve-worker-protocol.js';
 
 /** Flow-log records per message (and at least every housekeeping tick). */
 const RECORD_BATCH = 1024;
@@ -145,16 +145,7 @@ async function unbind(drainMs: number): Promise<void> {
 }
 
 function report(limit: number): WorkerReport {
-  return {
-    receivedDatagrams: Array.from(receive.datagrams),
-    receivedBytes: Array.from(receive.bytes),
-    sessions: stages.session.counters.snapshot(),
-    drops: Array.from(pipeline.drops),
-    decoded: pipeline.decodeCounters.layers[0]!,
-    invalid: pipeline.decodeCounters.layers[2]!,
-    delivered: pipeline.delivered,
-    unanswered: stages.flows !== null ? (stages.flows.table.report.listUnanswered(limit) as unknown[]) : null,
-  };
+  return pipelineReport(pipeline, stages, receive, limit);
 }
 
 async function onMessage(m: ToServeWorker): Promise<void> {
@@ -265,7 +256,7 @@ async function run(): Promise<void> {
   if (pending !== null) await retireStages(pending, null);
   sendRecords();
   beats[beatBase + Beat.Heartbeat] = Date.now();
-  send({ t: 'done', report: report(0) });
+  send({ t: 'done', report: pipelineReport(pipeline, stages, receive, null) });
 }
 
 run().then(

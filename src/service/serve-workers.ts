@@ -27,7 +27,7 @@ import { BufferedLineWriter } from '../output/line-writer.js';
 import { FlowLogFileWriter } from '../output/flow-log-files.js';
 import { parseLogFormat, type FlowLogRecord } from '../output/flow-log-record.js';
 import { StageBuildError, type ServiceStages } from '../pipeline/build.js';
-import { ErrorCode, MirrorsinkError, type ErrorCodeValue } from '../errors.js';
+import { errorFromCode } from '../errors.js';
 import type { MirrorsinkConfig } from '../config/schema.js';
 import { createCrossFlowShared } from '../detect/cross-flow-shared.js';
 import { Beat, type BoundReusePortSocket, type ReusePortSocket, type FromServeWorker, type ServeWorkerInit, type ToServeWorker, type WorkerReport } from './serve-worker-protocol.js';
@@ -143,7 +143,7 @@ export class ServeWorkers {
     const bindIn = async (h: Handle, socks: ReusePortSocket[]): Promise<BoundReusePortSocket[]> => {
       const r = (await this.ask(h, (id) => ({ t: 'bind', id, sockets: socks, receiveBufferBytes }), PREPARE_TIMEOUT_MS)) as { ok: true; sockets: BoundReusePortSocket[] } | { ok: false; code: string; message: string } | undefined;
       if (r === undefined) throw new Error(`worker ${h.index} did not bind its sockets`);
-      if (!r.ok) throw (Object.values(ErrorCode) as string[]).includes(r.code) ? new MirrorsinkError(r.code as ErrorCodeValue, r.message) : new Error(r.message);
+      if (!r.ok) throw errorFromCode(r.code, r.message);
       return r.sockets;
     };
     const first = await bindIn(this.handles[0]!, sockets);
@@ -345,7 +345,7 @@ export class ServeWorkers {
         break;
       case 'error':
         if (!h.ready) {
-          this.startError ??= m.problems !== undefined ? new StageBuildError(m.problems) : (Object.values(ErrorCode) as string[]).includes(m.code) ? new MirrorsinkError(m.code as ErrorCodeValue, m.message) : new Error(`worker ${h.index}: ${m.message}`);
+          this.startError ??= m.problems !== undefined ? new StageBuildError(m.problems) : errorFromCode(m.code, m.message, `worker ${h.index}: `);
         } else this.hooks.onFault(h.index, m.message);
         break;
       case 'fault':

@@ -17,7 +17,7 @@ import { prefilterEngine } from '../detect/prefilter-native.js';
 import { ServeWorkers } from './serve-workers.js';
 import { chooseWorkerPath, workerConfigProblems } from '../pipeline/worker-path.js';
 import type { TunnelDatagramSink } from '../pipeline/stages.js';
-import type { BoundReusePortSocket, ReusePortSocket, WorkerReport } from './serve-worker-protocol.js';
+import { addReports, pipelineReport, type BoundReusePortSocket, type ReusePortSocket, type WorkerReport } from './serve-worker-protocol.js';
 import { chooseReceiver } from '../source/batch-socket.js';
 import { Gauge, Counter } from 'prom-client';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -341,36 +341,23 @@ export class MirrorsinkService {
         for (const s of stats()) this.set({ worker: String(s.worker) }, s.queueBytes);
       },
     });
-    new Counter({
-      name: 'mirrorsink_worker_datagrams_total',
-      help: 'Datagrams a pipeline thread took, from its ring or its own SO_REUSEPORT socket (workers above 1)',
-      labelNames: ['worker'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of stats()) this.inc({ worker: String(s.worker) }, s.datagrams);
-      },
-    });
-    new Counter({
-      name: 'mirrorsink_worker_dropped_total',
-      help: "Datagrams dropped because a pipeline thread's ring was full (it fell behind)",
-      labelNames: ['worker'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of stats()) this.inc({ worker: String(s.worker) }, s.dropped);
-      },
-    });
-    new Counter({
-      name: 'mirrorsink_worker_busy_seconds_total',
-      help: 'Time a pipeline thread spent on packets (not waiting for them)',
-      labelNames: ['worker'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of stats()) this.inc({ worker: String(s.worker) }, s.busySeconds);
-      },
-    });
+    const counters: [string, string, (s: ReturnType<typeof stats>[number]) => number][] = [
+      ['mirrorsink_worker_datagrams_total', 'Datagrams a pipeline thread took, from its ring or its own SO_REUSEPORT socket (workers above 1)', (s) => s.datagrams],
+      ['mirrorsink_worker_dropped_total', "Datagrams dropped because a pipeline thread's ring was full (it fell behind)", (s) => s.dropped],
+      ['mirrorsink_worker_busy_seconds_total', 'Time a pipeline thread spent on packets (not waiting for them)', (s) => s.busySeconds],
+    ];
+    for (const [name, help, pick] of counters) {
+      new Counter({
+        name,
+        help,
+        labelNames: ['worker'],
+        registers,
+        collect() {
+          this.reset();
+          for (const s of stats()) this.inc({ worker: String(s.worker) }, pick(s));
+        },
+      });
+    }
   }
 
   /** GET /metrics text: this registry, plus every worker's families added up. */
@@ -504,33 +491,23 @@ export class MirrorsinkService {
   /** GET /api/sessions (with workers: their counts added up). */
   /** This thread's share of the counts (all of them without pipeline threads). */
   private ownReport(): WorkerReport {
-    return {
-      sessions: this.stages.session.counters.snapshot(),
-      drops: Array.from(this.pipeline.drops),
-      decoded: this.pipeline.decodeCounters.layers[0]!,
-      invalid: this.pipeline.decodeCounters.layers[2]!,
-      delivered: this.pipeline.delivered,
-      unanswered: null,
-      receivedDatagrams: Array.from(this.receive.datagrams),
-      receivedBytes: Array.from(this.receive.bytes),
-    };
+    return pipelineReport(this.pipeline, this.stages, this.receive, null);
   }
 
   async sessionsReport(): Promise<Record<string, unknown>> {
     const own = this.ownReport();
-    const parts = this.workers !== null ? [own, ...(await this.workers.reports(1))] : [own];
+    const r = addReports(this.workers !== null ? [own, ...(await this.workers.reports(1))] : [own]);
     const drops: Record<string, number> = {};
-    dropCauseNames.forEach((c, i) => (drops[c] = parts.reduce((n, p) => n + (p.drops[i] ?? 0), 0)));
+    dropCauseNames.forEach((c, i) => (drops[c] = r.drops[i] ?? 0));
     const received: Record<string, { datagrams: number; bytes: number }> = {};
-    const sum = (pick: (p: WorkerReport) => number[], i: number) => parts.reduce((n, p) => n + (pick(p)[i] ?? 0), 0);
-    LISTENER_NAMES.forEach((l, i) => (received[l] = { datagrams: sum((p) => p.receivedDatagrams, i), bytes: sum((p) => p.receivedBytes, i) }));
+    LISTENER_NAMES.forEach((l, i) => (received[l] = { datagrams: r.receivedDatagrams[i] ?? 0, bytes: r.receivedBytes[i] ?? 0 }));
     return {
       unknown_vni: this.config.unknownVni,
-      sessions: sumSnapshots(parts.map((p) => p.sessions)),
+      sessions: r.sessions,
       drops,
       received,
-      decoder: { packets: parts.reduce((n, p) => n + p.decoded, 0), invalid: parts.reduce((n, p) => n + p.invalid, 0) },
-      delivered: parts.reduce((n, p) => n + p.delivered, 0),
+      decoder: { packets: r.decoded, invalid: r.invalid },
+      delivered: r.delivered,
       ...(this.workers !== null ? { workers: this.workers.workerStats() } : {}),
       last_reload: this.lastReload,
     };
@@ -573,8 +550,8 @@ export class MirrorsinkService {
     if (!sameJson(next.listen, this.config.listen)) restart.push('listen');
     if (next.http.bind !== this.config.http.bind || next.http.port !== this.config.http.port) restart.push('http.bind/http.port');
     if (!sameJson(next.capture, this.config.capture)) restart.push('capture');
-    if (this.workers !== null) return this.reloadWorkers(trigger, next, restart);
     if (next.workers !== this.config.workers) restart.push('workers');
+    if (this.workers !== null) return this.reloadWorkers(trigger, next, restart);
     let stages: ServiceStages;
     try {
       stages = await buildStages(next, this.stageContext, this.stages);
@@ -607,7 +584,6 @@ export class MirrorsinkService {
 
   /** Reload with pipeline threads: all of them take the new set, or none does. */
   private async reloadWorkers(trigger: string, next: MirrorsinkConfig, restart: string[]): Promise<ReloadResult> {
-    if (next.workers !== this.config.workers) restart.push('workers');
     // This thread owns the flow-log files: where and how they are written needs a restart.
     if (!sameJson(next.flows?.log ?? null, this.config.flows?.log ?? null)) restart.push('flows.log');
     const kept = { ...next, workers: this.config.workers, listen: this.config.listen, capture: this.config.capture, flows: next.flows === null || this.config.flows === null ? next.flows : { ...next.flows, log: this.config.flows.log } };
@@ -671,13 +647,12 @@ export class MirrorsinkService {
     this.logOutputErrors();
     this.health.stop();
     // With pipeline threads, their counts as they finished, added to this thread's.
-    const parts = [this.ownReport(), ...(this.workers?.finalReports ?? [])];
-    const total = (pick: (p: WorkerReport) => number) => parts.reduce((n, p) => n + pick(p), 0);
+    const r = addReports([this.ownReport(), ...(this.workers?.finalReports ?? [])]);
     const summary = {
-      datagrams: Object.fromEntries(LISTENER_NAMES.map((l, i) => [l, total((p) => p.receivedDatagrams[i] ?? 0)])),
-      decoded: total((p) => p.decoded),
-      delivered: total((p) => p.delivered),
-      drops: Object.fromEntries(dropCauseNames.map((c, i) => [c, total((p) => p.drops[i] ?? 0)])),
+      datagrams: Object.fromEntries(LISTENER_NAMES.map((l, i) => [l, r.receivedDatagrams[i] ?? 0])),
+      decoded: r.decoded,
+      delivered: r.delivered,
+      drops: Object.fromEntries(dropCauseNames.map((c, i) => [c, r.drops[i] ?? 0])),
     };
     await this.app.close();
     if (this.opts.runtimeFile !== undefined) removeServeRuntime(this.opts.runtimeFile);
@@ -718,16 +693,4 @@ export class MirrorsinkService {
   simulateSocketFailure(kind: 'vxlan' | 'geneve' = 'vxlan'): void {
     this.listeners.find((l) => l.kind === kind)?.simulateFailure();
   }
-}
-
-/** Session snapshots of several threads: packets and bytes added up (same sessions, same order). */
-function sumSnapshots(parts: unknown[][]): unknown[] {
-  type Counts = Record<string, number>;
-  type Row = Record<string, unknown> & { packets: Counts; bytes: Counts };
-  const sum = (a: Counts, b: Counts | undefined): Counts => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v + (b?.[k] ?? 0)]));
-  return parts.reduce((acc, p) => acc.map((r, i) => {
-    const row = r as Row;
-    const other = p[i] as Row | undefined;
-    return { ...row, packets: sum(row.packets, other?.packets), bytes: sum(row.bytes, other?.bytes) };
-  }));
 }
