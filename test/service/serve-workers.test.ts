@@ -59,6 +59,15 @@ function configFor(dir: string, extra = ''): string {
 
 const ACROSS_FLOWS = acrossFlowSids();
 
+/** serve with 2 workers, flows and EVE, over a rules file of its own (dir/test.rules). */
+async function twoWorkersWithRules(text: string): Promise<{ dir: string; rules: string; s: InProcess }> {
+  const dir = tmpDir();
+  const rules = path.join(dir, 'test.rules');
+  writeFileSync(rules, text);
+  const file = writeConfig(dir, `flows: {eve: true}\nrules: {files: [${JSON.stringify(rules)}]}\neve: {path: ${JSON.stringify(path.join(dir, 'eve.json'))}}\n`);
+  return { dir, rules, s: await startInProcess({ file, flags: { workers: '2' } }) };
+}
+
 async function receivedAll(s: InProcess, count: number): Promise<void> {
   await waitFor(async () => {
     const j = (await httpGet(s.base, '/api/sessions')).json();
@@ -184,11 +193,7 @@ describe('serve with 2 pipeline threads', () => {
   }, 60_000);
 
   it('reload reaches every worker, and a broken one reaches none', async () => {
-    const dir = tmpDir();
-    const rules = path.join(dir, 'test.rules');
-    writeFileSync(rules, 'alert udp any any -> any any (msg:"first"; content:"MARK"; sid:1001; rev:1;)\n');
-    const file = writeConfig(dir, `flows: {eve: true}\nrules: {files: [${JSON.stringify(rules)}]}\neve: {path: ${JSON.stringify(path.join(dir, 'eve.json'))}}\n`);
-    const s = await startInProcess({ file, flags: { workers: '2' } });
+    const { dir, rules, s } = await twoWorkersWithRules('alert udp any any -> any any (msg:"first"; content:"MARK"; sid:1001; rev:1;)\n');
     // Many flows, so that both workers get some.
     const batch = (base: number) => Array.from({ length: 64 }, (_, i) => vxlan(7, innerFrame({ src: '10.1.0.1', dst: '10.2.0.2', sport: base + i, dport: 9999, payload: 'xxMARKxx' })));
     let sent = 0;
@@ -228,11 +233,7 @@ describe('serve with 2 pipeline threads', () => {
   }, 90_000);
 
   it('threshold counts by source span the workers (one alert per window, not one per worker)', async () => {
-    const dir = tmpDir();
-    const rules = path.join(dir, 'test.rules');
-    writeFileSync(rules, 'alert udp any any -> any any (msg:"limited"; content:"MARK"; threshold:type limit, track by_src, count 1, seconds 3600; sid:2001; rev:1;)\nalert udp any any -> any any (msg:"every"; content:"MARK"; sid:2002; rev:1;)\n');
-    const file = writeConfig(dir, `flows: {eve: true}\nrules: {files: [${JSON.stringify(rules)}]}\neve: {path: ${JSON.stringify(path.join(dir, 'eve.json'))}}\n`);
-    const s = await startInProcess({ file, flags: { workers: '2' } });
+    const { dir, s } = await twoWorkersWithRules('alert udp any any -> any any (msg:"limited"; content:"MARK"; threshold:type limit, track by_src, count 1, seconds 3600; sid:2001; rev:1;)\nalert udp any any -> any any (msg:"every"; content:"MARK"; sid:2002; rev:1;)\n');
     try {
       const d = Array.from({ length: 64 }, (_, i) => vxlan(7, innerFrame({ src: '10.1.0.1', dst: '10.2.0.2', sport: 10000 + i, dport: 9999, payload: 'xxMARKxx' })));
       await sendUdp(s.vxlanPort, d);
@@ -248,11 +249,7 @@ describe('serve with 2 pipeline threads', () => {
   }, 60_000);
 
   it('xbits set by a flow on one worker are seen by flows on the other', async () => {
-    const dir = tmpDir();
-    const rules = path.join(dir, 'test.rules');
-    writeFileSync(rules, 'alert udp any any -> any any (msg:"set"; content:"SETBIT"; xbits:set,seen,track ip_src,expire 3600; noalert; sid:3001; rev:1;)\nalert udp any any -> any any (msg:"check"; content:"CHECK"; xbits:isset,seen,track ip_src; sid:3002; rev:1;)\n');
-    const file = writeConfig(dir, `flows: {eve: true}\nrules: {files: [${JSON.stringify(rules)}]}\neve: {path: ${JSON.stringify(path.join(dir, 'eve.json'))}}\n`);
-    const s = await startInProcess({ file, flags: { workers: '2' } });
+    const { dir, s } = await twoWorkersWithRules('alert udp any any -> any any (msg:"set"; content:"SETBIT"; xbits:set,seen,track ip_src,expire 3600; noalert; sid:3001; rev:1;)\nalert udp any any -> any any (msg:"check"; content:"CHECK"; xbits:isset,seen,track ip_src; sid:3002; rev:1;)\n');
     try {
       await sendUdp(s.vxlanPort, [vxlan(7, innerFrame({ src: '10.1.0.1', dst: '10.2.0.2', sport: 9000, dport: 9999, payload: 'SETBIT' }))]);
       await receivedAll(s, 1);
