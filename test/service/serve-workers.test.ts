@@ -272,7 +272,7 @@ describe('serve with 2 pipeline threads', () => {
     const s = await startInProcess({ file, flags: { workers: '2' }, healthIntervalMs: 100 });
     try {
       await waitFor(async () => (await httpGet(s.base, '/healthz')).status === 200, 10_000, 'healthy');
-      s.svc.workers!.simulateStall(1, 3000);
+      s.svc.workers!.simulateStall(1, 6000); // 12 times the threshold: a busy machine still sees it
       const sick = await waitFor(async () => {
         const r = await httpGet(s.base, '/healthz');
         return r.status === 503 ? r.text : null;
