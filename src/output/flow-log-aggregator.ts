@@ -7,13 +7,14 @@
  * - An interval closes when a packet (or tick()) reaches a later interval: every flow with data
  *   in it gets its records then. A flow that ends (timeout, eviction, shutdown) gets its records
  *   at once, before its slot can be reused.
- * - NODATA: a configured session that saw no packet in an interval gets one NODATA record for it
- *   (fields srcaddr..bytes and action '-', start/end = the interval's first and last second).
- *   Intervals skipped entirely by a jump in packet time get NODATA too, at most
- *   `maxGapIntervals` of them per jump so a clock jump cannot flood the output. No NODATA is
- *   written before the first packet.
+ * - NODATA: a network interface whose sessions saw no packet in an interval gets one NODATA
+ *   record for it (fields srcaddr..bytes and action '-', start/end = the interval's first and
+ *   last second), as AWS writes one per ENI; sessions sharing an ENI count as one. Intervals
+ *   skipped entirely by a jump in packet time get NODATA too, at most `maxGapIntervals` of them
+ *   per jump so a clock jump cannot flood the output. No NODATA is written before the clock
+ *   starts: the first packet (replay) or the first tick (serve's wall clock).
  * - SKIPDATA: when getDrops() (packets the sink lost: socket/kernel drops, flows refused by a
- *   full table) grew during an interval, each session gets a SKIPDATA record for it: we cannot
+ *   full table) grew during an interval, each interface gets a SKIPDATA record for it: we cannot
  *   tell which session the lost packets belonged to.
  * - A packet that arrives late (its interval already closed) is kept in its own interval and
  *   written at the next close.
@@ -95,6 +96,13 @@ export class FlowLogAggregator implements PacketOutput {
   private readonly eniDir: Uint8Array;
   // per session
   private readonly sessPkts: Float64Array;
+  /**
+   * Per session, the first session mirroring the same ENI (itself when none before it does):
+   * NODATA and SKIPDATA are per network interface, as AWS writes them, so sessions sharing an
+   * ENI (one per direction, say) give one status record, and none when any of them saw traffic.
+   */
+  private readonly eniGroup: Int32Array;
+  private readonly groupPkts: Float64Array;
   private dropsAtStart = 0;
   private closed = false;
 
@@ -124,6 +132,15 @@ export class FlowLogAggregator implements PacketOutput {
     this.flags = new Uint8Array(2 * n);
     this.eniDir = new Uint8Array(2 * n);
     this.sessPkts = new Float64Array(this.sessions.sessions.length);
+    this.groupPkts = new Float64Array(this.sessions.sessions.length);
+    this.eniGroup = new Int32Array(this.sessions.sessions.length);
+    const firstByEni = new Map<string, number>();
+    this.sessions.sessions.forEach((info, i) => {
+      // Sessions without an ENI ('-') stand alone.
+      const first = info.eniId !== '-' ? firstByEni.get(info.eniId) : undefined;
+      this.eniGroup[i] = first ?? i;
+      if (first === undefined && info.eniId !== '-') firstByEni.set(info.eniId, i);
+    });
     this.table.addFlowEndListener((slot: number, _reason: FlowEndReason) => this.onFlowEnd(slot));
   }
 
@@ -174,11 +191,19 @@ export class FlowLogAggregator implements PacketOutput {
     this.aws = aws;
   }
 
-  /** Advance the clock without a packet (serve: call every few seconds with wall time). */
+  /**
+   * Advance the clock without a packet (serve: call every few seconds with wall time). The first
+   * tick starts the clock, so idle sessions get NODATA from the start as AWS gives them, and
+   * every pipeline thread covers the same intervals whether or not its share of flows has begun.
+   */
   tick(nowSec: number): void {
-    if (this.closed || this.currentInterval < 0) return;
+    if (this.closed) return;
     const iv = nowSec - (nowSec % this.aggregationSec);
-    if (iv > this.currentInterval) this.advance(iv);
+    if (this.currentInterval < 0) {
+      this.currentInterval = iv;
+      this.firstInterval = iv;
+      this.dropsAtStart = this.getDrops();
+    } else if (iv > this.currentInterval) this.advance(iv);
   }
 
   /** Close the open interval and write everything pending. */
@@ -223,8 +248,12 @@ export class FlowLogAggregator implements PacketOutput {
       if (status === 'SKIPDATA') this.emit(this.statusRecord(null, iv, status));
       return;
     }
+    const group = this.eniGroup;
+    const groupPkts = this.groupPkts;
+    groupPkts.fill(0);
+    if (pktsBySession !== null) for (let i = 0; i < list.length; i++) groupPkts[group[i]!]! += pktsBySession[i]!;
     for (let i = 0; i < list.length; i++) {
-      if (pktsBySession !== null && pktsBySession[i]! > 0) continue;
+      if (group[i] !== i || groupPkts[i]! > 0) continue;
       this.emit(this.statusRecord(list[i]!, iv, status));
     }
   }

@@ -99,6 +99,51 @@ describe('FlowLogAggregator', () => {
     expect(agg.recordsEmitted).toBe(10);
   });
 
+  it('NODATA is per network interface: sessions mirroring one ENI give one record, none when any saw traffic', () => {
+    // One session per direction on eni-0aaa (AWS allows that), and eni-0bbb alone.
+    const sessions: SessionInfo[] = [
+      { ...SESSIONS[0]!, name: 'web-in', vni: 100 },
+      { ...SESSIONS[0]!, name: 'web-out', vni: 101 },
+      SESSIONS[1]!,
+    ];
+    const table = new FlowTable({ maxFlows: 64, sessionCount: 3 });
+    const records: FlowLogRecord[] = [];
+    const agg = new FlowLogAggregator({ table, sessions, aggregationSec: 60, onRecord: (r) => records.push(r) });
+    const p = new PacketView();
+    const send = (s: PktSpec) => {
+      fill(p, s);
+      table.update(p);
+      agg.write(p);
+    };
+    send({ ...C, proto: 'udp', ts: 1000, session: 0, vni: 100 });
+    send({ ...C, proto: 'udp', ts: 1090, session: 0, vni: 100 }); // closes 960..1019
+    table.flush();
+    agg.close();
+    const fmt = parseLogFormat(DEFAULT_LOG_FORMAT);
+    expect(records.filter((r) => r.logStatus === 'NODATA').map((r) => formatFlowLogRecord(r, fmt))).toEqual([
+      // 960..1019: web-in had traffic, so eni-0aaa had traffic; web-out gives no NODATA.
+      '2 123456789012 eni-0bbb - - - - - - - 960 1019 - NODATA',
+      // 1020..1079 skipped by packet time: every interface idle, once each.
+      '2 123456789012 eni-0aaa - - - - - - - 1020 1079 - NODATA',
+      '2 123456789012 eni-0bbb - - - - - - - 1020 1079 - NODATA',
+      '2 123456789012 eni-0bbb - - - - - - - 1080 1139 - NODATA',
+    ]);
+  });
+
+  it('serve: the first tick starts the clock, so idle sessions get NODATA before any packet', () => {
+    const { agg, lines } = setup();
+    agg.tick(1005);
+    agg.tick(1015); // the same interval (960..1019): nothing yet
+    expect(lines()).toEqual([]);
+    agg.tick(1081); // 1080..1139: closes 960..1019 and the skipped 1020..1079
+    expect(lines()).toEqual([
+      '2 123456789012 eni-0aaa - - - - - - - 960 1019 - NODATA',
+      '2 123456789012 eni-0bbb - - - - - - - 960 1019 - NODATA',
+      '2 123456789012 eni-0aaa - - - - - - - 1020 1079 - NODATA',
+      '2 123456789012 eni-0bbb - - - - - - - 1020 1079 - NODATA',
+    ]);
+  });
+
   it('uses 600 s intervals by default alignment', () => {
     const table = new FlowTable({ maxFlows: 8 });
     const recs: FlowLogRecord[] = [];
