@@ -84,6 +84,9 @@ export class ServeWorkers {
   private readonly flowFiles: FlowLogFileWriter | null;
   /** NODATA records (session idle for an interval) by key, and how many workers said so. */
   private readonly noData = new Map<string, { rec: FlowLogRecord; workers: number }>();
+  /** (session, interval) keys some worker saw traffic in, with the interval start: never NODATA. */
+  private readonly sessionTraffic = new Map<string, number>();
+  private readonly aggregationSec: number;
   private nextId = 1;
   private readonly waiting = new Map<number, Waiter>();
   private gen = 0;
@@ -105,6 +108,7 @@ export class ServeWorkers {
   ) {
     this.beats = new Float64Array(new SharedArrayBuffer(count * Beat.Fields * 8));
     const l = config.flows?.log ?? null;
+    this.aggregationSec = l?.aggregationSec ?? 600;
     this.flowFiles = l !== null ? new FlowLogFileWriter({ dir: l.dir, format: parseLogFormat(l.format), clock: () => Date.now() / 1000, flowLogId: l.flowLogId, rotateSec: l.rotateSec, fileFormat: l.fileFormat, hiveCompatiblePartitions: l.hiveCompatiblePartitions, perHourPartition: l.perHourPartition }) : null;
     const rings: FrameRing[] = [];
     const crossFlow = createCrossFlowShared();
@@ -240,6 +244,7 @@ export class ServeWorkers {
     this.flowFiles?.tick?.();
     const old = Date.now() / 1000 - 3600;
     for (const [key, v] of this.noData) if (v.rec.start < old) this.noData.delete(key);
+    for (const [key, start] of this.sessionTraffic) if (start < old) this.sessionTraffic.delete(key);
   }
 
   /** Every worker's counts as it finished (after stop()). */
@@ -262,6 +267,9 @@ export class ServeWorkers {
     // A thread's exit can be seen before the last messages it sent: take them before closing.
     for (const h of this.handles) for (let m = receiveMessageOnPort(h.port); m !== undefined; m = receiveMessageOnPort(h.port)) this.onMessage(h, m.message as FromServeWorker);
     await Promise.all(this.handles.map((h) => h.worker.terminate()));
+    // A worker whose clock had not reached another's last interval saw no packet in it: idle too.
+    for (const { rec } of this.noData.values()) this.flowFiles?.write(rec);
+    this.noData.clear();
     this.outputsClosed = true;
     for (const w of this.writers.values()) await w.close();
     if (this.flowFiles !== null) await this.flowFiles.close();
@@ -276,6 +284,9 @@ export class ServeWorkers {
       w.resolve(undefined);
     }
     await Promise.all(this.handles.map((h) => h.worker.terminate()));
+    // A worker whose clock had not reached another's last interval saw no packet in it: idle too.
+    for (const { rec } of this.noData.values()) this.flowFiles?.write(rec);
+    this.noData.clear();
     this.outputsClosed = true;
     for (const w of this.writers.values()) await w.close();
     if (this.flowFiles !== null) await this.flowFiles.close();
@@ -394,14 +405,25 @@ export class ServeWorkers {
     this.notify?.();
   }
 
-  /** A NODATA record is written once every worker found the session idle in that interval. */
+  /**
+   * A NODATA record is written once every worker found the session idle in that interval; an OK
+   * record from any worker for that session and interval cancels it.
+   */
   private flowRecord(rec: FlowLogRecord): void {
     if (this.flowFiles === null) return;
     if (rec.logStatus !== 'NODATA') {
+      if (rec.logStatus === 'OK' && rec.session !== null) {
+        // An OK record starts at its first packet; NODATA at its interval's start.
+        const interval = rec.start - (rec.start % this.aggregationSec);
+        const key = `${rec.session}\u0000${interval}`;
+        this.sessionTraffic.set(key, interval);
+        this.noData.delete(key);
+      }
       this.flowFiles.write(rec);
       return;
     }
     const key = `${rec.session ?? ''}\u0000${rec.start}`;
+    if (this.sessionTraffic.has(key)) return;
     const seen = this.noData.get(key) ?? { rec, workers: 0 };
     seen.workers++;
     if (seen.workers >= this.live().length) {
@@ -409,4 +431,5 @@ export class ServeWorkers {
       this.flowFiles.write(rec);
     } else this.noData.set(key, seen);
   }
+
 }

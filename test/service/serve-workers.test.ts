@@ -97,8 +97,51 @@ async function receivedAll(s: InProcess, count: number): Promise<void> {
   }, 30_000, `${count} datagrams through the pipeline`);
 }
 
+/**
+ * Flow-log records as far as they must not depend on the number of workers nor on where the
+ * wall clock's 10-minute boundaries fall during a run (serve's intervals are wall time): per
+ * interface and flow, packets and bytes added up over intervals; and a list of NODATA problems,
+ * none expected: in every interval the run covered, each session has either traffic or exactly
+ * one NODATA record.
+ */
+function flowLogView(lines: string[]): { flows: string[]; noDataProblems: string[] } {
+  // version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
+  const totals = new Map<string, [number, number]>();
+  const traffic = new Set<string>();
+  const noData = new Map<string, number>();
+  const interfaces = new Set<string>();
+  const starts = new Set<string>();
+  for (const l of lines) {
+    const f = l.split(' ');
+    // An OK record starts at its first packet; NODATA at the interval's start (600 s, the default).
+    const [iface, status] = [f[2]!, f[13]!];
+    const start = String(Number(f[10]) - (Number(f[10]) % 600));
+    interfaces.add(iface);
+    starts.add(start);
+    if (status === 'NODATA') {
+      noData.set(`${iface} ${start}`, (noData.get(`${iface} ${start}`) ?? 0) + 1);
+      continue;
+    }
+    traffic.add(`${iface} ${start}`);
+    const key = [iface, ...f.slice(3, 8), ...f.slice(12)].join(' ');
+    const t = totals.get(key) ?? [0, 0];
+    totals.set(key, [t[0] + Number(f[8]), t[1] + Number(f[9])]);
+  }
+  const noDataProblems: string[] = [];
+  for (const start of starts) {
+    for (const iface of interfaces) {
+      const k = `${iface} ${start}`;
+      const n = noData.get(k) ?? 0;
+      if (traffic.has(k) && n > 0) noDataProblems.push(`${k}: NODATA beside traffic`);
+      if (!traffic.has(k) && n !== 1) noDataProblems.push(`${k}: ${n} NODATA records for an idle session`);
+    }
+  }
+  const flows = [...totals].map(([k, [p, b]]) => `${k} ${p} ${b}`).sort();
+  return { flows, noDataProblems };
+}
+
 /** What must not depend on the number of workers: EVE records without times and order, flow-log fields. */
-function records(dir: string): { eve: string[]; flowLog: string[] } {
+function records(dir: string): { eve: string[]; flowLog: string[]; noDataProblems: string[]; noDataRecords: number } {
   const eve = readFileSync(path.join(dir, 'eve.json'), 'utf8')
     .trim()
     .split('\n')
@@ -115,23 +158,17 @@ function records(dir: string): { eve: string[]; flowLog: string[] } {
       return JSON.stringify(key);
     })
     .sort();
-  const flowLog: string[] = [];
+  const lines: string[] = [];
   const walk = (d: string): void => {
     for (const ent of readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, ent.name);
       if (ent.isDirectory()) walk(p);
-      else if (p.endsWith('.log.gz')) {
-        const lines = gunzipSync(readFileSync(p)).toString('utf8').trim().split('\n').slice(1);
-        // srcaddr dstaddr srcport dstport protocol packets bytes action log-status (not the times)
-        for (const l of lines) {
-          const f = l.split(' ');
-          flowLog.push([...f.slice(3, 10), ...f.slice(12)].join(' '));
-        }
-      }
+      else if (p.endsWith('.log.gz')) lines.push(...gunzipSync(readFileSync(p)).toString('utf8').trim().split('\n').slice(1));
     }
   };
   walk(path.join(dir, 'flows'));
-  return { eve, flowLog: flowLog.sort() };
+  const view = flowLogView(lines);
+  return { eve, flowLog: view.flows, noDataProblems: view.noDataProblems, noDataRecords: lines.filter((l) => l.endsWith(' NODATA')).length };
 }
 
 /**
@@ -139,7 +176,7 @@ function records(dir: string): { eve: string[]; flowLog: string[] } {
  * aws: `mirrorsink send --aws-sport`, each flow from its AWS-style source port, GENEVE closed
  * (the SO_REUSEPORT path, where the kernel picks the worker by the outer 4-tuple).
  */
-async function runCaptures(workers: number, kind: 'vxlan' | 'geneve' | 'aws'): Promise<{ eve: string[]; flowLog: string[]; perWorker: number[]; path: string }> {
+async function runCaptures(workers: number, kind: 'vxlan' | 'geneve' | 'aws'): Promise<ReturnType<typeof records> & { perWorker: number[]; path: string }> {
   const dir = tmpDir();
   const file = configFor(dir);
   const s = await startInProcess({ file, flags: { workers: String(workers), ...(kind === 'aws' ? { noGeneve: true } : {}) } });
@@ -184,8 +221,32 @@ describe('serve with 2 pipeline threads', () => {
       expect(one.flowLog.length).toBeGreaterThan(10);
       expect(two.eve).toEqual(one.eve);
       expect(two.flowLog).toEqual(one.flowLog);
+      // Every interface had traffic; an interval the run crossed into idle still gets NODATA.
+      expect(one.noDataProblems).toEqual([]);
+      expect(two.noDataProblems).toEqual([]);
     }, 120_000);
   }
+
+  it('flow logs: NODATA for idle interfaces even when one worker gets no packets at all', async () => {
+    // One flow: one worker has everything, the other nothing. Each must still close the
+    // interval, else the main thread, waiting for both to call a session idle, writes no NODATA.
+    const dir = tmpDir();
+    const s = await startInProcess({ file: configFor(dir), flags: { workers: '2' } });
+    try {
+      const one = udpPayloads(path.join(REPO_ROOT, 'captures', 'two-enis.pcap')).slice(0, 1);
+      await sendUdp(s.vxlanPort, one);
+      await receivedAll(s, 1);
+      const api = (await httpGet(s.base, '/api/sessions')).json();
+      expect(api.workers.map((w: { datagrams: number }) => w.datagrams).sort()).toEqual([0, 1]);
+    } finally {
+      await s.stop();
+    }
+    const { flowLog, noDataProblems, noDataRecords } = records(dir);
+    expect(flowLog.length).toBe(1);
+    // eni-b at least was idle: its NODATA was written, once per interval covered.
+    expect(noDataRecords).toBeGreaterThan(0);
+    expect(noDataProblems).toEqual([]);
+  }, 60_000);
 
   it('metrics: worker families added up once, per-worker queue, drops and busy time', async () => {
     const dir = tmpDir();
