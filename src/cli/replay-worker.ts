@@ -12,6 +12,7 @@ import { consumeRing } from '../pipeline/ring-dispatch.js';
 import type { ReplayWorkerInit, ReplayWorkerMessage } from '../pipeline/replay-workers.js';
 import type { FlowLogRecord } from '../output/flow-log-record.js';
 import { MirrorsinkError } from '../errors.js';
+import { ForwardingPcapOutput } from '../pipeline/pcap-forward.js';
 import { buildSummary } from './commands/replay.js';
 
 /** Flow-log records per message. */
@@ -33,6 +34,11 @@ function sendRecords(): void {
 async function run(): Promise<void> {
   const ring = new FrameRing(init.ring);
   const pipeline = new Pipeline();
+  const forwards: ForwardingPcapOutput[] = [];
+  // The main thread writes pcap frames in frame order: say how far the input is handled.
+  const progress = (): void => {
+    for (const f of forwards) f.progress(ring.consumedFrameNo);
+  };
   const assembled = await assembleReplayStages(init.payload as ReplayOptions, pipeline, {
     lineSink: (target, output) => {
       send({ t: 'open', target, output });
@@ -44,6 +50,13 @@ async function run(): Promise<void> {
       if (recs.length >= RECORD_BATCH) sendRecords();
     },
     crossFlow: init.crossFlow,
+    pcapForward: (target, mode) => {
+      const shared = init.pcapRings[target];
+      if (shared === undefined) throw new Error(`replay worker: no ring for the pcap output '${target}'`);
+      const out = new ForwardingPcapOutput(shared, mode, Infinity);
+      forwards.push(out);
+      return out;
+    },
   });
   pipeline.setStages(assembled.stages);
   pipeline.keepFilterRejected = assembled.keepFilterRejected;
@@ -54,7 +67,11 @@ async function run(): Promise<void> {
   let waited = 0;
   let waits = 0;
   for (;;) {
-    if (consumeRing(ring, pipeline, 4096) > 0) continue;
+    if (consumeRing(ring, pipeline, 4096) > 0) {
+      progress();
+      continue;
+    }
+    progress();
     if (ring.closed && ring.peek() < 0) break;
     const t = performance.now();
     ring.waitForData(100);
@@ -64,6 +81,7 @@ async function run(): Promise<void> {
   const busyMs = performance.now() - started - waited;
   pipeline.advanceTo(ring.endSec);
   pipeline.finish();
+  for (const f of forwards) f.publish();
   await assembled.close();
   const summary = buildSummary(pipeline, [], 0, assembled);
   sendRecords();

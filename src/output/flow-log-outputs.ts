@@ -79,8 +79,20 @@ export interface FlowOutputsOptions {
   pcapDir?: string;
   pcapMode?: PcapMode;
   pcapRotate?: Omit<RotatingPcapOptions, 'dir' | 'mode'>;
+  /**
+   * A pipeline thread: the pcap outputs (pcapDir, pcapOut) are the outputs this returns, which
+   * hand their frames to the main thread's writer, instead of files this thread opens.
+   */
+  pcapForward?: (target: 'dir' | 'out', mode: PcapMode) => ForwardedPcapOutput;
   /** Per-flow packet ring for alert pcaps; its dumpFlow writes into `dir`. */
   flowRing?: { dir: string; flows?: number; packetsPerFlow?: number; maxPacketBytes?: number };
+}
+
+/** What a pipeline thread has in place of a pcap output (pipeline/pcap-forward.ts). */
+export interface ForwardedPcapOutput extends PacketOutput {
+  readonly packets: number;
+  /** Nothing storable (counted as the file outputs count it). */
+  readonly skipped: number;
 }
 
 export interface FlowOutputs {
@@ -158,10 +170,15 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
     ? new FlowPacketRing({ table, dir: o.flowRing.dir, flows: o.flowRing.flows, packetsPerFlow: o.flowRing.packetsPerFlow, maxPacketBytes: o.flowRing.maxPacketBytes, mode: o.pcapMode })
     : null;
   if (ring) outputs.push(ring);
-  const pcapDir = o.pcapDir !== undefined ? new RotatingPcapOutput({ ...o.pcapRotate, dir: o.pcapDir, mode: o.pcapMode }) : null;
+  const forward = o.pcapForward;
+  const pcapDir = o.pcapDir !== undefined && forward === undefined ? new RotatingPcapOutput({ ...o.pcapRotate, dir: o.pcapDir, mode: o.pcapMode }) : null;
   if (pcapDir) outputs.push(pcapDir);
-  const pcapOut = o.pcapOut !== undefined ? new SinglePcapOutput({ path: o.pcapOut, mode: o.pcapMode }) : null;
+  const pcapOut = o.pcapOut !== undefined && forward === undefined ? new SinglePcapOutput({ path: o.pcapOut, mode: o.pcapMode }) : null;
   if (pcapOut) outputs.push(pcapOut);
+  const forwardedDir = forward !== undefined && o.pcapDir !== undefined ? forward('dir', o.pcapMode ?? 'inner') : null;
+  if (forwardedDir) outputs.push(forwardedDir);
+  const forwardedOut = forward !== undefined && o.pcapOut !== undefined ? forward('out', o.pcapMode ?? 'inner') : null;
+  if (forwardedOut) outputs.push(forwardedOut);
 
   let closed = false;
   return {
@@ -191,6 +208,9 @@ export function createFlowOutputs(o: FlowOutputsOptions): FlowOutputs {
       if (eve) s.eve_flow_events = eve.events;
       if (pcapDir) s.pcap_dir = { packets: pcapDir.packets, files: pcapDir.filesOpened, deleted: pcapDir.filesDeleted };
       if (pcapOut) s.pcap_out = { packets: pcapOut.packets, skipped: pcapOut.skipped };
+      // A pipeline thread's share; the main thread's writer fills in files and its own skips.
+      if (forwardedDir) s.pcap_dir = { packets: forwardedDir.packets, skipped: forwardedDir.skipped };
+      if (forwardedOut) s.pcap_out = { packets: forwardedOut.packets, skipped: forwardedOut.skipped };
       return s;
     },
     async close() {

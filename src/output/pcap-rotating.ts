@@ -95,17 +95,23 @@ export class RotatingPcapOutput implements PacketOutput {
       this.skipped++;
       return;
     }
-    const caplen = Math.min(f.caplen, this.snaplen);
+    this.writeFrame(f.buf, f.start, f.caplen, f.wirelen, f.linktype, p.tsSec, p.tsNsec);
+  }
+
+  /** Store bytes already selected (FrameBytes): a pipeline thread's frames, written by the main thread. */
+  writeFrame(buf: Uint8Array, start: number, caplen: number, wirelen: number, linktype: number, tsSec: number, tsNsec: number): void {
+    if (this.closed) return;
+    const len = Math.min(caplen, this.snaplen);
     let w = this.writer;
     if (
       w === null ||
-      f.linktype !== this.writerLinktype ||
-      (w.records > 0 && w.bytesWritten + PCAP_RECORD_HEADER_LEN + caplen > this.maxFileBytes) ||
-      p.tsSec - this.writerStartSec >= this.maxFileSeconds
+      linktype !== this.writerLinktype ||
+      (w.records > 0 && w.bytesWritten + PCAP_RECORD_HEADER_LEN + len > this.maxFileBytes) ||
+      tsSec - this.writerStartSec >= this.maxFileSeconds
     ) {
-      w = this.rotate(p.tsSec, f.linktype);
+      w = this.rotate(tsSec, linktype);
     }
-    w.writeRecord(f.buf, f.start, caplen, f.wirelen, p.tsSec, p.tsNsec);
+    w.writeRecord(buf, start, len, wirelen, tsSec, tsNsec);
     this.packets++;
   }
 

@@ -33,14 +33,20 @@ export class SinglePcapOutput implements PacketOutput {
       this.skipped++;
       return;
     }
+    this.writeFrame(f.buf, f.start, f.caplen, f.wirelen, f.linktype, p.tsSec, p.tsNsec);
+  }
+
+  /** Store bytes already selected (FrameBytes): a pipeline thread's frames, written by the main thread. */
+  writeFrame(buf: Uint8Array, start: number, caplen: number, wirelen: number, linktype: number, tsSec: number, tsNsec: number): void {
+    if (this.closed) return;
     if (this.writer === null) {
-      this.linktype = f.linktype;
-      this.writer = new PcapWriter(this.opts.path, { linktype: f.linktype, snaplen: this.opts.snaplen, nanosecond: this.opts.nanosecond });
-    } else if (f.linktype !== this.linktype) {
+      this.linktype = linktype;
+      this.writer = new PcapWriter(this.opts.path, { linktype, snaplen: this.opts.snaplen, nanosecond: this.opts.nanosecond });
+    } else if (linktype !== this.linktype) {
       this.skipped++;
       return;
     }
-    this.writer.writeRecord(f.buf, f.start, f.caplen, f.wirelen, p.tsSec, p.tsNsec);
+    this.writer.writeRecord(buf, start, caplen, wirelen, tsSec, tsNsec);
     this.packets++;
   }
 

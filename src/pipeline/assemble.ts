@@ -14,6 +14,7 @@ import { loadConfig } from '../config/load.js';
 import type { Override } from '../config/overrides.js';
 import { buildStages, pipelineStagesOf, retireStages, type ServiceStages, type StageContext } from './build.js';
 import type { MirrorsinkConfig } from '../config/schema.js';
+import type { PcapMode } from '../output/pcap-frame-bytes.js';
 import { DEFAULT_RULES_DIR } from '../detect/rule-loader.js';
 import { FLOW_PROTO_LABELS, FlowCounter } from '../flow/flow-counters.js';
 import { EniAddressDirection } from '../session/eni-address-direction.js';
@@ -165,14 +166,19 @@ export function replayConfig(values: ReplayOptions): MirrorsinkConfig {
   return loadConfig({ file: configFile, env: {}, cli: replayOverrides(values, (base?.rules.files.length ?? 0) > 0, (base?.flows?.maxFlows ?? null) !== null) }).config;
 }
 
+/** replay --pcap-out FILE [--pcap-outer]: the single pcap of every delivered packet, or null. */
+export function replayPcapOut(values: ReplayOptions): { path: string; mode: PcapMode } | null {
+  return typeof values.pcapOut === 'string' ? { path: values.pcapOut, mode: values.pcapOuter === true ? 'outer' : 'inner' } : null;
+}
+
 /**
  * @param worker a worker thread of replay --workers: where its EVE lines and flow-log records
  *   go (the main thread owns the files).
  */
-export async function assembleReplayStages(values: ReplayOptions, pipeline: Pipeline, worker: Pick<StageContext, 'lineSink' | 'flowLogSink' | 'crossFlow'> = {}): Promise<AssembledStages> {
+export async function assembleReplayStages(values: ReplayOptions, pipeline: Pipeline, worker: Pick<StageContext, 'lineSink' | 'flowLogSink' | 'crossFlow' | 'pcapForward'> = {}): Promise<AssembledStages> {
   const config = replayConfig(values);
 
-  const pcapOut = typeof values.pcapOut === 'string' ? { path: values.pcapOut, mode: values.pcapOuter === true ? ('outer' as const) : ('inner' as const) } : undefined;
+  const pcapOut = replayPcapOut(values) ?? undefined;
   const built: ServiceStages = await buildStages(config, { drops: pipeline.drops, clock: 'packet', syncWrites: true, pcapCnt: true, alertsShownElsewhere: true, ...(pcapOut ? { pcapOut } : {}), ...worker }, null);
   const warnings = [...built.warnings];
   const stages = pipelineStagesOf(built);

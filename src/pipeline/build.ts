@@ -49,7 +49,7 @@ import { EveAlertSink } from '../output/eve-alert.js';
 import { EveAnomalySink } from '../output/eve-anomaly.js';
 import type { FlowLogFileWriter } from '../output/flow-log-files.js';
 import type { FlowLogRecord } from '../output/flow-log-record.js';
-import { createFlowOutputs, type FlowOutputs } from '../output/flow-log-outputs.js';
+import { createFlowOutputs, type FlowOutputs, type ForwardedPcapOutput } from '../output/flow-log-outputs.js';
 import { loadAwsFlowContext, type AwsFlowContext } from '../aws/aws-context.js';
 import { AWS_DEFAULTS } from '../aws/aws-config.js';
 import type { PcapMode } from '../output/pcap-frame-bytes.js';
@@ -178,7 +178,7 @@ function flowTableOptions(flows: FlowsConfig, directory: SessionDirectory, merge
 }
 
 /** Size/time limits of rotated pcap files (unset = the writer's default). */
-function pcapRotation(p: PcapOutputConfig): PcapRotation {
+export function pcapRotation(p: PcapOutputConfig): PcapRotation {
   const r: PcapRotation = {};
   if (p.maxFileBytes !== null) r.maxFileBytes = p.maxFileBytes;
   if (p.maxFileSeconds !== null) r.maxFileSeconds = p.maxFileSeconds;
@@ -216,6 +216,8 @@ export interface StageContext {
   lineSink?: (target: string, output: string) => (chunk: string, lines: number) => void;
   /** A worker thread: flow-log records go here (with the worker's clock) instead of files. */
   flowLogSink?: (rec: FlowLogRecord, clockSec: number) => void;
+  /** A worker thread: the pcap outputs hand their frames to the main thread (pipeline/pcap-forward.ts). */
+  pcapForward?: (target: 'dir' | 'out', mode: PcapMode) => ForwardedPcapOutput;
   /** A worker thread: threshold counts and xbits shared with the other workers (one per rule set). */
   crossFlow?: CrossFlowShared;
 }
@@ -260,6 +262,7 @@ function buildFlowBundle(config: MirrorsinkConfig, opts: FlowsConfig, directory:
     ...(opts.pcap !== null ? { pcapDir: opts.pcap.dir, pcapMode: opts.pcap.mode, pcapRotate: pcapRotation(opts.pcap) } : {}),
     ...(ctx.pcapOut !== undefined ? { pcapOut: ctx.pcapOut.path, pcapMode: ctx.pcapOut.mode } : {}),
     ...(opts.alertPcapDir !== null ? { flowRing: { dir: opts.alertPcapDir } } : {}),
+    ...(ctx.pcapForward !== undefined ? { pcapForward: ctx.pcapForward } : {}),
   });
   return { key, table, stream, app, http, appLog, outputs, files: outputs.files };
 }

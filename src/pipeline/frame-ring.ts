@@ -40,6 +40,12 @@ const enum Ctl {
   ProducerWaiting = 4,
   /** Packet time (seconds, uint32) of the last frame of the whole input, set at close. */
   EndSec = 5,
+  /**
+   * A ring running the other way (a worker's pcap frames to the main thread): the frame number
+   * (| 0) up to which the worker has handled its input, so the main thread can tell that no
+   * record with a smaller number is still to come.
+   */
+  Progress = 6,
   Count = 8,
 }
 
@@ -61,6 +67,8 @@ export class FrameRing {
   private tail = 0;
   /** Frames pushed / times the producer found the ring full (main's statistics). */
   pushed = 0;
+  /** Consumer: frame number of the last record consumeRing handed to the pipeline. */
+  consumedFrameNo = 0;
   /** Records written since head was last published. */
   private unpublished = 0;
   fullWaits = 0;
@@ -185,6 +193,17 @@ export class FrameRing {
     copyBytes.call(buf, this.u8, pos + RECORD_HEADER_BYTES, offset, offset + len);
     this.commit(pos, len);
     return true;
+  }
+
+  /** Producer: publish the records so far, then say the input is handled up to `frameNo`. */
+  setProgress(frameNo: number): void {
+    this.publish();
+    Atomics.store(this.ctl, Ctl.Progress, frameNo | 0);
+  }
+
+  /** Consumer: the producer's progress (frame number | 0), read before peek(). */
+  get progress(): number {
+    return Atomics.load(this.ctl, Ctl.Progress);
   }
 
   /** Wait (at most `ms`) for the consumer to free room. */

@@ -22,6 +22,10 @@
  * near a window's end may land in the next file compared with one worker. NODATA records
  * (a session idle for an interval) are held to the end: one is written when every worker that
  * covered that interval found the session idle in it.
+ *
+ * pcap outputs (--pcap-out, --pcap-dir / flows.pcap): the main thread owns the files too; the
+ * workers forward the frames to store over rings of their own (pipeline/pcap-forward.ts), and
+ * the main thread writes them in frame order, so the files are those one thread writes.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { errorFromCode } from '../errors.js';
@@ -33,6 +37,11 @@ import { FlowLogFileWriter } from '../output/flow-log-files.js';
 import { parseLogFormat, type FlowLogRecord } from '../output/flow-log-record.js';
 import type { MirrorsinkConfig } from '../config/schema.js';
 import { createCrossFlowShared, type CrossFlowShared } from '../detect/cross-flow-shared.js';
+import { PcapForwardReceiver, type PcapForwardTarget } from './pcap-forward.js';
+import { RotatingPcapOutput } from '../output/pcap-rotating.js';
+import { SinglePcapOutput } from '../output/pcap-single.js';
+import type { PcapMode } from '../output/pcap-frame-bytes.js';
+import { pcapRotation } from './build.js';
 
 /** Bytes of each worker's ring. */
 export const RING_BYTES = 8 << 20;
@@ -51,6 +60,14 @@ export interface ReplayWorkerInit {
   payload: unknown;
   /** threshold counts and xbits across flows, shared by every worker. */
   crossFlow: CrossFlowShared;
+  /** This worker's rings for the pcap outputs that are configured. */
+  pcapRings: Partial<Record<PcapForwardTarget, FrameRingShared>>;
+}
+
+/** The main thread's pcap outputs and the rings that feed each. */
+interface PcapSide {
+  dir: { output: RotatingPcapOutput; receiver: PcapForwardReceiver } | null;
+  out: { output: SinglePcapOutput; receiver: PcapForwardReceiver } | null;
 }
 
 /** Messages from a worker to the main thread. */
@@ -92,6 +109,9 @@ export class ReplayWorkers implements FrameSink {
   flowLogRecords = 0;
   private failure: Error | null = null;
   private sinceDrain = 0;
+  private readonly pcap: PcapSide;
+  /** Per worker, the number (| 0) of the last frame handed to it (pcap frame order). */
+  private readonly lastPushed: Int32Array;
   /**
    * One pipeline's flow-expiry clock over the whole input (pipeline.ts: it times flows out at a
    * packet's time when that is a second past the last time it did): at the end every worker
@@ -99,16 +119,30 @@ export class ReplayWorkers implements FrameSink {
    */
   private expireSec = 0;
 
-  constructor(script: URL, readonly count: number, payload: unknown, config: MirrorsinkConfig) {
+  /** @param pcapOut replay --pcap-out (flows.pcap, --pcap-dir, comes with the configuration) */
+  constructor(script: URL, readonly count: number, payload: unknown, config: MirrorsinkConfig, pcapOut: { path: string; mode: PcapMode } | null = null) {
     this.withSession = !config.dedup.enabled;
     const l = config.flows?.log ?? null;
     this.flowFiles =
       l !== null ? new FlowLogFileWriter({ dir: l.dir, format: parseLogFormat(l.format), clock: () => this.clock, flowLogId: l.flowLogId, rotateSec: l.rotateSec, fileFormat: l.fileFormat, hiveCompatiblePartitions: l.hiveCompatiblePartitions, perHourPartition: l.perHourPartition }) : null;
     const crossFlow = createCrossFlowShared();
+    const pd = config.flows?.pcap ?? null;
+    const dirRings = pd !== null ? PcapForwardReceiver.createRings(count) : null;
+    const outRings = pcapOut !== null ? PcapForwardReceiver.createRings(count) : null;
+    const dirOutput = pd !== null ? new RotatingPcapOutput({ ...pcapRotation(pd), dir: pd.dir, mode: pd.mode }) : null;
+    const outOutput = pcapOut !== null ? new SinglePcapOutput({ path: pcapOut.path, mode: pcapOut.mode }) : null;
+    this.pcap = {
+      dir: dirOutput !== null && dirRings !== null ? { output: dirOutput, receiver: new PcapForwardReceiver(dirRings, dirOutput) } : null,
+      out: outOutput !== null && outRings !== null ? { output: outOutput, receiver: new PcapForwardReceiver(outRings, outOutput) } : null,
+    };
+    this.lastPushed = new Int32Array(count);
     for (let i = 0; i < count; i++) {
       const ring = FrameRing.create(RING_BYTES);
       const { port1, port2 } = new MessageChannel();
-      const init: ReplayWorkerInit = { index: i, workers: count, ring: ring.shared, port: port2, payload, crossFlow };
+      const pcapRings: ReplayWorkerInit['pcapRings'] = {};
+      if (dirRings !== null) pcapRings.dir = dirRings[i]!;
+      if (outRings !== null) pcapRings.out = outRings[i]!;
+      const init: ReplayWorkerInit = { index: i, workers: count, ring: ring.shared, port: port2, payload, crossFlow, pcapRings };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
       this.handles.push({ worker, port: port1, ring, ready: false, done: false, summary: null, intervals: null, busyMs: 0, emptyWaits: 0, warnings: [], noData: new Set() });
     }
@@ -124,7 +158,9 @@ export class ReplayWorkers implements FrameSink {
     const frameNo = ++this.frames;
     if (tsSec - this.expireSec >= 1) this.expireSec = tsSec;
     const h = innerFlowHash(buf, offset, caplen, linktype, this.withSession);
-    const ring = this.handles[(h >>> 0) % this.count]!.ring;
+    const w = (h >>> 0) % this.count;
+    const ring = this.handles[w]!.ring;
+    this.lastPushed[w] = frameNo | 0;
     if (!ring.pushFrame(buf, offset, caplen, wirelen, linktype, tsSec, tsNsec, frameNo)) this.waitAndPush(ring, buf, offset, caplen, wirelen, linktype, tsSec, tsNsec, frameNo);
     if (++this.sinceDrain >= DRAIN_EVERY) this.drain();
   }
@@ -154,12 +190,16 @@ export class ReplayWorkers implements FrameSink {
     for (const h of this.handles) h.ring.close(this.expireSec);
     await this.until(() => this.handles.every((h) => h.done));
     this.writeNoData();
+    this.pcap.dir?.receiver.drainOrdered(this.lastPushed, true);
+    this.pcap.out?.receiver.drainOrdered(this.lastPushed, true);
     await Promise.all(this.handles.map((h) => h.worker.terminate()));
     return this.handles.map((h) => h.summary);
   }
 
   /** Close the output files (after finish). */
   async close(): Promise<void> {
+    this.pcap.dir?.output.close();
+    this.pcap.out?.output.close();
     for (const w of this.writers.values()) await w.close();
     if (this.flowFiles !== null) await this.flowFiles.close();
   }
@@ -167,6 +207,19 @@ export class ReplayWorkers implements FrameSink {
   /** Flow-log files written (the summary's flow_log_files), null without flow logs. */
   get flowLogFiles(): number | null {
     return this.flowFiles !== null ? this.flowFiles.files.length : null;
+  }
+
+  /**
+   * The pcap outputs' part of the summary (flows.pcap_dir, flows.pcap_out), from the main
+   * thread's writers; `skipped` adds what the workers found nothing to store for.
+   */
+  pcapSummary(workerSkipped: { dir: number; out: number }): Record<string, unknown> {
+    const s: Record<string, unknown> = {};
+    const d = this.pcap.dir?.output;
+    if (d !== undefined) s.pcap_dir = { packets: d.packets, files: d.filesOpened, deleted: d.filesDeleted };
+    const o = this.pcap.out?.output;
+    if (o !== undefined) s.pcap_out = { packets: o.packets, skipped: o.skipped + workerSkipped.out };
+    return s;
   }
 
   /** Frames each worker was handed. */
@@ -206,6 +259,8 @@ export class ReplayWorkers implements FrameSink {
     for (const h of this.handles) {
       for (let m = receiveMessageOnPort(h.port); m !== undefined; m = receiveMessageOnPort(h.port)) this.handle(h, m.message as ReplayWorkerMessage);
     }
+    this.pcap.dir?.receiver.drainOrdered(this.lastPushed);
+    this.pcap.out?.receiver.drainOrdered(this.lastPushed);
     if (this.failure !== null) throw this.failure;
   }
 

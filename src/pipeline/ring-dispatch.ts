@@ -80,7 +80,9 @@ export function consumeRing(ring: FrameRing, pipeline: Pipeline, max: number, on
         if (v === 6) ring.outerSrc6(pos, src6);
         pipeline.onTunnelDatagram(buf, off, ring.caplen(pos), start === HASH_START_VXLAN ? TunnelKind.Vxlan : TunnelKind.Geneve, v, ring.outerSrc4(pos), ring.outerDst4(pos), v === 6 ? src6 : null, ring.outerSport(pos), ring.outerDport(pos), ring.tsSec(pos), ring.tsNsec(pos));
       } else {
-        pipeline.onFrame(buf, off, ring.caplen(pos), ring.wirelen(pos), start, ring.tsSec(pos), ring.tsNsec(pos), ring.frameNo(pos));
+        const frameNo = ring.frameNo(pos);
+        ring.consumedFrameNo = frameNo;
+        pipeline.onFrame(buf, off, ring.caplen(pos), ring.wirelen(pos), start, ring.tsSec(pos), ring.tsNsec(pos), frameNo);
       }
     } catch (err) {
       if (onError === null) throw err;

@@ -161,11 +161,34 @@ describe('replay --workers', () => {
     expect(two.eve).toEqual(one.eve);
   });
 
-  it('refuses a worker count out of range and the packet writers it does not merge', () => {
+  it('refuses a worker count out of range', () => {
     expect(runCli(['replay', CAPTURES[0]!, '--workers', '0']).status).toBe(2);
     expect(runCli(['replay', CAPTURES[0]!, '--workers', 'x']).status).toBe(2);
-    expect(runCli(['replay', CAPTURES[0]!, '--workers', '2', '--pcap-out', path.join(tmp, 'x.pcap')]).status).toBe(2);
   });
+
+  for (const outer of [false, true]) {
+    it(`writes --pcap-out, --pcap-dir and --alert-pcap-dir files byte for byte as one worker does${outer ? ' (--pcap-outer)' : ''}`, () => {
+      // Every bundled capture in one replay: frames of many flows interleave across 3 workers.
+      const files = (workers: number) => {
+        const base = path.join(tmp, `pcaps-${outer}-${workers}`);
+        const r = runCli(['replay', ...CAPTURES, '--config', CONFIG, '--rules', perFlowRules(), '--json', '--quiet', '--workers', String(workers), '--pcap-out', `${base}.pcap`, '--pcap-dir', `${base}-dir`, '--alert-pcap-dir', `${base}-alerts`, ...(outer ? ['--pcap-outer'] : [])]);
+        expect(r.status, r.stderr).toBe(0);
+        const summary = JSON.parse(r.stdout) as { flows: { pcap_out: { packets: number }; pcap_dir: { packets: number; files: number } } };
+        const read = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(path.join(dir, f)).toString('base64')]));
+        return { summary: summary.flows, out: readFileSync(`${base}.pcap`), dir: read(`${base}-dir`), alerts: read(`${base}-alerts`) };
+      };
+      const one = files(1);
+      const three = files(3);
+      expect(one.summary.pcap_out.packets).toBeGreaterThan(1000);
+      expect(three.summary.pcap_out).toEqual(one.summary.pcap_out);
+      expect(three.summary.pcap_dir).toEqual(one.summary.pcap_dir);
+      expect(three.out.equals(one.out)).toBe(true);
+      expect(Object.keys(one.dir).length).toBeGreaterThan(0);
+      expect(three.dir).toEqual(one.dir);
+      expect(Object.keys(one.alerts).length).toBeGreaterThan(5);
+      expect(three.alerts).toEqual(one.alerts);
+    }, 120_000);
+  }
 
   it('reports a bad rules file from the workers with its usual error', () => {
     const bad = path.join(tmp, 'missing.rules');

@@ -13,7 +13,7 @@ import { assembleReplayStages, type AssembledStages, type ReplayOptions } from '
 import { ErrorCode, MirrorsinkError } from '../../errors.js';
 import { guardStdout, stdoutClosed } from '../../output/line-writer.js';
 import { outputErrors } from '../../output/output-errors.js';
-import { replayConfig } from '../../pipeline/assemble.js';
+import { replayConfig, replayPcapOut } from '../../pipeline/assemble.js';
 import { ReplayWorkers } from '../../pipeline/replay-workers.js';
 import { MAX_WORKERS } from '../../config/schema.js';
 
@@ -236,9 +236,7 @@ export async function run(args: string[]): Promise<number> {
 async function runWorkers(values: Record<string, unknown>, positionals: string[], n: number): Promise<number> {
   const options = replayOptionsOf(values);
   const config = replayConfig(options);
-  // One writer per file: the packet writers are not merged across workers (yet).
-  if (options.pcapOut !== undefined || config.flows?.pcap) throw new MirrorsinkError(ErrorCode.Usage, 'replay: --workers above 1 does not write --pcap-out / --pcap-dir (flows.pcap) files; use --workers 1');
-  const pool = new ReplayWorkers(new URL('../replay-worker.js', import.meta.url), n, options, config);
+  const pool = new ReplayWorkers(new URL('../replay-worker.js', import.meta.url), n, options, config, replayPcapOut(options));
   const totalBytes = positionals.reduce((sum, f) => sum + safeSize(f), 0);
   const showProgress = values.quiet !== true && process.stderr.isTTY === true && totalBytes > 64 * 1024 * 1024;
   const sink = showProgress ? new ProgressSink(pool, totalBytes, process.stderr) : pool;
@@ -282,6 +280,13 @@ async function runWorkers(values: Record<string, unknown>, positionals: string[]
   if (flows !== undefined && flowFiles !== null) {
     flows.flow_log_files = flowFiles;
     flows.flow_log_records = pool.flowLogRecords;
+  }
+  if (flows !== undefined) {
+    // The workers counted what they forwarded; the main thread's writers made the files.
+    const outSkipped = Number((flows.pcap_out as { skipped?: number } | undefined)?.skipped ?? 0);
+    delete flows.pcap_dir;
+    delete flows.pcap_out;
+    Object.assign(flows, pool.pcapSummary({ dir: 0, out: outSkipped }));
   }
   summary.workers = { count: n, ...pool.stats };
   if (stdoutClosed()) return 0;
