@@ -89,11 +89,8 @@ export function serveDefaults(opts: ServeLoadOptions): { overrides: Override[]; 
     assumptions.push(`flows not set: flow tracking on${eveOn ? ', with EVE flow records' : ''}, as replay (flows: false for none)`);
   }
   if (!said(['workers'])) {
-    const flows = isObject(raw) && isObject(raw.flows) ? raw.flows : {};
-    const pcap = has(flows, ['pcap']) || has(flows, ['alert_pcap_dir']);
     const cores = availableParallelism();
-    if (pcap) assumptions.push('workers not set: 1 pipeline thread, because flows.pcap / flows.alert_pcap_dir are written from one thread');
-    else if (said(['capture', 'interface'])) assumptions.push('workers not set: 1 pipeline thread, because live capture reads one libpcap handle');
+    if (said(['capture', 'interface'])) assumptions.push('workers not set: 1 pipeline thread, because live capture reads one libpcap handle');
     else if (cores > 1) {
       overrides.push({ path: ['workers'], value: 'auto', origin: 'serve default (one pipeline thread per core)' });
       assumptions.push(`workers not set: one pipeline thread per core (${Math.min(cores, MAX_WORKERS)}), flows spread by their inner 5-tuple (workers: 1 for one thread)`);

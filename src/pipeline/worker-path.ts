@@ -16,7 +16,6 @@
  *  - single: one thread runs everything (workers: 1, or live capture through libpcap).
  */
 
-import type { MirrorsinkConfig } from '../config/schema.js';
 
 export type WorkerPath = 'single' | 'reuseport' | 'dispatch';
 
@@ -42,18 +41,4 @@ export function chooseWorkerPath(i: WorkerPathInput): { path: WorkerPath; reason
   if (i.dedup) why.push('dedup is on (both copies of a packet come from two ENIs, two outer sources)');
   if (why.length > 0) return { path: 'dispatch', reason: `one receiver dispatches by the inner-flow hash: ${why.join('; ')}` };
   return { path: 'reuseport', reason: "SO_REUSEPORT per worker: AWS's outer source port is a symmetric hash of the inner flow" };
-}
-
-/**
- * What a configuration asks for that pipeline threads cannot do yet (workers above 1): the pcap
- * writers are per thread and not merged across workers. Empty when nothing stands in the way.
- */
-export function workerConfigProblems(config: MirrorsinkConfig): string[] {
-  if (config.workers <= 1 || config.capture.interface !== null) return [];
-  const f = config.flows;
-  const out: string[] = [];
-  const file = config.file ?? 'configuration';
-  if (f !== null && f.pcap !== null) out.push(`${file}: flows.pcap: per-flow pcap files are written by one pipeline thread only; set workers: 1 (workers: ${config.workers})`);
-  if (f !== null && f.alertPcapDir !== null) out.push(`${file}: flows.alert_pcap_dir: alert pcaps are written by one pipeline thread only; set workers: 1 (workers: ${config.workers})`);
-  return out;
 }

@@ -36,6 +36,8 @@ export interface ServeWorkerInit {
   config: MirrorsinkConfig;
   /** threshold counts and xbits across flows, shared by every worker (a reload brings new ones). */
   crossFlow: CrossFlowShared;
+  /** flows.pcap: this worker's ring to the main thread's pcap writer (pipeline/pcap-forward.ts). */
+  pcapRing: FrameRingShared | null;
 }
 
 /** A socket a worker is to bind in the SO_REUSEPORT group (port 0: any free one, worker 0 only). */

@@ -18,6 +18,9 @@ import { StageBuildError, buildStages, pipelineStagesOf, retireStages, tickStage
 import type { MirrorsinkConfig } from '../config/schema.js';
 import type { FlowLogRecord } from '../output/flow-log-record.js';
 import { MirrorsinkError } from '../errors.js';
+import { ForwardingPcapOutput } from '../pipeline/pcap-forward.js';
+import { Counter } from 'prom-client';
+import { publishCounter } from '../metrics/registry.js';
 import { ReceiveCounters, registerCoreMetrics, type CoreMetrics } from '../metrics/core-metrics.js';
 import { BatchTimer, UdpListener } from '../source/udp-listener.js';
 import { registerFilterMetrics } from '../metrics/filter-metrics.js';
@@ -30,6 +33,8 @@ import { Beat, RECORDS_PER_TURN, type BoundReusePortSocket, type ReusePortSocket
 
 /** Flow-log records per message (and at least every housekeeping tick). */
 const RECORD_BATCH = 1024;
+/** How long a full pcap ring may hold a packet back before it is dropped (counted). */
+const PCAP_MAX_WAIT_MS = 1000;
 
 const init = workerData as ServeWorkerInit;
 const port: MessagePort = init.port;
@@ -49,6 +54,11 @@ function sendRecords(): void {
 }
 
 let crossFlow = init.crossFlow;
+/**
+ * flows.pcap: one forwarder for the thread's life. A reload builds new stages while the old
+ * ones still run, and a ring has one producer: both builds get this one object.
+ */
+let pcapForward: ForwardingPcapOutput | null = null;
 const ctx: StageContext = {
   get crossFlow() {
     return crossFlow;
@@ -63,6 +73,11 @@ const ctx: StageContext = {
   flowLogSink: (rec) => {
     recs.push(rec);
     if (recs.length >= RECORD_BATCH) sendRecords();
+  },
+  pcapForward: (target, mode) => {
+    if (target !== 'dir' || init.pcapRing === null) throw new Error(`serve worker: no ring for the pcap output '${target}'`);
+    pcapForward ??= new ForwardingPcapOutput(init.pcapRing, mode, PCAP_MAX_WAIT_MS);
+    return pcapForward;
   },
 };
 
@@ -96,6 +111,18 @@ function registerMetrics(): void {
     recordsWritten: () => 0,
     recordsOmitted: () => stages?.flows?.outputs.aggregator?.omittedRecords ?? 0,
   });
+  if (init.pcapRing !== null) {
+    // The main thread's family of the same name counts its own outputs; a scrape adds them up.
+    new Counter({
+      name: 'mirrorsink_output_dropped_total',
+      help: 'Lines (EVE, fast.log) or flow-log records an output dropped because its target refused writes (buffer over its bound, file abandoned, close timeout, stdout reader gone).',
+      labelNames: ['output'],
+      registers: [registry],
+      collect() {
+        publishCounter(this, [[{ output: 'pcap' }, pcapForward?.dropped ?? 0]]);
+      },
+    });
+  }
 }
 
 function errorMessage(err: unknown): { code: string; message: string; problems?: string[] } {
@@ -239,6 +266,8 @@ async function run(): Promise<void> {
     fromRing += n;
     // Datagrams taken: from the ring, or from this thread's own sockets (SO_REUSEPORT path).
     beats[beatBase + Beat.Records] = fromRing + receive.datagrams[0]! + receive.datagrams[1]!;
+    // Packets for the pcap writer become visible to the main thread at least once a turn.
+    pcapForward?.publish();
     if (n > 0) {
       beats[beatBase + Beat.BusyMs] += performance.now() - t0;
       // Let messages and timers run between batches: no reload or scrape waits for a quiet ring.
@@ -254,6 +283,7 @@ async function run(): Promise<void> {
   pipeline.finish();
   await retireStages(stages, null);
   if (pending !== null) await retireStages(pending, null);
+  pcapForward?.publish();
   sendRecords();
   beats[beatBase + Beat.Heartbeat] = Date.now();
   send({ t: 'done', report: pipelineReport(pipeline, stages, receive, null) });

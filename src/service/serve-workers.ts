@@ -9,7 +9,9 @@
  *   drops the datagram, counted per worker: the receiving thread never waits.
  * - Outputs: one writer per file on this thread. Workers hand over EVE / fast.log lines in
  *   chunks of whole lines and flow-log records in batches, so no line is split or interleaved
- *   and a SIGHUP reopens each file once.
+ *   and a SIGHUP reopens each file once. flows.pcap frames come over a ring per worker
+ *   (pipeline/pcap-forward.ts), drained every PCAP_DRAIN_MS. Alert pcaps (one file per
+ *   alerting flow, and a flow is whole on one worker) are written by the flow's worker.
  * - Reload, all or none: every worker builds its new stages (prepare); only when all could is
  *   the new set swapped in everywhere (commit), otherwise every worker drops what it built.
  * - Metrics: each worker keeps its counters and publishes them through its own prom-client
@@ -30,6 +32,9 @@ import { StageBuildError, type ServiceStages } from '../pipeline/build.js';
 import { errorFromCode } from '../errors.js';
 import type { MirrorsinkConfig } from '../config/schema.js';
 import { createCrossFlowShared } from '../detect/cross-flow-shared.js';
+import { PcapForwardReceiver } from '../pipeline/pcap-forward.js';
+import { RotatingPcapOutput } from '../output/pcap-rotating.js';
+import { pcapRotation } from '../pipeline/build.js';
 import { Beat, type BoundReusePortSocket, type ReusePortSocket, type FromServeWorker, type ServeWorkerInit, type ToServeWorker, type WorkerReport } from './serve-worker-protocol.js';
 
 /** Bytes of each worker's ring: about 0.5 s of a busy target's traffic per worker. */
@@ -40,6 +45,9 @@ const ASK_TIMEOUT_MS = 2000;
 const PREPARE_TIMEOUT_MS = 300_000;
 /** How long shutdown waits for a worker to end its flows and hand over its records. */
 const FINISH_TIMEOUT_MS = 60_000;
+
+/** How often the flows.pcap rings are drained into the file (a ring holds about 0.1 s of 1 Gbit/s). */
+const PCAP_DRAIN_MS = 20;
 
 /** Gauges that every worker holds the same value of (summing them would count them N times). */
 const SAME_IN_EVERY_WORKER = new Set(['mirrorsink_detect_rules_loaded', 'mirrorsink_detect_rules_failed', 'mirrorsink_detect_last_reload_timestamp_seconds', 'mirrorsink_event_loop_lag_seconds']);
@@ -98,6 +106,8 @@ export class ServeWorkers {
   private stopping = false;
   /** The files are closed: nothing more is written (a late message is dropped). */
   private outputsClosed = false;
+  /** flows.pcap: this thread's writer, fed by every worker's ring. */
+  private readonly pcap: { output: RotatingPcapOutput; receiver: PcapForwardReceiver; timer: NodeJS.Timeout } | null;
   /** Wakes whoever waits for a change of state (ready, prepared, done). */
   private notify: (() => void) | null = null;
 
@@ -113,11 +123,20 @@ export class ServeWorkers {
     const rings: FrameRing[] = [];
     const crossFlow = createCrossFlowShared();
     const script = workerScript();
+    const pd = config.flows?.pcap ?? null;
+    const pcapRings = pd !== null ? PcapForwardReceiver.createRings(count) : null;
+    if (pd !== null && pcapRings !== null) {
+      const output = new RotatingPcapOutput({ ...pcapRotation(pd), dir: pd.dir, mode: pd.mode });
+      const receiver = new PcapForwardReceiver(pcapRings, output);
+      const timer = setInterval(() => receiver.drainUnordered(), PCAP_DRAIN_MS);
+      timer.unref();
+      this.pcap = { output, receiver, timer };
+    } else this.pcap = null;
     for (let i = 0; i < count; i++) {
       const ring = FrameRing.create(SERVE_RING_BYTES);
       rings.push(ring);
       const { port1, port2 } = new MessageChannel();
-      const init: ServeWorkerInit = { index: i, ring: ring.shared, beats: this.beats.buffer as SharedArrayBuffer, port: port2, config, crossFlow };
+      const init: ServeWorkerInit = { index: i, ring: ring.shared, beats: this.beats.buffer as SharedArrayBuffer, port: port2, config, crossFlow, pcapRing: pcapRings?.[i] ?? null };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
       const h: Handle = { index: i, worker, port: port1, ring, ready: false, done: false, exited: null, lastMetrics: [], final: null };
       port1.on('message', (m: FromServeWorker) => this.onMessage(h, m));
@@ -267,12 +286,7 @@ export class ServeWorkers {
     // A thread's exit can be seen before the last messages it sent: take them before closing.
     for (const h of this.handles) for (let m = receiveMessageOnPort(h.port); m !== undefined; m = receiveMessageOnPort(h.port)) this.onMessage(h, m.message as FromServeWorker);
     await Promise.all(this.handles.map((h) => h.worker.terminate()));
-    // A worker whose clock had not reached another's last interval saw no packet in it: idle too.
-    for (const { rec } of this.noData.values()) this.flowFiles?.write(rec);
-    this.noData.clear();
-    this.outputsClosed = true;
-    for (const w of this.writers.values()) await w.close();
-    if (this.flowFiles !== null) await this.flowFiles.close();
+    await this.closeOutputs();
   }
 
   /** Start failed: stop the threads, close what was opened. */
@@ -284,6 +298,16 @@ export class ServeWorkers {
       w.resolve(undefined);
     }
     await Promise.all(this.handles.map((h) => h.worker.terminate()));
+    await this.closeOutputs();
+  }
+
+  /** The threads are gone: write the last pcap frames and pending NODATA records, close every file. */
+  private async closeOutputs(): Promise<void> {
+    if (this.pcap !== null) {
+      clearInterval(this.pcap.timer);
+      this.pcap.receiver.drainUnordered(Infinity);
+      this.pcap.output.close();
+    }
     // A worker whose clock had not reached another's last interval saw no packet in it: idle too.
     for (const { rec } of this.noData.values()) this.flowFiles?.write(rec);
     this.noData.clear();

@@ -15,7 +15,7 @@
  */
 import { prefilterEngine } from '../detect/prefilter-native.js';
 import { ServeWorkers } from './serve-workers.js';
-import { chooseWorkerPath, workerConfigProblems } from '../pipeline/worker-path.js';
+import { chooseWorkerPath } from '../pipeline/worker-path.js';
 import type { TunnelDatagramSink } from '../pipeline/stages.js';
 import { addReports, pipelineReport, type BoundReusePortSocket, type ReusePortSocket, type WorkerReport } from './serve-worker-protocol.js';
 import { chooseReceiver } from '../source/batch-socket.js';
@@ -301,8 +301,6 @@ export class MirrorsinkService {
    * keeps a copy of the first build's summary, its session directory and counters for reports.
    */
   private async startWorkers(config: MirrorsinkConfig): Promise<void> {
-    const problems = workerConfigProblems(config);
-    if (problems.length > 0) throw new StageBuildError(problems);
     const receiver = chooseReceiver(config.listen.receiver);
     if (receiver.use === null) throw new MirrorsinkError(ErrorCode.NativeUnavailable, receiver.error);
     this.workerPath = chooseWorkerPath({
@@ -584,11 +582,10 @@ export class MirrorsinkService {
 
   /** Reload with pipeline threads: all of them take the new set, or none does. */
   private async reloadWorkers(trigger: string, next: MirrorsinkConfig, restart: string[]): Promise<ReloadResult> {
-    // This thread owns the flow-log files: where and how they are written needs a restart.
+    // This thread owns the flow-log and flows.pcap files: where and how they are written needs a restart.
     if (!sameJson(next.flows?.log ?? null, this.config.flows?.log ?? null)) restart.push('flows.log');
-    const kept = { ...next, workers: this.config.workers, listen: this.config.listen, capture: this.config.capture, flows: next.flows === null || this.config.flows === null ? next.flows : { ...next.flows, log: this.config.flows.log } };
-    const problems = workerConfigProblems(kept);
-    if (problems.length > 0) return this.refuseReload(trigger, new StageBuildError(problems));
+    if (!sameJson(next.flows?.pcap ?? null, this.config.flows?.pcap ?? null)) restart.push('flows.pcap');
+    const kept = { ...next, workers: this.config.workers, listen: this.config.listen, capture: this.config.capture, flows: next.flows === null ? null : { ...next.flows, log: this.config.flows?.log ?? null, pcap: this.config.flows?.pcap ?? null } };
     let bare: ServiceStages;
     try {
       bare = await buildStages(bareConfig(kept), this.stageContext, null);

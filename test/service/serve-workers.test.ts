@@ -44,14 +44,22 @@ function sendAwsStyle(files: string[], port: number): Promise<string> {
   });
 }
 
-/** Classic little-endian pcap, Ethernet + IPv4 + UDP outer: the UDP payloads (VXLAN header + frame). */
-function udpPayloads(file: string): Buffer[] {
+/** The records of a classic little-endian pcap file. */
+function pcapRecords(file: string): Buffer[] {
   const b = readFileSync(file);
   const out: Buffer[] = [];
   for (let off = 24; off + 16 <= b.length; ) {
     const incl = b.readUInt32LE(off + 8);
-    const frame = b.subarray(off + 16, off + 16 + incl);
+    out.push(b.subarray(off + 16, off + 16 + incl));
     off += 16 + incl;
+  }
+  return out;
+}
+
+/** Classic little-endian pcap, Ethernet + IPv4 + UDP outer: the UDP payloads (VXLAN header + frame). */
+function udpPayloads(file: string): Buffer[] {
+  const out: Buffer[] = [];
+  for (const frame of pcapRecords(file)) {
     const udp = 14 + (frame[14]! & 0x0f) * 4;
     out.push(Buffer.from(frame.subarray(udp + 8, 14 + frame.readUInt16BE(16))));
   }
@@ -248,6 +256,35 @@ describe('serve with 2 pipeline threads', () => {
     expect(noDataProblems).toEqual([]);
   }, 60_000);
 
+  it('flows.pcap: one set of files with every frame the workers took; alert pcaps one per alerting flow', async () => {
+    const dir = tmpDir();
+    const base = readFileSync(path.join(REPO_ROOT, 'captures', 'mirrorsink.yaml'), 'utf8');
+    const pcapDir = path.join(dir, 'pcap');
+    const alertDir = path.join(dir, 'alerts');
+    const file = writeConfig(
+      dir,
+      `${base}\nflows: {eve: true, pcap: {dir: ${JSON.stringify(pcapDir)}}, alert_pcap_dir: ${JSON.stringify(alertDir)}}\nrules: {files: [${JSON.stringify(path.join(REPO_ROOT, 'rules', 'mirrorsink.rules'))}]}\neve: {path: ${JSON.stringify(path.join(dir, 'eve.json'))}}\n`,
+    );
+    const s = await startInProcess({ file, flags: { workers: '2' } });
+    const datagrams = ['http.pcap', 'web-attacks.pcap', 'dns.pcap'].flatMap((f) => udpPayloads(path.join(REPO_ROOT, 'captures', f)));
+    let perWorker: number[] = [];
+    try {
+      await sendUdp(s.vxlanPort, datagrams);
+      await receivedAll(s, datagrams.length);
+      perWorker = (await httpGet(s.base, '/api/sessions')).json().workers.map((w: { datagrams: number }) => w.datagrams);
+    } finally {
+      await s.stop();
+    }
+    expect(Math.min(...perWorker)).toBeGreaterThan(0);
+    // Every inner frame once (stored inner, the default), whichever worker had it.
+    const stored = readdirSync(pcapDir).flatMap((f) => pcapRecords(path.join(pcapDir, f)).map((r) => r.toString('hex')));
+    expect(stored.sort()).toEqual(datagrams.map((d) => d.subarray(8).toString('hex')).sort());
+    // One alert pcap per alerting flow, named by the flow_id the EVE alerts carry.
+    const alerts = readFileSync(path.join(dir, 'eve.json'), 'utf8').split('\n').filter((l) => l.includes('"event_type":"alert"')).map((l) => JSON.parse(l));
+    expect(alerts.length).toBeGreaterThan(3);
+    expect(readdirSync(alertDir).sort()).toEqual([...new Set(alerts.map((a) => `${a.flow_id}.pcap`))].sort());
+  }, 60_000);
+
   it('metrics: worker families added up once, per-worker queue, drops and busy time', async () => {
     const dir = tmpDir();
     const s = await startInProcess({ file: configFor(dir), flags: { workers: '2' } });
@@ -405,9 +442,9 @@ describe('serve with 2 pipeline threads', () => {
     expect(ok.stdout).toMatch(/pipeline threads \(workers\): 2; path: dispatch/);
     const auto = runCli(['serve', '--check', '--config', good, '--workers', 'auto']);
     expect(auto.stdout).toMatch(/pipeline threads \(workers\): \d+/);
-    const pcap = writeConfig(dir, `workers: 2\neve: {path: false}\nflows: {pcap: {dir: ${JSON.stringify(dir)}}}\n`, 'pcap.yaml');
-    const refused = runCli(['serve', '--check', '--config', pcap]);
-    expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toMatch(/flows\.pcap.*workers: 1/);
+    const pcap = writeConfig(dir, `workers: 2\neve: {path: false}\nrules: {files: []}\nflows: {pcap: {dir: ${JSON.stringify(dir)}}, alert_pcap_dir: ${JSON.stringify(dir)}}\n`, 'pcap.yaml');
+    const withPcap = runCli(['serve', '--check', '--config', pcap]);
+    expect(withPcap.status, withPcap.stderr).toBe(0);
+    expect(withPcap.stdout).toMatch(/pipeline threads \(workers\): 2/);
   });
 });

@@ -15,7 +15,7 @@ import { StageBuildError, buildStages, retireStages } from '../../pipeline/build
 import { chooseReceiver } from '../../source/batch-socket.js';
 import { ErrorCode, MirrorsinkError } from '../../errors.js';
 import { availableParallelism } from 'node:os';
-import { chooseWorkerPath, workerConfigProblems } from '../../pipeline/worker-path.js';
+import { chooseWorkerPath } from '../../pipeline/worker-path.js';
 import type { MirrorsinkConfig } from '../../config/schema.js';
 
 /**
@@ -137,8 +137,6 @@ export async function run(args: string[]): Promise<number> {
   const state = stateDir(process.env, stateDirFlag).dir;
   if (v.check === true) {
     const loaded = load();
-    const threadProblems = workerConfigProblems(loaded.config);
-    if (threadProblems.length > 0) throw new StageBuildError(threadProblems);
     const stages = await buildStages(loaded.config, { drops: new Float64Array(4), dryRun: true }, null).catch((err: unknown) => {
       throw withStateDirHint(err, state);
     });
