@@ -83,9 +83,15 @@ export async function benchWorkers(file: string, contentRules = 100): Promise<Be
     writeFileSync(rulesPath, generateContentRules(contentRules, collectPayloads(file)));
     sets.push([`${contentRules} content rules`, ['--rules', rulesPath]]);
   }
+  // Snort 3's minimal configuration has no stream or service inspectors: the like-for-like
+  // mirrorsink run turns stream reassembly (and with it the app layer) off.
+  const streamOff = path.join(repoRoot(), 'bench', 'out', 'stream-off.yaml');
+  mkdirSync(path.dirname(streamOff), { recursive: true });
+  writeFileSync(streamOff, '# bench/workers.ts: no TCP reassembly, no app layer (Snort 3 minimal has neither)\nstream: false\n');
   const ratios: string[] = [];
   for (const [label, args] of sets) {
     const load = loadavg()[0]!;
+    rows.push(replayRow(`replay --workers 1, ${label}, stream: false`, file, [...args, '--config', streamOff, '--workers', '1']));
     const one = replayRow(`replay --workers 1, ${label}`, file, [...args, '--workers', '1']);
     const two = replayRow(`replay --workers 2, ${label}`, file, [...args, '--workers', '2']);
     const pair = await benchTwoProcesses(label, file, args);
