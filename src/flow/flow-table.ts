@@ -238,6 +238,12 @@ export class FlowTable implements FlowStage {
   /** Payload packets the midstream probe may still look at (0: orientation settled). */
   private readonly probeLeft: Uint8Array;
   private readonly probe: MidstreamProbe | null;
+  /**
+   * Set by the stream stage: whether a SYN (or, with midstream, a SYN/ACK) on this TCP flow
+   * starts a new session on the same ports (Suricata's TCP session reuse, flow-hash.c): then
+   * the old flow ends and the packet starts a new one. Asked only for packets with SYN set.
+   */
+  tcpReuse: ((slot: number, p: PacketView, toServer: boolean) => boolean) | null = null;
   /** Session index and Direction (ingress/egress) of the first packet. */
   readonly sessionIndex: Int32Array;
   readonly firstDirection: Uint8Array;
@@ -429,6 +435,11 @@ export class FlowTable implements FlowStage {
     if (slot >= 0 && this.lastSec[slot]! + this.classTimeout[this.slotClass[slot]!]! < tsSec) {
       // Stale: it timed out before this packet; start over as Suricata does.
       this.counters[FlowCounter.Timeouts]++;
+      this.endFlow(slot, 'timeout');
+      slot = -1;
+    } else if (slot >= 0 && proto === IPPROTO_TCP && (p.tcpFlags & TCP_SYN) !== 0 && this.tcpReuse !== null && this.tcpReuse(slot, p, (srcIsA ? 1 : 0) === this.clientIsA[slot])) {
+      // The old session is over (closed, or reset) and a new one starts on its ports. Suricata
+      // leaves the old flow to time out; it is ended here at once, as a timeout.
       this.endFlow(slot, 'timeout');
       slot = -1;
     }

@@ -82,6 +82,8 @@ export interface StreamFlowSource {
   readonly lastNsec: Uint32Array;
   readonly storage: FlowStorage;
   addFlowEndListener(fn: (slot: number, reason: string) => void): void;
+  /** Asked for a TCP packet with SYN set on an existing flow: does it start a new session? */
+  tcpReuse: ((slot: number, p: PacketView, toServer: boolean) => boolean) | null;
 }
 
 export class TcpStreamStage implements StreamStage, FlowStorageClient {
@@ -118,6 +120,31 @@ export class TcpStreamStage implements StreamStage, FlowStorageClient {
     // the storage registry then clears the slot whatever way it is freed.
     flows.addFlowEndListener((slot) => this.flowEnd(slot));
     flows.storage.register(this);
+    flows.tcpReuse = (slot, p, toServer) => this.startsNewSession(slot, p, toServer);
+  }
+
+  /**
+   * TCP session reuse (Suricata's TcpSessionReuseDoneEnough, flow-hash.c): a SYN to the server
+   * with a new ISN on a session that is closing or closed (LAST_ACK and later) starts a new
+   * session; with midstream or async-oneside, likewise a SYN/ACK to the client with a new ISN.
+   * A retransmitted SYN (same ISN) or a live session is not a reuse.
+   */
+  private startsNewSession(slot: number, p: PacketView, toServer: boolean): boolean {
+    const ssn = this.sessions;
+    const st = ssn.state[slot]!;
+    if (st === TcpSsnState.None) return false;
+    const flags = p.tcpFlags & (TCP_SYN | TCP_ACK);
+    let k: number;
+    if (flags === TCP_SYN) {
+      if (!toServer) return false;
+      k = slot * 2 + ssn.clientDir[slot]!;
+    } else if (flags === (TCP_SYN | TCP_ACK) && (this.cfg.midstream || this.cfg.asyncOneside)) {
+      if (toServer) return false;
+      k = slot * 2 + (ssn.clientDir[slot]! ^ 1);
+    } else return false;
+    // baseSeq holds ISN + 1 for a side whose SYN was seen.
+    if ((p.tcpSeq + 1) >>> 0 === ssn.baseSeq[k]) return false;
+    return st >= TcpSsnState.LastAck;
   }
 
   /**

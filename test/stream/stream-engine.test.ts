@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { FlowCounter } from '../../src/flow/flow-counters.js';
 import { StreamCounter } from '../../src/stream/stream-counters.js';
 import { TcpSsnState } from '../../src/stream/tcp-session.js';
 import { ACK, FIN, HANDSHAKE, PSH, RST, SYN, run, type Seg } from './conversation.js';
@@ -129,6 +130,32 @@ describe('stream engine: session states', () => {
     expect(rec.windows).toEqual([{ dir: C, frame: 6, pseudo: false, text: 'hello' }]);
     expect(rec.added(5)).toBe(false);
     expect(stream.counters[StreamCounter.Rst]).toBe(1);
+  });
+
+  it('port reuse: a SYN with a new ISN after the session closed starts a new flow and session; a retransmitted SYN does not', () => {
+    const first: Seg[] = [
+      ...HANDSHAKE,
+      { from: 'c', flags: ACK, rel: 0, data: 'hello' },
+      { from: 's', flags: ACK, ackRel: 5 },
+      { from: 'c', flags: RST | ACK, rel: 5 },
+    ];
+    // The client connects again from the same port with ISN 9000 (Suricata: TcpSessionReuseDoneEnough).
+    const again: Seg[] = [
+      { from: 'c', flags: SYN, seq: 9000 },
+      { from: 's', flags: SYN | ACK, seq: 7000, ack: 9001 },
+      { from: 'c', flags: ACK, seq: 9001, ack: 7001 },
+      { from: 'c', flags: ACK | PSH, seq: 9001, ack: 7001, data: 'again' },
+      { from: 's', flags: ACK, seq: 7001, ack: 9006 },
+    ];
+    const reused = run([...first, ...again]);
+    expect(reused.rec.text(C)).toBe('helloagain');
+    // The first flow ended when the second began: two flows, two TCP sessions.
+    expect(reused.ft.counters[FlowCounter.TotalTcp]).toBe(2);
+    expect(reused.stream.counters[StreamCounter.Sessions]).toBe(2);
+    // The same ISN again is a retransmission of the first SYN: the flow and session go on.
+    const retransmitted = run([...first, { from: 'c', flags: SYN }, ...again.slice(1)]);
+    expect(retransmitted.ft.counters[FlowCounter.TotalTcp]).toBe(1);
+    expect(retransmitted.stream.counters[StreamCounter.Sessions]).toBe(1);
   });
 
   it('FIN handshake: the session reaches CLOSED on the last ACK', () => {
