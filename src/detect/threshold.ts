@@ -23,43 +23,51 @@
 import type { PacketView } from '../decode/packet-view.js';
 import { ThresholdType, Track, type ThresholdSpec } from './keywords/threshold.js';
 import { tableCapacity } from './table-capacity.js';
+import { lockTable, unlockTable } from './spin-lock.js';
 
 const PROBE = 16;
 /** Key words per entry: source address (4) + destination address (4). */
 const KW = 8;
 
-/** The shared storage of a ThresholdTable (structured-cloneable: SharedArrayBuffers). */
-export interface ThresholdShared {
+/** The buffers of a ThresholdTable's entries: a thread's own, or shared (structured-cloneable). */
+interface ThresholdBuffers<B extends ArrayBufferLike> {
   capacity: number;
-  lock: SharedArrayBuffer;
-  rule: SharedArrayBuffer;
-  kind: SharedArrayBuffer;
-  key: SharedArrayBuffer;
-  start: SharedArrayBuffer;
-  seconds: SharedArrayBuffer;
-  count: SharedArrayBuffer;
-  next: SharedArrayBuffer;
+  lock: B;
+  rule: B;
+  kind: B;
+  key: B;
+  start: B;
+  seconds: B;
+  count: B;
+  next: B;
 }
+
+/** The shared storage of a ThresholdTable (SharedArrayBuffers). */
+export type ThresholdShared = ThresholdBuffers<SharedArrayBuffer>;
 
 /** New, empty shared storage for the tables of several threads (one per rule set: a reload makes a new one). */
 export function createThresholdShared(capacity = 1 << 16): ThresholdShared {
-  const c = tableCapacity(capacity);
-  const sh: ThresholdShared = {
-    capacity: c,
-    lock: new SharedArrayBuffer(4),
-    rule: new SharedArrayBuffer(c * 4),
-    kind: new SharedArrayBuffer(c),
-    key: new SharedArrayBuffer(c * KW * 4),
-    start: new SharedArrayBuffer(c * 8),
-    seconds: new SharedArrayBuffer(c * 8),
-    count: new SharedArrayBuffer(c * 8),
-    next: new SharedArrayBuffer(c * 8),
-  };
-  new Int32Array(sh.rule).fill(-1);
-  return sh;
+  return thresholdStorage(tableCapacity(capacity), SharedArrayBuffer);
 }
 
-/** The entries themselves: the thread's own arrays, or views of shared ones. */
+/** Storage for `c` entries in buffers of `Buffer` (shared, or a thread's own ArrayBuffers). */
+function thresholdStorage<B extends ArrayBufferLike>(c: number, Buffer: new (bytes: number) => B): ThresholdBuffers<B> {
+  const st = {
+    capacity: c,
+    lock: new Buffer(4),
+    rule: new Buffer(c * 4),
+    kind: new Buffer(c),
+    key: new Buffer(c * KW * 4),
+    start: new Buffer(c * 8),
+    seconds: new Buffer(c * 8),
+    count: new Buffer(c * 8),
+    next: new Buffer(c * 8),
+  };
+  new Int32Array(st.rule).fill(-1);
+  return st;
+}
+
+/** The entries themselves: views of a thread's own buffers, or of shared ones. */
 class ThresholdStore {
   readonly mask: number;
   /** Rule id, -1 = empty. */
@@ -77,27 +85,16 @@ class ThresholdStore {
   readonly lock: Int32Array | null;
 
   constructor(capacity: number, shared: ThresholdShared | null) {
-    const c = shared !== null ? shared.capacity : capacity;
-    this.mask = c - 1;
-    if (shared !== null) {
-      this.lock = new Int32Array(shared.lock);
-      this.entRule = new Int32Array(shared.rule);
-      this.entKind = new Uint8Array(shared.kind);
-      this.entKey = new Uint32Array(shared.key);
-      this.entStart = new Float64Array(shared.start);
-      this.entSeconds = new Float64Array(shared.seconds);
-      this.entCount = new Float64Array(shared.count);
-      this.entNext = new Float64Array(shared.next);
-    } else {
-      this.lock = null;
-      this.entRule = new Int32Array(c).fill(-1);
-      this.entKind = new Uint8Array(c);
-      this.entKey = new Uint32Array(c * KW);
-      this.entStart = new Float64Array(c);
-      this.entSeconds = new Float64Array(c);
-      this.entCount = new Float64Array(c);
-      this.entNext = new Float64Array(c);
-    }
+    const b = shared ?? thresholdStorage(capacity, ArrayBuffer);
+    this.mask = b.capacity - 1;
+    this.lock = shared !== null ? new Int32Array(shared.lock) : null;
+    this.entRule = new Int32Array(b.rule);
+    this.entKind = new Uint8Array(b.kind);
+    this.entKey = new Uint32Array(b.key);
+    this.entStart = new Float64Array(b.start);
+    this.entSeconds = new Float64Array(b.seconds);
+    this.entCount = new Float64Array(b.count);
+    this.entNext = new Float64Array(b.next);
   }
 }
 
@@ -189,14 +186,12 @@ export class ThresholdTable {
     this.buildKey(p, spec.track, flowGen);
     const st = spec.track === Track.ByFlow ? this.own : this.across;
     this.st = st;
-    const lock = st.lock;
-    if (lock === null) return this.checkIn(st, spec, rule, now);
-    // Held for one check only: a few dozen array reads and writes, never a wait or a call out.
-    while (Atomics.compareExchange(lock, 0, 0, 1) !== 0);
+    if (st.lock === null) return this.checkIn(st, spec, rule, now);
+    lockTable(st.lock);
     try {
       return this.checkIn(st, spec, rule, now);
     } finally {
-      Atomics.store(lock, 0, 0);
+      unlockTable(st.lock);
     }
   }
 

@@ -15,6 +15,7 @@
 import type { PacketView } from '../decode/packet-view.js';
 import { XbitTrack } from './keywords/xbits.js';
 import { tableCapacity } from './table-capacity.js';
+import { lockTable, unlockTable } from './spin-lock.js';
 
 const WORDS = 10; // bit, kind, address A (4), address B (4)
 const MAX_PROBE = 64;
@@ -57,14 +58,12 @@ export class XbitStore {
     this.lock = shared !== null ? new Int32Array(shared.lock) : null;
   }
 
-  // Held for one operation only: a few dozen array reads and writes, never a wait or a call out.
   private acquire(): void {
-    const l = this.lock;
-    if (l !== null) while (Atomics.compareExchange(l, 0, 0, 1) !== 0);
+    lockTable(this.lock);
   }
 
   private release(): void {
-    if (this.lock !== null) Atomics.store(this.lock, 0, 0);
+    unlockTable(this.lock);
   }
 
   /** Bit id of a name (interned). */

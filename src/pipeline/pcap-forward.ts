@@ -12,10 +12,12 @@
  *
  * Backpressure: a worker whose ring is full waits for the main thread (the writer is the slow
  * part, as the disk is for one thread); serve's workers wait at most a bounded time and then
- * count the frame as dropped, so a stuck main thread cannot stop packet processing.
+ * count the frame as dropped (OutputErrors, output "pcap"), so a stuck main thread cannot stop
+ * packet processing.
  */
 import type { PacketView } from '../decode/packet-view.js';
 import { FrameBytes, type PcapMode } from '../output/pcap-frame-bytes.js';
+import { outputErrors } from '../output/output-errors.js';
 import { FrameRing, RECORD_HEADER_BYTES, type FrameRingShared } from './frame-ring.js';
 import type { PacketOutput } from './stages.js';
 
@@ -35,8 +37,6 @@ export class ForwardingPcapOutput implements PacketOutput {
   packets = 0;
   /** Nothing storable (as the file outputs count it). */
   skipped = 0;
-  /** serve only: the main thread did not make room within maxWaitMs. */
-  dropped = 0;
   private readonly ring: FrameRing;
   private readonly frame = new FrameBytes();
 
@@ -74,7 +74,7 @@ export class ForwardingPcapOutput implements PacketOutput {
     const started = performance.now();
     do {
       if (performance.now() - started >= this.maxWaitMs) {
-        this.dropped++;
+        outputErrors.dropped('pcap', 1);
         return;
       }
       this.ring.waitForRoom(20);
@@ -87,20 +87,19 @@ export class ForwardingPcapOutput implements PacketOutput {
 export class PcapForwardReceiver {
   /** Records written. */
   written = 0;
+  /** The rings to hand the workers, one each (workerData). */
+  readonly shared: FrameRingShared[];
   private readonly rings: FrameRing[];
   private readonly progress: Int32Array;
 
+  /** A ring per worker, feeding `writer`. */
   constructor(
-    shared: readonly FrameRingShared[],
+    workers: number,
     private readonly writer: PcapFrameWriter,
   ) {
-    this.rings = shared.map((s) => new FrameRing(s));
-    this.progress = new Int32Array(shared.length);
-  }
-
-  /** New rings, one per worker. */
-  static createRings(workers: number): FrameRingShared[] {
-    return Array.from({ length: workers }, () => FrameRing.create(PCAP_FORWARD_RING_BYTES).shared);
+    this.shared = Array.from({ length: workers }, () => FrameRing.create(PCAP_FORWARD_RING_BYTES).shared);
+    this.rings = this.shared.map((s) => new FrameRing(s));
+    this.progress = new Int32Array(workers);
   }
 
   /** serve: write everything waiting (at most `max` records per ring per call). */

@@ -127,21 +127,18 @@ export class ReplayWorkers implements FrameSink {
       l !== null ? new FlowLogFileWriter({ dir: l.dir, format: parseLogFormat(l.format), clock: () => this.clock, flowLogId: l.flowLogId, rotateSec: l.rotateSec, fileFormat: l.fileFormat, hiveCompatiblePartitions: l.hiveCompatiblePartitions, perHourPartition: l.perHourPartition }) : null;
     const crossFlow = createCrossFlowShared();
     const pd = config.flows?.pcap ?? null;
-    const dirRings = pd !== null ? PcapForwardReceiver.createRings(count) : null;
-    const outRings = pcapOut !== null ? PcapForwardReceiver.createRings(count) : null;
-    const dirOutput = pd !== null ? new RotatingPcapOutput({ ...pcapRotation(pd), dir: pd.dir, mode: pd.mode }) : null;
-    const outOutput = pcapOut !== null ? new SinglePcapOutput({ path: pcapOut.path, mode: pcapOut.mode }) : null;
+    const fed = <T extends RotatingPcapOutput | SinglePcapOutput>(output: T) => ({ output, receiver: new PcapForwardReceiver(count, output) });
     this.pcap = {
-      dir: dirOutput !== null && dirRings !== null ? { output: dirOutput, receiver: new PcapForwardReceiver(dirRings, dirOutput) } : null,
-      out: outOutput !== null && outRings !== null ? { output: outOutput, receiver: new PcapForwardReceiver(outRings, outOutput) } : null,
+      dir: pd !== null ? fed(new RotatingPcapOutput({ ...pcapRotation(pd), dir: pd.dir, mode: pd.mode })) : null,
+      out: pcapOut !== null ? fed(new SinglePcapOutput({ path: pcapOut.path, mode: pcapOut.mode })) : null,
     };
     this.lastPushed = new Int32Array(count);
     for (let i = 0; i < count; i++) {
       const ring = FrameRing.create(RING_BYTES);
       const { port1, port2 } = new MessageChannel();
       const pcapRings: ReplayWorkerInit['pcapRings'] = {};
-      if (dirRings !== null) pcapRings.dir = dirRings[i]!;
-      if (outRings !== null) pcapRings.out = outRings[i]!;
+      if (this.pcap.dir !== null) pcapRings.dir = this.pcap.dir.receiver.shared[i]!;
+      if (this.pcap.out !== null) pcapRings.out = this.pcap.out.receiver.shared[i]!;
       const init: ReplayWorkerInit = { index: i, workers: count, ring: ring.shared, port: port2, payload, crossFlow, pcapRings };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
       this.handles.push({ worker, port: port1, ring, ready: false, done: false, summary: null, intervals: null, busyMs: 0, emptyWaits: 0, warnings: [], noData: new Set() });
@@ -211,14 +208,15 @@ export class ReplayWorkers implements FrameSink {
 
   /**
    * The pcap outputs' part of the summary (flows.pcap_dir, flows.pcap_out), from the main
-   * thread's writers; `skipped` adds what the workers found nothing to store for.
+   * thread's writers; pcap_out's `skipped` adds `outSkippedByWorkers`, frames the workers found
+   * nothing to store for.
    */
-  pcapSummary(workerSkipped: { dir: number; out: number }): Record<string, unknown> {
+  pcapSummary(outSkippedByWorkers: number): Record<string, unknown> {
     const s: Record<string, unknown> = {};
     const d = this.pcap.dir?.output;
     if (d !== undefined) s.pcap_dir = { packets: d.packets, files: d.filesOpened, deleted: d.filesDeleted };
     const o = this.pcap.out?.output;
-    if (o !== undefined) s.pcap_out = { packets: o.packets, skipped: o.skipped + workerSkipped.out };
+    if (o !== undefined) s.pcap_out = { packets: o.packets, skipped: o.skipped + outSkippedByWorkers };
     return s;
   }
 

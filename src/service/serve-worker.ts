@@ -19,8 +19,8 @@ import type { MirrorsinkConfig } from '../config/schema.js';
 import type { FlowLogRecord } from '../output/flow-log-record.js';
 import { MirrorsinkError } from '../errors.js';
 import { ForwardingPcapOutput } from '../pipeline/pcap-forward.js';
-import { Counter } from 'prom-client';
-import { publishCounter } from '../metrics/registry.js';
+import { registerOutputMetrics } from '../metrics/output-metrics.js';
+import { outputErrors } from '../output/output-errors.js';
 import { ReceiveCounters, registerCoreMetrics, type CoreMetrics } from '../metrics/core-metrics.js';
 import { BatchTimer, UdpListener } from '../source/udp-listener.js';
 import { registerFilterMetrics } from '../metrics/filter-metrics.js';
@@ -111,18 +111,9 @@ function registerMetrics(): void {
     recordsWritten: () => 0,
     recordsOmitted: () => stages?.flows?.outputs.aggregator?.omittedRecords ?? 0,
   });
-  if (init.pcapRing !== null) {
-    // The main thread's family of the same name counts its own outputs; a scrape adds them up.
-    new Counter({
-      name: 'mirrorsink_output_dropped_total',
-      help: 'Lines (EVE, fast.log) or flow-log records an output dropped because its target refused writes (buffer over its bound, file abandoned, close timeout, stdout reader gone).',
-      labelNames: ['output'],
-      registers: [registry],
-      collect() {
-        publishCounter(this, [[{ output: 'pcap' }, pcapForward?.dropped ?? 0]]);
-      },
-    });
-  }
+  // What this thread's outputs could not write (alert pcaps, frames for the flows.pcap writer);
+  // the main thread's families of the same names count its own files, and a scrape adds them up.
+  registerOutputMetrics(registry, outputErrors);
 }
 
 function errorMessage(err: unknown): { code: string; message: string; problems?: string[] } {

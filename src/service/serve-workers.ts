@@ -124,10 +124,9 @@ export class ServeWorkers {
     const crossFlow = createCrossFlowShared();
     const script = workerScript();
     const pd = config.flows?.pcap ?? null;
-    const pcapRings = pd !== null ? PcapForwardReceiver.createRings(count) : null;
-    if (pd !== null && pcapRings !== null) {
+    if (pd !== null) {
       const output = new RotatingPcapOutput({ ...pcapRotation(pd), dir: pd.dir, mode: pd.mode });
-      const receiver = new PcapForwardReceiver(pcapRings, output);
+      const receiver = new PcapForwardReceiver(count, output);
       const timer = setInterval(() => receiver.drainUnordered(), PCAP_DRAIN_MS);
       timer.unref();
       this.pcap = { output, receiver, timer };
@@ -136,7 +135,7 @@ export class ServeWorkers {
       const ring = FrameRing.create(SERVE_RING_BYTES);
       rings.push(ring);
       const { port1, port2 } = new MessageChannel();
-      const init: ServeWorkerInit = { index: i, ring: ring.shared, beats: this.beats.buffer as SharedArrayBuffer, port: port2, config, crossFlow, pcapRing: pcapRings?.[i] ?? null };
+      const init: ServeWorkerInit = { index: i, ring: ring.shared, beats: this.beats.buffer as SharedArrayBuffer, port: port2, config, crossFlow, pcapRing: this.pcap?.receiver.shared[i] ?? null };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
       const h: Handle = { index: i, worker, port: port1, ring, ready: false, done: false, exited: null, lastMetrics: [], final: null };
       port1.on('message', (m: FromServeWorker) => this.onMessage(h, m));

@@ -15,10 +15,9 @@ function push(ring: FrameRing, frameNo: number): void {
 
 describe('PcapForwardReceiver (replay: frame order across workers)', () => {
   it('holds a record until no other worker can still precede it, then writes in frame order', () => {
-    const shared = PcapForwardReceiver.createRings(2);
-    const [a, b] = shared.map((s) => new FrameRing(s));
     const w = recorder();
-    const rx = new PcapForwardReceiver(shared, w);
+    const rx = new PcapForwardReceiver(2, w);
+    const [a, b] = rx.shared.map((s) => new FrameRing(s));
     const lastPushed = new Int32Array(2);
     // Frames 1, 3 went to worker a; 2, 4 to worker b. a is done with both, b with none yet.
     lastPushed[0] = 3;
@@ -45,10 +44,9 @@ describe('PcapForwardReceiver (replay: frame order across workers)', () => {
   });
 
   it('a worker that handled all it was given never holds the others back; the final drain empties every ring in order', () => {
-    const shared = PcapForwardReceiver.createRings(3);
-    const rings = shared.map((s) => new FrameRing(s));
     const w = recorder();
-    const rx = new PcapForwardReceiver(shared, w);
+    const rx = new PcapForwardReceiver(3, w);
+    const rings = rx.shared.map((s) => new FrameRing(s));
     const lastPushed = new Int32Array(3);
     lastPushed[0] = 5; // worker 2 was given nothing
     lastPushed[1] = 6;
@@ -72,10 +70,9 @@ describe('PcapForwardReceiver (replay: frame order across workers)', () => {
   });
 
   it('serve: drains every ring as it comes', () => {
-    const shared = PcapForwardReceiver.createRings(2);
-    const rings = shared.map((s) => new FrameRing(s));
     const w = recorder();
-    const rx = new PcapForwardReceiver(shared, w);
+    const rx = new PcapForwardReceiver(2, w);
+    const rings = rx.shared.map((s) => new FrameRing(s));
     push(rings[1]!, 9);
     push(rings[0]!, 7);
     rings.forEach((r) => r.publish());

@@ -286,7 +286,7 @@ async function runWorkers(values: Record<string, unknown>, positionals: string[]
     const outSkipped = Number((flows.pcap_out as { skipped?: number } | undefined)?.skipped ?? 0);
     delete flows.pcap_dir;
     delete flows.pcap_out;
-    Object.assign(flows, pool.pcapSummary({ dir: 0, out: outSkipped }));
+    Object.assign(flows, pool.pcapSummary(outSkipped));
   }
   summary.workers = { count: n, ...pool.stats };
   if (stdoutClosed()) return 0;
